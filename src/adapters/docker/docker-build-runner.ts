@@ -1,0 +1,86 @@
+// Runs a build in a fresh Docker container: create → copy source in → start → stream logs →
+// wait (with timeout, memory limit, cancel) → copy output out → remove, always.
+import { once } from 'node:events';
+import { readdir } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import Docker from 'dockerode';
+import * as tar from 'tar';
+import { UserError, errorMessage } from '../../domain/errors.js';
+import type { BuildJob, BuildRunner } from '../../ports/build-runner.js';
+import { ensureImage } from './ensure-image.js';
+
+const WORKSPACE = '/workspace';
+
+export class DockerBuildRunner implements BuildRunner {
+  constructor(private readonly docker: Docker = new Docker()) {}
+
+  async run(job: BuildJob): Promise<void> {
+    const { spec } = job;
+    await ensureImage(this.docker, spec.image, job.log);
+    const container = await this.docker.createContainer({
+      Image: spec.image,
+      Cmd: ['sh', '-c', spec.command],
+      WorkingDir: WORKSPACE,
+      Env: Object.entries({ CI: 'true', OPUS_PROJECT: job.project, OPUS_VERSION: job.version, OPUS_COMMIT: job.commit, ...spec.env }).map(([k, v]) => `${k}=${v}`),
+      Labels: { 'dev.opus.project': job.project, 'dev.opus.version': job.version },
+      HostConfig: {
+        Memory: spec.memoryBytes,
+        MemorySwap: spec.memoryBytes,
+        ...(spec.network === 'default' ? {} : { NetworkMode: spec.network }),
+      },
+    });
+    try {
+      await container.putArchive(Readable.from(tar.c({ cwd: job.sourceDir, portable: true, prefix: WORKSPACE.slice(1) }, await readdir(job.sourceDir))), { path: '/' });
+      const output = await container.attach({ stream: true, stdout: true, stderr: true });
+      container.modem.demuxStream(output, job.log, job.log);
+      const ended = once(output, 'end');
+      await container.start();
+      const exitCode = await this.waitWithLimits(container, job);
+      await Promise.race([ended, delay(2000)]);
+      const state = (await container.inspect()).State;
+      if (state.OOMKilled) throw new UserError(`the build ran out of memory (limit ${Math.round(spec.memoryBytes / 1024 ** 2)} MiB): raise build.memory`);
+      if (exitCode !== 0) throw new UserError(`the build command exited with code ${exitCode}: see the build log`);
+      await this.copyOutput(container, job);
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
+  private async waitWithLimits(container: Docker.Container, job: BuildJob): Promise<number> {
+    let timer: NodeJS.Timeout | undefined;
+    let stopReason: string | undefined;
+    const stop = (reason: string) => {
+      stopReason = reason;
+      void container.kill().catch(() => undefined);
+    };
+    timer = setTimeout(() => stop(`the build timed out after ${Math.round(job.spec.timeoutMs / 1000)}s: raise build.timeout or make the build faster`), job.spec.timeoutMs);
+    const onAbort = () => stop('the build was cancelled');
+    job.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const { StatusCode } = (await container.wait()) as { StatusCode: number };
+      if (stopReason) throw new UserError(stopReason);
+      return StatusCode;
+    } finally {
+      clearTimeout(timer);
+      timer = undefined;
+      job.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private async copyOutput(container: Docker.Container, job: BuildJob): Promise<void> {
+    let archive: NodeJS.ReadableStream;
+    try {
+      archive = await container.getArchive({ path: `${WORKSPACE}/${job.spec.output}` });
+    } catch (error) {
+      throw new UserError(`the build finished but wrote no "${job.spec.output}" directory (${errorMessage(error).split('\n')[0]}): check build.output`);
+    }
+    const extract = tar.x({ cwd: job.outputDir, strip: 1, preserveOwner: false });
+    const done = once(extract, 'close');
+    archive.pipe(extract);
+    await done;
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}

@@ -1,0 +1,126 @@
+// The artifact tree on a filesystem, exactly as promised to users:
+//   <root>/<project>/<version>/…                  the built output
+//   <root>/<project>/archive/<version>.tar.gz     the same output, archived
+// Opus's bookkeeping lives in <root>/.opus/, a name no project can have.
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tar from 'tar';
+import { UserError } from '../../domain/errors.js';
+import { isProjectName, isVersion } from '../../domain/names.js';
+import type { BuiltVersion } from '../../domain/plan.js';
+import type { ArtifactStore, BuildRecord, LivePointer } from '../../ports/artifact-store.js';
+import { writeFileAtomic } from './atomic-write.js';
+import { treeStats } from './tree-stats.js';
+
+const ARCHIVE = 'archive';
+
+export class FsArtifactStore implements ArtifactStore {
+  private readonly meta: string;
+  /** live.json is read-modified-written: one writer at a time. */
+  private liveWrites: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly root: string) {
+    this.meta = join(root, '.opus');
+  }
+
+  async listProjects(): Promise<string[]> {
+    if (!existsSync(this.root)) return [];
+    const entries = await readdir(this.root, { withFileTypes: true });
+    return entries.filter((e) => e.isDirectory() && isProjectName(e.name)).map((e) => e.name).sort();
+  }
+
+  async listBuilt(project: string): Promise<BuiltVersion[]> {
+    const dir = join(this.root, project);
+    if (!existsSync(dir)) return [];
+    const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && e.name !== ARCHIVE && isVersion(e.name));
+    return Promise.all(entries.map(async (e) => ({ version: e.name, builtAt: (await stat(join(dir, e.name))).mtimeMs })));
+  }
+
+  versionDir(project: string, version: string): string {
+    return join(this.root, project, version);
+  }
+
+  archivePath(project: string, version: string): string {
+    return join(this.root, project, ARCHIVE, `${version}.tar.gz`);
+  }
+
+  async createStaging(project: string, version: string): Promise<string> {
+    const dir = join(this.meta, 'staging', `${project}@${version}-${randomUUID()}`);
+    await mkdir(join(dir, 'out'), { recursive: true });
+    return join(dir, 'out');
+  }
+
+  /** Archive first, then one rename: the version directory appears complete or not at all. */
+  async publish(project: string, version: string, stagingDir: string): Promise<{ files: number; bytes: number }> {
+    const stats = await treeStats(stagingDir);
+    if (stats.files === 0) throw new UserError(`the build of ${project}@${version} produced no files in its output directory`);
+    const tempArchive = join(stagingDir, '..', 'archive.tar.gz');
+    await tar.c({ gzip: true, cwd: stagingDir, file: tempArchive, portable: true }, await readdir(stagingDir));
+    await mkdir(join(this.root, project, ARCHIVE), { recursive: true });
+    await rename(tempArchive, this.archivePath(project, version));
+    await rename(stagingDir, this.versionDir(project, version));
+    await this.discardStaging(stagingDir);
+    return stats;
+  }
+
+  async discardStaging(stagingDir: string): Promise<void> {
+    await rm(join(stagingDir, '..'), { recursive: true, force: true });
+  }
+
+  async remove(project: string, version: string): Promise<void> {
+    // Rename away first so the version vanishes at once, then delete at leisure.
+    const trash = join(this.meta, 'trash', `${project}@${version}-${randomUUID()}`);
+    await mkdir(join(this.meta, 'trash'), { recursive: true });
+    if (existsSync(this.versionDir(project, version))) await rename(this.versionDir(project, version), trash);
+    await rm(this.archivePath(project, version), { force: true });
+    await rm(trash, { recursive: true, force: true });
+  }
+
+  async readLive(): Promise<Record<string, LivePointer>> {
+    const path = join(this.meta, 'live.json');
+    if (!existsSync(path)) return {};
+    return JSON.parse(await readFile(path, 'utf8')) as Record<string, LivePointer>;
+  }
+
+  setLive(project: string, pointer: Omit<LivePointer, 'since'> | undefined): Promise<void> {
+    const write = this.liveWrites.then(async () => {
+      const live = await this.readLive();
+      if (pointer === undefined) delete live[project];
+      else live[project] = { ...pointer, since: live[project]?.version === pointer.version ? live[project].since : new Date().toISOString() };
+      await writeFileAtomic(join(this.meta, 'live.json'), `${JSON.stringify(live, null, 2)}\n`);
+    });
+    this.liveWrites = write.catch(() => undefined);
+    return write;
+  }
+
+  private buildPath(project: string, version: string): string {
+    return join(this.meta, 'builds', project, `${version}.json`);
+  }
+
+  async readBuild(project: string, version: string): Promise<BuildRecord | undefined> {
+    const path = this.buildPath(project, version);
+    return existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as BuildRecord) : undefined;
+  }
+
+  async writeBuild(record: BuildRecord): Promise<void> {
+    await writeFileAtomic(this.buildPath(record.project, record.version), `${JSON.stringify(record, null, 2)}\n`);
+  }
+
+  async listBuilds(): Promise<BuildRecord[]> {
+    const dir = join(this.meta, 'builds');
+    if (!existsSync(dir)) return [];
+    const records: BuildRecord[] = [];
+    for (const project of await readdir(dir)) {
+      for (const file of await readdir(join(dir, project))) {
+        if (file.endsWith('.json')) records.push(JSON.parse(await readFile(join(dir, project, file), 'utf8')) as BuildRecord);
+      }
+    }
+    return records;
+  }
+
+  logPath(project: string, version: string): string {
+    return join(this.meta, 'logs', project, `${version}.log`);
+  }
+}

@@ -1,0 +1,41 @@
+import { Args, Flags } from '@oclif/core';
+import type { EditResult } from '../services/config-edits.js';
+import { EditCommand } from '../cli/edit-command.js';
+import { configFlag, pushFlag } from '../cli/opus-command.js';
+
+export default class Add extends EditCommand {
+  static override description = 'Add a project: writes projects/<name>.yaml and commits it. The source must be reachable.';
+  static override examples = [
+    '<%= config.bin %> add site https://git.example.com/acme/site.git --image node:20 --command "npm ci && npm run build" --output dist',
+    '<%= config.bin %> add docs ../docs --image node:20 --command "npm ci && npm run build" --deploy latest --domain docs.example.com',
+  ];
+  static override args = {
+    name: Args.string({ required: true, description: 'Project name: lowercase letters, digits and hyphens' }),
+    source: Args.string({ required: true, description: 'Git URL or local path of the app' }),
+  };
+  static override flags = {
+    config: configFlag,
+    push: pushFlag,
+    image: Flags.string({ required: true, description: 'Docker image the build runs in' }),
+    command: Flags.string({ required: true, description: 'Shell command that builds the app' }),
+    output: Flags.string({ default: 'dist', description: 'Directory the build writes the site to' }),
+    deploy: Flags.string({ description: 'Deploy this tag (or "latest") right away' }),
+    domain: Flags.string({ multiple: true, description: 'A host name to serve the project on (repeatable)' }),
+  };
+
+  async run(): Promise<EditResult> {
+    const { args, flags } = await this.parse(Add);
+    const edits = await this.edits(flags.config, flags.push);
+    return this.report(
+      await edits.add({
+        name: args.name,
+        source: args.source,
+        image: flags.image,
+        command: flags.command,
+        output: flags.output,
+        ...(flags.deploy ? { deploy: flags.deploy } : {}),
+        ...(flags.domain ? { domains: flags.domain } : {}),
+      }),
+    );
+  }
+}

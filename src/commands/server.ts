@@ -1,0 +1,38 @@
+import { Flags } from '@oclif/core';
+import { durationMs } from '../domain/units.js';
+import { defaultDataDir, defaults } from '../runtime/defaults.js';
+import { startServer } from '../runtime/start-server.js';
+import { createLogger } from '../services/logger.js';
+import { OpusCommand } from '../cli/opus-command.js';
+
+export default class Server extends OpusCommand {
+  static override description = `Run the Opus server: sync the config repo, build in Docker, serve every project.
+With no flags it uses an embedded default: a config repo and an artifact tree under one data directory.`;
+  static override examples = ['<%= config.bin %> server', '<%= config.bin %> server --config ./config --data-dir ./opus-data --port 8080'];
+  static override flags = {
+    config: Flags.string({ char: 'c', env: 'OPUS_CONFIG', description: 'Git URL or path of the config repo (default: <data dir>/config, created on first start)' }),
+    'data-dir': Flags.string({ env: 'OPUS_DATA_DIR', description: `Where artifacts and state live (default: ${defaults.dataDir})` }),
+    port: Flags.integer({ char: 'p', env: 'PORT', default: defaults.port, description: 'HTTP port' }),
+    host: Flags.string({ env: 'OPUS_HOST', default: defaults.host, description: 'Address to listen on' }),
+    'sync-interval': Flags.string({ description: 'How often to fetch the config repo, e.g. 30s (default: opus.yaml sync.interval)' }),
+    'log-format': Flags.string({ options: ['auto', 'json', 'human'], default: defaults.logFormat, description: 'JSON lines, or human lines (auto: human on a terminal)' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Server);
+    const format = flags['log-format'] === 'auto' ? (process.stderr.isTTY ? 'human' : 'json') : (flags['log-format'] as 'json' | 'human');
+    const server = await startServer({
+      dataDir: flags['data-dir'] ?? defaultDataDir(),
+      ...(flags.config ? { config: flags.config } : {}),
+      port: flags.port,
+      host: flags.host,
+      ...(flags['sync-interval'] ? { syncIntervalMs: durationMs(flags['sync-interval']) } : {}),
+      logger: createLogger(format),
+    });
+    this.log(`Opus is serving on ${server.url} (API: ${server.url}/api/v1/projects)`);
+    const stop = () => void server.close().then(() => process.exit(0));
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+    await new Promise(() => undefined);
+  }
+}

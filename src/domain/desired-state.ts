@@ -1,0 +1,196 @@
+// Reads the config repo's files (already loaded as text) into the desired state, collecting every
+// problem at once with its file and path, so one broken file never hides another.
+import yaml from 'js-yaml';
+import type { z } from 'zod';
+import { projectNameProblem, versionProblem } from './names.js';
+import { projectSchema, settingsSchema, type ProjectFile, type SettingsFile } from './schema.js';
+import { durationMs, sizeBytes } from './units.js';
+
+export const SETTINGS_FILE = 'opus.yaml';
+export const PROJECTS_DIR = 'projects';
+
+export interface ConfigProblem {
+  file: string;
+  /** Dotted path inside the file ("build.image"), empty for the whole file. */
+  path: string;
+  message: string;
+  line?: number;
+}
+
+export type Network = 'default' | 'host' | 'none';
+
+export interface BuildSpec {
+  image: string;
+  command: string;
+  output: string;
+  env: Record<string, string>;
+  network: Network;
+  timeoutMs: number;
+  memoryBytes: number;
+}
+
+export interface ProjectSpec {
+  name: string;
+  file: string;
+  source: string;
+  /** A tag, `latest`, or undefined when nothing is deployed. */
+  deploy?: string;
+  build: BuildSpec;
+  domains: string[];
+  keep: number;
+}
+
+export interface Settings {
+  concurrency: number;
+  syncIntervalMs: number;
+  keep: number;
+  defaults: { timeoutMs: number; memoryBytes: number; network: Network };
+}
+
+export interface DesiredState {
+  settings: Settings;
+  projects: ProjectSpec[];
+  problems: ConfigProblem[];
+  /** Projects whose file is broken: they keep whatever they serve now. */
+  brokenProjects: string[];
+  /** True when opus.yaml itself is broken: then nothing at all is changed. */
+  settingsBroken: boolean;
+}
+
+export interface ConfigFile {
+  path: string;
+  text: string;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  concurrency: 2,
+  syncIntervalMs: 60_000,
+  keep: 10,
+  defaults: { timeoutMs: 15 * 60_000, memoryBytes: 2 * 1024 ** 3, network: 'default' },
+};
+
+export function readDesiredState(settingsFile: ConfigFile | undefined, projectFiles: ConfigFile[]): DesiredState {
+  const problems: ConfigProblem[] = [];
+  let settings = DEFAULT_SETTINGS;
+  let settingsBroken = false;
+  if (!settingsFile) {
+    problems.push({ file: SETTINGS_FILE, path: '', message: 'missing: every config repo has an opus.yaml (run `opus init`)' });
+    settingsBroken = true;
+  } else {
+    const parsed = parseFile(settingsFile, settingsSchema, problems, true);
+    if (parsed === undefined) settingsBroken = true;
+    else settings = toSettings(parsed);
+  }
+
+  const projects: ProjectSpec[] = [];
+  const brokenProjects: string[] = [];
+  for (const file of [...projectFiles].sort((a, b) => a.path.localeCompare(b.path))) {
+    const name = projectNameOf(file.path);
+    const before = problems.length;
+    if (!file.path.endsWith('.yaml')) {
+      problems.push({ file: file.path, path: '', message: 'project files end in .yaml: rename it to ' + file.path.replace(/\.[^./]*$/, '') + '.yaml' });
+      continue;
+    }
+    const nameProblem = projectNameProblem(name);
+    if (nameProblem) problems.push({ file: file.path, path: '', message: `${nameProblem} (the file name is the project name)` });
+    const parsed = parseFile(file, projectSchema, problems, false);
+    if (parsed === undefined || problems.length > before) {
+      if (!nameProblem) brokenProjects.push(name);
+      continue;
+    }
+    const deployProblem = parsed.deploy === undefined || parsed.deploy === 'latest' ? undefined : versionProblem(parsed.deploy);
+    if (deployProblem) {
+      problems.push({ file: file.path, path: 'deploy', message: `${deployProblem}, or "latest"` });
+      brokenProjects.push(name);
+      continue;
+    }
+    projects.push(toProject(name, file.path, parsed, settings));
+  }
+  checkDomainsAreUnique(projects, problems, brokenProjects);
+  return { settings, projects: projects.filter((p) => !brokenProjects.includes(p.name)), problems, brokenProjects, settingsBroken };
+}
+
+export function projectFilePath(name: string): string {
+  return `${PROJECTS_DIR}/${name}.yaml`;
+}
+
+function projectNameOf(path: string): string {
+  return path.replace(/^.*\//, '').replace(/\.[^.]*$/, '');
+}
+
+function parseFile<S extends z.ZodType>(file: ConfigFile, schema: S, problems: ConfigProblem[], emptyIsObject: boolean): z.infer<S> | undefined {
+  let data: unknown;
+  try {
+    data = yaml.load(file.text, { filename: file.path });
+  } catch (error) {
+    const mark = (error as { mark?: { line: number }; reason?: string }).mark;
+    const reason = (error as { reason?: string }).reason ?? String(error);
+    problems.push({ file: file.path, path: '', message: `not valid YAML: ${reason}`, ...(mark ? { line: mark.line + 1 } : {}) });
+    return undefined;
+  }
+  if (data === undefined || data === null) data = emptyIsObject ? {} : data;
+  const result = schema.safeParse(data);
+  if (result.success) return result.data;
+  for (const issue of result.error.issues) {
+    problems.push({ file: file.path, path: issue.path.map(String).join('.'), message: describeIssue(issue) });
+  }
+  return undefined;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: check the spelling`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) return `required: add it (${issue.expected})`;
+  return issue.message;
+}
+
+function toSettings(file: SettingsFile): Settings {
+  const d = DEFAULT_SETTINGS;
+  return {
+    concurrency: file.builds?.concurrency ?? d.concurrency,
+    syncIntervalMs: file.sync?.interval === undefined ? d.syncIntervalMs : durationMs(file.sync.interval),
+    keep: file.retention?.keep ?? d.keep,
+    defaults: {
+      timeoutMs: file.builds?.timeout === undefined ? d.defaults.timeoutMs : durationMs(file.builds.timeout),
+      memoryBytes: file.builds?.memory === undefined ? d.defaults.memoryBytes : sizeBytes(file.builds.memory),
+      network: file.builds?.network ?? d.defaults.network,
+    },
+  };
+}
+
+function toProject(name: string, file: string, parsed: ProjectFile, settings: Settings): ProjectSpec {
+  const b = parsed.build;
+  return {
+    name,
+    file,
+    source: parsed.source,
+    ...(parsed.deploy === undefined ? {} : { deploy: parsed.deploy }),
+    build: {
+      image: b.image,
+      command: b.command,
+      output: (b.output ?? 'dist').replace(/\/+$/, ''),
+      env: b.env ?? {},
+      network: b.network ?? settings.defaults.network,
+      timeoutMs: b.timeout === undefined ? settings.defaults.timeoutMs : durationMs(b.timeout),
+      memoryBytes: b.memory === undefined ? settings.defaults.memoryBytes : sizeBytes(b.memory),
+    },
+    domains: parsed.domains ?? [],
+    keep: parsed.retention?.keep ?? settings.keep,
+  };
+}
+
+function checkDomainsAreUnique(projects: ProjectSpec[], problems: ConfigProblem[], broken: string[]): void {
+  const owner = new Map<string, string>();
+  for (const project of projects) {
+    project.domains.forEach((domain, index) => {
+      const first = owner.get(domain);
+      if (first === undefined) return void owner.set(domain, project.name);
+      problems.push({ file: project.file, path: `domains.${index}`, message: `"${domain}" is already a domain of project "${first}"` });
+      if (!broken.includes(project.name)) broken.push(project.name);
+    });
+  }
+}
+
+export function formatProblem(p: ConfigProblem): string {
+  const where = `${p.file}${p.line ? `:${p.line}` : ''}${p.path ? ` ${p.path}` : ''}`;
+  return `${where}: ${p.message}`;
+}

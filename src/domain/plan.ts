@@ -1,0 +1,105 @@
+// The sync plan: desired state + actual state → the actions that bring one to the other.
+// Pure: every fact it needs (time included) comes in as an argument.
+import type { BuildSpec, DesiredState, ProjectSpec } from './desired-state.js';
+import { buildKey } from './names.js';
+
+export interface BuiltVersion {
+  version: string;
+  builtAt: number;
+}
+
+export interface FailedBuild {
+  attempts: number;
+  failedAt: number;
+  /** The build settings it failed with: a change to them is worth a new try at once. */
+  settings: string;
+}
+
+export interface ActualState {
+  built: Record<string, BuiltVersion[]>;
+  live: Record<string, { version: string; domains: string[] }>;
+  failed: Record<string, FailedBuild>;
+  /** project@version keys queued or running. */
+  inFlight: Set<string>;
+}
+
+/** The desired version of each project after `latest` is resolved; an error when it could not be. */
+export type ResolvedVersions = Record<string, { version?: string; error?: string }>;
+
+export type Action =
+  | { kind: 'build'; project: ProjectSpec; version: string }
+  | { kind: 'switch'; project: string; version: string; domains: string[]; from?: string }
+  | { kind: 'unpublish'; project: string; version: string }
+  | { kind: 'prune'; project: string; version: string };
+
+export interface Plan {
+  actions: Action[];
+  /** Why a desired version is not being built now (failed recently, could not resolve). */
+  waiting: Record<string, string>;
+}
+
+const FIRST_RETRY_MS = 5 * 60_000;
+const MAX_RETRY_MS = 6 * 3_600_000;
+
+/** Failed builds are retried with exponential backoff, never in a hot loop. */
+export function retryDelayMs(attempts: number): number {
+  return Math.min(FIRST_RETRY_MS * 2 ** Math.max(0, attempts - 1), MAX_RETRY_MS);
+}
+
+export function buildSettingsKey(source: string, build: BuildSpec): string {
+  return JSON.stringify({ source, ...build, env: Object.entries(build.env).sort() });
+}
+
+export function plan(desired: DesiredState, actual: ActualState, resolved: ResolvedVersions, now: number): Plan {
+  const actions: Action[] = [];
+  const waiting: Record<string, string> = {};
+  if (desired.settingsBroken) return { actions, waiting };
+
+  const configured = new Set(desired.projects.map((p) => p.name));
+  for (const project of desired.projects) {
+    const live = actual.live[project.name]?.version;
+    const { version, error } = resolved[project.name] ?? { version: project.deploy };
+    if (error) {
+      waiting[project.name] = error;
+      continue;
+    }
+    if (version === undefined) {
+      if (live) actions.push({ kind: 'unpublish', project: project.name, version: live });
+      continue;
+    }
+    const built = actual.built[project.name] ?? [];
+    const key = buildKey(project.name, version);
+    if (built.some((b) => b.version === version)) {
+      if (live !== version || !sameList(actual.live[project.name]?.domains ?? [], project.domains)) {
+        actions.push({ kind: 'switch', project: project.name, version, domains: project.domains, ...(live && live !== version ? { from: live } : {}) });
+      }
+    } else if (!actual.inFlight.has(key)) {
+      const failed = actual.failed[key];
+      const settings = buildSettingsKey(project.source, project.build);
+      if (failed && failed.settings === settings && now < failed.failedAt + retryDelayMs(failed.attempts)) {
+        waiting[project.name] = `build of ${version} failed; next try after ${new Date(failed.failedAt + retryDelayMs(failed.attempts)).toISOString()} (or trigger it)`;
+      } else {
+        actions.push({ kind: 'build', project, version });
+      }
+    }
+    const keepAlso = new Set([version, live].filter((v): v is string => v !== undefined));
+    actions.push(...pruneActions(project.name, built, keepAlso, project.keep, actual.inFlight));
+  }
+
+  // A project whose file is gone stops being served; one whose file is broken is left alone.
+  for (const [name, { version }] of Object.entries(actual.live)) {
+    if (!configured.has(name) && !desired.brokenProjects.includes(name)) actions.push({ kind: 'unpublish', project: name, version });
+  }
+  return { actions, waiting };
+}
+
+function pruneActions(project: string, built: BuiltVersion[], keepAlso: Set<string>, keep: number, inFlight: Set<string>): Action[] {
+  const candidates = built
+    .filter((b) => !keepAlso.has(b.version) && !inFlight.has(buildKey(project, b.version)))
+    .sort((a, b) => b.builtAt - a.builtAt || b.version.localeCompare(a.version));
+  return candidates.slice(keep).map((b) => ({ kind: 'prune' as const, project, version: b.version }));
+}
+
+function sameList(a: string[], b: string[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}

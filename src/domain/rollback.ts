@@ -1,0 +1,44 @@
+// Finds where `opus rollback` goes, from the project file's history in the config repo.
+
+export interface DeployRecord {
+  commit: string;
+  subject: string;
+  /** The `deploy:` value at that commit, undefined when none or the file was deleted. */
+  deploy?: string;
+}
+
+/** Commit subjects of rollbacks start like this; see rollbackMessage. */
+export const ROLLBACK_PREFIX = 'rollback ';
+
+/**
+ * Replays the history (oldest first) as a stack of deployed versions: a deploy pushes its version,
+ * a rollback pops back to the version it went to. The target is the version under the top, so a
+ * second rollback goes further back instead of undoing the first.
+ */
+export function deployStack(historyNewestFirst: DeployRecord[]): string[] {
+  const stack: string[] = [];
+  for (const record of [...historyNewestFirst].reverse()) {
+    const version = record.deploy;
+    if (version === undefined) continue;
+    if (record.subject.startsWith(ROLLBACK_PREFIX) && stack.includes(version)) {
+      while (stack.at(-1) !== version) stack.pop();
+    } else if (stack.at(-1) !== version) {
+      stack.push(version);
+    }
+  }
+  return stack;
+}
+
+export function rollbackTarget(historyNewestFirst: DeployRecord[], current: string | undefined): string | undefined {
+  const stack = deployStack(historyNewestFirst);
+  if (current !== undefined && stack.at(-1) !== current) stack.push(current);
+  return stack.at(-2);
+}
+
+export function deployMessage(project: string, version: string, previous: string | undefined): string {
+  return `deploy ${project} ${version}${previous ? ` (was ${previous})` : ''}`;
+}
+
+export function rollbackMessage(project: string, version: string, previous: string | undefined): string {
+  return `${ROLLBACK_PREFIX}${project} to ${version}${previous ? ` (was ${previous})` : ''}`;
+}

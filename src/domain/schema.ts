@@ -1,0 +1,70 @@
+// The one source of truth for the desired state's shape: the validator and the JSON Schema that
+// editors use are both made from these definitions.
+import { z } from 'zod';
+import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
+
+const duration = z
+  .union([z.number().positive(), z.string().regex(new RegExp(DURATION_PATTERN), 'use seconds or e.g. "30s", "15m", "1h"')])
+  .describe('Seconds, or a duration such as "30s", "15m", "1h"');
+const size = z
+  .union([z.number().int().positive(), z.string().regex(new RegExp(SIZE_PATTERN), 'use bytes or e.g. "512m", "2g"')])
+  .describe('Bytes, or a size such as "512m", "2g"');
+const network = z
+  .enum(['default', 'host', 'none'])
+  .describe('Docker network of the build: "default" (Docker\'s default), "host" (reach a registry through the host) or "none"');
+const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z0-9-]{2,63}$/, 'use a lowercase host name such as "www.example.com"');
+const relativePath = z
+  .string()
+  .regex(/^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[\w./@-]+$/, 'use a path inside the source, such as "dist" or "build/public"');
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'use an environment variable name such as "API_URL"');
+
+const retention = z.strictObject({
+  keep: z.number().int().min(1).max(1000).describe('How many built versions to keep per project, besides the live one'),
+});
+
+export const buildSchema = z.strictObject({
+  image: z.string().min(1).describe('Docker image the build runs in, e.g. "node:20"'),
+  command: z.string().min(1).describe('Shell command that builds the app, e.g. "npm ci && npm run build"'),
+  output: relativePath.optional().describe('Directory the command writes the site to (default "dist")'),
+  env: z.record(envName, z.string()).optional().describe('Environment variables of the build (no secrets: this file is in git)'),
+  network: network.optional(),
+  timeout: duration.optional().describe('The build is killed after this long (default from opus.yaml, else 15m)'),
+  memory: size.optional().describe('Memory limit of the build container (default from opus.yaml, else 2g)'),
+});
+
+export const projectSchema = z
+  .strictObject({
+    source: z.string().min(1).describe('Git URL or local path of the app\'s repository'),
+    deploy: z.string().min(1).optional().describe('The version to serve: a git tag of the source, or "latest" for the newest semver tag'),
+    build: buildSchema,
+    domains: z.array(hostname).optional().describe('Host names this project is served on, besides /<project>/'),
+    retention: retention.optional(),
+  })
+  .describe('An Opus project: projects/<name>.yaml');
+
+export const settingsSchema = z
+  .strictObject({
+    builds: z
+      .strictObject({
+        concurrency: z.number().int().min(1).max(64).optional().describe('How many builds run at once (default 2)'),
+        timeout: duration.optional(),
+        memory: size.optional(),
+        network: network.optional(),
+      })
+      .optional(),
+    retention: retention.optional(),
+    sync: z.strictObject({ interval: duration.optional().describe('How often the config repo is fetched (default 60s)') }).optional(),
+  })
+  .describe('Opus settings shared by all projects: opus.yaml');
+
+export type ProjectFile = z.infer<typeof projectSchema>;
+export type SettingsFile = z.infer<typeof settingsSchema>;
+
+export function jsonSchemas(): { project: unknown; settings: unknown } {
+  return {
+    project: z.toJSONSchema(projectSchema, { io: 'input' }),
+    settings: z.toJSONSchema(settingsSchema, { io: 'input' }),
+  };
+}

@@ -1,0 +1,20 @@
+// Edits one top-level key of a YAML document in place, keeping the user's comments and layout
+// (a full load/dump would drop them).
+import yaml from 'js-yaml';
+
+/** The value as YAML would read it back as the same string ("1.0" stays a string, not 1). */
+export function yamlScalar(value: string): string {
+  return yaml.dump(value, { lineWidth: -1 }).trim();
+}
+
+export function setTopLevelKey(text: string, key: string, value: string, after?: string): string {
+  const line = `${key}: ${yamlScalar(value)}`;
+  const existing = new RegExp(`^${key}:[^\\n]*$`, 'm');
+  if (existing.test(text)) return text.replace(existing, line);
+  const anchor = after ? new RegExp(`^${after}:[^\\n]*$`, 'm').exec(text) : null;
+  if (anchor) {
+    const end = anchor.index + anchor[0].length;
+    return `${text.slice(0, end)}\n${line}${text.slice(end)}`;
+  }
+  return `${text.replace(/\n*$/, '\n')}${line}\n`;
+}

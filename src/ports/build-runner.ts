@@ -1,0 +1,20 @@
+import type { Writable } from 'node:stream';
+import type { BuildSpec } from '../domain/desired-state.js';
+
+export interface BuildJob {
+  project: string;
+  version: string;
+  commit: string;
+  spec: BuildSpec;
+  /** The checked-out source. */
+  sourceDir: string;
+  /** An empty directory that receives the contents of spec.output. */
+  outputDir: string;
+  log: Writable;
+  signal?: AbortSignal;
+}
+
+/** Runs one build command in isolation: prepare → start → stream logs → wait → collect → destroy. */
+export interface BuildRunner {
+  run(job: BuildJob): Promise<void>;
+}

@@ -1,0 +1,18 @@
+/** Reading the apps' source repositories. */
+export interface SourceRepos {
+  /** Tag name → commit. Throws a UserError when the source cannot be reached. */
+  listTags(source: string): Promise<Map<string, string>>;
+  /** Checks out `tag` into `dir` (without .git); returns the commit. */
+  checkout(source: string, tag: string, dir: string): Promise<string>;
+}
+
+export interface ConfigSnapshot {
+  commit: string;
+  settingsText?: string;
+  projectFiles: { path: string; text: string }[];
+}
+
+/** The config repo as the server sees it: the committed state of its remote. */
+export interface ConfigSource {
+  fetch(): Promise<ConfigSnapshot>;
+}

@@ -1,0 +1,13 @@
+// A file whose name carries a content hash (app.3f9a1c2e.js, index-BdXz81_k.css) never changes
+// under that name, so browsers may keep it forever; everything else is revalidated on every use,
+// so a deploy or rollback is seen at once.
+const FINGERPRINT = /[.-]([A-Za-z0-9_-]{8,})\.[a-z0-9]+$/;
+
+export function isFingerprinted(path: string): boolean {
+  const hash = FINGERPRINT.exec(path)?.[1];
+  return hash !== undefined && /\d/.test(hash) && /[A-Za-z]/.test(hash);
+}
+
+export function cacheControl(path: string, isFallback: boolean): string {
+  return !isFallback && isFingerprinted(path) ? 'public, max-age=31536000, immutable' : 'no-cache';
+}

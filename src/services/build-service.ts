@@ -1,0 +1,67 @@
+// One build of project@version, from source to a published version, with its record and log.
+import { createWriteStream } from 'node:fs';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { finished } from 'node:stream/promises';
+import type { ProjectSpec } from '../domain/desired-state.js';
+import { errorMessage } from '../domain/errors.js';
+import { buildSettingsKey } from '../domain/plan.js';
+import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
+import type { BuildRunner } from '../ports/build-runner.js';
+import type { SourceRepos } from '../ports/git-sources.js';
+import type { Logger } from './logger.js';
+
+export class BuildService {
+  constructor(
+    private readonly store: ArtifactStore,
+    private readonly sources: SourceRepos,
+    private readonly runner: BuildRunner,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Builds and publishes; a failure is recorded (with its log) and returned, never thrown. */
+  async build(project: ProjectSpec, version: string, signal?: AbortSignal): Promise<BuildRecord> {
+    const previous = await this.store.readBuild(project.name, version);
+    const started = Date.now();
+    const record: BuildRecord = {
+      project: project.name,
+      version,
+      status: 'running',
+      startedAt: new Date(started).toISOString(),
+      attempts: previous?.status === 'failed' ? previous.attempts : 0,
+      settings: buildSettingsKey(project.source, project.build),
+    };
+    await this.store.writeBuild(record);
+    const logPath = this.store.logPath(project.name, version);
+    await mkdir(dirname(logPath), { recursive: true });
+    const log = createWriteStream(logPath);
+    const sourceDir = await mkdtemp(join(tmpdir(), `opus-src-${project.name}-`));
+    const outputDir = await this.store.createStaging(project.name, version);
+    this.logger.info('build started', { project: project.name, version });
+    try {
+      log.write(`opus: cloning ${project.source} at ${version}\n`);
+      record.commit = await this.sources.checkout(project.source, version, sourceDir);
+      log.write(`opus: commit ${record.commit}; running "${project.build.command}" in ${project.build.image}\n`);
+      await this.runner.run({ project: project.name, version, commit: record.commit, spec: project.build, sourceDir, outputDir, log, ...(signal ? { signal } : {}) });
+      const stats = await this.store.publish(project.name, version, outputDir);
+      Object.assign(record, { status: 'succeeded', attempts: 0, ...stats });
+      log.write(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
+    } catch (error) {
+      Object.assign(record, { status: 'failed', attempts: record.attempts + 1, error: errorMessage(error) });
+      log.write(`opus: build failed: ${errorMessage(error)}\n`);
+      await this.store.discardStaging(outputDir);
+    } finally {
+      await rm(sourceDir, { recursive: true, force: true });
+      log.end();
+      await finished(log).catch(() => undefined);
+    }
+    record.finishedAt = new Date().toISOString();
+    record.durationMs = Date.now() - started;
+    await this.store.writeBuild(record);
+    const fields = { project: project.name, version, commit: record.commit, durationMs: record.durationMs };
+    if (record.status === 'succeeded') this.logger.info('build succeeded', fields);
+    else this.logger.warn('build failed', { ...fields, error: record.error });
+    return record;
+  }
+}

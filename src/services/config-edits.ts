@@ -1,0 +1,168 @@
+// What `opus init/add/remove/deploy/rollback` do to the config repo: check the input against the
+// desired state and the source repo first, then make one commit with a clear message.
+import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import yaml from 'js-yaml';
+import { formatProblem, projectFilePath, readDesiredState, SETTINGS_FILE, type ProjectSpec } from '../domain/desired-state.js';
+import { UserError } from '../domain/errors.js';
+import { projectNameProblem, versionProblem } from '../domain/names.js';
+import { deployMessage, rollbackMessage, rollbackTarget } from '../domain/rollback.js';
+import { jsonSchemas } from '../domain/schema.js';
+import { newestSemverTag } from '../domain/versions.js';
+import { setTopLevelKey } from '../domain/yaml-edit.js';
+import { readConfigFiles } from '../adapters/git/git-config-source.js';
+import type { CommitResult, ConfigWorkspace, FileChange } from '../adapters/git/config-workspace.js';
+import type { SourceRepos } from '../ports/git-sources.js';
+
+export interface EditResult extends Partial<CommitResult> {
+  message: string;
+  changed: boolean;
+}
+
+export interface NewProject {
+  name: string;
+  source: string;
+  image: string;
+  command: string;
+  output?: string;
+  deploy?: string;
+  domains?: string[];
+}
+
+const SCHEMA_DIR = '.opus/schema';
+
+export function initialFiles(): FileChange[] {
+  const schemas = jsonSchemas();
+  return [
+    {
+      path: SETTINGS_FILE,
+      content: `# yaml-language-server: $schema=${SCHEMA_DIR}/opus.schema.json
+# Opus settings shared by all projects. Every key is optional; these are the defaults.
+builds:
+  concurrency: 2     # builds that run at once
+  timeout: 15m       # a build is killed after this long
+  memory: 2g         # memory limit of a build container
+retention:
+  keep: 10           # built versions kept per project, besides the live one
+sync:
+  interval: 60s      # how often the config repo is fetched
+`,
+    },
+    { path: 'projects/.gitkeep', content: '' },
+    { path: `${SCHEMA_DIR}/opus.schema.json`, content: `${JSON.stringify(schemas.settings, null, 2)}\n` },
+    { path: `${SCHEMA_DIR}/project.schema.json`, content: `${JSON.stringify(schemas.project, null, 2)}\n` },
+  ];
+}
+
+export class ConfigEdits {
+  constructor(
+    private readonly workspace: ConfigWorkspace,
+    private readonly sources: SourceRepos,
+    private readonly push: boolean,
+  ) {}
+
+  async add(input: NewProject): Promise<EditResult> {
+    const problem = projectNameProblem(input.name);
+    if (problem) throw new UserError(problem);
+    const path = projectFilePath(input.name);
+    if (this.workspace.exists(path)) throw new UserError(`project "${input.name}" already exists (${path})`, [`edit ${path}, or run opus remove ${input.name} first`]);
+    const source = looksLikeLocalPath(input.source) ? resolve(input.source) : input.source;
+    const tags = await this.sources.listTags(source);
+    if (input.deploy) this.checkVersion(input.name, source, input.deploy, tags);
+    const document = {
+      source,
+      ...(input.deploy ? { deploy: input.deploy } : {}),
+      build: { image: input.image, command: input.command, output: input.output ?? 'dist' },
+      ...(input.domains?.length ? { domains: input.domains } : {}),
+    };
+    const text = `# yaml-language-server: $schema=../${SCHEMA_DIR}/project.schema.json\n${yaml.dump(document, { lineWidth: -1 })}`;
+    await this.checkValid(path, text);
+    await this.workspace.prepare();
+    return this.commit([{ path, content: text }], `add project ${input.name}${input.deploy ? ` at ${input.deploy}` : ''}`);
+  }
+
+  async remove(name: string): Promise<EditResult> {
+    await this.project(name);
+    await this.workspace.prepare();
+    return this.commit([{ path: projectFilePath(name), content: null }], `remove project ${name}`);
+  }
+
+  async deploy(name: string, version: string): Promise<EditResult> {
+    const project = await this.project(name);
+    this.checkVersion(name, project.source, version, await this.sources.listTags(project.source));
+    if (project.deploy === version) return { message: `${name} is already deployed at ${version}; nothing to commit`, changed: false };
+    return this.setDeploy(project, version, deployMessage(name, version, project.deploy));
+  }
+
+  async rollback(name: string, to?: string): Promise<EditResult> {
+    const project = await this.project(name);
+    const target = to ?? rollbackTarget(await this.workspace.history(project.file, readDeploy), project.deploy);
+    if (!target) {
+      throw new UserError(`no earlier deployed version of ${name} in the history of ${project.file}`, [`pick one with: opus rollback ${name} --to <version>`]);
+    }
+    if (to) this.checkVersion(name, project.source, to, await this.sources.listTags(project.source));
+    if (target === project.deploy) return { message: `${name} is already deployed at ${target}; nothing to commit`, changed: false };
+    return this.setDeploy(project, target, rollbackMessage(name, target, project.deploy));
+  }
+
+  private async setDeploy(project: ProjectSpec, version: string, message: string): Promise<EditResult> {
+    await this.workspace.prepare();
+    const text = setTopLevelKey(await this.workspace.read(project.file), 'deploy', version, 'source');
+    await this.checkValid(project.file, text);
+    return this.commit([{ path: project.file, content: text }], message);
+  }
+
+  /** The project as the config repo has it now; its file must be valid to be edited safely. */
+  private async project(name: string): Promise<ProjectSpec> {
+    const state = await this.state();
+    const project = state.projects.find((p) => p.name === name);
+    if (project) return project;
+    const problems = state.problems.filter((p) => p.file === projectFilePath(name));
+    if (problems.length > 0) throw new UserError(`${projectFilePath(name)} is invalid:\n${problems.map(formatProblem).join('\n')}`, ['fix the file first (opus validate lists every problem)']);
+    const known = state.projects.map((p) => p.name);
+    throw new UserError(`unknown project "${name}"`, [known.length ? `known projects: ${known.join(', ')}` : 'add one with: opus add <name> <source> …']);
+  }
+
+  private checkVersion(name: string, source: string, version: string, tags: Map<string, string>): void {
+    if (version === 'latest') {
+      if (!newestSemverTag(tags.keys())) throw new UserError(`${source} has no semver tag for "latest" to resolve to`, ['push a tag such as 1.0.0 to the source, or deploy a tag by name']);
+      return;
+    }
+    const problem = versionProblem(version);
+    if (problem) throw new UserError(problem);
+    if (!tags.has(version)) {
+      const recent = [...tags.keys()].slice(-5).join(', ');
+      throw new UserError(`the source of ${name} (${source}) has no tag "${version}"`, [recent ? `its tags include: ${recent}` : 'it has no tags yet: create and push one, e.g. git tag 1.0.0 && git push --tags']);
+    }
+  }
+
+  private async state(extra?: { path: string; text: string }) {
+    const files = await readConfigFiles(this.workspace.dir);
+    const projectFiles = files.projectFiles.filter((f) => f.path !== extra?.path).concat(extra ? [extra] : []);
+    return readDesiredState(files.settingsText === undefined ? undefined : { path: SETTINGS_FILE, text: files.settingsText }, projectFiles);
+  }
+
+  private async checkValid(path: string, text: string): Promise<void> {
+    const problems = (await this.state({ path, text })).problems.filter((p) => p.file === path);
+    if (problems.length > 0) throw new UserError(`the change would make ${path} invalid:\n${problems.map(formatProblem).join('\n')}`);
+  }
+
+  private async commit(changes: FileChange[], message: string): Promise<EditResult> {
+    const result = await this.workspace.commit(changes, message, this.push);
+    return { ...result, message, changed: true };
+  }
+}
+
+function readDeploy(text: string): string | undefined {
+  try {
+    const data = yaml.load(text) as { deploy?: unknown } | null;
+    return typeof data?.deploy === 'string' ? data.deploy : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function looksLikeLocalPath(source: string): boolean {
+  const isUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(source) || /^[^/]+@[^/]+:/.test(source);
+  return !isUrl && (isAbsolute(source) || source.startsWith('.') || existsSync(source));
+}

@@ -1,0 +1,19 @@
+export type Fields = Record<string, unknown>;
+
+export interface Logger {
+  info(message: string, fields?: Fields): void;
+  warn(message: string, fields?: Fields): void;
+  error(message: string, fields?: Fields): void;
+}
+
+/** One JSON object per line (for log collectors) or a readable line for a terminal. */
+export function createLogger(format: 'json' | 'human', write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
+  const emit = (level: string) => (message: string, fields: Fields = {}) => {
+    if (format === 'json') return write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
+    const extra = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    write(`${new Date().toISOString().slice(11, 19)} ${level.padEnd(5)} ${message}${extra.length ? ` ${extra.join(' ')}` : ''}\n`);
+  };
+  return { info: emit('info'), warn: emit('warn'), error: emit('error') };
+}
+
+export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };

@@ -1,0 +1,167 @@
+// The sync loop: fetch the config repo → read desired state → plan (pure) → apply.
+import { readDesiredState, type DesiredState, type ProjectSpec } from '../domain/desired-state.js';
+import { errorMessage } from '../domain/errors.js';
+import { buildKey } from '../domain/names.js';
+import { plan, type Action, type ActualState, type ResolvedVersions } from '../domain/plan.js';
+import { newestSemverTag } from '../domain/versions.js';
+import type { ArtifactStore } from '../ports/artifact-store.js';
+import type { ConfigSource, SourceRepos } from '../ports/git-sources.js';
+import type { BuildQueue } from './build-queue.js';
+import type { BuildService } from './build-service.js';
+import type { Logger } from './logger.js';
+import type { SiteTable } from './site-table.js';
+
+export interface SyncDeps {
+  config: ConfigSource;
+  sources: SourceRepos;
+  store: ArtifactStore;
+  builds: BuildService;
+  queue: BuildQueue;
+  sites: SiteTable;
+  logger: Logger;
+  now?: () => number;
+}
+
+export interface SyncReport {
+  commit?: string;
+  at: string;
+  actions: string[];
+  problems: DesiredState['problems'];
+  waiting: Record<string, string>;
+  error?: string;
+}
+
+export class SyncService {
+  private desired: DesiredState | undefined;
+  private commit: string | undefined;
+  private resolved: ResolvedVersions = {};
+  private last: SyncReport | undefined;
+  private running: Promise<SyncReport> | undefined;
+  private reconciling: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: SyncDeps) {}
+
+  get lastReport(): SyncReport | undefined {
+    return this.last;
+  }
+
+  get desiredState(): DesiredState | undefined {
+    return this.desired;
+  }
+
+  /** The version a project should serve, with `latest` resolved at the last sync. */
+  desiredVersion(project: string): string | undefined {
+    return this.resolved[project]?.version;
+  }
+
+  /** Coalesces: calls during a sync share one follow-up sync instead of piling up. */
+  sync(): Promise<SyncReport> {
+    if (this.running) return this.running.then(() => this.sync());
+    this.running = this.fetchAndReconcile().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async fetchAndReconcile(): Promise<SyncReport> {
+    const { logger } = this.deps;
+    try {
+      const snapshot = await this.deps.config.fetch();
+      this.commit = snapshot.commit;
+      this.desired = readDesiredState(
+        snapshot.settingsText === undefined ? undefined : { path: 'opus.yaml', text: snapshot.settingsText },
+        snapshot.projectFiles,
+      );
+      this.deps.queue.setLimit(this.desired.settings.concurrency);
+      for (const problem of this.desired.problems) logger.warn('config invalid', { ...problem, commit: snapshot.commit });
+      this.resolved = await this.resolveVersions(this.desired.projects);
+      return await this.reconcile();
+    } catch (error) {
+      logger.error('sync failed', { error: errorMessage(error) });
+      this.last = { at: new Date().toISOString(), actions: [], problems: this.desired?.problems ?? [], waiting: {}, error: errorMessage(error), ...(this.commit ? { commit: this.commit } : {}) };
+      return this.last;
+    }
+  }
+
+  /** Plans against the last fetched desired state and applies; also runs after every build. */
+  reconcile(): Promise<SyncReport> {
+    const next = this.reconciling.then(() => this.reconcileNow());
+    this.reconciling = next.catch(() => undefined);
+    return next;
+  }
+
+  private async reconcileNow(): Promise<SyncReport> {
+    const desired = this.desired;
+    if (!desired) throw new Error('reconcile before the first sync');
+    const now = this.deps.now?.() ?? Date.now();
+    const result = plan(desired, await this.actualState(desired), this.resolved, now);
+    for (const action of result.actions) await this.apply(action);
+    this.last = {
+      ...(this.commit ? { commit: this.commit } : {}),
+      at: new Date(now).toISOString(),
+      actions: result.actions.map(describe),
+      problems: desired.problems,
+      waiting: result.waiting,
+    };
+    return this.last;
+  }
+
+  private async resolveVersions(projects: ProjectSpec[]): Promise<ResolvedVersions> {
+    const resolved: ResolvedVersions = {};
+    for (const project of projects) {
+      if (project.deploy !== 'latest') {
+        resolved[project.name] = project.deploy === undefined ? {} : { version: project.deploy };
+        continue;
+      }
+      try {
+        const newest = newestSemverTag((await this.deps.sources.listTags(project.source)).keys());
+        resolved[project.name] = newest ? { version: newest } : { error: `deploy: latest, but ${project.source} has no semver tag yet` };
+      } catch (error) {
+        resolved[project.name] = { error: errorMessage(error) };
+      }
+    }
+    return resolved;
+  }
+
+  private async actualState(desired: DesiredState): Promise<ActualState> {
+    const { store, queue, sites } = this.deps;
+    const actual: ActualState = { built: {}, live: sites.snapshot(), failed: {}, inFlight: queue.keys() };
+    for (const project of desired.projects) {
+      actual.built[project.name] = await store.listBuilt(project.name);
+      const version = this.resolved[project.name]?.version;
+      const record = version ? await store.readBuild(project.name, version) : undefined;
+      if (record?.status === 'failed' && version) {
+        actual.failed[buildKey(project.name, version)] = { attempts: record.attempts, failedAt: Date.parse(record.finishedAt ?? record.startedAt), settings: record.settings };
+      }
+    }
+    return actual;
+  }
+
+  private async apply(action: Action): Promise<void> {
+    const { store, sites, queue, builds, logger } = this.deps;
+    switch (action.kind) {
+      case 'build':
+        void queue
+          .enqueue(buildKey(action.project.name, action.version), (signal) => builds.build(action.project, action.version, signal).then(() => undefined))
+          .then(() => this.reconcile())
+          .catch((error: unknown) => logger.warn('build not run', { project: action.project.name, version: action.version, error: errorMessage(error) }));
+        return;
+      case 'switch':
+        await sites.set(action.project, { version: action.version, domains: action.domains });
+        logger.info('deploy succeeded', { project: action.project, version: action.version, from: action.from });
+        return;
+      case 'unpublish':
+        await sites.set(action.project, undefined);
+        logger.info('project unpublished', { project: action.project, version: action.version });
+        return;
+      case 'prune':
+        await store.remove(action.project, action.version);
+        logger.info('version pruned', { project: action.project, version: action.version });
+    }
+  }
+}
+
+function describe(action: Action): string {
+  const project = typeof action.project === 'string' ? action.project : action.project.name;
+  return `${action.kind} ${project}@${action.version}`;
+}
