@@ -8,10 +8,6 @@ DOCKER_HOST="$(bash scripts/docker-engine.sh | tail -n 1)"
 export DOCKER_HOST
 bash scripts/base-image.sh >/dev/null
 
-if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
-  apt-get install -y -qq chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
-fi
-
 rm -rf dist
 npx tsc -p tsconfig.json
 node --test --test-concurrency=2 --test-reporter=spec "$@" dist/test/

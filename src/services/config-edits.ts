@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import yaml from 'js-yaml';
-import { formatProblem, projectFilePath, readDesiredState, SETTINGS_FILE, type ProjectSpec } from '../domain/desired-state.js';
+import { formatProblem, projectFilePath, readDesiredState, SETTINGS_FILE, type Network, type ProjectSpec } from '../domain/desired-state.js';
 import { UserError } from '../domain/errors.js';
 import { projectNameProblem, versionProblem } from '../domain/names.js';
 import { deployMessage, rollbackMessage, rollbackTarget } from '../domain/rollback.js';
@@ -27,6 +27,8 @@ export interface NewProject {
   output?: string;
   deploy?: string;
   domains?: string[];
+  network?: Network;
+  env?: Record<string, string>;
 }
 
 const SCHEMA_DIR = '.opus/schema';
@@ -72,7 +74,13 @@ export class ConfigEdits {
     const document = {
       source,
       ...(input.deploy ? { deploy: input.deploy } : {}),
-      build: { image: input.image, command: input.command, output: input.output ?? 'dist' },
+      build: {
+        image: input.image,
+        command: input.command,
+        output: input.output ?? 'dist',
+        ...(input.network ? { network: input.network } : {}),
+        ...(input.env ? { env: input.env } : {}),
+      },
       ...(input.domains?.length ? { domains: input.domains } : {}),
     };
     const text = `# yaml-language-server: $schema=../${SCHEMA_DIR}/project.schema.json\n${yaml.dump(document, { lineWidth: -1 })}`;

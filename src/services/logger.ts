@@ -10,7 +10,7 @@ export interface Logger {
 export function createLogger(format: 'json' | 'human', write: (line: string) => void = (l) => process.stderr.write(l)): Logger {
   const emit = (level: string) => (message: string, fields: Fields = {}) => {
     if (format === 'json') return write(`${JSON.stringify({ time: new Date().toISOString(), level, message, ...fields })}\n`);
-    const extra = Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+    const extra = Object.entries(fields).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
     write(`${new Date().toISOString().slice(11, 19)} ${level.padEnd(5)} ${message}${extra.length ? ` ${extra.join(' ')}` : ''}\n`);
   };
   return { info: emit('info'), warn: emit('warn'), error: emit('error') };
