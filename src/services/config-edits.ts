@@ -56,6 +56,7 @@ sync:
   ];
 }
 
+/** Each edit first brings the working copy up to date (or refuses), then reads, checks and commits. */
 export class ConfigEdits {
   constructor(
     private readonly workspace: ConfigWorkspace,
@@ -66,6 +67,7 @@ export class ConfigEdits {
   async add(input: NewProject): Promise<EditResult> {
     const problem = projectNameProblem(input.name);
     if (problem) throw new UserError(problem);
+    await this.workspace.prepare();
     const path = projectFilePath(input.name);
     if (this.workspace.exists(path)) throw new UserError(`project "${input.name}" already exists (${path})`, [`edit ${path}, or run opus remove ${input.name} first`]);
     const source = looksLikeLocalPath(input.source) ? resolve(input.source) : input.source;
@@ -85,17 +87,17 @@ export class ConfigEdits {
     };
     const text = `# yaml-language-server: $schema=../${SCHEMA_DIR}/project.schema.json\n${yaml.dump(document, { lineWidth: -1 })}`;
     await this.checkValid(path, text);
-    await this.workspace.prepare();
     return this.commit([{ path, content: text }], `add project ${input.name}${input.deploy ? ` at ${input.deploy}` : ''}`);
   }
 
   async remove(name: string): Promise<EditResult> {
-    await this.project(name);
     await this.workspace.prepare();
+    await this.project(name);
     return this.commit([{ path: projectFilePath(name), content: null }], `remove project ${name}`);
   }
 
   async deploy(name: string, version: string): Promise<EditResult> {
+    await this.workspace.prepare();
     const project = await this.project(name);
     this.checkVersion(name, project.source, version, await this.sources.listTags(project.source));
     if (project.deploy === version) return { message: `${name} is already deployed at ${version}; nothing to commit`, changed: false };
@@ -103,6 +105,7 @@ export class ConfigEdits {
   }
 
   async rollback(name: string, to?: string): Promise<EditResult> {
+    await this.workspace.prepare();
     const project = await this.project(name);
     const target = to ?? rollbackTarget(await this.workspace.history(project.file, readDeploy), project.deploy);
     if (!target) {
@@ -114,7 +117,6 @@ export class ConfigEdits {
   }
 
   private async setDeploy(project: ProjectSpec, version: string, message: string): Promise<EditResult> {
-    await this.workspace.prepare();
     const text = setTopLevelKey(await this.workspace.read(project.file), 'deploy', version, 'source');
     await this.checkValid(project.file, text);
     return this.commit([{ path: project.file, content: text }], message);

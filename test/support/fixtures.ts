@@ -60,7 +60,7 @@ export interface RunResult {
 /** Runs the real CLI, as a user would. */
 export function opus(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [opusBin, ...args], { cwd: options.cwd ?? repoRoot, env: { ...process.env, ...options.env }, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [opusBin, ...args], { cwd: options.cwd ?? repoRoot, env: { ...process.env, OCLIF_COLUMNS: '1000', ...options.env }, timeout: 120_000 }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
