@@ -3,7 +3,9 @@
 import yaml from 'js-yaml';
 import type { z } from 'zod';
 import { projectNameProblem, versionProblem } from './names.js';
-import { projectSchema, settingsSchema, type ProjectFile, type SettingsFile } from './schema.js';
+import type { HeaderRule } from './header-rules.js';
+import type { RedirectRule } from './redirects.js';
+import { projectSchema, settingsSchema, type ProjectFile, type SecretRef, type SettingsFile } from './schema.js';
 import { durationMs, sizeBytes } from './units.js';
 
 export const SETTINGS_FILE = 'opus.yaml';
@@ -29,6 +31,14 @@ export interface BuildSpec {
   memoryBytes: number;
 }
 
+/** How a project's site is served, whichever version is live. */
+export interface SiteOptions {
+  spa: boolean;
+  redirects: RedirectRule[];
+  headers: HeaderRule[];
+  auth?: { username: string; passwordHash: SecretRef };
+}
+
 export interface ProjectSpec {
   name: string;
   file: string;
@@ -38,12 +48,14 @@ export interface ProjectSpec {
   build: BuildSpec;
   domains: string[];
   keep: number;
+  site: SiteOptions;
 }
 
 export interface Settings {
   concurrency: number;
   syncIntervalMs: number;
   keep: number;
+  previewDomain?: string;
   defaults: { timeoutMs: number; memoryBytes: number; network: Network };
 }
 
@@ -149,6 +161,7 @@ function toSettings(file: SettingsFile): Settings {
     concurrency: file.builds?.concurrency ?? d.concurrency,
     syncIntervalMs: file.sync?.interval === undefined ? d.syncIntervalMs : durationMs(file.sync.interval),
     keep: file.retention?.keep ?? d.keep,
+    ...(file.previews ? { previewDomain: file.previews.domain } : {}),
     defaults: {
       timeoutMs: file.builds?.timeout === undefined ? d.defaults.timeoutMs : durationMs(file.builds.timeout),
       memoryBytes: file.builds?.memory === undefined ? d.defaults.memoryBytes : sizeBytes(file.builds.memory),
@@ -175,6 +188,12 @@ function toProject(name: string, file: string, parsed: ProjectFile, settings: Se
     },
     domains: parsed.domains ?? [],
     keep: parsed.retention?.keep ?? settings.keep,
+    site: {
+      spa: parsed.spa ?? false,
+      redirects: (parsed.redirects ?? []).map((r) => ({ from: r.from, to: r.to, status: r.status ?? 301, force: r.force ?? false })),
+      headers: parsed.headers ?? [],
+      ...(parsed.auth ? { auth: parsed.auth } : {}),
+    },
   };
 }
 

@@ -1,11 +1,17 @@
 // The sync plan: desired state + actual state → the actions that bring one to the other.
 // Pure: every fact it needs (time included) comes in as an argument.
-import type { BuildSpec, DesiredState, ProjectSpec } from './desired-state.js';
+import type { BuildSpec, DesiredState, ProjectSpec, SiteOptions } from './desired-state.js';
 import { buildKey } from './names.js';
 
 export interface BuiltVersion {
   version: string;
   builtAt: number;
+}
+
+export interface LiveSite {
+  version: string;
+  domains: string[];
+  site?: SiteOptions;
 }
 
 export interface FailedBuild {
@@ -17,7 +23,7 @@ export interface FailedBuild {
 
 export interface ActualState {
   built: Record<string, BuiltVersion[]>;
-  live: Record<string, { version: string; domains: string[] }>;
+  live: Record<string, LiveSite>;
   failed: Record<string, FailedBuild>;
   /** project@version keys queued or running. */
   inFlight: Set<string>;
@@ -28,7 +34,7 @@ export type ResolvedVersions = Record<string, { version?: string; error?: string
 
 export type Action =
   | { kind: 'build'; project: ProjectSpec; version: string }
-  | { kind: 'switch'; project: string; version: string; domains: string[]; from?: string }
+  | { kind: 'switch'; project: string; version: string; domains: string[]; site: SiteOptions; from?: string }
   | { kind: 'unpublish'; project: string; version: string }
   | { kind: 'prune'; project: string; version: string };
 
@@ -70,8 +76,9 @@ export function plan(desired: DesiredState, actual: ActualState, resolved: Resol
     const built = actual.built[project.name] ?? [];
     const key = buildKey(project.name, version);
     if (built.some((b) => b.version === version)) {
-      if (live !== version || !sameList(actual.live[project.name]?.domains ?? [], project.domains)) {
-        actions.push({ kind: 'switch', project: project.name, version, domains: project.domains, ...(live && live !== version ? { from: live } : {}) });
+      const current = actual.live[project.name];
+      if (live !== version || JSON.stringify([current?.domains, current?.site]) !== JSON.stringify([project.domains, project.site])) {
+        actions.push({ kind: 'switch', project: project.name, version, domains: project.domains, site: project.site, ...(live && live !== version ? { from: live } : {}) });
       }
     } else if (!actual.inFlight.has(key)) {
       const failed = actual.failed[key];
@@ -100,6 +107,3 @@ function pruneActions(project: string, built: BuiltVersion[], keepAlso: Set<stri
   return candidates.slice(keep).map((b) => ({ kind: 'prune' as const, project, version: b.version }));
 }
 
-function sameList(a: string[], b: string[]): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}

@@ -24,6 +24,25 @@ const retention = z.strictObject({
   keep: z.number().int().min(1).max(1000).describe('How many built versions to keep per project, besides the live one'),
 });
 
+const secretRef = z
+  .union([
+    z.strictObject({ env: envName.describe('Name of an environment variable of the Opus server') }),
+    z.strictObject({ file: z.string().min(1).describe('Path of a file on the Opus server (e.g. a mounted secret)') }),
+  ])
+  .describe('Where the Opus server finds a secret at run time; secrets never live in this repo');
+
+const redirectRule = z.strictObject({
+  from: z.string().regex(/^\//, 'starts with "/"').describe('Path pattern: ":name" matches a segment, a trailing "*" the rest (":splat")'),
+  to: z.string().min(1).describe('Target path or URL; may use :name and :splat'),
+  status: z.union([z.literal(200), z.literal(301), z.literal(302), z.literal(303), z.literal(307), z.literal(308), z.literal(404), z.literal(410)]).optional().describe('301 by default; 200 rewrites'),
+  force: z.boolean().optional().describe('Apply even when a file exists at "from"'),
+});
+
+const headerRule = z.strictObject({
+  for: z.string().regex(/^\//, 'starts with "/"').describe('Path pattern the headers apply to'),
+  values: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name such as "X-Frame-Options"'), z.string()),
+});
+
 export const buildSchema = z.strictObject({
   image: z.string().min(1).describe('Docker image the build runs in, e.g. "node:20"'),
   command: z.string().min(1).describe('Shell command that builds the app, e.g. "npm ci && npm run build"'),
@@ -41,6 +60,13 @@ export const projectSchema = z
     build: buildSchema,
     domains: z.array(hostname).optional().describe('Host names this project is served on, besides /<project>/'),
     retention: retention.optional(),
+    spa: z.boolean().optional().describe('Single-page app: unknown paths that do not look like files get index.html'),
+    redirects: z.array(redirectRule).optional().describe('Redirect and rewrite rules, as in a Netlify _redirects file (applied after the build output\'s own _redirects)'),
+    headers: z.array(headerRule).optional().describe('Extra response headers by path, as in a Netlify _headers file'),
+    auth: z
+      .strictObject({ username: z.string().min(1), passwordHash: secretRef.describe('A bcrypt hash (htpasswd -B), read from a secret of the server') })
+      .optional()
+      .describe('HTTP basic auth for the whole site, its previews included'),
   })
   .describe('An Opus project: projects/<name>.yaml');
 
@@ -56,10 +82,15 @@ export const settingsSchema = z
       .optional(),
     retention: retention.optional(),
     sync: z.strictObject({ interval: duration.optional().describe('How often the config repo is fetched (default 60s)') }).optional(),
+    previews: z
+      .strictObject({ domain: hostname.describe('Base domain: version 1.2.0 of "site" is at 1-2-0--site.<domain>') })
+      .optional()
+      .describe('Preview URLs by host name, besides /<project>@<version>/'),
   })
   .describe('Opus settings shared by all projects: opus.yaml');
 
 export type ProjectFile = z.infer<typeof projectSchema>;
+export type SecretRef = z.infer<typeof secretRef>;
 export type SettingsFile = z.infer<typeof settingsSchema>;
 
 export function jsonSchemas(): { project: unknown; settings: unknown } {

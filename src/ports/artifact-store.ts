@@ -1,3 +1,4 @@
+import type { SiteOptions } from '../domain/desired-state.js';
 import type { BuiltVersion } from '../domain/plan.js';
 
 export type BuildStatus = 'running' | 'succeeded' | 'failed';
@@ -22,8 +23,9 @@ export interface BuildRecord {
 export interface LivePointer {
   version: string;
   since: string;
-  /** The project's domains when it went live, so they keep working while its file is broken. */
+  /** The project's domains and site options when it went live, so they keep working while its file is broken. */
   domains: string[];
+  site?: SiteOptions;
 }
 
 /** Where built versions live, and which one of each project is served. */
@@ -31,8 +33,11 @@ export interface ArtifactStore {
   readonly root: string;
   listBuilt(project: string): Promise<BuiltVersion[]>;
   listProjects(): Promise<string[]>;
-  /** Absolute directory of a complete version, or undefined. */
+  /** Absolute directory of a version (complete once it exists). */
   versionDir(project: string, version: string): string;
+  projectDir(project: string): string;
+  /** Path of the precompressed variant of a content (by its sha256), made at publish time. */
+  variantPath(hash: string, coding: 'br' | 'gzip'): string;
   /** A fresh directory to build into; `publish` moves it into place whole. */
   createStaging(project: string, version: string): Promise<string>;
   publish(project: string, version: string, stagingDir: string): Promise<{ files: number; bytes: number }>;

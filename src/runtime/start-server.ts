@@ -12,7 +12,7 @@ import { GitSourceRepos } from '../adapters/git/git-source-repos.js';
 import { SETTINGS_FILE } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import type { BuildRunner } from '../ports/build-runner.js';
-import { createApp } from '../server/app.js';
+import { createRequestListener } from '../server/app.js';
 import { BuildQueue } from '../services/build-queue.js';
 import { BuildService } from '../services/build-service.js';
 import { initialFiles } from '../services/config-edits.js';
@@ -54,8 +54,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const builds = new BuildService(store, sources, runner, logger);
   const sync = new SyncService({ config: new GitConfigSource(config, join(dataDir, 'state', 'config')), sources, store, builds, queue, sites, logger });
 
-  const app = createApp({ sync, sites, store, queue, logger });
-  const server = await listen(app.callback(), options.port, options.host);
+  const server = await listen(createRequestListener({ sync, sites, store, queue, logger }), options.port, options.host);
   const address = server.address() as AddressInfo;
   const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${address.port}`;
   logger.info('opus server listening', { url, dataDir, config });

@@ -1,4 +1,7 @@
-// createApp(deps) returns the Koa app without listening, so tests drive it in-process.
+// createApp(deps) returns the Koa app without listening, so tests drive it in-process;
+// createRequestListener puts the site handler in front of it for the real server.
+import { existsSync } from 'node:fs';
+import type { RequestListener } from 'node:http';
 import Koa from 'koa';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { BuildQueue } from '../services/build-queue.js';
@@ -6,8 +9,9 @@ import type { Logger } from '../services/logger.js';
 import type { SiteTable } from '../services/site-table.js';
 import type { SyncService } from '../services/sync-service.js';
 import { apiRouter } from './api-routes.js';
-import { siteMiddleware } from './site-middleware.js';
-import { VersionFiles } from './version-files.js';
+import { SiteFiles } from './site/site-files.js';
+import { SiteHandler } from './site/site-handler.js';
+import { SiteRouter } from './site/site-router.js';
 
 export interface AppDeps {
   sync: SyncService;
@@ -17,7 +21,12 @@ export interface AppDeps {
   logger: Logger;
 }
 
-export function createApp(deps: AppDeps): Koa {
+export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>): SiteHandler {
+  const router = new SiteRouter(sites, (project, version) => existsSync(store.versionDir(project, version)), (project) => store.projectDir(project));
+  return new SiteHandler(router, new SiteFiles((hash, coding) => store.variantPath(hash, coding)), (project, version) => store.versionDir(project, version));
+}
+
+export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(deps)): Koa {
   const app = new Koa();
   const api = apiRouter(deps);
   app.use(async (ctx, next) => {
@@ -40,6 +49,20 @@ export function createApp(deps: AppDeps): Koa {
   });
   app.use(api.routes());
   app.use(api.allowedMethods());
-  app.use(siteMiddleware({ sites: deps.sites, store: deps.store, files: new VersionFiles() }));
+  // In-process callers (tests) reach sites through Koa too; the real server answers them before Koa.
+  app.use(async (ctx, next) => {
+    ctx.respond = false;
+    if (site.handle(ctx.req, ctx.res)) return;
+    ctx.respond = true;
+    return next();
+  });
   return app;
+}
+
+export function createRequestListener(deps: AppDeps): RequestListener {
+  const site = createSiteHandler(deps);
+  const api = createApp(deps, site).callback();
+  return (req, res) => {
+    if (!site.handle(req, res)) void api(req, res);
+  };
 }

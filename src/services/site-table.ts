@@ -1,10 +1,13 @@
 // Which version of which project is served, and on which host names. Requests read it once;
 // a switch replaces one map entry, so a request sees one version from start to end.
+import type { LiveSite } from '../domain/plan.js';
 import type { ArtifactStore, LivePointer } from '../ports/artifact-store.js';
 
 export class SiteTable {
   private live = new Map<string, LivePointer>();
   private hosts = new Map<string, string>();
+  /** Base domain of preview hosts (opus.yaml previews.domain), set at every sync. */
+  previewDomain: string | undefined;
 
   constructor(private readonly store: ArtifactStore) {}
 
@@ -21,12 +24,16 @@ export class SiteTable {
     return this.hosts.get(host);
   }
 
-  snapshot(): Record<string, { version: string; domains: string[] }> {
-    return Object.fromEntries([...this.live].map(([name, p]) => [name, { version: p.version, domains: p.domains }]));
+  pointer(project: string): LivePointer | undefined {
+    return this.live.get(project);
+  }
+
+  snapshot(): Record<string, LiveSite> {
+    return Object.fromEntries([...this.live].map(([name, { since: _since, ...site }]) => [name, site]));
   }
 
   /** Persists first, so a restart serves what was served. */
-  async set(project: string, pointer: { version: string; domains: string[] } | undefined): Promise<void> {
+  async set(project: string, pointer: LiveSite | undefined): Promise<void> {
     await this.store.setLive(project, pointer);
     if (pointer) this.live.set(project, { ...pointer, since: new Date().toISOString() });
     else this.live.delete(project);

@@ -73,6 +73,7 @@ export class SyncService {
         snapshot.projectFiles,
       );
       this.deps.queue.setLimit(this.desired.settings.concurrency);
+      if (!this.desired.settingsBroken) this.deps.sites.previewDomain = this.desired.settings.previewDomain;
       for (const problem of this.desired.problems) logger.warn('config invalid', { ...problem, commit: snapshot.commit });
       this.resolved = await this.resolveVersions(this.desired.projects);
       return await this.reconcile();
@@ -147,7 +148,7 @@ export class SyncService {
           .catch((error: unknown) => logger.warn('build not run', { project: action.project.name, version: action.version, error: errorMessage(error) }));
         return;
       case 'switch':
-        await sites.set(action.project, { version: action.version, domains: action.domains });
+        await sites.set(action.project, { version: action.version, domains: action.domains, site: action.site });
         logger.info('deploy succeeded', { project: action.project, version: action.version, from: action.from });
         return;
       case 'unpublish':

@@ -12,17 +12,20 @@ import { isProjectName, isVersion } from '../../domain/names.js';
 import type { BuiltVersion } from '../../domain/plan.js';
 import type { ArtifactStore, BuildRecord, LivePointer } from '../../ports/artifact-store.js';
 import { writeFileAtomic } from './atomic-write.js';
+import { ContentStore } from './content-store.js';
 import { treeStats } from './tree-stats.js';
 
 const ARCHIVE = 'archive';
 
 export class FsArtifactStore implements ArtifactStore {
   private readonly meta: string;
+  private readonly content: ContentStore;
   /** live.json is read-modified-written: one writer at a time. */
   private liveWrites: Promise<unknown> = Promise.resolve();
 
   constructor(readonly root: string) {
     this.meta = join(root, '.opus');
+    this.content = new ContentStore(join(this.meta, 'cas'));
   }
 
   async listProjects(): Promise<string[]> {
@@ -42,6 +45,14 @@ export class FsArtifactStore implements ArtifactStore {
     return join(this.root, project, version);
   }
 
+  projectDir(project: string): string {
+    return join(this.root, project);
+  }
+
+  variantPath(hash: string, coding: 'br' | 'gzip'): string {
+    return this.content.pathOf(hash, coding);
+  }
+
   archivePath(project: string, version: string): string {
     return join(this.root, project, ARCHIVE, `${version}.tar.gz`);
   }
@@ -52,10 +63,14 @@ export class FsArtifactStore implements ArtifactStore {
     return join(dir, 'out');
   }
 
-  /** Archive first, then one rename: the version directory appears complete or not at all. */
+  /**
+   * Stores contents once (hard links into the content store, with compressed variants), archives,
+   * then one rename: the version directory appears complete or not at all.
+   */
   async publish(project: string, version: string, stagingDir: string): Promise<{ files: number; bytes: number }> {
     const stats = await treeStats(stagingDir);
     if (stats.files === 0) throw new UserError(`the build of ${project}@${version} produced no files in its output directory`);
+    await this.content.absorb(stagingDir);
     const tempArchive = join(stagingDir, '..', 'archive.tar.gz');
     await tar.c({ gzip: true, cwd: stagingDir, file: tempArchive, portable: true }, await readdir(stagingDir));
     await mkdir(join(this.root, project, ARCHIVE), { recursive: true });
@@ -76,6 +91,7 @@ export class FsArtifactStore implements ArtifactStore {
     if (existsSync(this.versionDir(project, version))) await rename(this.versionDir(project, version), trash);
     await rm(this.archivePath(project, version), { force: true });
     await rm(trash, { recursive: true, force: true });
+    await this.content.collectGarbage();
   }
 
   async readLive(): Promise<Record<string, LivePointer>> {

@@ -1,0 +1,77 @@
+// Content-addressed storage under <root>/.opus/cas: every file of every version is a hard link to
+// one copy per content, so files that do not change between versions are stored once, while each
+// version directory still looks exactly like the build output. Brotli and gzip variants of each
+// compressible content are made once, at publish time, beside it.
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
+import { link, lstat, mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { brotliCompress, constants, gzip } from 'node:zlib';
+import { isCompressible } from '../../domain/compressible.js';
+
+const brotli = promisify(brotliCompress);
+const gz = promisify(gzip);
+
+export type Variant = 'br' | 'gzip';
+
+export class ContentStore {
+  constructor(readonly dir: string) {}
+
+  pathOf(hash: string, variant?: Variant): string {
+    return join(this.dir, hash.slice(0, 2), variant ? `${hash}.${variant === 'br' ? 'br' : 'gz'}` : hash);
+  }
+
+  /** Replaces every regular file under `tree` with a hard link into the store; makes variants. */
+  async absorb(tree: string): Promise<void> {
+    for (const entry of await readdir(tree, { withFileTypes: true, recursive: true })) {
+      if (!entry.isFile()) continue;
+      const path = join(entry.parentPath, entry.name);
+      const hash = await hashFile(path);
+      const stored = this.pathOf(hash);
+      if (!existsSync(stored)) {
+        // New content: the file itself becomes the stored copy.
+        await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true });
+        await link(path, stored);
+        await this.makeVariants(stored, entry.name);
+        continue;
+      }
+      const temp = `${path}.opus-link`;
+      await link(stored, temp);
+      await rename(temp, path);
+    }
+  }
+
+  /** Deletes contents no version links to any more (link count 1: only the store's own). */
+  async collectGarbage(): Promise<void> {
+    if (!existsSync(this.dir)) return;
+    for (const entry of await readdir(this.dir, { withFileTypes: true, recursive: true })) {
+      if (!entry.isFile() || entry.name.includes('.')) continue;
+      const path = join(entry.parentPath, entry.name);
+      if ((await lstat(path)).nlink > 1) continue;
+      await Promise.all([unlink(path), rm(`${path}.br`, { force: true }), rm(`${path}.gz`, { force: true })]);
+    }
+  }
+
+  private async makeVariants(stored: string, name: string): Promise<void> {
+    const body = await readFile(stored);
+    if (!isCompressible(name, body.length)) return;
+    const [br, gzipped] = await Promise.all([
+      brotli(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+      gz(body, { level: 9 }),
+    ]);
+    // A variant is kept only when it is smaller; otherwise the identity is served.
+    if (br.length < body.length) await writeFile(`${stored}.br`, br);
+    if (gzipped.length < body.length) await writeFile(`${stored}.gz`, gzipped);
+  }
+}
+
+export function hashFile(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(path)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolve(hash.digest('hex')));
+  });
+}

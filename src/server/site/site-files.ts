@@ -1,0 +1,92 @@
+// Files of immutable versions, read once and kept in memory (bounded) with everything a response
+// needs: bodies for each content coding, ETags, type. Versions never change once published, so
+// nothing here is ever invalidated; per-request filesystem work is what makes static servers slow.
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { extname, join, sep } from 'node:path';
+import mime from 'mime-types';
+
+export interface SiteFile {
+  /** Path relative to the version root, as found. */
+  path: string;
+  identity: Buffer;
+  br?: Buffer;
+  gzip?: Buffer;
+  /** Strong ETag of the identity body; coded bodies add a suffix. */
+  etag: string;
+  lastModified: Date;
+  contentType: string;
+}
+
+export class SiteFiles {
+  private readonly cache = new Map<string, SiteFile | null>();
+  private readonly loading = new Map<string, Promise<SiteFile | undefined>>();
+  private cachedBytes = 0;
+
+  constructor(
+    private readonly variantPath: (hash: string, coding: 'br' | 'gzip') => string,
+    private readonly maxBytes = 512 * 1024 ** 2,
+  ) {}
+
+  /** Synchronous when cached: the hot path allocates no promise. */
+  peek(root: string, relative: string): SiteFile | null | undefined {
+    return this.cache.get(`${root}\0${relative}`);
+  }
+
+  async read(root: string, relative: string): Promise<SiteFile | undefined> {
+    const key = `${root}\0${relative}`;
+    const hit = this.cache.get(key);
+    if (hit !== undefined) return hit ?? undefined;
+    let pending = this.loading.get(key);
+    if (!pending) {
+      pending = this.load(root, relative).finally(() => this.loading.delete(key));
+      this.loading.set(key, pending);
+    }
+    const file = await pending;
+    this.remember(key, file ?? null);
+    return file;
+  }
+
+  private async load(root: string, relative: string): Promise<SiteFile | undefined> {
+    let real: string;
+    try {
+      const realRoot = await realpath(root);
+      real = await realpath(join(root, relative));
+      // A symlink may point anywhere: only what resolves inside the version is served.
+      if (!real.startsWith(realRoot + sep)) return undefined;
+    } catch {
+      return undefined;
+    }
+    const info = await stat(real).catch(() => undefined);
+    if (!info?.isFile()) return undefined;
+    const identity = await readFile(real);
+    const hash = createHash('sha256').update(identity).digest('hex');
+    const variant = async (kind: 'br' | 'gzip') => {
+      const path = this.variantPath(hash, kind);
+      return existsSync(path) ? readFile(path) : undefined;
+    };
+    const [br, gzip] = await Promise.all([variant('br'), variant('gzip')]);
+    return {
+      path: relative,
+      identity,
+      ...(br ? { br } : {}),
+      ...(gzip ? { gzip } : {}),
+      etag: `"${hash.slice(0, 40)}"`,
+      lastModified: new Date(Math.floor(info.mtimeMs / 1000) * 1000),
+      contentType: mime.contentType(extname(real)) || 'application/octet-stream',
+    };
+  }
+
+  private remember(key: string, file: SiteFile | null): void {
+    const size = file ? file.identity.length + (file.br?.length ?? 0) + (file.gzip?.length ?? 0) : 0;
+    if (size > this.maxBytes / 16) return;
+    this.cache.set(key, file);
+    this.cachedBytes += size;
+    for (const [oldKey, old] of this.cache) {
+      if (this.cachedBytes <= this.maxBytes && this.cache.size <= 200_000) break;
+      this.cache.delete(oldKey);
+      this.cachedBytes -= old ? old.identity.length + (old.br?.length ?? 0) + (old.gzip?.length ?? 0) : 0;
+    }
+  }
+}
