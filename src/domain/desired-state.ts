@@ -101,6 +101,8 @@ export function readDesiredState(settingsFile: ConfigFile | undefined, projectFi
     const before = problems.length;
     if (!file.path.endsWith('.yaml')) {
       problems.push({ file: file.path, path: '', message: 'project files end in .yaml: rename it to ' + file.path.replace(/\.[^./]*$/, '') + '.yaml' });
+      // A misnamed file (site.yml) is a broken file of that project: it keeps serving, not unpublished.
+      if (!projectNameProblem(name) && !projectFiles.some((f) => f.path === projectFilePath(name))) brokenProjects.push(name);
       continue;
     }
     const nameProblem = projectNameProblem(name);
@@ -141,7 +143,8 @@ function parseFile<S extends z.ZodType>(file: ConfigFile, schema: S, problems: C
     return undefined;
   }
   if (data === undefined || data === null) data = emptyIsObject ? {} : data;
-  const result = schema.safeParse(data);
+  // reportInput: without it zod leaves `input` out of every issue, so a wrong type would read as a missing key.
+  const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
     problems.push({ file: file.path, path: issue.path.map(String).join('.'), message: describeIssue(issue) });

@@ -2,9 +2,22 @@
 
 export type Coding = 'br' | 'gzip' | 'identity';
 
-/** br, then gzip, when the client accepts them (q > 0); else identity. */
+const remembered = new Map<string, Coding>();
+
+/** br, then gzip, when the client accepts them (q > 0); else identity. Clients send few distinct headers, so answers are kept. */
 export function chooseCoding(acceptEncoding: string | undefined, available: { br: boolean; gzip: boolean }): Coding {
   if (!acceptEncoding) return 'identity';
+  const key = `${available.br ? 'b' : ''}${available.gzip ? 'g' : ''}${acceptEncoding}`;
+  let coding = remembered.get(key);
+  if (coding === undefined) {
+    coding = negotiate(acceptEncoding, available);
+    if (remembered.size > 1000) remembered.clear();
+    remembered.set(key, coding);
+  }
+  return coding;
+}
+
+function negotiate(acceptEncoding: string, available: { br: boolean; gzip: boolean }): Coding {
   const accepted = new Map<string, number>();
   for (const part of acceptEncoding.split(',')) {
     const [name = '', ...params] = part.trim().toLowerCase().split(';');

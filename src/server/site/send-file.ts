@@ -1,44 +1,67 @@
 // Writes one file response: content coding, conditional requests, ranges, HEAD.
+// Headers for a (file, coding) are built once per response decision and reused.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { chooseCoding, notModified, parseRange, rangeStillValid, type Coding } from './negotiation.js';
 import type { SiteFile } from './site-files.js';
 
-export function sendFile(req: IncomingMessage, res: ServerResponse, file: SiteFile, status: number, cacheControl: string, extra: Record<string, string>): void {
+/** What a path of a site answers with; the same for every request, so it is kept. */
+export interface FileResponse {
+  file: SiteFile;
+  status: number;
+  cacheControl: string;
+  extra: Record<string, string>;
+  headers?: Partial<Record<Coding, Record<string, string>>>;
+}
+
+export function sendFile(req: IncomingMessage, res: ServerResponse, response: FileResponse): void {
+  const { file, status } = response;
   const rangeHeader = status === 200 ? req.headers.range : undefined;
   // A range is served from the identity body, so its offsets mean what the client thinks.
   const coding: Coding = rangeHeader ? 'identity' : chooseCoding(req.headers['accept-encoding'], { br: file.br !== undefined, gzip: file.gzip !== undefined });
   const body = coding === 'identity' ? file.identity : (file[coding] as Buffer);
-  const etag = coding === 'identity' ? file.etag : `${file.etag.slice(0, -1)}-${coding}"`;
+  const headers = (response.headers ??= {})[coding] ?? (response.headers[coding] = headersFor(response, coding, body.length));
+  if (status === 200) {
+    if (notModified(req.headers['if-none-match'], req.headers['if-modified-since'], headers.ETag as string, file.lastModified)) {
+      const { 'Content-Type': _type, 'Content-Length': _length, 'Content-Encoding': _coding, ...rest } = headers;
+      res.writeHead(304, rest);
+      res.end();
+      return;
+    }
+    if (rangeHeader && rangeStillValid(req.headers['if-range'] as string | undefined, headers.ETag as string, file.lastModified)) {
+      const range = parseRange(rangeHeader, body.length);
+      if (range === 'unsatisfiable') {
+        res.writeHead(416, { 'Content-Range': `bytes */${body.length}`, 'Content-Length': '0' });
+        res.end();
+        return;
+      }
+      if (range) {
+        const slice = body.subarray(range.start, range.end + 1);
+        res.writeHead(206, { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${body.length}`, 'Content-Length': String(slice.length) });
+        res.end(slice);
+        return;
+      }
+    }
+  }
+  res.writeHead(status, headers);
+  res.end(body);
+}
+
+function headersFor({ file, status, cacheControl, extra }: FileResponse, coding: Coding, length: number): Record<string, string> {
   const headers: Record<string, string> = {
     'Content-Type': file.contentType,
+    'Content-Length': String(length),
     'Cache-Control': cacheControl,
     'X-Content-Type-Options': 'nosniff',
     ...extra,
   };
   if (file.br || file.gzip) headers.Vary = 'Accept-Encoding';
+  if (coding !== 'identity') headers['Content-Encoding'] = coding;
   if (status === 200) {
-    headers.ETag = etag;
+    headers.ETag = coding === 'identity' ? file.etag : `${file.etag.slice(0, -1)}-${coding}"`;
     headers['Last-Modified'] = file.lastModified.toUTCString();
     headers['Accept-Ranges'] = 'bytes';
-    if (notModified(req.headers['if-none-match'], req.headers['if-modified-since'], etag, file.lastModified)) {
-      delete headers['Content-Type'];
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
   }
-  if (coding !== 'identity') headers['Content-Encoding'] = coding;
-  const range = rangeHeader && rangeStillValid(req.headers['if-range'] as string | undefined, etag, file.lastModified) ? parseRange(rangeHeader, body.length) : undefined;
-  if (range === 'unsatisfiable') {
-    res.writeHead(416, { 'Content-Range': `bytes */${body.length}`, 'Content-Length': '0' });
-    res.end();
-    return;
-  }
-  const slice = range ? body.subarray(range.start, range.end + 1) : body;
-  if (range) headers['Content-Range'] = `bytes ${range.start}-${range.end}/${body.length}`;
-  headers['Content-Length'] = String(slice.length);
-  res.writeHead(range ? 206 : status, headers);
-  res.end(req.method === 'HEAD' ? undefined : slice);
+  return headers;
 }
 
 export function sendStatus(res: ServerResponse, status: number, message: string): void {

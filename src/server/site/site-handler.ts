@@ -1,12 +1,13 @@
 // Serves sites straight on node:http, in front of Koa: a site request never pays for the API's
 // middleware. Order, as on Netlify: auth → safe path → file → redirect rules → SPA → 404 page.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { SiteOptions } from '../../domain/desired-state.js';
 import { headersFor } from '../../domain/header-rules.js';
 import { matchRedirect } from '../../domain/redirects.js';
 import { cacheControl } from '../cache-policy.js';
 import { parseSitePath } from '../request-path.js';
 import { BasicAuth } from './basic-auth.js';
-import { sendFile, sendStatus } from './send-file.js';
+import { sendFile, sendStatus, type FileResponse } from './send-file.js';
 import type { SiteFile, SiteFiles } from './site-files.js';
 import type { SiteRouter, SiteTarget } from './site-router.js';
 import { SiteRulesCache } from './site-rules.js';
@@ -14,9 +15,16 @@ import { SiteRulesCache } from './site-rules.js';
 /** A path whose last segment has an extension asks for a file, never for the SPA's index.html. */
 const ASSET_LIKE = /\.[A-Za-z0-9]{1,8}$/;
 
+type Answer = FileResponse | undefined;
+
 export class SiteHandler {
   private readonly rules = new SiteRulesCache();
   private readonly auth = new BasicAuth();
+  /**
+   * Versions are immutable, so what a path answers is fixed for a version and its site options:
+   * after the first request it is one map lookup. Keyed by the options object, which a switch replaces.
+   */
+  private readonly answers = new WeakMap<SiteOptions, Map<string, FileResponse>>();
 
   constructor(
     private readonly router: SiteRouter,
@@ -32,26 +40,40 @@ export class SiteHandler {
     if (!path.startsWith('/')) return false;
     const target = this.router.route(req.headers.host, path);
     if (!target) return false;
-    this.serve(req, res, target, query < 0 ? '' : url.slice(query)).catch((error: unknown) => {
+    const key = `${target.project}@${target.version}\0${target.path}`;
+    const known = target.options.auth || (req.method !== 'GET' && req.method !== 'HEAD') ? undefined : this.answers.get(target.options)?.get(key);
+    if (known) {
+      sendFile(req, res, known);
+      return true;
+    }
+    this.serve(req, res, target, query < 0 ? '' : url.slice(query)).then((answer) => {
+      if (!answer) return;
+      sendFile(req, res, answer);
+      let answers = this.answers.get(target.options);
+      if (!answers) this.answers.set(target.options, (answers = new Map()));
+      if (answers.size > 100_000) answers.clear();
+      answers.set(key, answer);
+    }).catch((error: unknown) => {
       if (!res.headersSent) sendStatus(res, 500, 'Internal error');
       else res.destroy(error as Error);
     });
     return true;
   }
 
-  private async serve(req: IncomingMessage, res: ServerResponse, target: SiteTarget, query: string): Promise<void> {
+  /** Answers redirects and errors itself; returns the file response for everything else. */
+  private async serve(req: IncomingMessage, res: ServerResponse, target: SiteTarget, query: string): Promise<Answer> {
     const { options } = target;
     if (!this.auth.allows(options.auth, req.headers.authorization)) {
       res.setHeader('WWW-Authenticate', `Basic realm="${target.project}", charset="UTF-8"`);
-      return sendStatus(res, 401, 'Authentication required');
+      return void sendStatus(res, 401, 'Authentication required');
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
-      return sendStatus(res, 405, 'Method not allowed');
+      return void sendStatus(res, 405, 'Method not allowed');
     }
-    if (target.path === '') return redirect(res, `${target.base}/${query}`);
+    if (target.path === '') return void redirect(res, `${target.base}/${query}`);
     const parsed = parseSitePath(target.path);
-    if (!parsed.ok) return sendStatus(res, parsed.status, parsed.status === 404 ? 'Not found' : 'Bad request path');
+    if (!parsed.ok) return void sendStatus(res, parsed.status, parsed.status === 404 ? 'Not found' : 'Bad request path');
 
     const root = this.versionDir(target.project, target.version);
     const relative = parsed.segments.join('/');
@@ -63,18 +85,20 @@ export class SiteHandler {
     const rule = matchRedirect(rules.redirects, sitePath, found !== undefined);
     if (rule) {
       const { status } = rule.rule;
-      if (status >= 300 && status < 400) return redirect(res, (rule.target.startsWith('/') ? target.base : '') + rule.target + (rule.target.includes('?') ? '' : query), status);
-      if (status === 410) return sendStatus(res, 410, 'Gone');
+      if (status >= 300 && status < 400) return void redirect(res, (rule.target.startsWith('/') ? target.base : '') + rule.target + (rule.target.includes('?') ? '' : query), status);
+      if (status === 410) return void sendStatus(res, 410, 'Gone');
       const rewritten = await this.find(root, rule.target.replace(/^\/+/, '').replace(/[?#].*$/, ''), rule.target.endsWith('/'));
-      if (rewritten && 'file' in rewritten) return sendFile(req, res, rewritten.file, status, 'no-cache', extra(sitePath));
+      if (rewritten && 'file' in rewritten) return { file: rewritten.file, status, cacheControl: 'no-cache', extra: extra(sitePath) };
     }
-    if (found && 'redirect' in found) return redirect(res, `${target.base}${sitePath}/${query}`);
-    if (found) return sendFile(req, res, found.file, 200, cacheControl(found.file.path, false), extra(sitePath));
+    if (found && 'redirect' in found) return void redirect(res, `${target.base}${sitePath}/${query}`);
+    if (found) return { file: found.file, status: 200, cacheControl: cacheControl(found.file.path, false), extra: extra(sitePath) };
     if (options.spa && !ASSET_LIKE.test(sitePath)) {
       const index = await this.files.read(root, 'index.html');
-      if (index) return sendFile(req, res, index, 200, 'no-cache', extra(sitePath));
+      if (index) return { file: index, status: 200, cacheControl: 'no-cache', extra: extra(sitePath) };
     }
-    return this.notFound(req, res, root, extra(sitePath));
+    const page = await this.files.read(root, '404.html');
+    if (page) return { file: page, status: 404, cacheControl: 'no-cache', extra: extra(sitePath) };
+    return void sendStatus(res, 404, 'Not found');
   }
 
   /** The file for a path: exact, index.html of a directory (redirecting to add the slash), or clean URL .html. */
@@ -88,12 +112,6 @@ export class SiteHandler {
     if (await this.files.read(root, `${relative}/index.html`)) return { redirect: true };
     const html = await this.files.read(root, `${relative}.html`);
     return html ? { file: html } : undefined;
-  }
-
-  private async notFound(req: IncomingMessage, res: ServerResponse, root: string, headers: Record<string, string>): Promise<void> {
-    const page = await this.files.read(root, '404.html');
-    if (page) return sendFile(req, res, page, 404, 'no-cache', headers);
-    return sendStatus(res, 404, 'Not found');
   }
 }
 
