@@ -15,6 +15,8 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
     port: Flags.integer({ char: 'p', env: 'PORT', default: defaults.port, description: 'HTTP port' }),
     host: Flags.string({ env: 'OPUS_HOST', default: defaults.host, description: 'Address to listen on' }),
     'sync-interval': Flags.string({ description: 'How often to fetch the config repo, e.g. 30s (default: opus.yaml sync.interval)' }),
+    'api-token': Flags.string({ env: 'OPUS_API_TOKEN', description: 'Bearer token required for API calls that change state (default: none, changes only from this machine)' }),
+    'protect-reads': Flags.boolean({ env: 'OPUS_PROTECT_READS', default: false, description: 'Require the API token for reading too' }),
     'log-format': Flags.string({ options: ['auto', 'json', 'human'], default: defaults.logFormat, description: 'JSON lines, or human lines (auto: human on a terminal)' }),
   };
 
@@ -28,6 +30,8 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
       host: flags.host,
       ...(flags['sync-interval'] ? { syncIntervalMs: durationMs(flags['sync-interval']) } : {}),
       logger: createLogger(format),
+      ...(flags['api-token'] ? { apiToken: flags['api-token'] } : {}),
+      protectReads: flags['protect-reads'],
     });
     this.log(`Opus is serving on ${server.url} (API: ${server.url}/api/v1/projects)`);
     const stop = () => void server.close().then(() => process.exit(0));

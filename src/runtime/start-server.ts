@@ -30,6 +30,9 @@ export interface ServerOptions {
   syncIntervalMs?: number;
   logger: Logger;
   runner?: BuildRunner;
+  /** Bearer token for the API (never logged); without one, changes are accepted from loopback only. */
+  apiToken?: string;
+  protectReads?: boolean;
 }
 
 export interface RunningServer {
@@ -54,7 +57,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const builds = new BuildService(store, sources, runner, logger);
   const sync = new SyncService({ config: new GitConfigSource(config, join(dataDir, 'state', 'config')), sources, store, builds, queue, sites, logger });
 
-  const server = await listen(createRequestListener({ sync, sites, store, queue, logger }), options.port, options.host);
+  const server = await listen(createRequestListener({
+      sync,
+      sites,
+      store,
+      queue,
+      logger,
+      auth: { ...(options.apiToken ? { token: options.apiToken } : {}), protectReads: options.protectReads ?? false },
+    }), options.port, options.host);
   const address = server.address() as AddressInfo;
   const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${address.port}`;
   logger.info('opus server listening', { url, dataDir, config });

@@ -8,7 +8,8 @@ import type { BuildQueue } from '../services/build-queue.js';
 import type { Logger } from '../services/logger.js';
 import type { SiteTable } from '../services/site-table.js';
 import type { SyncService } from '../services/sync-service.js';
-import { apiRouter } from './api-routes.js';
+import type { ApiAuthOptions } from './api/auth.js';
+import { apiRouter } from './api/router.js';
 import { SiteFiles } from './site/site-files.js';
 import { SiteHandler } from './site/site-handler.js';
 import { SiteRouter } from './site/site-router.js';
@@ -19,6 +20,8 @@ export interface AppDeps {
   store: ArtifactStore;
   queue: BuildQueue;
   logger: Logger;
+  /** API token settings; by default no token, so changes are accepted from loopback only. */
+  auth?: ApiAuthOptions;
 }
 
 export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>): SiteHandler {

@@ -16,6 +16,7 @@ export class DockerBuildRunner implements BuildRunner {
 
   async run(job: BuildJob): Promise<void> {
     const { spec } = job;
+    if (job.signal?.aborted) throw new UserError('the build was cancelled');
     await ensureImage(this.docker, spec.image, job.log);
     const container = await this.docker.createContainer({
       Image: spec.image,
@@ -56,6 +57,8 @@ export class DockerBuildRunner implements BuildRunner {
     timer = setTimeout(() => stop(`the build timed out after ${Math.round(job.spec.timeoutMs / 1000)}s: raise build.timeout or make the build faster`), job.spec.timeoutMs);
     const onAbort = () => stop('the build was cancelled');
     job.signal?.addEventListener('abort', onAbort, { once: true });
+    // An abort while the container was being prepared fired no event: stop it now.
+    if (job.signal?.aborted) onAbort();
     try {
       const { StatusCode } = (await container.wait()) as { StatusCode: number };
       if (stopReason) throw new UserError(stopReason);

@@ -1,0 +1,41 @@
+// API authentication: a bearer token guards everything that changes state (and, by setting,
+// reading too). Without a configured token, changes are accepted from this machine only.
+import { timingSafeEqual } from 'node:crypto';
+import type { Middleware } from 'koa';
+
+export interface ApiAuthOptions {
+  /** The token clients send as `Authorization: Bearer <token>`; undefined when none is set. */
+  token?: string;
+  /** Require the token for reading too. */
+  protectReads: boolean;
+}
+
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+export function apiAuth(options: ApiAuthOptions): Middleware {
+  return async (ctx, next) => {
+    const read = READS.has(ctx.method);
+    if (read && !options.protectReads) return next();
+    const { token } = options;
+    if (token === undefined) {
+      if (read || isLoopback(ctx.socket.remoteAddress)) return next();
+      return ctx.throw(401, 'this Opus server has no API token: set OPUS_API_TOKEN on the server to change state remotely');
+    }
+    const given = /^Bearer (.+)$/.exec(ctx.get('Authorization'))?.[1] ?? '';
+    if (!sameSecret(given, token)) {
+      ctx.set('WWW-Authenticate', 'Bearer realm="opus"');
+      ctx.throw(401, 'a valid API token is required: send Authorization: Bearer <token> (opus login saves one)');
+    }
+    return next();
+  };
+}
+
+export function sameSecret(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
+}

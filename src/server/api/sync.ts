@@ -1,0 +1,11 @@
+import type Router from '@koa/router';
+import type { AppDeps } from '../app.js';
+
+export function syncRoutes(router: Router, deps: AppDeps): void {
+  router.get('/sync', (ctx) => {
+    ctx.body = deps.sync.lastReport ?? { status: 'no sync yet' };
+  });
+  router.post('/sync', async (ctx) => {
+    ctx.body = await deps.sync.sync();
+  });
+}
