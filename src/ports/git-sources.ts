@@ -8,6 +8,8 @@ export interface SourceRepos {
 
 export interface ConfigSnapshot {
   commit: string;
+  /** Subject of the commit, e.g. "rollback site to 1.0.0 (was 1.1.0)". */
+  subject?: string;
   settingsText?: string;
   projectFiles: { path: string; text: string }[];
 }

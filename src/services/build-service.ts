@@ -9,6 +9,7 @@ import { errorMessage } from '../domain/errors.js';
 import { buildSettingsKey } from '../domain/plan.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import type { BuildRunner } from '../ports/build-runner.js';
+import { noEvents, type EventSink } from '../ports/event-sink.js';
 import type { SourceRepos } from '../ports/git-sources.js';
 import type { Logger } from './logger.js';
 
@@ -18,6 +19,7 @@ export class BuildService {
     private readonly sources: SourceRepos,
     private readonly runner: BuildRunner,
     private readonly logger: Logger,
+    private readonly events: EventSink = noEvents,
   ) {}
 
   /** Builds and publishes; a failure is recorded (with its log) and returned, never thrown. */
@@ -39,6 +41,7 @@ export class BuildService {
     const sourceDir = await mkdtemp(join(tmpdir(), `opus-src-${project.name}-`));
     const outputDir = await this.store.createStaging(project.name, version);
     this.logger.info('build started', { project: project.name, version });
+    this.events.emit({ event: 'build.started', project: project.name, version });
     try {
       log.write(`opus: cloning ${project.source} at ${version}\n`);
       record.commit = await this.sources.checkout(project.source, version, sourceDir);
@@ -62,6 +65,14 @@ export class BuildService {
     const fields = { project: project.name, version, commit: record.commit, durationMs: record.durationMs };
     if (record.status === 'succeeded') this.logger.info('build succeeded', fields);
     else this.logger.warn('build failed', { ...fields, error: record.error });
+    this.events.emit({
+      event: record.status === 'succeeded' ? 'build.succeeded' : 'build.failed',
+      project: project.name,
+      version,
+      durationMs: record.durationMs,
+      ...(record.commit ? { commit: record.commit } : {}),
+      ...(record.error ? { message: record.error } : {}),
+    });
     return record;
   }
 }

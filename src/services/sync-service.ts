@@ -3,8 +3,10 @@ import { readDesiredState, type DesiredState, type ProjectSpec } from '../domain
 import { errorMessage } from '../domain/errors.js';
 import { buildKey } from '../domain/names.js';
 import { plan, type Action, type ActualState, type ResolvedVersions } from '../domain/plan.js';
+import { ROLLBACK_PREFIX } from '../domain/rollback.js';
 import { newestSemverTag } from '../domain/versions.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
+import { noEvents, type EventSink } from '../ports/event-sink.js';
 import type { ConfigSource, SourceRepos } from '../ports/git-sources.js';
 import type { BuildQueue } from './build-queue.js';
 import type { BuildService } from './build-service.js';
@@ -19,6 +21,7 @@ export interface SyncDeps {
   queue: BuildQueue;
   sites: SiteTable;
   logger: Logger;
+  events?: EventSink;
   now?: () => number;
 }
 
@@ -34,10 +37,14 @@ export interface SyncReport {
 export class SyncService {
   private desired: DesiredState | undefined;
   private commit: string | undefined;
+  /** Subject of the config repo's HEAD commit: tells a rollback from a deploy. */
+  private lastSubject: string | undefined;
   private resolved: ResolvedVersions = {};
   private last: SyncReport | undefined;
   private running: Promise<SyncReport> | undefined;
   private reconciling: Promise<unknown> = Promise.resolve();
+  /** Problems already announced, so an invalid config is reported once, not at every sync. */
+  private announcedProblems = '';
 
   constructor(private readonly deps: SyncDeps) {}
 
@@ -68,6 +75,7 @@ export class SyncService {
     try {
       const snapshot = await this.deps.config.fetch();
       this.commit = snapshot.commit;
+      this.lastSubject = snapshot.subject;
       this.desired = readDesiredState(
         snapshot.settingsText === undefined ? undefined : { path: 'opus.yaml', text: snapshot.settingsText },
         snapshot.projectFiles,
@@ -75,10 +83,16 @@ export class SyncService {
       this.deps.queue.setLimit(this.desired.settings.concurrency);
       if (!this.desired.settingsBroken) this.deps.sites.previewDomain = this.desired.settings.previewDomain;
       for (const problem of this.desired.problems) logger.warn('config invalid', { ...problem, commit: snapshot.commit });
+      const problems = JSON.stringify(this.desired.problems);
+      if (problems !== this.announcedProblems && this.desired.problems.length > 0) {
+        this.events.emit({ event: 'config.invalid', configCommit: snapshot.commit, problems: this.desired.problems, message: `${this.desired.problems.length} problem(s) in the config repo` });
+      }
+      this.announcedProblems = problems;
       this.resolved = await this.resolveVersions(this.desired.projects);
       return await this.reconcile();
     } catch (error) {
       logger.error('sync failed', { error: errorMessage(error) });
+      this.events.emit({ event: 'sync.failed', message: errorMessage(error), ...(this.commit ? { configCommit: this.commit } : {}) });
       this.last = { at: new Date().toISOString(), actions: [], problems: this.desired?.problems ?? [], waiting: {}, error: errorMessage(error), ...(this.commit ? { commit: this.commit } : {}) };
       return this.last;
     }
@@ -105,6 +119,22 @@ export class SyncService {
       waiting: result.waiting,
     };
     return this.last;
+  }
+
+  private get events(): EventSink {
+    return this.deps.events ?? noEvents;
+  }
+
+  /** Every switch of version is a deploy; one made by an `opus rollback` commit is also a rollback. */
+  private announceSwitch(project: string, version: string, from: string | undefined): void {
+    const previous = from ? { previousVersion: from } : {};
+    const configCommit = this.commit ? { configCommit: this.commit } : {};
+    this.events.emit({ event: 'deploy.succeeded', project, version, ...previous, ...configCommit });
+    if (from && this.rollbackCommit(project)) this.events.emit({ event: 'rollback', project, version, ...previous, ...configCommit });
+  }
+
+  private rollbackCommit(project: string): boolean {
+    return this.lastSubject?.startsWith(`${ROLLBACK_PREFIX}${project} `) ?? false;
   }
 
   private async resolveVersions(projects: ProjectSpec[]): Promise<ResolvedVersions> {
@@ -141,16 +171,28 @@ export class SyncService {
   private async apply(action: Action): Promise<void> {
     const { store, sites, queue, builds, logger } = this.deps;
     switch (action.kind) {
-      case 'build':
+      case 'build': {
+        const { project, version } = action;
+        this.events.emit({ event: 'build.queued', project: project.name, version });
         void queue
-          .enqueue(buildKey(action.project.name, action.version), (signal) => builds.build(action.project, action.version, signal).then(() => undefined))
+          .enqueue(buildKey(project.name, version), async (signal) => {
+            const record = await builds.build(project, version, signal);
+            if (record.status === 'failed' && this.desiredVersion(project.name) === version) {
+              this.events.emit({ event: 'deploy.failed', project: project.name, version, message: record.error ?? 'the build failed', ...(sites.liveVersion(project.name) ? { previousVersion: sites.liveVersion(project.name) } : {}) });
+            }
+          })
           .then(() => this.reconcile())
-          .catch((error: unknown) => logger.warn('build not run', { project: action.project.name, version: action.version, error: errorMessage(error) }));
+          .catch((error: unknown) => logger.warn('build not run', { project: project.name, version, error: errorMessage(error) }));
         return;
-      case 'switch':
+      }
+      case 'switch': {
+        const before = sites.liveVersion(action.project);
         await sites.set(action.project, { version: action.version, domains: action.domains, site: action.site });
+        if (before === action.version) return;
         logger.info('deploy succeeded', { project: action.project, version: action.version, from: action.from });
+        this.announceSwitch(action.project, action.version, action.from);
         return;
+      }
       case 'unpublish':
         await sites.set(action.project, undefined);
         logger.info('project unpublished', { project: action.project, version: action.version });

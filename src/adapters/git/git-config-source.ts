@@ -26,8 +26,8 @@ export class GitConfigSource implements ConfigSource {
       await repo.reset(['--hard', 'FETCH_HEAD']);
       await repo.clean('fdx');
     }
-    const commit = (await git(this.checkoutDir).revparse(['HEAD'])).trim();
-    return { commit, ...(await readConfigFiles(this.checkoutDir)) };
+    const [commit = '', subject = ''] = (await git(this.checkoutDir).raw(['log', '-1', '--format=%H%n%s'])).split('\n');
+    return { commit, subject, ...(await readConfigFiles(this.checkoutDir)) };
   }
 }
 

@@ -1,0 +1,92 @@
+// How CLI commands talk to a running Opus server: URL and token from flags, the environment, or
+// the file `opus login` writes; errors that say what to do next.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { Flags } from '@oclif/core';
+import { UserError, errorMessage } from '../domain/errors.js';
+
+export interface CliLogin {
+  server: string;
+  token?: string;
+}
+
+export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
+
+export function loginFile(): string {
+  return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'opus', 'cli.json');
+}
+
+export function savedLogin(): Partial<CliLogin> {
+  const path = loginFile();
+  if (!existsSync(path)) return {};
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as Partial<CliLogin>;
+  } catch {
+    throw new UserError(`${path} is not valid JSON`, ['run opus login again']);
+  }
+}
+
+export const serverFlags = {
+  server: Flags.string({ env: 'OPUS_SERVER', description: `URL of the Opus server (default: from opus login, else ${DEFAULT_SERVER})` }),
+  token: Flags.string({ env: 'OPUS_TOKEN', description: 'API token (default: from opus login)' }),
+};
+
+export class ApiClient {
+  readonly server: string;
+  private readonly token: string | undefined;
+
+  constructor(flags: { server?: string | undefined; token?: string | undefined }) {
+    const saved = savedLogin();
+    this.server = (flags.server ?? saved.server ?? DEFAULT_SERVER).replace(/\/+$/, '');
+    this.token = flags.token ?? saved.token;
+  }
+
+  get<T>(path: string): Promise<T> {
+    return this.request<T>('GET', path);
+  }
+
+  post<T>(path: string, body?: unknown): Promise<T> {
+    return this.request<T>('POST', path, body);
+  }
+
+  delete<T>(path: string): Promise<T> {
+    return this.request<T>('DELETE', path);
+  }
+
+  /** The raw response, for downloads and event streams. */
+  async fetch(path: string, init: RequestInit = {}): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(`${this.server}/api/v1${path}`, { ...init, headers: { ...this.headers(), ...(init.headers as Record<string, string> | undefined) } });
+    } catch (error) {
+      throw new UserError(`cannot reach the Opus server at ${this.server}: ${errorMessage((error as { cause?: unknown }).cause ?? error)}`, [
+        'start it with: opus server',
+        'or point --server (or OPUS_SERVER) at it, or run opus login --server <url>',
+      ]);
+    }
+    if (response.ok) return response;
+    const text = await response.text();
+    const message = (() => {
+      try {
+        return (JSON.parse(text) as { error?: string }).error ?? text;
+      } catch {
+        return text;
+      }
+    })();
+    if (response.status === 401) throw new UserError(`the server refused the request: ${message}`, ['run opus login --server <url> --token <token>, or set OPUS_TOKEN'], 3);
+    throw new UserError(message || `the server answered ${response.status}`, [], response.status === 404 ? 4 : 2);
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.fetch(path, {
+      method,
+      ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }),
+    });
+    return (await response.json()) as T;
+  }
+
+  private headers(): Record<string, string> {
+    return this.token ? { Authorization: `Bearer ${this.token}` } : {};
+  }
+}
