@@ -48,13 +48,12 @@ export class DockerBuildRunner implements BuildRunner {
   }
 
   private async waitWithLimits(container: Docker.Container, job: BuildJob): Promise<number> {
-    let timer: NodeJS.Timeout | undefined;
     let stopReason: string | undefined;
     const stop = (reason: string) => {
       stopReason = reason;
       void container.kill().catch(() => undefined);
     };
-    timer = setTimeout(() => stop(`the build timed out after ${Math.round(job.spec.timeoutMs / 1000)}s: raise build.timeout or make the build faster`), job.spec.timeoutMs);
+    const timer = setTimeout(() => stop(`the build timed out after ${Math.round(job.spec.timeoutMs / 1000)}s: raise build.timeout or make the build faster`), job.spec.timeoutMs);
     const onAbort = () => stop('the build was cancelled');
     job.signal?.addEventListener('abort', onAbort, { once: true });
     // An abort while the container was being prepared fired no event: stop it now.
@@ -65,7 +64,6 @@ export class DockerBuildRunner implements BuildRunner {
       return StatusCode;
     } finally {
       clearTimeout(timer);
-      timer = undefined;
       job.signal?.removeEventListener('abort', onAbort);
     }
   }
