@@ -3,8 +3,9 @@
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/;
 const SIZE = /^(\d+(?:\.\d+)?)([kmg]i?b?|b)?$/i;
 
-export const DURATION_PATTERN = '^\\d+(\\.\\d+)?(ms|s|m|h)$';
-export const SIZE_PATTERN = '^\\d+(\\.\\d+)?([kKmMgG][iI]?[bB]?|[bB])?$';
+// The lookahead asks for a non-zero digit: a zero timeout or memory limit means "none" to Docker.
+export const DURATION_PATTERN = '^(?=[^1-9]*[1-9])\\d+(\\.\\d+)?(ms|s|m|h)$';
+export const SIZE_PATTERN = '^(?=[^1-9]*[1-9])\\d+(\\.\\d+)?([kKmMgG][iI]?[bB]?|[bB])?$';
 
 /** Seconds as a number, or "500ms", "30s", "15m", "2h"; returns milliseconds. */
 export function durationMs(value: number | string): number {

@@ -9,8 +9,9 @@ export function yamlScalar(value: string): string {
 
 export function setTopLevelKey(text: string, key: string, value: string, after?: string): string {
   const line = `${key}: ${yamlScalar(value)}`;
-  const existing = new RegExp(`^${key}:[^\\n]*$`, 'm');
-  if (existing.test(text)) return text.replace(existing, line);
+  // Keeps a trailing comment ("deploy: 1.0.3  # pinned") and a CRLF line ending.
+  const existing = new RegExp(`^${key}:[^\\n]*?(\\s+#[^\\n]*?)?(\\r?)$`, 'm');
+  if (existing.test(text)) return text.replace(existing, (_whole, comment: string | undefined, cr: string) => `${line}${comment ?? ''}${cr}`);
   const anchor = after ? new RegExp(`^${after}:[^\\n]*$`, 'm').exec(text) : null;
   if (anchor) {
     const end = anchor.index + anchor[0].length;

@@ -42,6 +42,8 @@ export interface ArtifactStore {
   createStaging(project: string, version: string): Promise<string>;
   publish(project: string, version: string, stagingDir: string): Promise<{ files: number; bytes: number }>;
   discardStaging(stagingDir: string): Promise<void>;
+  /** Called after a version is published or removed, so caches of its files can be dropped. */
+  onVersionChange(listener: (project: string, version: string) => void): void;
   remove(project: string, version: string): Promise<void>;
 
   readLive(): Promise<Record<string, LivePointer>>;

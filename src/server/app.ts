@@ -26,7 +26,9 @@ export interface AppDeps {
 
 export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>): SiteHandler {
   const router = new SiteRouter(sites, (project, version) => existsSync(store.versionDir(project, version)), (project) => store.projectDir(project));
-  return new SiteHandler(router, new SiteFiles((hash, coding) => store.variantPath(hash, coding)), (project, version) => store.versionDir(project, version));
+  const handler = new SiteHandler(router, new SiteFiles((hash, coding) => store.variantPath(hash, coding)), (project, version) => store.versionDir(project, version));
+  store.onVersionChange((project, version) => handler.forget(project, version));
+  return handler;
 }
 
 export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(deps)): Koa {

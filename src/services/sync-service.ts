@@ -42,6 +42,7 @@ export class SyncService {
   private resolved: ResolvedVersions = {};
   private last: SyncReport | undefined;
   private running: Promise<SyncReport> | undefined;
+  private followUp: Promise<SyncReport> | undefined;
   private reconciling: Promise<unknown> = Promise.resolve();
   /** Problems already announced, so an invalid config is reported once, not at every sync. */
   private announcedProblems = '';
@@ -63,7 +64,14 @@ export class SyncService {
 
   /** Coalesces: calls during a sync share one follow-up sync instead of piling up. */
   sync(): Promise<SyncReport> {
-    if (this.running) return this.running.then(() => this.sync());
+    if (this.running) {
+      // One follow-up for all callers that came during this sync, not one each.
+      this.followUp ??= this.running.then(() => {
+        this.followUp = undefined;
+        return this.sync();
+      });
+      return this.followUp;
+    }
     this.running = this.fetchAndReconcile().finally(() => {
       this.running = undefined;
     });
@@ -80,8 +88,11 @@ export class SyncService {
         snapshot.settingsText === undefined ? undefined : { path: 'opus.yaml', text: snapshot.settingsText },
         snapshot.projectFiles,
       );
-      this.deps.queue.setLimit(this.desired.settings.concurrency);
-      if (!this.desired.settingsBroken) this.deps.sites.previewDomain = this.desired.settings.previewDomain;
+      if (!this.desired.settingsBroken) {
+        // A broken opus.yaml changes nothing: not even the build concurrency falls back to its default.
+        this.deps.queue.setLimit(this.desired.settings.concurrency);
+        this.deps.sites.previewDomain = this.desired.settings.previewDomain;
+      }
       for (const problem of this.desired.problems) logger.warn('config invalid', { ...problem, commit: snapshot.commit });
       const problems = JSON.stringify(this.desired.problems);
       if (problems !== this.announcedProblems && this.desired.problems.length > 0) {

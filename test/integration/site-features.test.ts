@@ -142,3 +142,29 @@ test('basic auth keeps a site private; the hash comes from a server secret', asy
   assert.equal(right.body.toString(), 'members only');
   assert.equal((await get('/private@1.0.0/')).status, 401, 'previews are private too');
 });
+
+test('a version removed and built again under the same tag serves its new files, not remembered ones', async () => {
+  await server.publish('again', '1.0.0', { 'index.html': 'first build' });
+  await server.sites.set('again', { version: '1.0.0', domains: [], site: siteOptions() });
+  assert.equal((await get('/again/')).body.toString(), 'first build');
+  await server.store.remove('again', '1.0.0');
+  await server.publish('again', '1.0.0', { 'index.html': 'second build' });
+  assert.equal((await get('/again/')).body.toString(), 'second build');
+});
+
+test('redirect rules keep percent-encoding; absolute-form request targets are served', async () => {
+  const encoded = await get('/app/news/%E6%97%A5%3F');
+  assert.equal(encoded.status, 302);
+  assert.equal(encoded.headers.location, '/app/blog/%E6%97%A5%3F');
+  const { port } = new URL(server.url);
+  const absolute = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port, path: 'http://app.example.com/', headers: { Host: 'ignored.example.com' } }, (res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  assert.deepEqual(absolute, { status: 200, body: '<h1>app v2</h1>' }, 'the host of an absolute-form target wins over the Host header');
+});

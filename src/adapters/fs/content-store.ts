@@ -30,11 +30,13 @@ export class ContentStore {
       const hash = await hashFile(path);
       const stored = this.pathOf(hash);
       if (!existsSync(stored)) {
-        // New content: the file itself becomes the stored copy.
+        // New content: the file itself becomes the stored copy, unless a build publishing at the
+        // same time stored the same content first (EEXIST): then link to that copy, as below.
         await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true });
-        await link(path, stored);
-        await this.makeVariants(stored, entry.name);
-        continue;
+        if (await linkUnlessExists(path, stored)) {
+          await this.makeVariants(stored, entry.name);
+          continue;
+        }
       }
       const temp = `${path}.opus-link`;
       await link(stored, temp);
@@ -63,6 +65,17 @@ export class ContentStore {
     // A variant is kept only when it is smaller; otherwise the identity is served.
     if (br.length < body.length) await writeFile(`${stored}.br`, br);
     if (gzipped.length < body.length) await writeFile(`${stored}.gz`, gzipped);
+  }
+}
+
+/** Hard-links `existing` at `path`; false when `path` already exists. */
+async function linkUnlessExists(existing: string, path: string): Promise<boolean> {
+  try {
+    await link(existing, path);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
   }
 }
 

@@ -20,6 +20,7 @@ const ARCHIVE = 'archive';
 export class FsArtifactStore implements ArtifactStore {
   private readonly meta: string;
   private readonly content: ContentStore;
+  private readonly listeners: ((project: string, version: string) => void)[] = [];
   /** live.json is read-modified-written: one writer at a time. */
   private liveWrites: Promise<unknown> = Promise.resolve();
 
@@ -39,6 +40,14 @@ export class FsArtifactStore implements ArtifactStore {
     if (!existsSync(dir)) return [];
     const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && e.name !== ARCHIVE && isVersion(e.name));
     return Promise.all(entries.map(async (e) => ({ version: e.name, builtAt: (await stat(join(dir, e.name))).mtimeMs })));
+  }
+
+  onVersionChange(listener: (project: string, version: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(project: string, version: string): void {
+    for (const listener of this.listeners) listener(project, version);
   }
 
   versionDir(project: string, version: string): string {
@@ -76,6 +85,7 @@ export class FsArtifactStore implements ArtifactStore {
     await mkdir(join(this.root, project, ARCHIVE), { recursive: true });
     await rename(tempArchive, this.archivePath(project, version));
     await rename(stagingDir, this.versionDir(project, version));
+    this.changed(project, version);
     await this.discardStaging(stagingDir);
     return stats;
   }
@@ -89,6 +99,7 @@ export class FsArtifactStore implements ArtifactStore {
     const trash = join(this.meta, 'trash', `${project}@${version}-${randomUUID()}`);
     await mkdir(join(this.meta, 'trash'), { recursive: true });
     if (existsSync(this.versionDir(project, version))) await rename(this.versionDir(project, version), trash);
+    this.changed(project, version);
     await rm(this.archivePath(project, version), { force: true });
     await rm(trash, { recursive: true, force: true });
     await this.content.collectGarbage();

@@ -29,9 +29,13 @@ export class SiteFiles {
     private readonly maxBytes = 512 * 1024 ** 2,
   ) {}
 
-  /** Synchronous when cached: the hot path allocates no promise. */
-  peek(root: string, relative: string): SiteFile | null | undefined {
-    return this.cache.get(`${root}\0${relative}`);
+  /** Drops what was read of a version that was removed or published again. */
+  forget(root: string): void {
+    for (const [key, file] of this.cache) {
+      if (!key.startsWith(`${root}\0`)) continue;
+      this.cache.delete(key);
+      this.cachedBytes -= file ? file.identity.length + (file.br?.length ?? 0) + (file.gzip?.length ?? 0) : 0;
+    }
   }
 
   async read(root: string, relative: string): Promise<SiteFile | undefined> {

@@ -25,6 +25,8 @@ export class SiteHandler {
    * after the first request it is one map lookup. Keyed by the options object, which a switch replaces.
    */
   private readonly answers = new WeakMap<SiteOptions, Map<string, FileResponse>>();
+  /** Bumped when a version is removed or published again, so its remembered answers no longer match. */
+  private readonly generations = new Map<string, number>();
 
   constructor(
     private readonly router: SiteRouter,
@@ -34,13 +36,21 @@ export class SiteHandler {
 
   /** Handles the request when it is for a site and returns true; false leaves it to the API. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    const url = req.url ?? '/';
+    let url = req.url ?? '/';
+    let host = req.headers.host;
+    if (!url.startsWith('/')) {
+      // Absolute form (GET http://host/path): RFC 9112 takes the host from the target.
+      const absolute = /^https?:\/\/([^/?#]+)(.*)$/i.exec(url);
+      if (!absolute) return false;
+      host = absolute[1];
+      url = absolute[2] || '/';
+    }
     const query = url.indexOf('?');
     const path = query < 0 ? url : url.slice(0, query);
-    if (!path.startsWith('/')) return false;
-    const target = this.router.route(req.headers.host, path);
+    const target = this.router.route(host, path);
     if (!target) return false;
-    const key = `${target.project}@${target.version}\0${target.path}`;
+    const id = `${target.project}@${target.version}`;
+    const key = `${id}#${this.generations.get(id) ?? 0}\0${target.path}`;
     const known = target.options.auth || (req.method !== 'GET' && req.method !== 'HEAD') ? undefined : this.answers.get(target.options)?.get(key);
     if (known) {
       sendFile(req, res, known);
@@ -58,6 +68,13 @@ export class SiteHandler {
       else res.destroy(error as Error);
     });
     return true;
+  }
+
+  forget(project: string, version: string): void {
+    const id = `${project}@${version}`;
+    this.generations.set(id, (this.generations.get(id) ?? 0) + 1);
+    this.files.forget(this.versionDir(project, version));
+    this.rules.forget(this.versionDir(project, version));
   }
 
   /** Answers redirects and errors itself; returns the file response for everything else. */
@@ -82,15 +99,18 @@ export class SiteHandler {
     const rules = await this.rules.get(root, options);
     const extra = (path: string) => headersFor(rules.headers, path);
 
-    const rule = matchRedirect(rules.redirects, sitePath, found !== undefined);
+    // Rules match the path as requested, still percent-encoded, so what they put into a Location stays a valid URL.
+    const rule = matchRedirect(rules.redirects, target.path, found !== undefined);
     if (rule) {
       const { status } = rule.rule;
       if (status >= 300 && status < 400) return void redirect(res, (rule.target.startsWith('/') ? target.base : '') + rule.target + (rule.target.includes('?') ? '' : query), status);
       if (status === 410) return void sendStatus(res, 410, 'Gone');
-      const rewritten = await this.find(root, rule.target.replace(/^\/+/, '').replace(/[?#].*$/, ''), rule.target.endsWith('/'));
+      const rewrite = parseSitePath(rule.target.replace(/[?#].*$/, ''));
+      const rewritten = rewrite.ok ? await this.find(root, rewrite.segments.join('/'), rewrite.trailingSlash) : undefined;
       if (rewritten && 'file' in rewritten) return { file: rewritten.file, status, cacheControl: 'no-cache', extra: extra(sitePath) };
     }
-    if (found && 'redirect' in found) return void redirect(res, `${target.base}${sitePath}/${query}`);
+    // The path as requested (still percent-encoded): the decoded one breaks on non-ASCII, "?", "%" or spaces.
+    if (found && 'redirect' in found) return void redirect(res, `${target.base}${target.path}/${query}`);
     if (found) return { file: found.file, status: 200, cacheControl: cacheControl(found.file.path, false), extra: extra(sitePath) };
     if (options.spa && !ASSET_LIKE.test(sitePath)) {
       const index = await this.files.read(root, 'index.html');

@@ -15,6 +15,10 @@ export interface SiteRules {
 export class SiteRulesCache {
   private readonly cache = new Map<string, Promise<SiteRules>>();
 
+  forget(root: string): void {
+    for (const key of this.cache.keys()) if (key.startsWith(`${root}\0`)) this.cache.delete(key);
+  }
+
   get(root: string, options: SiteOptions): Promise<SiteRules> {
     const key = `${root}\0${JSON.stringify([options.redirects, options.headers])}`;
     let rules = this.cache.get(key);
