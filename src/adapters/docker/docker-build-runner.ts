@@ -22,7 +22,7 @@ export class DockerBuildRunner implements BuildRunner {
       Image: spec.image,
       Cmd: ['sh', '-c', spec.command],
       WorkingDir: WORKSPACE,
-      Env: Object.entries({ CI: 'true', OPUS_PROJECT: job.project, OPUS_VERSION: job.version, OPUS_COMMIT: job.commit, ...spec.env }).map(([k, v]) => `${k}=${v}`),
+      Env: Object.entries({ CI: 'true', ...spec.env, OPUS_PROJECT: job.project, OPUS_VERSION: job.version, OPUS_COMMIT: job.commit }).map(([k, v]) => `${k}=${v}`),
       Labels: { 'dev.opus.project': job.project, 'dev.opus.version': job.version },
       HostConfig: {
         Memory: spec.memoryBytes,

@@ -4,11 +4,12 @@
 // compressible content are made once, at publish time, beside it.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { link, lstat, mkdir, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { link, lstat, mkdir, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { isCompressible } from '../../domain/compressible.js';
+import { writeFileAtomic } from './atomic-write.js';
 
 const brotli = promisify(brotliCompress);
 const gz = promisify(gzip);
@@ -16,6 +17,9 @@ const gz = promisify(gzip);
 export type Variant = 'br' | 'gzip';
 
 export class ContentStore {
+  /** Publishing and garbage collection take turns, so a collection never removes a content a publish is linking to. */
+  private turn: Promise<unknown> = Promise.resolve();
+
   constructor(readonly dir: string) {}
 
   pathOf(hash: string, variant?: Variant): string {
@@ -23,48 +27,56 @@ export class ContentStore {
   }
 
   /** Replaces every regular file under `tree` with a hard link into the store; makes variants. */
-  async absorb(tree: string): Promise<void> {
-    for (const entry of await readdir(tree, { withFileTypes: true, recursive: true })) {
-      if (!entry.isFile()) continue;
-      const path = join(entry.parentPath, entry.name);
-      const hash = await hashFile(path);
-      const stored = this.pathOf(hash);
-      if (!existsSync(stored)) {
-        // New content: the file itself becomes the stored copy, unless a build publishing at the
-        // same time stored the same content first (EEXIST): then link to that copy, as below.
-        await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true });
-        if (await linkUnlessExists(path, stored)) {
-          await this.makeVariants(stored, entry.name);
-          continue;
+  absorb(tree: string): Promise<void> {
+    return this.exclusive(async () => {
+      for (const entry of await readdir(tree, { withFileTypes: true, recursive: true })) {
+        if (!entry.isFile()) continue;
+        const path = join(entry.parentPath, entry.name);
+        const hash = await hashFile(path);
+        const stored = this.pathOf(hash);
+        if (!existsSync(stored)) {
+          // New content: variants first (a stored content always has its variants), then the file
+          // itself becomes the stored copy.
+          await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true });
+          await this.makeVariants(path, stored, entry.name);
+          if (await linkUnlessExists(path, stored)) continue;
         }
+        const temp = `${path}.opus-link`;
+        await link(stored, temp);
+        await rename(temp, path);
       }
-      const temp = `${path}.opus-link`;
-      await link(stored, temp);
-      await rename(temp, path);
-    }
+    });
   }
 
   /** Deletes contents no version links to any more (link count 1: only the store's own). */
-  async collectGarbage(): Promise<void> {
-    if (!existsSync(this.dir)) return;
-    for (const entry of await readdir(this.dir, { withFileTypes: true, recursive: true })) {
-      if (!entry.isFile() || entry.name.includes('.')) continue;
-      const path = join(entry.parentPath, entry.name);
-      if ((await lstat(path)).nlink > 1) continue;
-      await Promise.all([unlink(path), rm(`${path}.br`, { force: true }), rm(`${path}.gz`, { force: true })]);
-    }
+  collectGarbage(): Promise<void> {
+    return this.exclusive(async () => {
+      if (!existsSync(this.dir)) return;
+      for (const entry of await readdir(this.dir, { withFileTypes: true, recursive: true })) {
+        if (!entry.isFile() || entry.name.includes('.')) continue;
+        const path = join(entry.parentPath, entry.name);
+        if ((await lstat(path)).nlink > 1) continue;
+        await Promise.all([unlink(path), rm(`${path}.br`, { force: true }), rm(`${path}.gz`, { force: true })]);
+      }
+    });
   }
 
-  private async makeVariants(stored: string, name: string): Promise<void> {
-    const body = await readFile(stored);
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const next = this.turn.then(work);
+    this.turn = next.catch(() => undefined);
+    return next;
+  }
+
+  private async makeVariants(source: string, stored: string, name: string): Promise<void> {
+    const body = await readFile(source);
     if (!isCompressible(name, body.length)) return;
     const [br, gzipped] = await Promise.all([
       brotli(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
       gz(body, { level: 9 }),
     ]);
-    // A variant is kept only when it is smaller; otherwise the identity is served.
-    if (br.length < body.length) await writeFile(`${stored}.br`, br);
-    if (gzipped.length < body.length) await writeFile(`${stored}.gz`, gzipped);
+    // A variant is kept only when it is smaller; otherwise the identity is served. Written whole, then renamed.
+    if (br.length < body.length) await writeFileAtomic(`${stored}.br`, br);
+    if (gzipped.length < body.length) await writeFileAtomic(`${stored}.gz`, gzipped);
   }
 }
 
