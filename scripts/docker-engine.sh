@@ -22,7 +22,7 @@ PRIV_PID="$PRIV_DIR/docker.pid"
 PRIV_LOG="$PRIV_DIR/dockerd.log"
 PRIV_DATA=/var/lib/opus-docker
 PRIV_EXEC="$PRIV_DIR/exec"
-WAIT_SECS="${OPUS_DOCKER_WAIT_SECS:-60}"
+WAIT_SECS="${OPUS_DOCKER_WAIT_SECS:-300}"
 
 log() { printf '[docker-engine] %s\n' "$*" >&2; }
 
@@ -100,6 +100,10 @@ if [ -s "$PRIV_PID" ]; then
   as_root rm -f "$PRIV_PID"
 fi
 as_root rm -f "$PRIV_SOCK"
+# No daemon of ours runs now. Network sandboxes left by a daemon that was killed with containers
+# still attached are replayed one by one at start (minutes for a few hundred, seen in CI); this
+# engine has no networks of its own, so its network state is dropped instead. Images are kept.
+as_root rm -rf "$PRIV_DATA/network"
 
 log "starting private dockerd on $PRIV_HOST (log: $PRIV_LOG)"
 # setsid + nohup: the daemon outlives this script and its process group.

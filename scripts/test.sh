@@ -7,6 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 DOCKER_HOST="$(bash scripts/docker-engine.sh | tail -n 1)"
 export DOCKER_HOST
 bash scripts/base-image.sh >/dev/null
+bash scripts/chromium.sh
 
 rm -rf dist
 npx tsc -p tsconfig.json

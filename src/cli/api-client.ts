@@ -13,6 +13,16 @@ export interface CliLogin {
 
 export const DEFAULT_SERVER = 'http://127.0.0.1:8080';
 
+/** Exit codes scripts can rely on (README: "Exit codes"). */
+export const EXIT = { ok: 0, failed: 1, badInput: 2, auth: 3, notFound: 4 } as const;
+
+/** 404 → not found; other 4xx → bad input; 5xx → failed. */
+export function exitCodeFor(status: number): number {
+  if (status === 401 || status === 403) return EXIT.auth;
+  if (status === 404) return EXIT.notFound;
+  return status >= 400 && status < 500 ? EXIT.badInput : EXIT.failed;
+}
+
 export function loginFile(): string {
   return join(process.env.XDG_CONFIG_HOME ?? join(homedir(), '.config'), 'opus', 'cli.json');
 }
@@ -63,7 +73,7 @@ export class ApiClient {
       throw new UserError(`cannot reach the Opus server at ${this.server}: ${errorMessage((error as { cause?: unknown }).cause ?? error)}`, [
         'start it with: opus server',
         'or point --server (or OPUS_SERVER) at it, or run opus login --server <url>',
-      ]);
+      ], EXIT.failed);
     }
     if (response.ok) return response;
     const text = await response.text();
@@ -74,8 +84,10 @@ export class ApiClient {
         return text;
       }
     })();
-    if (response.status === 401) throw new UserError(`the server refused the request: ${message}`, ['run opus login --server <url> --token <token>, or set OPUS_TOKEN'], 3);
-    throw new UserError(message || `the server answered ${response.status}`, [], response.status === 404 ? 4 : 2);
+    if (response.status === 401 || response.status === 403) {
+      throw new UserError(`the server refused the request: ${message}`, ['run opus login --server <url> --token <token>, or set OPUS_TOKEN'], EXIT.auth);
+    }
+    throw new UserError(message || `the server answered ${response.status}`, [], exitCodeFor(response.status));
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {

@@ -5,6 +5,8 @@ import { UserError } from '../domain/errors.js';
 export abstract class OpusCommand extends Command {
   protected override async catch(error: Error & { exitCode?: number }): Promise<unknown> {
     if (error instanceof UserError) {
+      // With --json, oclif prints the error as JSON and exits with process.exitCode: set it first.
+      if (this.jsonEnabled()) process.exitCode = error.exitCode;
       return super.catch(new Errors.CLIError(error.message, { exit: error.exitCode, suggestions: error.suggestions }));
     }
     return super.catch(error);

@@ -4,12 +4,14 @@ import { UserError } from '../domain/errors.js';
 import type { EditResult } from '../services/config-edits.js';
 import { EditCommand } from '../cli/edit-command.js';
 import { configFlag, pushFlag } from '../cli/opus-command.js';
+import { prFlags } from '../cli/pr-flags.js';
 
 export default class Add extends EditCommand {
   static override description = 'Add a project: writes projects/<name>.yaml and commits it. The source must be reachable.';
   static override examples = [
     '<%= config.bin %> add site https://git.example.com/acme/site.git --image node:20 --command "npm ci && npm run build" --output dist',
     '<%= config.bin %> add docs ../docs --image node:20 --command "npm ci && npm run build" --network host --deploy latest --domain docs.example.com',
+    '<%= config.bin %> add blog https://github.com/acme/blog.git --image node:20 --command "npm ci && npm run build" --deploy 1.0.0 --pr',
   ];
   static override args = {
     name: Args.string({ required: true, description: 'Project name: lowercase letters, digits and hyphens' }),
@@ -18,6 +20,7 @@ export default class Add extends EditCommand {
   static override flags = {
     config: configFlag,
     push: pushFlag,
+    ...prFlags,
     image: Flags.string({ required: true, description: 'Docker image the build runs in' }),
     command: Flags.string({ required: true, description: 'Shell command that builds the app' }),
     output: Flags.string({ default: 'dist', description: 'Directory the build writes the site to' }),
@@ -29,7 +32,7 @@ export default class Add extends EditCommand {
 
   async run(): Promise<EditResult> {
     const { args, flags } = await this.parse(Add);
-    const edits = await this.edits(flags.config, flags.push);
+    const edits = await this.edits(flags.config, flags.push, flags);
     return this.report(
       await edits.add({
         name: args.name,

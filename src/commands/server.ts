@@ -1,6 +1,8 @@
 import { Flags } from '@oclif/core';
 import { durationMs } from '../domain/units.js';
 import { defaultDataDir, defaults } from '../runtime/defaults.js';
+import { kubernetesFromEnv } from '../runtime/kubernetes.js';
+import { secretFromFile } from '../runtime/secret-files.js';
 import { startServer } from '../runtime/start-server.js';
 import { createLogger } from '../services/logger.js';
 import { OpusCommand } from '../cli/opus-command.js';
@@ -16,6 +18,8 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
     host: Flags.string({ env: 'OPUS_HOST', default: defaults.host, description: 'Address to listen on' }),
     'sync-interval': Flags.string({ description: 'How often to fetch the config repo, e.g. 30s (default: opus.yaml sync.interval)' }),
     'api-token': Flags.string({ env: 'OPUS_API_TOKEN', description: 'Bearer token required for API calls that change state (default: none, changes only from this machine)' }),
+    'webhook-secret': Flags.string({ env: 'OPUS_WEBHOOK_SECRET', description: 'Shared secret of push webhooks at /hooks/github, /hooks/gitea, /hooks/gitlab (default: none, webhooks answer 503)' }),
+    'public-url': Flags.string({ env: 'OPUS_PUBLIC_URL', description: 'Where users reach this server, for the URLs in outgoing hook bodies (default: the listen URL)' }),
     'protect-reads': Flags.boolean({ env: 'OPUS_PROTECT_READS', default: false, description: 'Require the API token for reading too' }),
     'log-format': Flags.string({ options: ['auto', 'json', 'human'], default: defaults.logFormat, description: 'JSON lines, or human lines (auto: human on a terminal)' }),
   };
@@ -23,15 +27,23 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
   async run(): Promise<void> {
     const { flags } = await this.parse(Server);
     const format = flags['log-format'] === 'auto' ? (process.stderr.isTTY ? 'human' : 'json') : (flags['log-format'] as 'json' | 'human');
+    // Or from mounted files: OPUS_API_TOKEN_FILE, OPUS_WEBHOOK_SECRET_FILE.
+    const apiToken = flags['api-token'] ?? secretFromFile('OPUS_API_TOKEN');
+    const webhookSecret = flags['webhook-secret'] ?? secretFromFile('OPUS_WEBHOOK_SECRET');
+    const logger = createLogger(format);
+    const kubernetes = await kubernetesFromEnv(process.env, logger);
     const server = await startServer({
       dataDir: flags['data-dir'] ?? defaultDataDir(),
       ...(flags.config ? { config: flags.config } : {}),
       port: flags.port,
       host: flags.host,
       ...(flags['sync-interval'] ? { syncIntervalMs: durationMs(flags['sync-interval']) } : {}),
-      logger: createLogger(format),
-      ...(flags['api-token'] ? { apiToken: flags['api-token'] } : {}),
+      logger,
+      ...(apiToken ? { apiToken } : {}),
       protectReads: flags['protect-reads'],
+      ...(flags['public-url'] ? { publicUrl: flags['public-url'] } : {}),
+      ...(webhookSecret ? { webhookSecret } : {}),
+      ...(kubernetes ? { kubernetes } : {}),
     });
     this.log(`Opus is serving on ${server.url} (API: ${server.url}/api/v1/projects)`);
     const stop = () => void server.close().then(() => process.exit(0));

@@ -4,6 +4,7 @@ import yaml from 'js-yaml';
 import type { z } from 'zod';
 import { projectNameProblem, versionProblem } from './names.js';
 import type { HeaderRule } from './header-rules.js';
+import { hookId, type HookSpec } from './hooks.js';
 import type { RedirectRule } from './redirects.js';
 import { projectSchema, settingsSchema, type ProjectFile, type SecretRef, type SettingsFile } from './schema.js';
 import { durationMs, sizeBytes } from './units.js';
@@ -20,6 +21,7 @@ export interface ConfigProblem {
 }
 
 export type Network = 'default' | 'host' | 'none';
+export type BuildRunnerKind = 'docker' | 'kubernetes';
 
 export interface BuildSpec {
   image: string;
@@ -29,6 +31,8 @@ export interface BuildSpec {
   network: Network;
   timeoutMs: number;
   memoryBytes: number;
+  /** Keep a package cache between builds (a Docker volume per project); absent means yes. */
+  cache?: boolean;
 }
 
 /** How a project's site is served, whichever version is live. */
@@ -46,6 +50,8 @@ export interface ProjectSpec {
   /** A tag, `latest`, or undefined when nothing is deployed. */
   deploy?: string;
   build: BuildSpec;
+  /** Build every tag pushed to the source ahead of deploy; absent means no. */
+  prebuild?: boolean;
   domains: string[];
   keep: number;
   site: SiteOptions;
@@ -57,6 +63,10 @@ export interface Settings {
   keep: number;
   previewDomain?: string;
   defaults: { timeoutMs: number; memoryBytes: number; network: Network };
+  /** Where builds run; absent means the Docker Engine. */
+  runner?: BuildRunnerKind;
+  /** Outgoing hooks; absent when opus.yaml has none. */
+  hooks?: HookSpec[];
 }
 
 export interface DesiredState {
@@ -165,6 +175,8 @@ function toSettings(file: SettingsFile): Settings {
     syncIntervalMs: file.sync?.interval === undefined ? d.syncIntervalMs : durationMs(file.sync.interval),
     keep: file.retention?.keep ?? d.keep,
     ...(file.previews ? { previewDomain: file.previews.domain } : {}),
+    ...(file.builds?.runner ? { runner: file.builds.runner } : {}),
+    ...(file.hooks?.length ? { hooks: file.hooks.map((h) => ({ id: hookId(h), ...(h.name ? { name: h.name } : {}), url: h.url, events: h.events, secret: h.secret })) } : {}),
     defaults: {
       timeoutMs: file.builds?.timeout === undefined ? d.defaults.timeoutMs : durationMs(file.builds.timeout),
       memoryBytes: file.builds?.memory === undefined ? d.defaults.memoryBytes : sizeBytes(file.builds.memory),
@@ -188,7 +200,9 @@ function toProject(name: string, file: string, parsed: ProjectFile, settings: Se
       network: b.network ?? settings.defaults.network,
       timeoutMs: b.timeout === undefined ? settings.defaults.timeoutMs : durationMs(b.timeout),
       memoryBytes: b.memory === undefined ? settings.defaults.memoryBytes : sizeBytes(b.memory),
+      ...(b.cache === false ? { cache: false } : {}),
     },
+    ...(parsed.prebuild ? { prebuild: true } : {}),
     domains: parsed.domains ?? [],
     keep: parsed.retention?.keep ?? settings.keep,
     site: {

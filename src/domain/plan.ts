@@ -19,6 +19,8 @@ export interface FailedBuild {
   failedAt: number;
   /** The build settings it failed with: a change to them is worth a new try at once. */
   settings: string;
+  /** Cancelled by a user: not retried until triggered again or its settings change. */
+  cancelled?: boolean;
 }
 
 export interface ActualState {
@@ -83,7 +85,9 @@ export function plan(desired: DesiredState, actual: ActualState, resolved: Resol
     } else if (!actual.inFlight.has(key)) {
       const failed = actual.failed[key];
       const settings = buildSettingsKey(project.source, project.build);
-      if (failed && failed.settings === settings && now < failed.failedAt + retryDelayMs(failed.attempts)) {
+      if (failed?.cancelled && failed.settings === settings) {
+        waiting[project.name] = `the build of ${version} was cancelled; trigger it to build it (opus trigger ${project.name} ${version})`;
+      } else if (failed && failed.settings === settings && now < failed.failedAt + retryDelayMs(failed.attempts)) {
         waiting[project.name] = `build of ${version} failed; next try after ${new Date(failed.failedAt + retryDelayMs(failed.attempts)).toISOString()} (or trigger it)`;
       } else {
         actions.push({ kind: 'build', project, version });

@@ -1,6 +1,8 @@
 // The one source of truth for the desired state's shape: the validator and the JSON Schema that
 // editors use are both made from these definitions.
 import { z } from 'zod';
+import { EVENT_NAMES } from './events.js';
+import { hookId } from './hooks.js';
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 
 const duration = z
@@ -28,8 +30,37 @@ const secretRef = z
   .union([
     z.strictObject({ env: envName.describe('Name of an environment variable of the Opus server') }),
     z.strictObject({ file: z.string().min(1).describe('Path of a file on the Opus server (e.g. a mounted secret)') }),
-  ])
+  ], { error: (issue) => `${issue.input === undefined ? 'required: add it as' : 'use'} { env: NAME } or { file: /path } (the secret itself never goes in git)` })
   .describe('Where the Opus server finds a secret at run time; secrets never live in this repo');
+
+const hook = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'use lowercase letters, digits and hyphens, such as "chat-ops"')
+    .optional()
+    .describe('Shown by the API and CLI, and names the hook\'s outbox (default: derived from the URL)'),
+  url: z.url({ protocol: /^https?$/, error: 'use an http(s) URL such as "https://hooks.example.com/opus"' }).describe('Where each event is POSTed as JSON'),
+  events: z
+    .array(z.enum([...EVENT_NAMES, '*'], { error: `use one of ${EVENT_NAMES.join(', ')}, or "*" for all` }))
+    .min(1, 'list at least one event, or ["*"] for all')
+    .describe('The events this hook gets, or ["*"] for all'),
+  secret: secretRef.describe('The key that signs every delivery (X-Opus-Signature-256); read from a secret of the server'),
+});
+
+const hooks = z
+  .array(hook)
+  .superRefine((list, ctx) => {
+    const seen = new Map<string, number>();
+    list.forEach((h, index) => {
+      if (typeof h?.url !== 'string') return;
+      const id = hookId(h);
+      const first = seen.get(id);
+      if (first === undefined) return void seen.set(id, index);
+      const message = h.name ? `"${h.name}" is already the name of hook ${first + 1}` : `hook ${first + 1} has the same URL: give one of them a name`;
+      ctx.addIssue({ code: 'custom', path: [index, h.name ? 'name' : 'url'], message });
+    });
+  })
+  .describe('Outgoing hooks: each event is POSTed, signed, to every hook that lists it (in order, retried)');
 
 const redirectRule = z.strictObject({
   from: z.string().regex(/^\//, 'starts with "/"').describe('Path pattern: ":name" matches a segment, a trailing "*" the rest (":splat")'),
@@ -51,6 +82,7 @@ export const buildSchema = z.strictObject({
   network: network.optional(),
   timeout: duration.optional().describe('The build is killed after this long (default from opus.yaml, else 15m)'),
   memory: size.optional().describe('Memory limit of the build container (default from opus.yaml, else 2g)'),
+  cache: z.boolean().optional().describe('Keep a package cache between builds of this project (Docker volume opus-cache-<project> at /opus/cache; default true)'),
 });
 
 export const projectSchema = z
@@ -58,6 +90,7 @@ export const projectSchema = z
     source: z.string().min(1).describe('Git URL or local path of the app\'s repository'),
     deploy: z.string().min(1).optional().describe('The version to serve: a git tag of the source, or "latest" for the newest semver tag'),
     build: buildSchema,
+    prebuild: z.boolean().optional().describe('Build every tag pushed to the source ahead of deploy (needs a push webhook); default false'),
     domains: z.array(hostname).optional().describe('Host names this project is served on, besides /<project>/'),
     retention: retention.optional(),
     spa: z.boolean().optional().describe('Single-page app: unknown paths that do not look like files get index.html'),
@@ -78,6 +111,10 @@ export const settingsSchema = z
         timeout: duration.optional(),
         memory: size.optional(),
         network: network.optional(),
+        runner: z
+          .enum(['docker', 'kubernetes'])
+          .optional()
+          .describe('Where builds run: "docker" (the Docker Engine of the server, default) or "kubernetes" (a Job per build, when the server runs in a cluster)'),
       })
       .optional(),
     retention: retention.optional(),
@@ -86,6 +123,7 @@ export const settingsSchema = z
       .strictObject({ domain: hostname.describe('Base domain: version 1.2.0 of "site" is at 1-2-0--site.<domain>') })
       .optional()
       .describe('Preview URLs by host name, besides /<project>@<version>/'),
+    hooks: hooks.optional(),
   })
   .describe('Opus settings shared by all projects: opus.yaml');
 

@@ -1,14 +1,21 @@
+import type { Readable } from 'node:stream';
 import type { SiteOptions } from '../domain/desired-state.js';
 import type { BuiltVersion } from '../domain/plan.js';
+import type { BuildStatus, BuildTrigger } from '../domain/builds.js';
 
-export type BuildStatus = 'running' | 'succeeded' | 'failed';
+export type { BuildStatus } from '../domain/builds.js';
 
 export interface BuildRecord {
   project: string;
   version: string;
   status: BuildStatus;
   commit?: string;
+  /** When the build was queued; a queued record's startedAt is its queue time too. */
+  queuedAt?: string;
   startedAt: string;
+  /** What asked for the build, and whether it rebuilds a version that was built already. */
+  trigger?: BuildTrigger;
+  force?: boolean;
   finishedAt?: string;
   durationMs?: number;
   error?: string;
@@ -45,6 +52,8 @@ export interface ArtifactStore {
   /** Called after a version is published or removed, so caches of its files can be dropped. */
   onVersionChange(listener: (project: string, version: string) => void): void;
   remove(project: string, version: string): Promise<void>;
+  /** The version's tar.gz archive as a stream, with its size; undefined when there is none. */
+  openArchive(project: string, version: string): Promise<{ stream: Readable; bytes: number } | undefined>;
 
   readLive(): Promise<Record<string, LivePointer>>;
   setLive(project: string, pointer: Omit<LivePointer, 'since'> | undefined): Promise<void>;

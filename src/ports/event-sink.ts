@@ -1,19 +1,9 @@
 // What Opus tells the outside world. Services emit; an adapter delivers (signed, retried, in order).
 
-export const EVENT_NAMES = [
-  'build.queued',
-  'build.started',
-  'build.succeeded',
-  'build.failed',
-  'build.cancelled',
-  'deploy.succeeded',
-  'deploy.failed',
-  'rollback',
-  'config.invalid',
-  'sync.failed',
-] as const;
+import type { EventName } from '../domain/events.js';
 
-export type EventName = (typeof EVENT_NAMES)[number];
+// The list of names lives in the domain (the hooks schema validates against it).
+export { EVENT_NAMES, type EventName } from '../domain/events.js';
 
 export interface OpusEvent {
   event: EventName;

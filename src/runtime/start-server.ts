@@ -1,4 +1,5 @@
 // The composition root: config → adapters → services → HTTP server and sync timer.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -7,18 +8,28 @@ import Docker from 'dockerode';
 import { DockerBuildRunner } from '../adapters/docker/docker-build-runner.js';
 import { FsArtifactStore } from '../adapters/fs/fs-artifact-store.js';
 import { ConfigWorkspace } from '../adapters/git/config-workspace.js';
+import { GitConfigHistory } from '../adapters/git/git-config-history.js';
 import { GitConfigSource } from '../adapters/git/git-config-source.js';
 import { GitSourceRepos } from '../adapters/git/git-source-repos.js';
-import { SETTINGS_FILE } from '../domain/desired-state.js';
+import { FsHookOutbox } from '../adapters/hooks/fs-hook-outbox.js';
+import { HttpHookSender } from '../adapters/hooks/http-hook-sender.js';
+import { SETTINGS_FILE, type BuildRunnerKind } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import type { BuildRunner } from '../ports/build-runner.js';
 import { createRequestListener } from '../server/app.js';
+import type { KubernetesRuntime } from './kubernetes.js';
+import { countRequests } from '../server/request-metrics.js';
 import { BuildQueue } from '../services/build-queue.js';
 import { BuildService } from '../services/build-service.js';
+import { HookDeliveryService } from '../services/hook-delivery.js';
 import { initialFiles } from '../services/config-edits.js';
 import type { Logger } from '../services/logger.js';
+import { fanOut, Metrics } from '../services/metrics.js';
 import { SiteTable } from '../services/site-table.js';
 import { SyncService } from '../services/sync-service.js';
+import { RunnerChoice } from '../services/runner-choice.js';
+import { TriggerService } from '../services/trigger-service.js';
+import { WebhookService } from '../services/webhook-service.js';
 
 export interface ServerOptions {
   dataDir: string;
@@ -33,6 +44,14 @@ export interface ServerOptions {
   /** Bearer token for the API (never logged); without one, changes are accepted from loopback only. */
   apiToken?: string;
   protectReads?: boolean;
+  /** Where users reach this server, for the URLs in outgoing hook bodies (default: the listen URL). */
+  publicUrl?: string;
+  /** Shared secret of push webhooks (never logged); without one, /hooks/* answer 503. */
+  webhookSecret?: string;
+  /** How long pushes to one repository are gathered before they are handled (default 250 ms). */
+  webhookDebounceMs?: number;
+  /** In a cluster: the Job runner (opus.yaml builds.runner: kubernetes) and the sync Lease. */
+  kubernetes?: KubernetesRuntime;
 }
 
 export interface RunningServer {
@@ -51,11 +70,27 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await sites.load();
   const queue = new BuildQueue(2);
   const docker = new Docker();
-  const runner = options.runner ?? new DockerBuildRunner(docker);
+  // Containers are labelled with this data dir, so a restart removes what a killed server left running.
+  const dockerRunner = options.runner ? undefined : new DockerBuildRunner(docker, { owner: createHash('sha256').update(store.root).digest('hex').slice(0, 16) });
+  const runner: BuildRunner = options.runner ?? new RunnerChoice((): BuildRunnerKind | undefined => sync.desiredState?.settings.runner, { docker: dockerRunner as DockerBuildRunner, kubernetes: options.kubernetes?.runner });
   if (!options.runner) await docker.ping().catch((error: unknown) => logger.warn('no Docker Engine answers: builds will fail until one does', { error: errorMessage(error) }));
+  const leftovers = await dockerRunner?.removeLeftovers().catch(() => 0);
+  if (leftovers) logger.info('removed build containers left by a stopped server', { containers: leftovers });
   const sources = new GitSourceRepos();
-  const builds = new BuildService(store, sources, runner, logger);
-  const sync = new SyncService({ config: new GitConfigSource(config, join(dataDir, 'state', 'config')), sources, store, builds, queue, sites, logger });
+  const metrics = new Metrics(queue);
+  // Outgoing hooks: emit() only appends to an outbox under the data dir; each hook has its own delivery loop.
+  let publicUrl = options.publicUrl?.replace(/\/+$/, '');
+  const hooks = new HookDeliveryService({ outbox: new FsHookOutbox(join(dataDir, 'state', 'hooks')), sender: new HttpHookSender(), logger, desired: () => sync.desiredState, publicUrl: () => publicUrl ?? '' });
+  await hooks.start();
+  const events = fanOut(metrics, hooks);
+  const builds = new BuildService(store, sources, runner, logger, events);
+  const configClone = join(dataDir, 'state', 'config');
+  const sync = new SyncService({ config: new GitConfigSource(config, configClone), sources, store, builds, queue, sites, logger, events, onSynced: (report, ms) => {
+    metrics.syncFinished(report, ms);
+    hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them
+  } });
+  const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger });
+  const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
   const server = await listen(createRequestListener({
       sync,
@@ -64,15 +99,34 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       queue,
       logger,
       auth: { ...(options.apiToken ? { token: options.apiToken } : {}), protectReads: options.protectReads ?? false },
+      history: new GitConfigHistory(configClone),
+      metrics,
+      hooks,
+      triggers,
+      webhooks: { service: webhooks, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
     }), options.port, options.host);
+  const stopCounting = countRequests(server, metrics);
   const address = server.address() as AddressInfo;
   const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${address.port}`;
+  publicUrl ??= url;
   logger.info('opus server listening', { url, dataDir, config });
 
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
+  let resumed = false;
+  const leader = options.kubernetes?.leader;
   const loop = async () => {
+    // With a sync Lease, only the replica that holds it syncs; the others look again soon.
+    if (leader && !leader.isLeader()) {
+      if (!stopped) timer = setTimeout(() => void loop(), 2_000);
+      return;
+    }
     await sync.sync();
+    // Once, after the first sync that read the desired state: builds a stopped server left queued or running.
+    if (!resumed && sync.desiredState && !sync.desiredState.settingsBroken) {
+      resumed = true;
+      await triggers.resume().catch((error: unknown) => logger.error('cannot resume builds', { error: errorMessage(error) }));
+    }
     if (stopped) return;
     const interval = options.syncIntervalMs ?? sync.desiredState?.settings.syncIntervalMs ?? 60_000;
     timer = setTimeout(() => void loop(), interval);
@@ -86,6 +140,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       stopped = true;
       clearTimeout(timer);
+      stopCounting();
+      await hooks.stop();
+      await options.kubernetes?.close();
       await new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();
     },

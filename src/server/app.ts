@@ -4,12 +4,19 @@ import { existsSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
 import Koa from 'koa';
 import type { ArtifactStore } from '../ports/artifact-store.js';
+import type { ConfigHistory } from '../ports/config-history.js';
 import type { BuildQueue } from '../services/build-queue.js';
+import type { HookDeliveryService } from '../services/hook-delivery.js';
 import type { Logger } from '../services/logger.js';
+import type { Metrics } from '../services/metrics.js';
 import type { SiteTable } from '../services/site-table.js';
 import type { SyncService } from '../services/sync-service.js';
+import type { TriggerService } from '../services/trigger-service.js';
 import type { ApiAuthOptions } from './api/auth.js';
 import { apiRouter } from './api/router.js';
+import { webhookRoutes, type WebhookOptions } from './hooks/webhooks.js';
+import { dashboardRoutes } from './dashboard/routes.js';
+import { opsRoutes } from './ops.js';
 import { SiteFiles } from './site/site-files.js';
 import { SiteHandler } from './site/site-handler.js';
 import { SiteRouter } from './site/site-router.js';
@@ -22,6 +29,16 @@ export interface AppDeps {
   logger: Logger;
   /** API token settings; by default no token, so changes are accepted from loopback only. */
   auth?: ApiAuthOptions;
+  /** Outgoing hook deliveries: /api/v1/hooks answers 404 without them. */
+  hooks?: HookDeliveryService;
+  /** Explicit build triggers (POST /api/v1/projects/:project/builds); 503 without. */
+  triggers?: TriggerService;
+  /** Push webhooks at /hooks/<provider>; they answer 503 without a secret. */
+  webhooks?: WebhookOptions;
+  /** The config repo's history as the server knows it (its own clone), for deploy history. */
+  history?: ConfigHistory;
+  /** Prometheus metrics: /metrics answers 404 without them. */
+  metrics?: Metrics;
 }
 
 export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>): SiteHandler {
@@ -52,6 +69,11 @@ export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(d
     }
     return next();
   });
+  app.use(opsRoutes(deps));
+  app.use(dashboardRoutes());
+  const hooks = webhookRoutes(deps.webhooks, deps.logger);
+  app.use(hooks.routes());
+  app.use(hooks.allowedMethods());
   app.use(api.routes());
   app.use(api.allowedMethods());
   // In-process callers (tests) reach sites through Koa too; the real server answers them before Koa.

@@ -30,8 +30,9 @@ export class BuildService {
       project: project.name,
       version,
       status: 'running',
+      ...queuedFields(previous),
       startedAt: new Date(started).toISOString(),
-      attempts: previous?.status === 'failed' ? previous.attempts : 0,
+      attempts: previous && previous.status !== 'succeeded' ? previous.attempts : 0,
       settings: buildSettingsKey(project.source, project.build),
     };
     await this.store.writeBuild(record);
@@ -51,8 +52,10 @@ export class BuildService {
       Object.assign(record, { status: 'succeeded', attempts: 0, ...stats });
       log.write(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
     } catch (error) {
-      Object.assign(record, { status: 'failed', attempts: record.attempts + 1, error: errorMessage(error) });
-      log.write(`opus: build failed: ${errorMessage(error)}\n`);
+      // A cancel is no failure: it does not count towards the retry backoff.
+      if (signal?.aborted) Object.assign(record, { status: 'cancelled', error: 'cancelled while running' });
+      else Object.assign(record, { status: 'failed', attempts: record.attempts + 1, error: errorMessage(error) });
+      log.write(`opus: build ${record.status}: ${errorMessage(error)}\n`);
       await this.store.discardStaging(outputDir);
     } finally {
       await rm(sourceDir, { recursive: true, force: true });
@@ -63,10 +66,10 @@ export class BuildService {
     record.durationMs = Date.now() - started;
     await this.store.writeBuild(record);
     const fields = { project: project.name, version, commit: record.commit, durationMs: record.durationMs };
-    if (record.status === 'succeeded') this.logger.info('build succeeded', fields);
-    else this.logger.warn('build failed', { ...fields, error: record.error });
+    if (record.status === 'failed') this.logger.warn('build failed', { ...fields, error: record.error });
+    else this.logger.info(`build ${record.status}`, fields);
     this.events.emit({
-      event: record.status === 'succeeded' ? 'build.succeeded' : 'build.failed',
+      event: record.status === 'succeeded' ? 'build.succeeded' : record.status === 'cancelled' ? 'build.cancelled' : 'build.failed',
       project: project.name,
       version,
       durationMs: record.durationMs,
@@ -75,4 +78,10 @@ export class BuildService {
     });
     return record;
   }
+}
+
+/** What a build keeps of its queued record: when and why it was queued. */
+function queuedFields(previous: BuildRecord | undefined): Pick<BuildRecord, 'queuedAt' | 'trigger' | 'force'> {
+  if (previous?.status !== 'queued') return {};
+  return { ...(previous.queuedAt ? { queuedAt: previous.queuedAt } : {}), ...(previous.trigger ? { trigger: previous.trigger } : {}), ...(previous.force ? { force: true } : {}) };
 }

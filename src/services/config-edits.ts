@@ -6,17 +6,21 @@ import yaml from 'js-yaml';
 import { formatProblem, projectFilePath, readDesiredState, SETTINGS_FILE, type Network, type ProjectSpec } from '../domain/desired-state.js';
 import { UserError } from '../domain/errors.js';
 import { projectNameProblem, versionProblem } from '../domain/names.js';
-import { deployMessage, rollbackMessage, rollbackTarget } from '../domain/rollback.js';
+import type { ConfigChange } from '../domain/pull-request.js';
+import { deployMessage, ROLLBACK_PREFIX, rollbackMessage, rollbackTarget } from '../domain/rollback.js';
 import { jsonSchemas } from '../domain/schema.js';
 import { newestSemverTag } from '../domain/versions.js';
 import { setTopLevelKey } from '../domain/yaml-edit.js';
 import { readConfigFiles } from '../adapters/git/git-config-source.js';
 import type { CommitResult, ConfigWorkspace, FileChange } from '../adapters/git/config-workspace.js';
 import type { SourceRepos } from '../ports/git-sources.js';
+import type { PullRequestFlow } from './pull-request-flow.js';
 
 export interface EditResult extends Partial<CommitResult> {
   message: string;
   changed: boolean;
+  /** With --pr: the branch that holds the commit and the pull request opened for it. */
+  pullRequest?: { number: number; url: string; branch: string; base: string };
 }
 
 export interface NewProject {
@@ -62,6 +66,8 @@ export class ConfigEdits {
     private readonly workspace: ConfigWorkspace,
     private readonly sources: SourceRepos,
     private readonly push: boolean,
+    /** When set, each change goes to a new branch and a pull request instead of the current branch. */
+    private readonly pullRequest?: PullRequestFlow,
   ) {}
 
   async add(input: NewProject): Promise<EditResult> {
@@ -87,21 +93,26 @@ export class ConfigEdits {
     };
     const text = `# yaml-language-server: $schema=../${SCHEMA_DIR}/project.schema.json\n${yaml.dump(document, { lineWidth: -1 })}`;
     await this.checkValid(path, text);
-    return this.commit([{ path, content: text }], `add project ${input.name}${input.deploy ? ` at ${input.deploy}` : ''}`);
+    const resolved = input.deploy === 'latest' ? newestSemverTag(tags.keys()) : undefined;
+    const change: ConfigChange = { kind: 'add', project: input.name, source, image: input.image, command: input.command, output: document.build.output, ...(input.deploy ? { deploy: input.deploy } : {}), ...(resolved ? { resolved } : {}) };
+    return this.commit([{ path, content: text }], `add project ${input.name}${input.deploy ? ` at ${input.deploy}` : ''}`, change);
   }
 
   async remove(name: string): Promise<EditResult> {
     await this.workspace.prepare();
-    await this.project(name);
-    return this.commit([{ path: projectFilePath(name), content: null }], `remove project ${name}`);
+    const project = await this.project(name);
+    const change: ConfigChange = { kind: 'remove', project: name, ...(project.deploy ? { deployed: project.deploy } : {}) };
+    return this.commit([{ path: projectFilePath(name), content: null }], `remove project ${name}`, change);
   }
 
   async deploy(name: string, version: string): Promise<EditResult> {
     await this.workspace.prepare();
     const project = await this.project(name);
-    this.checkVersion(name, project.source, version, await this.sources.listTags(project.source));
+    const tags = await this.sources.listTags(project.source);
+    this.checkVersion(name, project.source, version, tags);
     if (project.deploy === version) return { message: `${name} is already deployed at ${version}; nothing to commit`, changed: false };
-    return this.setDeploy(project, version, deployMessage(name, version, project.deploy));
+    const resolved = version === 'latest' ? newestSemverTag(tags.keys()) : undefined;
+    return this.setDeploy(project, version, deployMessage(name, version, project.deploy), resolved);
   }
 
   async rollback(name: string, to?: string): Promise<EditResult> {
@@ -116,10 +127,12 @@ export class ConfigEdits {
     return this.setDeploy(project, target, rollbackMessage(name, target, project.deploy));
   }
 
-  private async setDeploy(project: ProjectSpec, version: string, message: string): Promise<EditResult> {
+  private async setDeploy(project: ProjectSpec, version: string, message: string, resolved?: string): Promise<EditResult> {
     const text = setTopLevelKey(await this.workspace.read(project.file), 'deploy', version, 'source');
     await this.checkValid(project.file, text);
-    return this.commit([{ path: project.file, content: text }], message);
+    const kind = message.startsWith(ROLLBACK_PREFIX) ? 'rollback' : 'deploy';
+    const change: ConfigChange = { kind, project: project.name, source: project.source, to: version, ...(project.deploy ? { from: project.deploy } : {}), ...(resolved ? { resolved } : {}) };
+    return this.commit([{ path: project.file, content: text }], message, change);
   }
 
   /** The project as the config repo has it now; its file must be valid to be edited safely. */
@@ -130,7 +143,7 @@ export class ConfigEdits {
     const problems = state.problems.filter((p) => p.file === projectFilePath(name));
     if (problems.length > 0) throw new UserError(`${projectFilePath(name)} is invalid:\n${problems.map(formatProblem).join('\n')}`, ['fix the file first (opus validate lists every problem)']);
     const known = state.projects.map((p) => p.name);
-    throw new UserError(`unknown project "${name}"`, [known.length ? `known projects: ${known.join(', ')}` : 'add one with: opus add <name> <source> …']);
+    throw new UserError(`unknown project "${name}"`, [known.length ? `known projects: ${known.join(', ')}` : 'add one with: opus add <name> <source> …'], 4);
   }
 
   private checkVersion(name: string, source: string, version: string, tags: Map<string, string>): void {
@@ -157,7 +170,8 @@ export class ConfigEdits {
     if (problems.length > 0) throw new UserError(`the change would make ${path} invalid:\n${problems.map(formatProblem).join('\n')}`);
   }
 
-  private async commit(changes: FileChange[], message: string): Promise<EditResult> {
+  private async commit(changes: FileChange[], message: string, change: ConfigChange): Promise<EditResult> {
+    if (this.pullRequest) return { ...(await this.pullRequest.submit(changes, message, change)), message, changed: true };
     const result = await this.workspace.commit(changes, message, this.push);
     return { ...result, message, changed: true };
   }

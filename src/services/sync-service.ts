@@ -5,10 +5,11 @@ import { buildKey } from '../domain/names.js';
 import { plan, type Action, type ActualState, type ResolvedVersions } from '../domain/plan.js';
 import { ROLLBACK_PREFIX } from '../domain/rollback.js';
 import { newestSemverTag } from '../domain/versions.js';
-import type { ArtifactStore } from '../ports/artifact-store.js';
+import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import { noEvents, type EventSink } from '../ports/event-sink.js';
 import type { ConfigSource, SourceRepos } from '../ports/git-sources.js';
 import type { BuildQueue } from './build-queue.js';
+import { BuildScheduler } from './build-scheduler.js';
 import type { BuildService } from './build-service.js';
 import type { Logger } from './logger.js';
 import type { SiteTable } from './site-table.js';
@@ -19,10 +20,14 @@ export interface SyncDeps {
   store: ArtifactStore;
   builds: BuildService;
   queue: BuildQueue;
+  /** Records, queues and cancels builds; made from queue, builds and store when not given. */
+  scheduler?: BuildScheduler;
   sites: SiteTable;
   logger: Logger;
   events?: EventSink;
   now?: () => number;
+  /** Told when each sync (fetch + reconcile) ends, with how long it took: for metrics. */
+  onSynced?: (report: SyncReport, durationMs: number) => void;
 }
 
 export interface SyncReport {
@@ -47,7 +52,14 @@ export class SyncService {
   /** Problems already announced, so an invalid config is reported once, not at every sync. */
   private announcedProblems = '';
 
-  constructor(private readonly deps: SyncDeps) {}
+  readonly scheduler: BuildScheduler;
+
+  constructor(private readonly deps: SyncDeps) {
+    const { queue, builds, store, logger, events } = deps;
+    this.scheduler = deps.scheduler ?? new BuildScheduler({ queue, builds, store, logger, ...(events ? { events } : {}) });
+    // Whatever asked for a build (a sync, the API, a webhook), its end may change what goes live.
+    this.scheduler.onFinished((record) => this.afterBuild(record));
+  }
 
   get lastReport(): SyncReport | undefined {
     return this.last;
@@ -72,9 +84,15 @@ export class SyncService {
       });
       return this.followUp;
     }
-    this.running = this.fetchAndReconcile().finally(() => {
-      this.running = undefined;
-    });
+    const started = performance.now();
+    this.running = this.fetchAndReconcile()
+      .then((report) => {
+        this.deps.onSynced?.(report, performance.now() - started);
+        return report;
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
     return this.running;
   }
 
@@ -172,30 +190,30 @@ export class SyncService {
       actual.built[project.name] = await store.listBuilt(project.name);
       const version = this.resolved[project.name]?.version;
       const record = version ? await store.readBuild(project.name, version) : undefined;
-      if (record?.status === 'failed' && version) {
-        actual.failed[buildKey(project.name, version)] = { attempts: record.attempts, failedAt: Date.parse(record.finishedAt ?? record.startedAt), settings: record.settings };
+      if ((record?.status === 'failed' || record?.status === 'cancelled') && version) {
+        const cancelled = record.status === 'cancelled' ? { cancelled: true } : {};
+        actual.failed[buildKey(project.name, version)] = { attempts: record.attempts, failedAt: Date.parse(record.finishedAt ?? record.startedAt), settings: record.settings, ...cancelled };
       }
     }
     return actual;
   }
 
+  private afterBuild(record: BuildRecord): void {
+    const { project, version } = record;
+    if (record.status === 'failed' && this.desiredVersion(project) === version) {
+      const live = this.deps.sites.liveVersion(project);
+      this.events.emit({ event: 'deploy.failed', project, version, message: record.error ?? 'the build failed', ...(live ? { previousVersion: live } : {}) });
+    }
+    if (!this.desired) return;
+    this.reconcile().catch((error: unknown) => this.deps.logger.warn('reconcile after a build failed', { project, version, error: errorMessage(error) }));
+  }
+
   private async apply(action: Action): Promise<void> {
-    const { store, sites, queue, builds, logger } = this.deps;
+    const { store, sites, logger } = this.deps;
     switch (action.kind) {
-      case 'build': {
-        const { project, version } = action;
-        this.events.emit({ event: 'build.queued', project: project.name, version });
-        void queue
-          .enqueue(buildKey(project.name, version), async (signal) => {
-            const record = await builds.build(project, version, signal);
-            if (record.status === 'failed' && this.desiredVersion(project.name) === version) {
-              this.events.emit({ event: 'deploy.failed', project: project.name, version, message: record.error ?? 'the build failed', ...(sites.liveVersion(project.name) ? { previousVersion: sites.liveVersion(project.name) } : {}) });
-            }
-          })
-          .then(() => this.reconcile())
-          .catch((error: unknown) => logger.warn('build not run', { project: project.name, version, error: errorMessage(error) }));
+      case 'build':
+        this.scheduler.schedule(action.project, action.version, { trigger: 'sync' });
         return;
-      }
       case 'switch': {
         const before = sites.liveVersion(action.project);
         await sites.set(action.project, { version: action.version, domains: action.domains, site: action.site });

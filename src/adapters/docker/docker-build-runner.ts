@@ -7,24 +7,44 @@ import Docker from 'dockerode';
 import * as tar from 'tar';
 import { UserError, errorMessage } from '../../domain/errors.js';
 import type { BuildJob, BuildRunner } from '../../ports/build-runner.js';
+import { prepareCache } from './build-cache.js';
 import { ensureImage } from './ensure-image.js';
 
 const WORKSPACE = '/workspace';
+const OWNER_LABEL = 'dev.opus.owner';
+
+export interface DockerRunnerOptions {
+  /** Labels this runner's containers, so a restarted server can remove the ones it left running. */
+  owner?: string;
+}
 
 export class DockerBuildRunner implements BuildRunner {
-  constructor(private readonly docker: Docker = new Docker()) {}
+  constructor(
+    private readonly docker: Docker = new Docker(),
+    private readonly options: DockerRunnerOptions = {},
+  ) {}
+
+  /** Removes build containers of this owner left by a server that was killed; returns how many. */
+  async removeLeftovers(): Promise<number> {
+    if (!this.options.owner) return 0;
+    const left = await this.docker.listContainers({ all: true, filters: { label: [`${OWNER_LABEL}=${this.options.owner}`] } });
+    await Promise.all(left.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    return left.length;
+  }
 
   async run(job: BuildJob): Promise<void> {
     const { spec } = job;
     if (job.signal?.aborted) throw new UserError('the build was cancelled');
     await ensureImage(this.docker, spec.image, job.log);
+    const cache = await prepareCache(this.docker, job.project, spec);
     const container = await this.docker.createContainer({
       Image: spec.image,
       Cmd: ['sh', '-c', spec.command],
       WorkingDir: WORKSPACE,
-      Env: Object.entries({ CI: 'true', ...spec.env, OPUS_PROJECT: job.project, OPUS_VERSION: job.version, OPUS_COMMIT: job.commit }).map(([k, v]) => `${k}=${v}`),
-      Labels: { 'dev.opus.project': job.project, 'dev.opus.version': job.version },
+      Env: Object.entries({ CI: 'true', ...cache.env, ...spec.env, OPUS_PROJECT: job.project, OPUS_VERSION: job.version, OPUS_COMMIT: job.commit }).map(([k, v]) => `${k}=${v}`),
+      Labels: { 'dev.opus.project': job.project, 'dev.opus.version': job.version, ...(this.options.owner ? { [OWNER_LABEL]: this.options.owner } : {}) },
       HostConfig: {
+        ...(cache.mounts.length ? { Mounts: cache.mounts } : {}),
         Memory: spec.memoryBytes,
         MemorySwap: spec.memoryBytes,
         ...(spec.network === 'default' ? {} : { NetworkMode: spec.network }),

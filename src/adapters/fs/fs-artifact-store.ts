@@ -3,9 +3,10 @@
 //   <root>/<project>/archive/<version>.tar.gz     the same output, archived
 // Opus's bookkeeping lives in <root>/.opus/, a name no project can have.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import * as tar from 'tar';
 import { UserError } from '../../domain/errors.js';
 import { isProjectName, isVersion } from '../../domain/names.js';
@@ -74,7 +75,8 @@ export class FsArtifactStore implements ArtifactStore {
 
   /**
    * Stores contents once (hard links into the content store, with compressed variants), archives,
-   * then one rename: the version directory appears complete or not at all.
+   * then one rename: the version directory appears complete or not at all. A rebuild of a version
+   * replaces it the same way (see moveIntoPlace).
    */
   async publish(project: string, version: string, stagingDir: string): Promise<{ files: number; bytes: number }> {
     const stats = await treeStats(stagingDir);
@@ -84,10 +86,32 @@ export class FsArtifactStore implements ArtifactStore {
     await tar.c({ gzip: true, cwd: stagingDir, file: tempArchive, portable: true }, await readdir(stagingDir));
     await mkdir(join(this.root, project, ARCHIVE), { recursive: true });
     await rename(tempArchive, this.archivePath(project, version));
-    await rename(stagingDir, this.versionDir(project, version));
+    const replaced = await this.moveIntoPlace(project, version, stagingDir);
     this.changed(project, version);
     await this.discardStaging(stagingDir);
+    if (replaced) {
+      await rm(replaced, { recursive: true, force: true });
+      await this.content.collectGarbage();
+    }
     return stats;
+  }
+
+  /**
+   * A new version: one rename. A rebuilt one: the old directory is renamed aside and the new one
+   * renamed in right after, with no other I/O between, so a reader finds the old version whole or
+   * the new one whole (and for that instant, neither). Returns where the old one went.
+   */
+  private async moveIntoPlace(project: string, version: string, stagingDir: string): Promise<string | undefined> {
+    const target = this.versionDir(project, version);
+    if (!existsSync(target)) {
+      await rename(stagingDir, target);
+      return undefined;
+    }
+    const aside = join(this.meta, 'trash', `${project}@${version}-${randomUUID()}`);
+    await mkdir(join(this.meta, 'trash'), { recursive: true });
+    await rename(target, aside);
+    await rename(stagingDir, target);
+    return aside;
   }
 
   async discardStaging(stagingDir: string): Promise<void> {
@@ -103,6 +127,13 @@ export class FsArtifactStore implements ArtifactStore {
     await rm(this.archivePath(project, version), { force: true });
     await rm(trash, { recursive: true, force: true });
     await this.content.collectGarbage();
+  }
+
+  async openArchive(project: string, version: string): Promise<{ stream: Readable; bytes: number } | undefined> {
+    const path = this.archivePath(project, version);
+    const info = await stat(path).catch(() => undefined);
+    if (!info?.isFile()) return undefined;
+    return { stream: createReadStream(path), bytes: info.size };
   }
 
   async readLive(): Promise<Record<string, LivePointer>> {

@@ -1,13 +1,19 @@
 // A working copy of the config repo that the CLI edits: every change is one commit, pushed when
 // the repo has a remote. It refuses to work on a dirty or diverged copy, so nothing is lost.
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { SimpleGit } from 'simple-git';
 import { SETTINGS_FILE } from '../../domain/desired-state.js';
 import { UserError, errorMessage } from '../../domain/errors.js';
 import type { DeployRecord } from '../../domain/rollback.js';
 import { git } from './git-client.js';
+
+const runGit = promisify(execFile);
 
 export interface FileChange {
   path: string;
@@ -18,6 +24,13 @@ export interface FileChange {
 export interface CommitResult {
   commit: string;
   pushed: boolean;
+}
+
+export interface PushTarget {
+  remote: string;
+  /** The branch commits go to (and pull requests into). */
+  branch: string;
+  url: string;
 }
 
 export class ConfigWorkspace {
@@ -72,7 +85,7 @@ export class ConfigWorkspace {
     try {
       await this.repo.fetch(upstream.remote);
     } catch (error) {
-      throw new UserError(`cannot fetch the config repo's remote: ${errorMessage(error).trim()}`, ['check the network and credentials, or use --no-push to work offline']);
+      throw new UserError(`cannot fetch the config repo's remote: ${errorMessage(error).trim()}`, ['check the network and credentials, or use --no-push to work offline'], 1);
     }
     const ref = `${upstream.remote}/${upstream.branch}`;
     const remoteHasBranch = await this.repo.raw(['rev-parse', '--verify', '--quiet', `refs/remotes/${ref}`]).then((out) => out.trim() !== '', () => false);
@@ -101,7 +114,7 @@ export class ConfigWorkspace {
     try {
       await this.repo.push(upstream.remote, `HEAD:refs/heads/${upstream.branch}`);
     } catch (error) {
-      throw new UserError(`committed ${commit.slice(0, 7)} locally, but the push failed: ${errorMessage(error).trim()}`, ['run git push in the config repo when the remote is reachable']);
+      throw new UserError(`committed ${commit.slice(0, 7)} locally, but the push failed: ${errorMessage(error).trim()}`, ['run git push in the config repo when the remote is reachable'], 1);
     }
     return { commit, pushed: true };
   }
@@ -117,6 +130,64 @@ export class ConfigWorkspace {
       records.push({ commit, subject, ...(deploy === undefined ? {} : { deploy }) });
     }
     return records;
+  }
+
+  /** Where this copy pushes, with the remote's URL; undefined when it has no remote. */
+  async pushTarget(): Promise<PushTarget | undefined> {
+    const upstream = await this.upstream();
+    if (!upstream) return undefined;
+    const url = (await this.repo.raw(['remote', 'get-url', upstream.remote])).trim();
+    return { ...upstream, url };
+  }
+
+  /**
+   * Commits the changes on a new branch made from HEAD and pushes that branch, without touching
+   * the working tree, the index or the checked-out branch: the commit is made in a temporary index.
+   * The branch gets a -2, -3… suffix when the wanted name is taken here or on the remote.
+   */
+  async commitOnBranch(changes: FileChange[], message: string, wanted: string, target: PushTarget): Promise<CommitResult & { branch: string }> {
+    const branch = await this.freeBranch(wanted, target.remote);
+    const scratch = join(tmpdir(), `opus-pr-${randomUUID()}`);
+    await mkdir(scratch, { recursive: true });
+    // Plain git with its own index file (simple-git refuses a custom environment).
+    const env = { ...process.env, GIT_INDEX_FILE: join(scratch, 'index') };
+    const staged = async (args: string[]) => (await runGit('git', args, { cwd: this.dir, env, maxBuffer: 64 * 1024 * 1024 })).stdout.trim();
+    let commit: string;
+    try {
+      await staged(['read-tree', 'HEAD']);
+      for (const [i, change] of changes.entries()) {
+        if (change.content === null) {
+          await staged(['update-index', '--force-remove', '--', change.path]);
+          continue;
+        }
+        await writeFile(join(scratch, `blob-${i}`), change.content);
+        const blob = await staged(['hash-object', '-w', '--', join(scratch, `blob-${i}`)]);
+        await staged(['update-index', '--add', '--cacheinfo', `100644,${blob},${change.path}`]);
+      }
+      const tree = await staged(['write-tree']);
+      const parent = (await this.repo.revparse(['HEAD'])).trim();
+      commit = await staged([...(await this.identity()), 'commit-tree', tree, '-p', parent, '-m', message]);
+      await this.repo.raw(['update-ref', `refs/heads/${branch}`, commit, '']);
+    } finally {
+      await rm(scratch, { recursive: true, force: true });
+    }
+    try {
+      await this.repo.push(target.remote, `refs/heads/${branch}:refs/heads/${branch}`);
+    } catch (error) {
+      throw new UserError(`committed ${commit.slice(0, 7)} on the branch ${branch}, but pushing it failed: ${errorMessage(error).trim()}`, [`push it with: git push ${target.remote} ${branch}, then open the pull request by hand`], 1);
+    }
+    return { commit, pushed: true, branch };
+  }
+
+  private async freeBranch(wanted: string, remote: string): Promise<string> {
+    const taken = async (name: string) => {
+      const refs = await this.repo.raw(['for-each-ref', '--format=%(refname)', `refs/heads/${name}`, `refs/remotes/${remote}/${name}`]);
+      return refs.trim() !== '';
+    };
+    for (let n = 1; ; n += 1) {
+      const name = n === 1 ? wanted : `${wanted}-${n}`;
+      if (!(await taken(name))) return name;
+    }
   }
 
   /** Where this copy pushes: its tracking branch, else the same branch on its first remote. */

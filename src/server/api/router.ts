@@ -1,7 +1,12 @@
 // /api/v1: one module of routes per concern, behind the API auth.
 import Router from '@koa/router';
 import type { AppDeps } from '../app.js';
+import { artifactRoutes } from './artifacts.js';
 import { apiAuth } from './auth.js';
+import { buildRoutes } from './builds.js';
+import { historyRoutes } from './history.js';
+import { hookRoutes } from './hooks.js';
+import { openApiRoutes } from './openapi.js';
 import { projectRoutes } from './projects.js';
 import { syncRoutes } from './sync.js';
 
@@ -9,6 +14,11 @@ export function apiRouter(deps: AppDeps): Router {
   const router = new Router({ prefix: '/api/v1' });
   router.use(apiAuth(deps.auth ?? { protectReads: false }));
   projectRoutes(router, deps);
+  artifactRoutes(router, deps);
+  historyRoutes(router, deps);
+  hookRoutes(router, deps);
+  openApiRoutes(router);
   syncRoutes(router, deps);
+  buildRoutes(router, deps);
   return router;
 }

@@ -1,7 +1,7 @@
 // HTTP basic auth for a site. The bcrypt hash comes from a secret of the server (an environment
 // variable or a file), never from git. bcrypt is slow by design, so verified credentials are kept.
-import { readFileSync } from 'node:fs';
 import bcrypt from 'bcryptjs';
+import { readSecret } from '../../adapters/secrets/read-secret.js';
 import type { SecretRef } from '../../domain/schema.js';
 
 export interface SiteAuth {
@@ -27,15 +27,5 @@ export class BasicAuth {
     if (this.verified.size > 10_000) this.verified.clear();
     this.verified.set(key, ok);
     return ok;
-  }
-}
-
-/** The secret's value, or undefined when the server does not have it (then nobody gets in). */
-export function readSecret(ref: SecretRef): string | undefined {
-  try {
-    const value = 'env' in ref ? process.env[ref.env] : readFileSync(ref.file, 'utf8');
-    return value?.trim() || undefined;
-  } catch {
-    return undefined;
   }
 }

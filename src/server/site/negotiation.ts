@@ -33,6 +33,8 @@ function negotiate(acceptEncoding: string, available: { br: boolean; gzip: boole
 /** RFC 9110: If-None-Match wins over If-Modified-Since; weak comparison for If-None-Match. */
 export function notModified(ifNoneMatch: string | undefined, ifModifiedSince: string | undefined, etag: string, lastModified: Date): boolean {
   if (ifNoneMatch !== undefined) {
+    // The usual revalidation sends back exactly the ETag it was given: no parsing needed.
+    if (ifNoneMatch === etag) return true;
     if (ifNoneMatch.trim() === '*') return true;
     const bare = etag.replace(/^W\//, '');
     return ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === bare);

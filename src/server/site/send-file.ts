@@ -11,6 +11,8 @@ export interface FileResponse {
   cacheControl: string;
   extra: Record<string, string>;
   headers?: Partial<Record<Coding, Record<string, string>>>;
+  /** The same for a 304 (without the body's type, length and coding), also made once. */
+  notModifiedHeaders?: Partial<Record<Coding, Record<string, string>>>;
 }
 
 export function sendFile(req: IncomingMessage, res: ServerResponse, response: FileResponse): void {
@@ -22,8 +24,8 @@ export function sendFile(req: IncomingMessage, res: ServerResponse, response: Fi
   const headers = (response.headers ??= {})[coding] ?? (response.headers[coding] = headersFor(response, coding, body.length));
   if (status === 200) {
     if (notModified(req.headers['if-none-match'], req.headers['if-modified-since'], headers.ETag as string, file.lastModified)) {
-      const { 'Content-Type': _type, 'Content-Length': _length, 'Content-Encoding': _coding, ...rest } = headers;
-      res.writeHead(304, rest);
+      const kept = (response.notModifiedHeaders ??= {})[coding] ?? (response.notModifiedHeaders[coding] = withoutBodyHeaders(headers));
+      res.writeHead(304, kept);
       res.end();
       return;
     }
@@ -62,6 +64,11 @@ function headersFor({ file, status, cacheControl, extra }: FileResponse, coding:
     headers['Accept-Ranges'] = 'bytes';
   }
   return headers;
+}
+
+/** A 304 keeps the validators and caching headers of the 200, not the body's type, length or coding. */
+function withoutBodyHeaders({ 'Content-Type': _type, 'Content-Length': _length, 'Content-Encoding': _coding, ...rest }: Record<string, string>): Record<string, string> {
+  return rest;
 }
 
 export function sendStatus(res: ServerResponse, status: number, message: string): void {

@@ -1,0 +1,177 @@
+// Serving benchmark: Opus (createRequestListener on node:http) against nginx serving the same
+// published version directory, with wrk, on this machine in this run; then a switching run that
+// checks no page load ever gets a mix of two versions while the live version flips 100 times.
+//
+//   npm run bench:serve [-- --strict] [-- --runs 3 --duration 8 --connections 50 --no-floor --skip-switch]
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { spawnSync } from 'node:child_process';
+import { isCompressible } from '../src/domain/compressible.js';
+import { NGINX_BIN, startNginx, writeGzipBeside, type Nginx } from './lib/nginx.js';
+import { freePort, plainSite, publishVersion, startOpus, type OpusServer } from './lib/opus.js';
+import { startReplay, type ReplayServer } from './lib/replay-server.js';
+import { fetchOnce, serveCases, verifyCase, type Case, type ServerName } from './lib/serve-cases.js';
+import { serveSite } from './lib/sites.js';
+import { switchRun, type SwitchReport } from './lib/switch-run.js';
+import { median, runWrk, WRK_BIN, type WrkOptions } from './lib/wrk.js';
+
+const TARGET = 0.8;
+const { values: flags } = parseArgs({
+  options: {
+    strict: { type: 'boolean', default: false },
+    runs: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '8' },
+    connections: { type: 'string', default: '50' },
+    switches: { type: 'string', default: '100' },
+    'no-floor': { type: 'boolean', default: false },
+    'skip-wrk': { type: 'boolean', default: false },
+    'skip-switch': { type: 'boolean', default: false },
+    cases: { type: 'string', default: 'a,b,c,b2' },
+  },
+});
+const runs = Number(flags.runs);
+const wrkOptions = (headers: Record<string, string>): WrkOptions => ({ threads: 1, connections: Number(flags.connections), durationSeconds: Number(flags.duration), headers });
+
+interface Row {
+  c: Case;
+  rps: Partial<Record<ServerName, number[]>>;
+  problems: string[];
+}
+
+const fmt = (n: number | undefined) => (n === undefined ? '—' : Math.round(n).toLocaleString('en-US'));
+const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
+/** Other work on the machine takes cores from the servers and from wrk alike: say so next to the numbers. */
+const busyWarning = () =>
+  (loadavg()[0] ?? 0) > availableParallelism() ? `  ! the machine is busy (1-minute load average ${(loadavg()[0] ?? 0).toFixed(1)} on ${availableParallelism()} cores): runs vary a lot; compare medians of several runs, or rerun when it is idle` : undefined;
+
+async function measure(servers: { name: ServerName; port: number }[], cases: Case[]): Promise<Row[]> {
+  const rows: Row[] = cases.map((c) => ({ c, rps: {}, problems: [] }));
+  // Short warm-up of every server on every case (JIT, caches), not measured.
+  for (const c of cases) for (const s of servers) await runWrk(`http://127.0.0.1:${s.port}${c.path}`, { ...wrkOptions(c.headers(s.name)), durationSeconds: 1 });
+  for (const row of rows) {
+    for (let run = 1; run <= runs; run++) {
+      for (const s of servers) {
+        const result = await runWrk(`http://127.0.0.1:${s.port}${row.c.path}`, wrkOptions(row.c.headers(s.name)));
+        (row.rps[s.name] ??= []).push(result.requestsPerSecond);
+        if (result.non2xx3xx > 0) row.problems.push(`${s.name} run ${run}: ${result.non2xx3xx} non-2xx/3xx responses`);
+        if (result.socketErrors > 0) row.problems.push(`${s.name} run ${run}: ${result.socketErrors} socket errors`);
+        process.stdout.write(`  ${row.c.id} run ${run} ${s.name.padEnd(15)} ${fmt(result.requestsPerSecond).padStart(8)} req/s  ${result.transferPerSecond}/s  latency avg ${result.latencyAvg}\n`);
+      }
+    }
+  }
+  return rows;
+}
+
+function printTable(rows: Row[], withFloor: boolean): boolean {
+  const head = ['case', 'nginx req/s', 'opus req/s', 'opus/nginx', 'target', 'result', ...(withFloor ? ['node:http floor', 'opus/floor'] : [])];
+  const lines = rows.map(({ c, rps, problems }) => {
+    const [n, o, f] = [rps.nginx, rps.opus, rps['node:http floor']].map((v) => (v ? median(v) : undefined));
+    const ratio = n && o ? o / n : undefined;
+    const result = problems.length ? 'INVALID' : !c.required ? 'info' : ratio !== undefined && ratio >= TARGET ? 'PASS' : 'FAIL';
+    return [`${c.id}) ${c.title}`, fmt(n), fmt(o), ratio?.toFixed(2) ?? '—', c.required ? TARGET.toFixed(2) : '—', result, ...(withFloor ? [fmt(f), f && o ? (o / f).toFixed(2) : '—'] : [])];
+  });
+  const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
+  const print = (cells: string[]) => console.log(cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  '));
+  print(head);
+  print(widths.map((w) => '-'.repeat(w)));
+  lines.forEach(print);
+  for (const { c, problems } of rows) for (const p of problems) console.log(`  ! ${c.id}: ${p}`);
+  return rows.every(({ c, rps, problems }) => !c.required || (problems.length === 0 && median(rps.opus ?? [0]) >= TARGET * median(rps.nginx ?? [1])));
+}
+
+function printSwitch(r: SwitchReport): boolean {
+  const other = r.failed - r.staleAfterSwitch;
+  console.log(`  switches:                 ${r.switches} in ${(r.switchingMs / 1000).toFixed(1)} s (slowest SiteTable.set ${r.slowestSwitchMs} ms)`);
+  console.log(`  requests:                 ${r.requests} (${r.pages} page loads: ${Object.entries(r.byMarker).map(([m, n]) => `${n} of ${m}`).join(', ')}) in ${(r.durationMs / 1000).toFixed(1)} s`);
+  console.log(`  failed requests:          ${r.failed}`);
+  console.log(`    of which 404 of a page's JS after a switch: ${r.staleAfterSwitch} (page from the old version, its JS gone from the new one)`);
+  console.log(`    of which anything else:                     ${other}`);
+  console.log(`  mixed (HTML ≠ JS marker): ${r.mixed}`);
+  console.log(`  wrong (neither version):  ${r.wrong}`);
+  for (const sample of r.samples) console.log(`    e.g. ${sample}`);
+  const ok = r.failed === 0 && r.mixed === 0 && r.wrong === 0;
+  console.log(`  result: ${ok ? 'PASS' : 'FAIL'} (failed, mixed and wrong must all be 0)`);
+  return ok;
+}
+
+async function main(): Promise<number> {
+  const tmp = await mkdtemp(join(tmpdir(), 'opus-bench-serve-'));
+  let opus: OpusServer | undefined;
+  let nginx: Nginx | undefined;
+  let floor: ReplayServer | undefined;
+  const stopAll = async () => {
+    await nginx?.stop();
+    await floor?.close();
+    await opus?.close();
+    await rm(tmp, { recursive: true, force: true });
+  };
+  // nginx is a child process: stop it on Ctrl-C or kill too, not only on a normal end.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)));
+  try {
+    const nginxVersion = spawnSync(NGINX_BIN, ['-v'], { encoding: 'utf8' }).stderr.trim().replace(/^nginx version: /, '') || 'nginx';
+    console.log('Opus serving benchmark');
+    console.log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${load()}; node ${process.version}; ${nginxVersion}; wrk ${WRK_BIN}`);
+    console.log(`nginx, Opus${flags['no-floor'] ? '' : ' and the node:http floor'} run on this same machine in this same run, one process each, measured in turn (alternating) with wrk -t1 -c${flags.connections} -d${flags.duration}s; median of ${runs} runs.`);
+
+    const site = serveSite('A');
+    opus = await startOpus(join(tmp, 'artifacts'));
+    const versionDir = await publishVersion(opus.store, 'site', '1.0.0', site.files);
+    await opus.sites.set('site', { version: '1.0.0', domains: [], site: plainSite });
+    const gz = await writeGzipBeside(versionDir, isCompressible);
+    nginx = await startNginx({ tempDir: await mkdtemp(join(tmp, 'nginx-')), port: await freePort(), urlPrefix: '/site/', dir: versionDir });
+    console.log(`site: ${Object.keys(site.files).length} files published with FsArtifactStore into ${versionDir}; ${gz} .gz files (zlib level 9) beside them for nginx's gzip_static`);
+    console.log(`opus on 127.0.0.1:${opus.port}, nginx on 127.0.0.1:${nginx.port} (config ${nginx.configPath})`);
+
+    const etag = async (port: number) => String((await fetchOnce(port, '/site/', {})).headers.etag);
+    const etags = { nginx: await etag(nginx.port), opus: await etag(opus.port), 'node:http floor': await etag(opus.port) };
+    const files = { indexHtml: await readFile(join(versionDir, 'index.html')), entryJs: site.entryJs, entryJsBody: await readFile(join(versionDir, site.entryJs)) };
+    const wanted = new Set(flags.cases.split(','));
+    const cases = serveCases(files, etags).filter((c) => wanted.has(c.id));
+    const servers: { name: ServerName; port: number }[] = [{ name: 'nginx', port: nginx.port }, { name: 'opus', port: opus.port }];
+    if (!flags['no-floor']) {
+      floor = await startReplay(opus.port);
+      for (const c of cases) await floor.record(c.path, c.headers('opus'));
+      servers.push({ name: 'node:http floor', port: floor.port });
+    }
+
+    console.log('\nverification (one request each, before measuring):');
+    for (const c of cases) {
+      for (const s of servers) {
+        const v = await verifyCase(s.name, s.port, c);
+        console.log(`  ${c.id} ${s.name.padEnd(15)} ${v.status} ${v.coding.padEnd(8)} ${v.wireBytes} body bytes`);
+      }
+    }
+
+    let serveOk = true;
+    if (!flags['skip-wrk']) {
+      console.log('\nruns:');
+      const rows = await measure(servers, cases);
+      console.log(`\nresults (median req/s; load average now ${load()}):`);
+      serveOk = printTable(rows, !flags['no-floor']);
+      const busy = busyWarning();
+      if (busy) console.log(busy);
+      if (!flags['no-floor']) console.log("node:http floor = a bare node:http server replaying Opus's exact responses (same status, headers, bytes) from memory: the ceiling for any server on node:http.");
+    }
+
+    let switchOk = true;
+    if (!flags['skip-switch']) {
+      const b = serveSite('B');
+      await publishVersion(opus.store, 'site', '2.0.0', b.files);
+      console.log(`\nswitching run: ${flags.switches} switches between site@1.0.0 (marker A) and site@2.0.0 (marker B) with SiteTable.set,`);
+      console.log('  under 20 concurrent keep-alive page loads (GET /site/, then the JS it references) from a worker thread:');
+      const report = await switchRun({ sites: opus.sites, project: 'site', siteUrl: `http://127.0.0.1:${opus.port}/site/`, versions: [{ version: '1.0.0', marker: 'A' }, { version: '2.0.0', marker: 'B' }], site: plainSite, switches: Number(flags.switches), intervalMs: 30, concurrency: 20 });
+      switchOk = printSwitch(report);
+    }
+    if (flags.strict && !(serveOk && switchOk)) {
+      console.log('\n--strict: failing because a ratio is under the target or the switching run failed');
+      return 1;
+    }
+    return 0;
+  } finally {
+    await stopAll();
+  }
+}
+
+process.exitCode = await main();

@@ -1,0 +1,116 @@
+// Builds as Kubernetes Jobs: offer the source and accept the output on one-time URLs, create the
+// Job, poll it (and its pod, for why it failed) until it ends, copy its containers' logs into the
+// build log, and delete the Job whatever happened. The cluster enforces the timeout
+// (activeDeadlineSeconds) and the memory limit; a cancel deletes the Job.
+import { randomUUID } from 'node:crypto';
+import { CoreV1Api, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
+import { buildJob, buildJobName, jobState, podStuck, type JobState } from '../../domain/k8s/build-job.js';
+import { UserError } from '../../domain/errors.js';
+import type { BuildJob, BuildRunner } from '../../ports/build-runner.js';
+import { KubeObjects } from './kube-objects.js';
+import type { TransferServer } from './transfer-server.js';
+
+/** What the runner needs of the cluster, in its namespace. */
+export interface JobsApi {
+  create(job: V1Job): Promise<void>;
+  read(name: string): Promise<V1Job | undefined>;
+  /** The pod of a Job (by the opus.dev/job label the runner puts on it). */
+  podOf(name: string): Promise<V1Pod | undefined>;
+  logs(pod: string, container: string): Promise<string>;
+  delete(name: string): Promise<void>;
+}
+
+export function kubeJobsApi(kc: KubeConfig, namespace: string): JobsApi {
+  const objects = KubeObjects.fromConfig(kc);
+  const core = kc.makeApiClient(CoreV1Api);
+  const ref = (name: string) => ({ apiVersion: 'batch/v1', kind: 'Job', name, namespace });
+  return {
+    create: (job) => objects.create(job),
+    read: async (name) => (await objects.read(ref(name))) as V1Job | undefined,
+    podOf: async (name) => (await core.listNamespacedPod({ namespace, labelSelector: `opus.dev/job=${name}` })).items[0],
+    logs: (pod, container) => core.readNamespacedPodLog({ name: pod, namespace, container }),
+    delete: async (name) => void (await objects.delete(ref(name))),
+  };
+}
+
+export interface KubernetesJobRunnerOptions {
+  api: JobsApi;
+  namespace: string;
+  /** The Opus image, whose CLI moves source and output in the pod. */
+  helperImage: string;
+  transfers: TransferServer;
+  pollMs?: number;
+}
+
+const CONTAINERS = ['fetch-source', 'build', 'upload-output'];
+
+export class KubernetesJobRunner implements BuildRunner {
+  constructor(private readonly options: KubernetesJobRunnerOptions) {}
+
+  async run(job: BuildJob): Promise<void> {
+    const { api, transfers, namespace } = this.options;
+    if (job.signal?.aborted) throw new UserError('the build was cancelled');
+    const name = buildJobName(job.project, job.version, randomUUID());
+    const ttl = job.spec.timeoutMs + 5 * 60_000;
+    const source = transfers.offerDownload(job.sourceDir, ttl);
+    const output = transfers.acceptUpload(job.outputDir, ttl);
+    if (job.spec.network !== 'default') job.log.write(`opus: build.network ${job.spec.network} has no effect on Kubernetes: the pod has the cluster's network\n`);
+    job.log.write(`opus: building in Job ${namespace}/${name} (image ${job.spec.image})\n`);
+    try {
+      const manifest = buildJob({ namespace, name, project: job.project, version: job.version, commit: job.commit, spec: job.spec, helperImage: this.options.helperImage, sourceUrl: source.url, outputUrl: output.url });
+      await api.create(manifest);
+      const state = await this.wait(name, job);
+      await this.copyLogs(name, job);
+      if (!state.ok) throw new UserError(state.reason);
+      // The upload container exits 0 only after the server answered, so this is at once, or never.
+      const late = new AbortController();
+      await Promise.race([output.received.finally(() => late.abort()), delay(30_000, late.signal).then(() => {
+        if (!late.signal.aborted) throw new UserError('the build Job succeeded but its output never arrived');
+      })]);
+    } finally {
+      source.revoke();
+      output.revoke();
+      await api.delete(name).catch(() => undefined);
+    }
+  }
+
+  private async wait(name: string, job: BuildJob): Promise<Extract<JobState, { done: true }>> {
+    // The cluster ends the Job at activeDeadlineSeconds; this only guards against a Job that never reports.
+    const deadline = Date.now() + job.spec.timeoutMs + 60_000;
+    for (;;) {
+      if (job.signal?.aborted) throw new UserError('the build was cancelled');
+      // The Job first, then its pod: the pod's status is then at least as new as the Job's (why it failed).
+      const current = await this.options.api.read(name);
+      const pod = await this.options.api.podOf(name);
+      if (!current) throw new UserError(`the build Job ${name} was deleted before it finished`);
+      const state = jobState(current, pod, job.spec);
+      if (state.done) return state;
+      const stuck = podStuck(pod);
+      if (stuck) throw new UserError(stuck);
+      if (Date.now() > deadline) throw new UserError(`the build timed out after ${Math.round(job.spec.timeoutMs / 1000)}s: raise build.timeout or make the build faster`);
+      await delay(this.options.pollMs ?? 2000, job.signal);
+    }
+  }
+
+  /** The logs of the pod's containers, in the order they ran (after the fact: they are not streamed). */
+  private async copyLogs(name: string, job: BuildJob): Promise<void> {
+    const pod = await this.options.api.podOf(name).catch(() => undefined);
+    if (!pod?.metadata?.name) return void job.log.write('opus: the build pod is gone; no log\n');
+    for (const container of CONTAINERS) {
+      const text = await this.options.api.logs(pod.metadata.name, container).catch(() => '');
+      if (text) job.log.write(text.endsWith('\n') ? text : `${text}\n`);
+    }
+  }
+}
+
+function delay(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

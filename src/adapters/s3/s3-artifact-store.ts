@@ -1,0 +1,195 @@
+// The artifact tree in an S3 bucket (or any S3-compatible store), in the layout users were promised:
+//   <prefix><project>/<version>/…                  the built output
+//   <prefix><project>/archive/<version>.tar.gz     the same output, archived
+// Bookkeeping lives under <prefix>.opus/: a version's marker (.opus/versions/<project>/<version>.json),
+// the live pointers (.opus/live.json), build records and finished build logs. S3 has no rename, so
+// the marker is what makes a version exist: it is written after every file and the archive, and
+// deleted before them. Builds stage and log on a local directory, as with the filesystem store.
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { extname, join, relative } from 'node:path';
+import type { Readable } from 'node:stream';
+import mime from 'mime-types';
+import * as tar from 'tar';
+import { UserError } from '../../domain/errors.js';
+import { isProjectName, isVersion } from '../../domain/names.js';
+import type { BuiltVersion } from '../../domain/plan.js';
+import type { ArtifactStore, BuildRecord, LivePointer } from '../../ports/artifact-store.js';
+import type { S3Objects } from './s3-objects.js';
+
+const META = '.opus';
+const ARCHIVE = 'archive';
+const UPLOADS_AT_ONCE = 8;
+
+interface VersionMarker {
+  version: string;
+  files: string[];
+  bytes: number;
+  publishedAt: string;
+}
+
+export class S3ArtifactStore implements ArtifactStore {
+  readonly root: string;
+  private readonly listeners: ((project: string, version: string) => void)[] = [];
+  /** live.json is read-modified-written: one writer at a time in this process (one replica writes: see the sync Lease). */
+  private liveWrites: Promise<unknown> = Promise.resolve();
+
+  /** `localDir` holds staging directories and logs while builds run. */
+  constructor(
+    private readonly s3: S3Objects,
+    private readonly localDir: string,
+  ) {
+    this.root = `s3://${s3.location.bucket}/${s3.location.prefix}`;
+  }
+
+  /** Projects with a built version (from the markers: no delimiter listing, which S3-compatible servers get wrong). */
+  async listProjects(): Promise<string[]> {
+    const markers = await this.s3.list(`${META}/versions/`);
+    return [...new Set(markers.map((m) => m.path.split('/')[2] ?? ''))].filter(isProjectName).sort();
+  }
+
+  async listBuilt(project: string): Promise<BuiltVersion[]> {
+    const markers = await this.s3.list(`${META}/versions/${project}/`);
+    return markers
+      .map((m) => ({ version: m.path.slice(`${META}/versions/${project}/`.length).replace(/\.json$/, ''), builtAt: m.modified }))
+      .filter((v) => isVersion(v.version) && !v.version.includes('/'));
+  }
+
+  onVersionChange(listener: (project: string, version: string) => void): void {
+    this.listeners.push(listener);
+  }
+
+  private changed(project: string, version: string): void {
+    for (const listener of this.listeners) listener(project, version);
+  }
+
+  /** A local directory for the version; serving straight from the bucket is not built yet (docs/ARCHITECTURE.md). */
+  versionDir(project: string, version: string): string {
+    return join(this.localDir, 'mirror', project, version);
+  }
+
+  projectDir(project: string): string {
+    return join(this.localDir, 'mirror', project);
+  }
+
+  /** No precompressed variants are kept in the bucket: the path never exists. */
+  variantPath(hash: string, coding: 'br' | 'gzip'): string {
+    return join(this.localDir, 'no-variants', `${hash}.${coding}`);
+  }
+
+  async createStaging(project: string, version: string): Promise<string> {
+    const dir = join(this.localDir, 'staging', `${project}@${version}-${randomUUID()}`);
+    await mkdir(join(dir, 'out'), { recursive: true });
+    return join(dir, 'out');
+  }
+
+  async discardStaging(stagingDir: string): Promise<void> {
+    await rm(join(stagingDir, '..'), { recursive: true, force: true });
+  }
+
+  /**
+   * Uploads every file and the archive, then writes the marker: until then the version does not
+   * exist for anyone. A rebuild overwrites the files in place, then drops the files the old build
+   * had and the new one has not.
+   */
+  async publish(project: string, version: string, stagingDir: string): Promise<{ files: number; bytes: number }> {
+    const files = (await readdir(stagingDir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile()).map((e) => relative(stagingDir, join(e.parentPath, e.name)).split('\\').join('/')).sort();
+    if (files.length === 0) throw new UserError(`the build of ${project}@${version} produced no files in its output directory`);
+    const before = await this.readMarker(project, version);
+    let bytes = 0;
+    await pool(files, UPLOADS_AT_ONCE, async (file) => {
+      const path = join(stagingDir, file);
+      const size = (await stat(path)).size;
+      bytes += size;
+      await this.s3.putFile(`${project}/${version}/${file}`, path, size, mime.contentType(extname(file)) || 'application/octet-stream');
+    });
+    const archive = join(stagingDir, '..', 'archive.tar.gz');
+    await tar.c({ gzip: true, cwd: stagingDir, file: archive, portable: true }, await readdir(stagingDir));
+    await this.s3.putFile(this.archiveKey(project, version), archive, (await stat(archive)).size, 'application/gzip');
+    const marker: VersionMarker = { version, files, bytes, publishedAt: new Date().toISOString() };
+    await this.s3.putText(this.markerKey(project, version), `${JSON.stringify(marker)}\n`);
+    this.changed(project, version);
+    await this.discardStaging(stagingDir);
+    const stale = (before?.files ?? []).filter((f) => !files.includes(f));
+    if (stale.length > 0) await this.s3.delete(stale.map((f) => `${project}/${version}/${f}`));
+    return { files: files.length, bytes };
+  }
+
+  /** The marker goes first, so the version vanishes at once; its objects follow. */
+  async remove(project: string, version: string): Promise<void> {
+    await this.s3.delete([this.markerKey(project, version)]);
+    this.changed(project, version);
+    const objects = await this.s3.list(`${project}/${version}/`);
+    await this.s3.delete([...objects.map((o) => o.path), this.archiveKey(project, version)]);
+  }
+
+  openArchive(project: string, version: string): Promise<{ stream: Readable; bytes: number } | undefined> {
+    return this.s3.open(this.archiveKey(project, version));
+  }
+
+  async readLive(): Promise<Record<string, LivePointer>> {
+    const text = await this.s3.getText(`${META}/live.json`);
+    return text === undefined ? {} : (JSON.parse(text) as Record<string, LivePointer>);
+  }
+
+  setLive(project: string, pointer: Omit<LivePointer, 'since'> | undefined): Promise<void> {
+    const write = this.liveWrites.then(async () => {
+      const live = await this.readLive();
+      if (pointer === undefined) delete live[project];
+      else live[project] = { ...pointer, since: live[project]?.version === pointer.version ? live[project].since : new Date().toISOString() };
+      await this.s3.putText(`${META}/live.json`, `${JSON.stringify(live, null, 2)}\n`);
+    });
+    this.liveWrites = write.catch(() => undefined);
+    return write;
+  }
+
+  async readBuild(project: string, version: string): Promise<BuildRecord | undefined> {
+    const text = await this.s3.getText(this.buildKey(project, version));
+    return text === undefined ? undefined : (JSON.parse(text) as BuildRecord);
+  }
+
+  /** A finished build's log goes to the bucket with its record, so it outlives this machine. */
+  async writeBuild(record: BuildRecord): Promise<void> {
+    await this.s3.putText(this.buildKey(record.project, record.version), `${JSON.stringify(record, null, 2)}\n`);
+    const log = this.logPath(record.project, record.version);
+    if (record.status !== 'queued' && record.status !== 'running' && existsSync(log)) {
+      await this.s3.putText(`${META}/logs/${record.project}/${record.version}.log`, await readFile(log, 'utf8'), 'text/plain; charset=utf-8');
+    }
+  }
+
+  async listBuilds(): Promise<BuildRecord[]> {
+    const keys = (await this.s3.list(`${META}/builds/`)).filter((o) => o.path.endsWith('.json'));
+    const records = await Promise.all(keys.map(async (o) => this.s3.getText(o.path)));
+    return records.filter((t): t is string => t !== undefined).map((t) => JSON.parse(t) as BuildRecord);
+  }
+
+  logPath(project: string, version: string): string {
+    return join(this.localDir, 'logs', project, `${version}.log`);
+  }
+
+  private archiveKey(project: string, version: string): string {
+    return `${project}/${ARCHIVE}/${version}.tar.gz`;
+  }
+
+  private markerKey(project: string, version: string): string {
+    return `${META}/versions/${project}/${version}.json`;
+  }
+
+  private buildKey(project: string, version: string): string {
+    return `${META}/builds/${project}/${version}.json`;
+  }
+
+  private async readMarker(project: string, version: string): Promise<VersionMarker | undefined> {
+    const text = await this.s3.getText(this.markerKey(project, version));
+    return text === undefined ? undefined : (JSON.parse(text) as VersionMarker);
+  }
+}
+
+async function pool<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+}

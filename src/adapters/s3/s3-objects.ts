@@ -1,0 +1,104 @@
+// The few S3 calls the artifact store makes, on one bucket and key prefix, with the quirks of
+// S3-compatible servers handled once: checksums only when an operation requires them (several
+// S3-compatible servers store the SDK's default aws-chunked trailing checksums as part of the body),
+// path-style URLs for a custom endpoint, and "missing" recognised however the server says it.
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+
+export interface S3Location {
+  bucket: string;
+  /** A key prefix that ends in "/", or "" for the whole bucket. */
+  prefix: string;
+}
+
+export interface S3ClientOptions {
+  region: string;
+  /** An S3-compatible server (MinIO, Ceph, R2…); path-style URLs are used with one. */
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** A client for S3 or an S3-compatible server; credentials default to the SDK's chain (AWS_* env, profile, IRSA…). */
+export function s3Client(options: S3ClientOptions): S3Client {
+  return new S3Client({
+    region: options.region,
+    ...(options.endpoint ? { endpoint: options.endpoint, forcePathStyle: true } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
+
+/** s3://bucket/some/prefix → { bucket, prefix: "some/prefix/" }. */
+export function parseS3Url(url: string): S3Location | undefined {
+  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
+  if (!match) return undefined;
+  const prefix = (match[2] ?? '').replace(/^\/+|\/+$/g, '');
+  return { bucket: match[1] as string, prefix: prefix ? `${prefix}/` : '' };
+}
+
+export function isMissing(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
+}
+
+export class S3Objects {
+  constructor(
+    private readonly client: S3Client,
+    readonly location: S3Location,
+  ) {}
+
+  key(path: string): string {
+    return this.location.prefix + path;
+  }
+
+  async putFile(path: string, file: string, bytes: number, contentType?: string): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(path), Body: createReadStream(file), ContentLength: bytes, ...(contentType ? { ContentType: contentType } : {}) }));
+  }
+
+  async putText(path: string, text: string, contentType = 'application/json'): Promise<void> {
+    await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(path), Body: text, ContentType: contentType }));
+  }
+
+  /** The object as a stream with its size, or undefined when there is none. */
+  async open(path: string): Promise<{ stream: Readable; bytes: number } | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(path) }));
+      return { stream: out.Body as Readable, bytes: out.ContentLength ?? 0 };
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async getText(path: string): Promise<string | undefined> {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(path) }));
+      return await out.Body?.transformToString('utf8');
+    } catch (error) {
+      if (isMissing(error)) return undefined;
+      throw error;
+    }
+  }
+
+  /** Every object under a path prefix (paths relative to the store's prefix), with its time. */
+  async list(pathPrefix: string): Promise<{ path: string; modified: number }[]> {
+    const found: { path: string; modified: number }[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.key(pathPrefix), ...(token ? { ContinuationToken: token } : {}) }));
+      for (const o of page.Contents ?? []) if (o.Key) found.push({ path: o.Key.slice(this.location.prefix.length), modified: o.LastModified?.getTime() ?? 0 });
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return found;
+  }
+
+  async delete(paths: string[]): Promise<void> {
+    for (let i = 0; i < paths.length; i += 1000) {
+      const batch = paths.slice(i, i + 1000).map((p) => ({ Key: this.key(p) }));
+      const out = await this.client.send(new DeleteObjectsCommand({ Bucket: this.location.bucket, Delete: { Objects: batch, Quiet: true } }));
+      if (out.Errors?.length) throw new Error(`cannot delete ${out.Errors.length} objects, e.g. ${out.Errors[0]?.Key}: ${out.Errors[0]?.Message}`);
+    }
+  }
+}

@@ -1,0 +1,80 @@
+// Flags of `opus install`, and the InstallOptions they make (reading a config working copy for
+// its domains and its remote when --config is given).
+import { Flags } from '@oclif/core';
+import { ConfigWorkspace } from '../adapters/git/config-workspace.js';
+import { readConfigFiles } from '../adapters/git/git-config-source.js';
+import { readDesiredState, SETTINGS_FILE } from '../domain/desired-state.js';
+import { DEFAULT_RESOURCES, type InstallOptions } from '../domain/k8s/manifests.js';
+
+export const kubeFlags = {
+  context: Flags.string({ description: 'The kube-context to use (default: the current one of $KUBECONFIG or ~/.kube/config)' }),
+  namespace: Flags.string({ char: 'n', default: 'opus', description: 'The namespace Opus lives in' }),
+};
+
+export const installFlags = {
+  ...kubeFlags,
+  image: Flags.string({ description: 'The server image (default: ghcr.io/opus/opus:<this CLI\'s version>)' }),
+  'config-repo': Flags.string({ description: 'Git URL of the config repo the server syncs (default: the origin of --config; else an embedded one on the volume)' }),
+  config: Flags.string({ char: 'c', description: 'A working copy of the config repo: its projects\' domains and previews.domain go on the Ingress' }),
+  host: Flags.string({ description: 'Host name of the Opus server itself on the Ingress (API, dashboard, push webhooks), e.g. opus.example.com' }),
+  domain: Flags.string({ multiple: true, default: [], description: 'A project domain the Ingress routes to Opus (repeatable)' }),
+  'ingress-class': Flags.string({ description: 'ingressClassName of the Ingress (default: the cluster\'s default class)' }),
+  'tls-secret': Flags.string({ description: 'A TLS Secret in the namespace for every Ingress host (the public URL is then https)' }),
+  secret: Flags.string({ default: 'opus-secrets', description: 'The Secret with OPUS_WEBHOOK_SECRET, OPUS_API_TOKEN, GIT_USERNAME, GIT_PASSWORD (every key optional)' }),
+  storage: Flags.string({ default: '10Gi', description: 'Size of the data volume' }),
+  'storage-class': Flags.string({ description: 'StorageClass of the data volume (default: the cluster\'s default)' }),
+  'docker-host': Flags.string({ description: 'A Docker Engine the server builds with, e.g. tcp://dind.builds:2375 (none is mounted into the pod)' }),
+  'dry-run': Flags.boolean({ default: false, description: 'Print the manifests as YAML instead of applying them' }),
+};
+
+interface InstallFlagValues {
+  namespace: string;
+  image?: string | undefined;
+  'config-repo'?: string | undefined;
+  config?: string | undefined;
+  host?: string | undefined;
+  domain: string[];
+  'ingress-class'?: string | undefined;
+  'tls-secret'?: string | undefined;
+  secret: string;
+  storage: string;
+  'storage-class'?: string | undefined;
+  'docker-host'?: string | undefined;
+}
+
+export interface ResolvedInstall {
+  options: InstallOptions;
+  /** Problems of the config working copy (its valid projects' domains are used anyway). */
+  warnings: string[];
+}
+
+export async function installOptions(flags: InstallFlagValues, version: string): Promise<ResolvedInstall> {
+  const warnings: string[] = [];
+  const domains = new Set(flags.domain);
+  let previewDomain: string | undefined;
+  let configRepo = flags['config-repo'];
+  if (flags.config) {
+    const files = await readConfigFiles(flags.config);
+    const state = readDesiredState(files.settingsText === undefined ? undefined : { path: SETTINGS_FILE, text: files.settingsText }, files.projectFiles);
+    for (const project of state.projects) for (const d of project.domains) domains.add(d);
+    previewDomain = state.settings.previewDomain;
+    for (const p of state.problems) warnings.push(`${flags.config}: ${p.file}${p.path ? ` ${p.path}` : ''}: ${p.message}`);
+    configRepo ??= await ConfigWorkspace.open(flags.config).then((w) => w.pushTarget()).then((t) => t?.url).catch(() => undefined);
+  }
+  const options: InstallOptions = {
+    namespace: flags.namespace,
+    image: flags.image ?? `ghcr.io/opus/opus:${version}`,
+    secretName: flags.secret,
+    domains: [...domains],
+    storage: flags.storage,
+    resources: DEFAULT_RESOURCES,
+    ...(configRepo ? { configRepo } : {}),
+    ...(previewDomain ? { previewDomain } : {}),
+    ...(flags.host ? { host: flags.host } : {}),
+    ...(flags['ingress-class'] ? { ingressClass: flags['ingress-class'] } : {}),
+    ...(flags['tls-secret'] ? { tlsSecret: flags['tls-secret'] } : {}),
+    ...(flags['storage-class'] ? { storageClass: flags['storage-class'] } : {}),
+    ...(flags['docker-host'] ? { dockerHost: flags['docker-host'] } : {}),
+  };
+  return { options, warnings };
+}

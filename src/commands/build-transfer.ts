@@ -1,0 +1,20 @@
+import { Args } from '@oclif/core';
+import { downloadInto, uploadFrom } from '../adapters/k8s/transfer-client.js';
+import { OpusCommand } from '../cli/opus-command.js';
+
+export default class BuildTransfer extends OpusCommand {
+  static override hidden = true;
+  static override description = 'Inside a Kubernetes build pod: fetch the source from, or upload the output to, a one-time URL of the Opus server.';
+  static override args = {
+    direction: Args.string({ required: true, options: ['get', 'put'], description: 'get <url> <dir>, or put <dir> <url>' }),
+    from: Args.string({ required: true }),
+    to: Args.string({ required: true }),
+  };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(BuildTransfer);
+    if (args.direction === 'get') await downloadInto(args.from, args.to);
+    else await uploadFrom(args.from, args.to);
+    this.log(`opus: ${args.direction === 'get' ? `source in ${args.to}` : `output of ${args.from} uploaded`}`);
+  }
+}

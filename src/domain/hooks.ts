@@ -1,0 +1,81 @@
+// Outgoing hooks: which hook gets which event, and the JSON body every receiver gets. Pure.
+import { createHash } from 'node:crypto';
+import type { EventName } from './events.js';
+import type { SecretRef } from './schema.js';
+import { previewUrl } from './urls.js';
+
+/** A hook of opus.yaml as the server uses it. */
+export interface HookSpec {
+  /** Names the hook's outbox and is shown by the API and CLI: its `name`, else derived from its URL. */
+  id: string;
+  name?: string;
+  url: string;
+  /** Event names, or "*" for every event. */
+  events: (EventName | '*')[];
+  /** The key that signs each delivery; read on the server when a delivery is sent. */
+  secret: SecretRef;
+}
+
+/** A hook's stable id: its name, or `url-` and 12 hex digits of the SHA-256 of its URL. */
+export function hookId(hook: { name?: string | undefined; url: string }): string {
+  return hook.name ?? `url-${createHash('sha256').update(hook.url).digest('hex').slice(0, 12)}`;
+}
+
+export function hookWants(hook: Pick<HookSpec, 'events'>, event: EventName): boolean {
+  return hook.events.includes('*') || hook.events.includes(event);
+}
+
+/** What a service emitted (the fields of OpusEvent that a hook receives). */
+export interface EventFacts {
+  event: EventName;
+  at: string;
+  project?: string;
+  version?: string;
+  commit?: string;
+  previousVersion?: string;
+  configCommit?: string;
+  message?: string;
+  durationMs?: number;
+  problems?: { file: string; path: string; message: string; line?: number }[];
+}
+
+/** The documented body of every delivery (README "Outgoing events"): every key always present, null when unknown. */
+export interface HookPayload {
+  /** The event's id: the same for every hook that gets this event. */
+  id: string;
+  event: EventName;
+  at: string;
+  project: string | null;
+  version: string | null;
+  commit: string | null;
+  previousVersion: string | null;
+  configCommit: string | null;
+  message: string | null;
+  durationMs: number | null;
+  problems: { file: string; path: string; message: string; line?: number }[] | null;
+  urls: { site: string | null; preview: string | null; build: string | null };
+}
+
+/** `publicUrl` is where users reach the server, e.g. https://opus.example.com (no trailing slash needed). */
+export function hookPayload(id: string, facts: EventFacts, publicUrl: string): HookPayload {
+  const base = publicUrl.replace(/\/+$/, '');
+  const { project, version } = facts;
+  return {
+    id,
+    event: facts.event,
+    at: facts.at,
+    project: project ?? null,
+    version: version ?? null,
+    commit: facts.commit ?? null,
+    previousVersion: facts.previousVersion ?? null,
+    configCommit: facts.configCommit ?? null,
+    message: facts.message ?? null,
+    durationMs: facts.durationMs ?? null,
+    problems: facts.problems ?? null,
+    urls: {
+      site: project ? `${base}/${project}/` : null,
+      preview: project && version ? previewUrl(base, project, version) : null,
+      build: project && version ? `${base}/api/v1/builds/${project}@${encodeURIComponent(version)}` : null,
+    },
+  };
+}

@@ -1,0 +1,217 @@
+// Everything `opus install` applies to a cluster, as plain objects: one server Deployment with its
+// data volume, the least RBAC it needs, a Service and an optional Ingress. Pure: no cluster is
+// read. The objects are typed with the client's models, so a misspelt field fails to compile
+// (the client's serializer would otherwise drop it silently before it reaches the API).
+import type {
+  KubernetesObject,
+  V1Container,
+  V1Deployment,
+  V1EnvVar,
+  V1Ingress,
+  V1Namespace,
+  V1PersistentVolumeClaim,
+  V1Role,
+  V1RoleBinding,
+  V1Service,
+  V1ServiceAccount,
+} from '@kubernetes/client-node';
+
+export const APP_NAME = 'opus';
+export const FIELD_MANAGER = 'opus';
+export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'opus' } as const;
+/** The selector of everything install made (Jobs and Leases made later by the server carry it too). */
+export const MANAGED_SELECTOR = 'app.kubernetes.io/name=opus,app.kubernetes.io/managed-by=opus';
+export const DATA_CLAIM = 'opus-data';
+export const SERVER_PORT = 8080;
+export const TRANSFER_PORT = 8081;
+export const DATA_DIR = '/data';
+export const SECRETS_DIR = '/etc/opus/secrets';
+/** Keys of the Secret the server reads, all optional: the server starts without any of them. */
+export const SECRET_KEYS = ['OPUS_WEBHOOK_SECRET', 'OPUS_API_TOKEN', 'GIT_USERNAME', 'GIT_PASSWORD'] as const;
+
+export interface InstallOptions {
+  namespace: string;
+  image: string;
+  /** The config repo's git URL; without one the server makes an embedded config repo on its volume. */
+  configRepo?: string;
+  /** The Secret with OPUS_WEBHOOK_SECRET, OPUS_API_TOKEN, GIT_USERNAME/GIT_PASSWORD (need not exist). */
+  secretName: string;
+  /** The Opus server's own host name on the ingress: API, dashboard and push webhooks. */
+  host?: string;
+  /** The projects' domains, routed to Opus by the ingress. */
+  domains: string[];
+  /** previews.domain of opus.yaml: the ingress routes *.<domain> to Opus too. */
+  previewDomain?: string;
+  ingressClass?: string;
+  /** A TLS Secret for every ingress host; the public URL is then https. */
+  tlsSecret?: string;
+  storage: string;
+  storageClass?: string;
+  /** A Docker Engine the server builds with (e.g. tcp://docker.builds:2376); none is mounted. */
+  dockerHost?: string;
+  resources: { cpuRequest: string; memoryRequest: string; cpuLimit: string; memoryLimit: string };
+}
+
+export const DEFAULT_RESOURCES: InstallOptions['resources'] = { cpuRequest: '100m', memoryRequest: '256Mi', cpuLimit: '2', memoryLimit: '1Gi' };
+
+export function labels(component: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': APP_NAME, 'app.kubernetes.io/component': component, ...MANAGED_BY };
+}
+
+/** The ingress hosts, in a stable order: the server's own host first. */
+export function ingressHosts(o: Pick<InstallOptions, 'host' | 'domains' | 'previewDomain'>): string[] {
+  const hosts = [...(o.host ? [o.host] : []), ...[...o.domains].sort(), ...(o.previewDomain ? [`*.${o.previewDomain}`] : [])];
+  return [...new Set(hosts)];
+}
+
+export function publicUrl(o: Pick<InstallOptions, 'host' | 'tlsSecret'>): string | undefined {
+  return o.host ? `${o.tlsSecret ? 'https' : 'http'}://${o.host}` : undefined;
+}
+
+/** In the order they are applied: the namespace first, the workload after what it refers to. */
+export function installManifests(o: InstallOptions): KubernetesObject[] {
+  const meta = (name: string, component = 'server') => ({ name, namespace: o.namespace, labels: labels(component) });
+  const namespace: V1Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace, labels: labels('namespace') } };
+  const account: V1ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(APP_NAME) };
+  const claim: V1PersistentVolumeClaim = {
+    apiVersion: 'v1',
+    kind: 'PersistentVolumeClaim',
+    metadata: meta(DATA_CLAIM, 'data'),
+    spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: o.storage } }, ...(o.storageClass ? { storageClassName: o.storageClass } : {}) },
+  };
+  const service: V1Service = {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(APP_NAME),
+    spec: { type: 'ClusterIP', selector: labels('server'), ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
+  };
+  const objects: KubernetesObject[] = [namespace, account, ...rbac(o.namespace), claim, deployment(o), service];
+  const hosts = ingressHosts(o);
+  if (hosts.length > 0) objects.push(ingress(o, hosts));
+  return objects;
+}
+
+/**
+ * The least the server needs, in its namespace only: Jobs and their pods' logs for the Kubernetes
+ * build runner (pods are listed to find a Job's pod), Leases so one replica runs the sync loop.
+ * No Secrets, no cluster-wide rights.
+ */
+export function rbac(namespace: string): [V1Role, V1RoleBinding] {
+  const metadata = { name: APP_NAME, namespace, labels: labels('server') };
+  const role: V1Role = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata,
+    rules: [
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+    ],
+  };
+  const binding: V1RoleBinding = {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata,
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: APP_NAME },
+    subjects: [{ kind: 'ServiceAccount', name: APP_NAME, namespace }],
+  };
+  return [role, binding];
+}
+
+/**
+ * git reads its config from the environment (GIT_CONFIG_COUNT…, git ≥ 2.31): a credential helper
+ * that answers with GIT_USERNAME/GIT_PASSWORD when the Secret has them, so HTTPS sources and the
+ * config repo need no credentials file on the image.
+ */
+export const GIT_CREDENTIAL_HELPER = '!f() { test "$1" = get && test -n "$GIT_PASSWORD" && echo "username=${GIT_USERNAME:-x-access-token}" && echo "password=$GIT_PASSWORD"; }; f';
+
+function serverEnv(o: InstallOptions): V1EnvVar[] {
+  const url = publicUrl(o);
+  return [
+    { name: 'OPUS_DATA_DIR', value: DATA_DIR },
+    { name: 'PORT', value: String(SERVER_PORT) },
+    { name: 'OPUS_HOST', value: '0.0.0.0' },
+    { name: 'HOME', value: '/tmp' },
+    ...(o.configRepo ? [{ name: 'OPUS_CONFIG', value: o.configRepo }] : []),
+    ...(url ? [{ name: 'OPUS_PUBLIC_URL', value: url }] : []),
+    ...(o.dockerHost ? [{ name: 'DOCKER_HOST', value: o.dockerHost }] : []),
+    // For builds as Jobs (opus.yaml builds.runner: kubernetes): where the pod is, and the image whose CLI moves source and output.
+    { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
+    { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+    { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+    { name: 'OPUS_IMAGE', value: o.image },
+    { name: 'GIT_CONFIG_COUNT', value: '1' },
+    { name: 'GIT_CONFIG_KEY_0', value: 'credential.helper' },
+    { name: 'GIT_CONFIG_VALUE_0', value: GIT_CREDENTIAL_HELPER },
+    ...SECRET_KEYS.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: o.secretName, key, optional: true } } })),
+  ];
+}
+
+function deployment(o: InstallOptions): V1Deployment {
+  const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({ httpGet: { path, port: 'http' }, periodSeconds, timeoutSeconds: 3, failureThreshold });
+  const container: V1Container = {
+    name: 'opus',
+    image: o.image,
+    imagePullPolicy: 'IfNotPresent',
+    ports: [
+      { name: 'http', containerPort: SERVER_PORT, protocol: 'TCP' },
+      // One-time source and output URLs of build Jobs, reached on the pod's IP (not through the Service).
+      { name: 'transfer', containerPort: TRANSFER_PORT, protocol: 'TCP' },
+    ],
+    env: serverEnv(o),
+    resources: { requests: { cpu: o.resources.cpuRequest, memory: o.resources.memoryRequest }, limits: { cpu: o.resources.cpuLimit, memory: o.resources.memoryLimit } },
+    // Startup allows 5 minutes for the first fetch of a large config repo before liveness counts.
+    startupProbe: probe('/healthz', 5, 60),
+    livenessProbe: probe('/healthz', 10, 3),
+    readinessProbe: probe('/readyz', 5, 3),
+    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } },
+    volumeMounts: [
+      { name: 'data', mountPath: DATA_DIR },
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'secrets', mountPath: SECRETS_DIR, readOnly: true },
+    ],
+  };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: APP_NAME, namespace: o.namespace, labels: labels('server') },
+    spec: {
+      // One replica: the data volume is ReadWriteOnce, and Recreate never runs two pods on it at once.
+      replicas: 1,
+      strategy: { type: 'Recreate' },
+      selector: { matchLabels: labels('server') },
+      template: {
+        metadata: { labels: labels('server') },
+        spec: {
+          serviceAccountName: APP_NAME,
+          // No OPUS_PORT=tcp://… and friends from the Service named "opus" leaking into OPUS_* settings.
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 30,
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
+          containers: [container],
+          volumes: [
+            { name: 'data', persistentVolumeClaim: { claimName: DATA_CLAIM } },
+            { name: 'tmp', emptyDir: { sizeLimit: '4Gi' } },
+            // Other secrets the config repo refers to as { file: /etc/opus/secrets/<key> }.
+            { name: 'secrets', secret: { secretName: o.secretName, optional: true, defaultMode: 0o440 } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function ingress(o: InstallOptions, hosts: string[]): V1Ingress {
+  const backend = { service: { name: APP_NAME, port: { name: 'http' } } };
+  return {
+    apiVersion: 'networking.k8s.io/v1',
+    kind: 'Ingress',
+    metadata: { name: APP_NAME, namespace: o.namespace, labels: labels('server') },
+    spec: {
+      ...(o.ingressClass ? { ingressClassName: o.ingressClass } : {}),
+      ...(o.tlsSecret ? { tls: [{ hosts, secretName: o.tlsSecret }] } : {}),
+      rules: hosts.map((host) => ({ host, http: { paths: [{ path: '/', pathType: 'Prefix', backend }] } })),
+    },
+  };
+}

@@ -1,0 +1,50 @@
+// Built versions of a project: list them, download one's archive, remove one (never the live or
+// the desired version).
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { isProjectName, isVersion } from '../../domain/names.js';
+import { Artifacts } from '../../services/artifacts.js';
+import type { AppDeps } from '../app.js';
+import { serverOrigin } from './origin.js';
+
+export function artifactRoutes(router: Router, deps: AppDeps): void {
+  const artifacts = new Artifacts(deps.store, deps.sites, deps.sync);
+
+  const project = async (ctx: Context): Promise<string> => {
+    const name = String(ctx.params.name);
+    if (!isProjectName(name) || !(await artifacts.known(name))) ctx.throw(404, `no project "${name}"`);
+    return name;
+  };
+  const version = async (ctx: Context, name: string): Promise<string> => {
+    const wanted = String(ctx.params.version);
+    if (!(await artifacts.exists(name, wanted))) ctx.throw(404, `${name} has no built version "${wanted}"`);
+    return wanted;
+  };
+
+  router.get('/projects/:name/artifacts', async (ctx) => {
+    const name = await project(ctx);
+    ctx.body = { project: name, artifacts: await artifacts.list(name, serverOrigin(ctx)) };
+  });
+
+  router.get('/projects/:name/artifacts/:version/archive', async (ctx) => {
+    const name = await project(ctx);
+    const wanted = String(ctx.params.version);
+    const archive = isVersion(wanted) ? await deps.store.openArchive(name, wanted) : undefined;
+    if (!archive) return ctx.throw(404, `${name} has no archive of version "${wanted}"`);
+    ctx.type = 'application/gzip';
+    ctx.attachment(`${name}-${wanted}.tar.gz`);
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.body = archive.stream;
+    ctx.length = archive.bytes;
+  });
+
+  router.delete('/projects/:name/artifacts/:version', async (ctx) => {
+    const name = await project(ctx);
+    const wanted = await version(ctx, name);
+    const result = await artifacts.remove(name, wanted);
+    if ('refused' in result) ctx.throw(409, result.refused);
+    if ('missing' in result) ctx.throw(404, `${name} has no built version "${wanted}"`);
+    deps.logger.info('version removed', { project: name, version: wanted });
+    ctx.body = { project: name, version: wanted, removed: true };
+  });
+}

@@ -1,0 +1,243 @@
+// The dashboard's script, served as /_opus/app.js: plain JavaScript run by the browser as is (kept as a
+// string so the package needs no bundler and no asset copying; it must not contain backticks or "${").
+
+export const SCRIPT = String.raw`// Opus dashboard: reads the JSON API and follows build logs (GET /api/v1/builds/:id/log sends
+// Server-Sent Events while a build runs; read with fetch so the API token can be sent).
+// No framework, no build step.
+const POLL_MS = 2000;
+const state = { projects: [], selected: decodeURIComponent(location.hash.slice(1)), filter: '', builds: undefined, followed: '', pinned: '', logAbort: null, slowAt: 0 };
+let token = localStorage.getItem('opus-token') || '';
+
+function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (key === 'class') el.className = value;
+    else if (key.startsWith('on')) el.addEventListener(key.slice(2), value);
+    else el.setAttribute(key, value === true ? '' : value);
+  }
+  for (const child of children.flat(Infinity)) if (child !== undefined && child !== null && child !== false) el.append(child instanceof Node ? child : String(child));
+  return el;
+}
+const $ = (selector) => document.querySelector(selector);
+
+async function api(path, init = {}) {
+  const headers = Object.assign({}, init.headers, token ? { Authorization: 'Bearer ' + token } : {});
+  const response = await fetch('/api/v1' + path, Object.assign({}, init, { headers }));
+  if (response.status === 401) {
+    $('#auth').hidden = false;
+    throw Object.assign(new Error('an API token is needed'), { status: 401 });
+  }
+  return response;
+}
+async function getJson(path) {
+  const response = await api(path);
+  if (!response.ok) throw Object.assign(new Error(path + ': ' + response.status), { status: response.status });
+  return response.json();
+}
+
+const fmt = {
+  bytes(n) {
+    if (n === undefined) return '–';
+    const units = ['B', 'KB', 'MB', 'GB'];
+    let i = 0;
+    while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+    return (i === 0 ? n : n < 10 ? n.toFixed(1) : Math.round(n)) + ' ' + units[i];
+  },
+  duration(ms) {
+    if (ms === undefined) return '–';
+    const s = Math.round(ms / 1000);
+    return s < 60 ? s + 's' : Math.floor(s / 60) + 'm ' + (s % 60) + 's';
+  },
+  ago(iso) {
+    if (!iso) return '–';
+    const s = (Date.now() - Date.parse(iso)) / 1000;
+    if (s < 45) return 'just now';
+    if (s < 3600) return Math.round(s / 60) + 'm ago';
+    if (s < 86400) return Math.round(s / 3600) + 'h ago';
+    return Math.round(s / 86400) + 'd ago';
+  },
+};
+const badge = (status) => h('span', { class: 'badge s-' + String(status).replace(/\s+/g, '-') }, status);
+const time = (iso) => h('span', { title: iso || '' }, fmt.ago(iso));
+
+function matches(project, filter) {
+  if (!filter) return true;
+  return filter.split(',').map((f) => f.trim().toLowerCase()).filter(Boolean).some((f) => {
+    if (project.status === f.replace(/[-_]+/g, ' ')) return true;
+    const glob = new RegExp('^' + f.replace(/[.+^$(){}|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + (f.includes('*') ? '$' : ''));
+    return glob.test(project.name);
+  });
+}
+
+function renderProjects() {
+  const counts = {};
+  for (const p of state.projects) counts[p.status] = (counts[p.status] || 0) + 1;
+  $('#summary').textContent = state.projects.length + ' project' + (state.projects.length === 1 ? '' : 's') +
+    Object.entries(counts).map(([s, n]) => ' · ' + n + ' ' + s).join('');
+  const rows = state.projects.filter((p) => matches(p, state.filter)).map((p) =>
+    h('tr', { class: p.name === state.selected ? 'selected' : '', 'data-project': p.name, onclick: () => { location.hash = encodeURIComponent(p.name); } },
+      h('td', { class: 'name' }, p.name),
+      h('td', {}, badge(p.status)),
+      h('td', { class: 'mono' }, p.live ? h('a', { href: p.urls.site, target: '_blank', rel: 'noopener' }, p.live) : '–'),
+      h('td', { class: 'mono' }, p.desired || '–'),
+      h('td', { class: p.lastBuild && p.lastBuild.status === 'failed' ? 'bad' : '' }, p.lastBuild ? [h('span', { class: 'mono' }, p.lastBuild.version), ' ', p.lastBuild.status === 'succeeded' ? '' : p.lastBuild.status + ' ', time(p.lastBuild.finishedAt || p.lastBuild.startedAt)] : '–')));
+  $('#projects tbody').replaceChildren(...rows);
+  $('#empty').hidden = state.projects.length > 0;
+}
+
+function detailSkeleton(name) {
+  const detail = $('#detail');
+  detail.dataset.project = name;
+  detail.replaceChildren(
+    h('div', { id: 'd-head' }),
+    h('h3', {}, 'Versions'), h('div', { id: 'd-versions' }),
+    h('h3', {}, 'Builds'), h('div', { id: 'd-builds', class: 'builds' }),
+    h('div', { class: 'log-head' }, h('span', { id: 'd-log-title' }), h('span', { id: 'd-log-state' })),
+    h('pre', { id: 'd-log', class: 'log', hidden: true }),
+    h('h3', {}, 'Deploy history'), h('div', { id: 'd-history' }));
+  state.followed = '';
+  state.pinned = '';
+  state.slowAt = 0;
+}
+
+function renderHead(p) {
+  const facts = [['Live', p.live || 'nothing live'], ['Desired', p.desired || '–']];
+  if (p.live) facts.push(['Site', h('a', { href: p.urls.site, target: '_blank', rel: 'noopener' }, p.urls.site)]);
+  for (const d of p.urls.domains) facts.push(['Domain', h('a', { href: d, target: '_blank', rel: 'noopener' }, d)]);
+  const parts = [h('div', { class: 'head' }, h('h2', {}, p.name), badge(p.status))];
+  if (p.reason) parts.push(h('p', { class: 'reason' }, p.reason));
+  parts.push(h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, v)])));
+  $('#d-head').replaceChildren(...parts);
+}
+
+async function renderSlow(p) {
+  const [artifacts, history] = await Promise.all([getJson('/projects/' + encodeURIComponent(p.name) + '/artifacts').catch(() => null), getJson('/projects/' + encodeURIComponent(p.name) + '/history').catch(() => null)]);
+  if ($('#detail').dataset.project !== p.name) return;
+  if (artifacts) {
+    $('#d-versions').replaceChildren(artifacts.artifacts.length === 0 ? h('p', { class: 'muted' }, 'Nothing built yet.') : h('table', {},
+      h('thead', {}, h('tr', {}, ['Version', 'Commit', 'Size', 'Files', 'Build', 'Built', ''].map((t) => h('th', {}, t)))),
+      h('tbody', {}, artifacts.artifacts.map((a) => h('tr', { 'data-version': a.version },
+        h('td', { class: 'mono' }, a.version, a.live ? h('span', { class: 'tag' }, 'LIVE') : null, a.desired && !a.live ? h('span', { class: 'tag desired' }, 'DESIRED') : null),
+        h('td', { class: 'mono', title: a.commit || '' }, a.commit ? a.commit.slice(0, 7) : '–'),
+        h('td', {}, fmt.bytes(a.bytes)), h('td', {}, a.files === undefined ? '–' : a.files), h('td', {}, fmt.duration(a.durationMs)), h('td', {}, time(a.builtAt)),
+        h('td', {}, h('a', { href: a.previewUrl, target: '_blank', rel: 'noopener' }, 'preview'), ' · ', h('a', { href: a.archiveUrl }, 'tar.gz')))))));
+  }
+  if (history) {
+    $('#d-history').replaceChildren(history.history.length === 0 ? h('p', { class: 'muted' }, 'No deploys yet.') : h('table', {},
+      h('thead', {}, h('tr', {}, ['When', 'Who', 'Change', 'Commit'].map((t) => h('th', {}, t)))),
+      h('tbody', {}, history.history.map((e) => h('tr', {},
+        h('td', {}, time(e.date)), h('td', { title: e.email }, e.author), h('td', { title: e.subject }, e.summary), h('td', { class: 'mono' }, e.commit.slice(0, 7)))))));
+  }
+}
+
+async function loadBuilds(p) {
+  if (state.builds !== false) {
+    try {
+      const data = await getJson('/builds?project=' + encodeURIComponent(p.name) + '&limit=20');
+      state.builds = true;
+      return data.builds || [];
+    } catch (error) {
+      if (error.status === 404) state.builds = false;
+    }
+  }
+  return p.lastBuild ? [Object.assign({ id: p.name + '@' + p.lastBuild.version }, p.lastBuild)] : [];
+}
+
+function renderBuilds(p, builds) {
+  $('#d-builds').replaceChildren(...(builds.length === 0 ? [h('p', { class: 'muted' }, 'No builds yet.')] : builds.slice(0, 8).map((b) =>
+    h('div', { class: 'build' + (b.id === state.followed ? ' selected' : ''), 'data-build': b.id, onclick: () => { state.pinned = b.id; follow(b); renderBuilds(p, builds); } },
+      badge(b.status), h('span', { class: 'mono' }, b.version), h('span', { class: 'muted' }, b.durationMs !== undefined ? fmt.duration(b.durationMs) : ''),
+      h('span', { class: 'muted' }, time(b.finishedAt || b.startedAt || b.queuedAt)), b.error ? h('span', { class: 'muted' }, b.error) : null))));
+  const active = builds.find((b) => b.status === 'running') || builds.find((b) => b.status === 'queued');
+  const wanted = builds.find((b) => b.id === state.pinned) || active || builds[0];
+  if (wanted && wanted.id !== state.followed) follow(wanted);
+  const isActive = wanted && (wanted.status === 'running' || wanted.status === 'queued');
+  $('#d-log-state').textContent = isActive ? 'following…' : '';
+  $('#d-log-state').className = isActive ? 'following' : '';
+}
+
+function appendLog(text) {
+  const pre = $('#d-log');
+  if (!pre) return;
+  const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 40;
+  pre.append(text);
+  if (atBottom) pre.scrollTop = pre.scrollHeight;
+}
+
+async function follow(build) {
+  if (state.logAbort) state.logAbort.abort();
+  const abort = new AbortController();
+  state.logAbort = abort;
+  state.followed = build.id;
+  $('#d-log').hidden = false;
+  $('#d-log').textContent = '';
+  $('#d-log-title').textContent = 'Log of ' + build.id;
+  const path = '/builds/' + encodeURIComponent(build.id) + '/log';
+  try {
+    const response = await api(path, { headers: { Accept: 'text/event-stream' }, signal: abort.signal });
+    if (!response.ok) throw Object.assign(new Error('no log'), { status: response.status });
+    if (!(response.headers.get('content-type') || '').includes('text/event-stream')) return appendLog(await response.text());
+    const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    let data = [];
+    let event = '';
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buffer += value;
+      let cut;
+      while ((cut = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, cut).replace(/\r$/, '');
+        buffer = buffer.slice(cut + 1);
+        if (line === '') {
+          if (data.length && (event === '' || event === 'message' || event === 'log')) appendLog(data.join('\n') + '\n');
+          data = [];
+          event = '';
+        } else if (line.startsWith('data:')) data.push(line.slice(5).replace(/^ /, ''));
+        else if (line.startsWith('event:')) event = line.slice(6).trim();
+      }
+    }
+  } catch (error) {
+    if (abort.signal.aborted) return;
+    appendLog(error.status === 404 ? 'No log for this build yet.' : '\n[log unavailable: ' + error.message + ']\n');
+  }
+}
+
+async function refresh() {
+  try {
+    const [{ projects }, sync] = await Promise.all([getJson('/projects'), getJson('/sync').catch(() => null)]);
+    state.projects = projects;
+    $('#server').textContent = sync && sync.at ? 'synced ' + fmt.ago(sync.at) + (sync.error ? ' · sync failed: ' + sync.error : '') : 'waiting for the first sync';
+    renderProjects();
+    const project = projects.find((p) => p.name === state.selected);
+    if (!project) {
+      if (state.selected) $('#detail').replaceChildren(h('p', { class: 'muted' }, 'No project "' + state.selected + '".'));
+      return;
+    }
+    if ($('#detail').dataset.project !== project.name) detailSkeleton(project.name);
+    renderHead(project);
+    renderBuilds(project, await loadBuilds(project));
+    const shape = project.live + '|' + project.desired + '|' + project.status + '|' + (project.lastBuild && project.lastBuild.status);
+    if (shape !== state.shape || Date.now() - state.slowAt > 15000) {
+      state.shape = shape;
+      state.slowAt = Date.now();
+      await renderSlow(project);
+    }
+  } catch (error) {
+    if (error.status !== 401) $('#server').textContent = 'cannot reach the API: ' + error.message;
+  }
+}
+
+$('#filter').addEventListener('input', (event) => { state.filter = event.target.value; renderProjects(); });
+$('#auth-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  token = $('#token').value.trim();
+  localStorage.setItem('opus-token', token);
+  $('#auth').hidden = true;
+  refresh();
+});
+window.addEventListener('hashchange', () => { state.selected = decodeURIComponent(location.hash.slice(1)); refresh(); });
+refresh();
+setInterval(refresh, POLL_MS);
+`;

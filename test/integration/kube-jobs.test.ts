@@ -1,0 +1,122 @@
+// Builds as Kubernetes Jobs and the sync Lease, against the Kubernetes API stand-in with a kubelet
+// stand-in that runs each Job's containers as local processes (test/support/kubelet-stand-in.ts):
+// the real client, the real one-time transfer URLs over HTTP on 127.0.0.1, the real
+// `opus build-transfer` CLI in the helper containers.
+import assert from 'node:assert/strict';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { test, type TestContext } from 'node:test';
+import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { Lease } from 'kubernetes-models/coordination.k8s.io/v1/Lease';
+import { KubernetesJobRunner, kubeJobsApi } from '../../src/adapters/k8s/kubernetes-job-runner.js';
+import { LeaseElector } from '../../src/adapters/k8s/lease-elector.js';
+import { TransferServer } from '../../src/adapters/k8s/transfer-server.js';
+import type { BuildSpec } from '../../src/domain/desired-state.js';
+import { tempDir, writeFiles } from '../support/fixtures.js';
+import { startKubeApiStandIn } from '../support/kube-api-stand-in.js';
+import { startKubeletStandIn } from '../support/kubelet-stand-in.js';
+
+const spec = (command: string, timeoutMs = 60_000): BuildSpec => ({ image: 'node:20', command, output: 'dist', env: { GREETING: 'hello' }, network: 'default', timeoutMs, memoryBytes: 1024 ** 3 });
+
+async function setup(t: TestContext) {
+  const dir = await tempDir(t);
+  const api = await startKubeApiStandIn(dir);
+  const kubelet = startKubeletStandIn(api, join(dir, 'pods'));
+  const transfers = await TransferServer.start('127.0.0.1', 0, (port) => `http://127.0.0.1:${port}`);
+  t.after(async () => {
+    kubelet.stop();
+    await transfers.close();
+    await api.close();
+  });
+  const kc = new KubeConfig();
+  kc.loadFromFile(api.kubeconfig);
+  const runner = new KubernetesJobRunner({ api: kubeJobsApi(kc, 'opus'), namespace: 'opus', helperImage: 'ghcr.io/opus/opus:0.1.0', transfers, pollMs: 50 });
+  const source = join(dir, 'source');
+  await writeFiles(source, { 'package.json': '{}', 'public/index.html': '<h1>site</h1>' });
+  const build = async (command: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}) => {
+    const outputDir = join(dir, `out-${Math.random().toString(36).slice(2)}`);
+    await mkdir(outputDir);
+    const log = new PassThrough();
+    let text = '';
+    log.on('data', (d: Buffer) => void (text += d.toString()));
+    const run = runner.run({ project: 'site', version: '1.0.0', commit: 'abc123', spec: spec(command, options.timeoutMs), sourceDir: source, outputDir, log, ...(options.signal ? { signal: options.signal } : {}) });
+    const error = await run.then(() => undefined, (e: unknown) => e as Error);
+    return { outputDir, log: () => text, error };
+  };
+  return { api, kubelet, kc, build };
+}
+
+test('a build runs as a Job: source in and output out through one-time URLs, logs copied, Job deleted (Kubernetes API stand-in)', async (t) => {
+  const { api, kubelet, build } = await setup(t);
+  const result = await build('mkdir -p dist && cp -r public/. dist/ && echo "built with $GREETING for $OPUS_PROJECT@$OPUS_VERSION" && echo extra > dist/extra.txt');
+  assert.equal(result.error, undefined, result.log());
+  assert.equal(await readFile(join(result.outputDir, 'index.html'), 'utf8'), '<h1>site</h1>');
+  assert.equal(await readFile(join(result.outputDir, 'extra.txt'), 'utf8'), 'extra\n');
+  assert.match(result.log(), /building in Job opus\/opus-build-site-\w+ \(image node:20\)/);
+  assert.match(result.log(), /opus: source in \/.*\/workspace\/src/);
+  assert.match(result.log(), /built with hello for site@1\.0\.0/);
+  assert.match(result.log(), /opus: output of .* uploaded/);
+
+  const [job] = kubelet.jobs;
+  assert.equal(job?.spec.activeDeadlineSeconds, 60);
+  assert.deepEqual(api.list('batch/v1', 'Job', 'opus'), [], 'the Job is deleted after the build');
+  assert.ok(api.requests.some((r) => r.method === 'POST' && r.path === '/apis/batch/v1/namespaces/opus/jobs'));
+  // The URLs answered once: asked again, they are gone.
+  const url = job?.spec.template.spec.initContainers?.[0]?.command.at(-2) ?? '';
+  assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/transfer\/[\w-]{43}$/);
+  assert.equal((await fetch(url)).status, 404);
+});
+
+test('a failing build command fails the build with its exit code and log (Kubernetes API stand-in)', async (t) => {
+  const { api, kubelet, build } = await setup(t);
+  const result = await build('echo "npm ERR! missing script: build" >&2; exit 3');
+  assert.match(String(result.error), /the build command exited with code 3/);
+  assert.match(result.log(), /missing script: build/);
+  assert.equal(kubelet.jobs.length, 1);
+  assert.deepEqual(api.list('batch/v1', 'Job', 'opus'), []);
+  const noOutput = await build('echo no dist here');
+  assert.match(String(noOutput.error), /output could not be uploaded/);
+  assert.match(noOutput.log(), /wrote no[\s\S]*dist directory:[\s\S]*check build\.output/);
+});
+
+test('the cluster\'s activeDeadlineSeconds times a build out, and a cancel deletes its Job (Kubernetes API stand-in)', async (t) => {
+  const { api, build } = await setup(t);
+  const slow = await build('sleep 30', { timeoutMs: 1000 });
+  assert.match(String(slow.error), /the build timed out after 1s/);
+
+  const abort = new AbortController();
+  const started = Date.now();
+  const cancelled = build('sleep 30', { signal: abort.signal });
+  await new Promise((r) => setTimeout(r, 700));
+  abort.abort();
+  assert.match(String((await cancelled).error), /the build was cancelled/);
+  assert.ok(Date.now() - started < 10_000);
+  assert.deepEqual(api.list('batch/v1', 'Job', 'opus'), []);
+});
+
+test('exactly one replica holds the sync Lease; another takes over when it expires or is released (Kubernetes API stand-in)', async (t) => {
+  const { api, kc } = await setup(t);
+  let clock = Date.parse('2030-01-01T00:00:00Z');
+  const now = () => clock;
+  const elector = (identity: string) => new LeaseElector(KubernetesObjectApi.makeApiClient(kc), { namespace: 'opus', name: 'opus-sync', identity, durationSeconds: 10 }, now);
+  const a = elector('opus-a');
+  const b = elector('opus-b');
+  assert.deepEqual(await Promise.all([a.tryAcquire(), b.tryAcquire()]).then((r) => r.sort()), [false, true], 'one wins a race to create');
+  const [leader, other] = a.isLeader() ? [a, b] : [b, a];
+  assert.equal(await leader.tryAcquire(), true, 'the holder renews');
+  assert.equal(await other.tryAcquire(), false);
+  const stored = api.get('coordination.k8s.io/v1', 'Lease', 'opus-sync', 'opus');
+  assert.doesNotThrow(() => new Lease(structuredClone(stored) as never).validate());
+  assert.match(String((stored?.spec as { renewTime?: string }).renewTime), /^2030-01-01T00:00:00\.000000Z$/);
+
+  clock += 11_000; // the holder stopped renewing: two others race for it
+  assert.equal(leader.isLeader(), false);
+  const c = elector('opus-c');
+  assert.deepEqual(await Promise.all([other.tryAcquire(), c.tryAcquire()]).then((r) => r.filter(Boolean).length), 1, 'one wins the takeover');
+  const next = other.isLeader() ? other : c;
+  assert.equal((api.get('coordination.k8s.io/v1', 'Lease', 'opus-sync', 'opus')?.spec as { leaseTransitions: number }).leaseTransitions, 1);
+  assert.equal(await leader.tryAcquire(), false, 'the old holder sees it was taken');
+  await next.stop();
+  assert.equal(await leader.tryAcquire(), true, 'a released Lease is taken at once');
+});

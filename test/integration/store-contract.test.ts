@@ -1,0 +1,189 @@
+// One contract, two artifact stores: the same tests run against FsArtifactStore (a temp dir) and
+// S3ArtifactStore (an S3-compatible server, s3rver, on 127.0.0.1 with a temp dir).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { after, before, describe, test } from 'node:test';
+import * as tar from 'tar';
+import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
+import { S3ArtifactStore } from '../../src/adapters/s3/s3-artifact-store.js';
+import type { ArtifactStore, BuildRecord } from '../../src/ports/artifact-store.js';
+import { writeFiles } from '../support/fixtures.js';
+import { startS3Server, type S3TestServer } from '../support/s3-server.js';
+
+interface Harness {
+  /** A new, empty store, and a function that opens a second store on the same data. */
+  make(): Promise<{ store: ArtifactStore; reopen: () => ArtifactStore; fileCount: (project: string, version: string) => Promise<number> }>;
+}
+
+const scratch: string[] = [];
+const tempDir = async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'opus-contract-'));
+  scratch.push(dir);
+  return dir;
+};
+after(() => Promise.all(scratch.map((d) => rm(d, { recursive: true, force: true }))));
+
+const fsHarness: Harness = {
+  async make() {
+    const root = join(await tempDir(), 'artifacts');
+    const count = async (dir: string) => (await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])).filter((e) => e.isFile()).length;
+    return { store: new FsArtifactStore(root), reopen: () => new FsArtifactStore(root), fileCount: (p, v) => count(join(root, p, v)) };
+  },
+};
+
+let s3: S3TestServer | undefined;
+const s3Harness: Harness = {
+  async make() {
+    const server = s3 as S3TestServer;
+    const prefix = `t-${randomUUID().slice(0, 8)}/`;
+    const local = await tempDir();
+    const objects = server.objects(prefix);
+    return {
+      store: new S3ArtifactStore(objects, join(local, 'a')),
+      reopen: () => new S3ArtifactStore(server.objects(prefix), join(local, 'b')),
+      fileCount: async (p, v) => (await objects.list(`${p}/${v}/`)).length,
+    };
+  },
+};
+
+/** Stages an output with these files, as a build would. */
+async function stage(store: ArtifactStore, project: string, version: string, files: Record<string, string>): Promise<string> {
+  const dir = await store.createStaging(project, version);
+  await writeFiles(dir, files);
+  return dir;
+}
+
+async function archiveFiles(store: ArtifactStore, project: string, version: string): Promise<Record<string, string> | undefined> {
+  const archive = await store.openArchive(project, version);
+  if (!archive) return undefined;
+  const dir = await tempDir();
+  await pipeline(archive.stream, tar.x({ cwd: dir }));
+  const files: Record<string, string> = {};
+  for (const e of await readdir(dir, { recursive: true, withFileTypes: true })) if (e.isFile()) files[join(e.parentPath, e.name).slice(dir.length + 1)] = await readFile(join(e.parentPath, e.name), 'utf8');
+  return files;
+}
+
+const record = (version: string, status: BuildRecord['status'], extra: Partial<BuildRecord> = {}): BuildRecord => ({ project: 'site', version, status, startedAt: '2024-01-01T00:00:00.000Z', attempts: 0, settings: 'k', ...extra });
+
+for (const [name, harness] of [['FsArtifactStore', fsHarness], ['S3ArtifactStore (s3rver on 127.0.0.1)', s3Harness]] as const) {
+  describe(`artifact store contract: ${name}`, () => {
+    before(async () => {
+      if (harness === s3Harness) s3 = await startS3Server();
+    });
+    after(async () => {
+      if (harness === s3Harness) await s3?.close();
+    });
+
+    test('publish makes a version visible only when it is complete, archive included', async () => {
+      const { store, fileCount } = await harness.make();
+      const files = Object.fromEntries(Array.from({ length: 120 }, (_, i) => [`assets/f${i}.js`, `console.log(${i});\n`]));
+      const staging = await stage(store, 'site', '1.0.0', { 'index.html': '<h1>1.0.0</h1>', ...files });
+      assert.deepEqual(await store.listBuilt('site'), []);
+      let done = false;
+      const publishing = store.publish('site', '1.0.0', staging).finally(() => (done = true));
+      const seen: { visible: boolean; complete: boolean }[] = [];
+      while (!done) {
+        await new Promise((r) => setImmediate(r)); // lets the publish's I/O run between looks
+        const visible = (await store.listBuilt('site')).some((v) => v.version === '1.0.0');
+        seen.push({ visible, complete: visible && (await fileCount('site', '1.0.0')) === 121 && (await store.openArchive('site', '1.0.0')) !== undefined });
+      }
+      assert.deepEqual(await publishing, { files: 121, bytes: 14 + Object.values(files).join('').length });
+      assert.ok(seen.some((s) => !s.visible), 'looked while the publish was under way');
+      assert.deepEqual(seen.filter((s) => s.visible && !s.complete), [], 'never visible while incomplete');
+      const built = await store.listBuilt('site');
+      assert.deepEqual(built.map((b) => b.version), ['1.0.0']);
+      assert.ok(Math.abs((built[0]?.builtAt ?? 0) - Date.now()) < 60_000, 'builtAt is the publish time');
+      assert.deepEqual(await store.listProjects(), ['site']);
+      assert.deepEqual(await store.listBuilt('other'), []);
+    });
+
+    test('the archive holds the output; a version without one has none', async () => {
+      const { store } = await harness.make();
+      await store.publish('site', '1.0.0', await stage(store, 'site', '1.0.0', { 'index.html': 'hi', 'a/b.css': 'b{}' }));
+      assert.deepEqual(await archiveFiles(store, 'site', '1.0.0'), { 'index.html': 'hi', 'a/b.css': 'b{}' });
+      const archive = await store.openArchive('site', '1.0.0');
+      let bytes = 0;
+      for await (const chunk of archive?.stream ?? []) bytes += (chunk as Buffer).length;
+      assert.equal(bytes, archive?.bytes);
+      assert.equal(await store.openArchive('site', '9.9.9'), undefined);
+    });
+
+    test('an empty output is refused and leaves nothing behind', async () => {
+      const { store } = await harness.make();
+      const staging = await store.createStaging('site', '1.0.0');
+      await assert.rejects(store.publish('site', '1.0.0', staging), /produced no files/);
+      await store.discardStaging(staging);
+      assert.deepEqual(await store.listBuilt('site'), []);
+      assert.equal(await store.openArchive('site', '1.0.0'), undefined);
+    });
+
+    test('a rebuild replaces the version whole', async () => {
+      const { store, fileCount } = await harness.make();
+      await store.publish('site', '1.0.0', await stage(store, 'site', '1.0.0', { 'index.html': 'old', 'gone.txt': 'x' }));
+      await store.publish('site', '1.0.0', await stage(store, 'site', '1.0.0', { 'index.html': 'new' }));
+      assert.deepEqual((await store.listBuilt('site')).map((b) => b.version), ['1.0.0']);
+      assert.deepEqual(await archiveFiles(store, 'site', '1.0.0'), { 'index.html': 'new' });
+      assert.equal(await fileCount('site', '1.0.0'), 1);
+    });
+
+    test('remove makes a version vanish with its archive; listeners hear of publish and remove', async () => {
+      const { store, fileCount } = await harness.make();
+      const heard: string[] = [];
+      store.onVersionChange((project, version) => heard.push(`${project}@${version}`));
+      await store.publish('site', '1.0.0', await stage(store, 'site', '1.0.0', { 'index.html': '1' }));
+      await store.publish('site', '2.0.0', await stage(store, 'site', '2.0.0', { 'index.html': '2' }));
+      await store.remove('site', '1.0.0');
+      assert.deepEqual((await store.listBuilt('site')).map((b) => b.version), ['2.0.0']);
+      assert.equal(await store.openArchive('site', '1.0.0'), undefined);
+      assert.equal(await fileCount('site', '1.0.0'), 0);
+      assert.deepEqual(heard, ['site@1.0.0', 'site@2.0.0', 'site@1.0.0']);
+      await store.remove('site', '7.7.7'); // nothing there: no error
+    });
+
+    test('the live pointer: set, read, same version keeps its time, unset, parallel writes all land', async () => {
+      const { store } = await harness.make();
+      assert.deepEqual(await store.readLive(), {});
+      await store.setLive('site', { version: '1.0.0', domains: ['www.acme.com'] });
+      const first = (await store.readLive()).site;
+      assert.equal(first?.version, '1.0.0');
+      assert.deepEqual(first?.domains, ['www.acme.com']);
+      assert.ok(first?.since);
+      await new Promise((r) => setTimeout(r, 5));
+      await store.setLive('site', { version: '1.0.0', domains: [] });
+      assert.equal((await store.readLive()).site?.since, first?.since);
+      await store.setLive('site', { version: '2.0.0', domains: [], site: { spa: true, redirects: [], headers: [] } });
+      assert.notEqual((await store.readLive()).site?.since, first?.since);
+      assert.equal((await store.readLive()).site?.site?.spa, true);
+      await Promise.all(['a', 'b', 'c', 'd'].map((p) => store.setLive(p, { version: '1.0.0', domains: [] })));
+      await store.setLive('site', undefined);
+      assert.deepEqual(Object.keys(await store.readLive()).sort(), ['a', 'b', 'c', 'd']);
+    });
+
+    test('build records: write, overwrite, read, list', async () => {
+      const { store } = await harness.make();
+      assert.equal(await store.readBuild('site', '1.0.0'), undefined);
+      await store.writeBuild(record('1.0.0', 'running'));
+      await store.writeBuild(record('1.0.0', 'failed', { error: 'exit 1', attempts: 1 }));
+      await store.writeBuild({ ...record('2.0.0', 'succeeded'), project: 'docs' });
+      assert.deepEqual(await store.readBuild('site', '1.0.0'), record('1.0.0', 'failed', { error: 'exit 1', attempts: 1 }));
+      assert.deepEqual((await store.listBuilds()).map((r) => `${r.project}@${r.version} ${r.status}`).sort(), ['docs@2.0.0 succeeded', 'site@1.0.0 failed']);
+      assert.match(store.logPath('site', '1.0.0'), /1\.0\.0\.log$/);
+    });
+
+    test('a second store on the same data sees everything', async () => {
+      const { store, reopen } = await harness.make();
+      await store.publish('site', '1.0.0', await stage(store, 'site', '1.0.0', { 'index.html': 'x' }));
+      await store.setLive('site', { version: '1.0.0', domains: [] });
+      await store.writeBuild(record('1.0.0', 'succeeded'));
+      const again = reopen();
+      assert.deepEqual((await again.listBuilt('site')).map((b) => b.version), ['1.0.0']);
+      assert.equal((await again.readLive()).site?.version, '1.0.0');
+      assert.equal((await again.readBuild('site', '1.0.0'))?.status, 'succeeded');
+      assert.deepEqual(await archiveFiles(again, 'site', '1.0.0'), { 'index.html': 'x' });
+    });
+  });
+}

@@ -1,0 +1,161 @@
+// The manifests of `opus install`, checked against the Kubernetes OpenAPI schemas (kubernetes-models
+// validates with schemas generated from the official OpenAPI) and against what an operator checks
+// before letting a workload into a cluster.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { KubernetesObject, V1Deployment, V1Ingress, V1PodSpec, V1Role } from '@kubernetes/client-node';
+import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
+import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
+import { Namespace } from 'kubernetes-models/v1/Namespace';
+import { PersistentVolumeClaim } from 'kubernetes-models/v1/PersistentVolumeClaim';
+import { Service } from 'kubernetes-models/v1/Service';
+import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
+import yaml from 'js-yaml';
+import { applyOutcome, installNotes, isRemoteRepo, toYamlDocuments, uninstallPlan } from '../../src/domain/k8s/install-plan.js';
+import { DEFAULT_RESOURCES, installManifests, type InstallOptions } from '../../src/domain/k8s/manifests.js';
+
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  Namespace, ServiceAccount, Role, RoleBinding, PersistentVolumeClaim, Deployment, Service, Ingress,
+};
+
+const base: InstallOptions = { namespace: 'opus', image: 'ghcr.io/opus/opus:0.1.0', secretName: 'opus-secrets', domains: [], storage: '10Gi', resources: DEFAULT_RESOURCES };
+const full: InstallOptions = {
+  ...base,
+  configRepo: 'https://git.example.com/acme/opus-config.git',
+  host: 'opus.example.com',
+  domains: ['www.acme.com', 'docs.acme.com'],
+  previewDomain: 'preview.acme.com',
+  ingressClass: 'nginx',
+  tlsSecret: 'opus-tls',
+  storageClass: 'fast',
+  dockerHost: 'tcp://dind.builds:2375',
+};
+
+const find = <T extends KubernetesObject>(objects: KubernetesObject[], kind: string) => objects.find((o) => o.kind === kind) as T;
+const podSpec = (objects: KubernetesObject[]) => find<V1Deployment>(objects, 'Deployment').spec?.template.spec as V1PodSpec;
+
+for (const [name, options] of [['minimal', base], ['every option', full]] as const) {
+  test(`every manifest validates against the Kubernetes OpenAPI schema (${name})`, () => {
+    const objects = installManifests(options);
+    assert.deepEqual(objects.map((o) => o.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'PersistentVolumeClaim', 'Deployment', 'Service', ...(options.host ? ['Ingress'] : [])]);
+    for (const obj of objects) {
+      const Model = MODELS[obj.kind ?? ''];
+      assert.ok(Model, `no schema for ${obj.kind}`);
+      assert.doesNotThrow(() => new Model(structuredClone(obj) as never).validate(), `${obj.kind} is invalid`);
+      assert.deepEqual({ ...obj.metadata?.labels }, { ...obj.metadata?.labels, 'app.kubernetes.io/name': 'opus', 'app.kubernetes.io/managed-by': 'opus' });
+      if (obj.kind !== 'Namespace') assert.equal(obj.metadata?.namespace, 'opus');
+    }
+    // The dry-run YAML is the same objects.
+    assert.deepEqual(toYamlDocuments(objects).split(/^---$/m).map((doc) => yaml.load(doc)), objects);
+  });
+}
+
+test('the schema check does catch a broken manifest', () => {
+  const deployment = structuredClone(find<V1Deployment>(installManifests(base), 'Deployment')) as unknown as { spec: { template: { spec: { containers: { ports: { containerPort: unknown }[] }[] } } } };
+  (deployment.spec.template.spec.containers[0] as { ports: { containerPort: unknown }[] }).ports[0] = { containerPort: 'http' };
+  assert.throws(() => new Deployment(deployment as never).validate(), /containerPort must be integer/);
+});
+
+test('the pod runs as non-root with a read-only root, no privileges, no host access', () => {
+  const spec = podSpec(installManifests(full));
+  assert.deepEqual(spec.securityContext, { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+  assert.equal(spec.hostNetwork ?? false, false);
+  assert.equal(spec.hostPID ?? false, false);
+  assert.equal(spec.hostIPC ?? false, false);
+  assert.equal(spec.enableServiceLinks, false, 'no OPUS_PORT=tcp://… from the Service named opus');
+  for (const volume of spec.volumes ?? []) assert.equal(volume.hostPath, undefined, `${volume.name} is a hostPath`);
+  assert.ok(!JSON.stringify(spec).includes('docker.sock'), 'no Docker socket is mounted');
+  for (const c of [...spec.containers, ...(spec.initContainers ?? [])]) {
+    assert.deepEqual(c.securityContext, { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, privileged: false, runAsNonRoot: true, capabilities: { drop: ['ALL'] } });
+    assert.ok(c.resources?.requests?.cpu && c.resources.requests.memory && c.resources.limits?.cpu && c.resources.limits.memory, 'requests and limits');
+    assert.equal(c.livenessProbe?.httpGet?.path, '/healthz');
+    assert.equal(c.readinessProbe?.httpGet?.path, '/readyz');
+    assert.ok(c.image && !c.image.endsWith(':latest'), 'a pinned image');
+    // A read-only root needs somewhere to write: /tmp and /data are volumes.
+    assert.deepEqual(c.volumeMounts?.map((m) => m.mountPath).sort(), ['/data', '/etc/opus/secrets', '/tmp']);
+  }
+});
+
+test('secrets come from the Secret by reference, every key optional, never as values', () => {
+  const spec = podSpec(installManifests(full));
+  const env = spec.containers[0]?.env ?? [];
+  const fromSecret = env.filter((e) => e.valueFrom?.secretKeyRef);
+  assert.deepEqual(fromSecret.map((e) => e.name), ['OPUS_WEBHOOK_SECRET', 'OPUS_API_TOKEN', 'GIT_USERNAME', 'GIT_PASSWORD']);
+  for (const e of fromSecret) assert.deepEqual(e.valueFrom?.secretKeyRef, { name: 'opus-secrets', key: e.name, optional: true });
+  assert.deepEqual(spec.volumes?.find((v) => v.name === 'secrets')?.secret, { secretName: 'opus-secrets', optional: true, defaultMode: 0o440 });
+  const value = (name: string) => env.find((e) => e.name === name)?.value;
+  assert.equal(value('OPUS_CONFIG'), full.configRepo);
+  assert.equal(value('OPUS_PUBLIC_URL'), 'https://opus.example.com');
+  assert.equal(value('DOCKER_HOST'), 'tcp://dind.builds:2375');
+  assert.equal(value('OPUS_DATA_DIR'), '/data');
+});
+
+test('RBAC is one namespaced Role with only what the Job runner and the Lease need', () => {
+  const objects = installManifests(full);
+  assert.equal(objects.some((o) => o.kind?.startsWith('Cluster')), false, 'nothing cluster-wide');
+  const role = find<V1Role>(objects, 'Role');
+  const rules = (role.rules ?? []).map((r) => `${r.apiGroups?.join(',')}:${r.resources?.join(',')}:${r.verbs.join(',')}`);
+  assert.deepEqual(rules, [
+    'batch:jobs:get,list,watch,create,delete',
+    ':pods:get,list,watch',
+    ':pods/log:get',
+    'coordination.k8s.io:leases:get,create,update',
+  ]);
+  for (const r of role.rules ?? []) {
+    assert.ok(!r.verbs.includes('*') && !r.resources?.includes('*') && !r.apiGroups?.includes('*'), 'no wildcards');
+    assert.ok(!r.resources?.some((x) => ['secrets', 'roles', 'rolebindings', 'pods/exec'].includes(x)), 'no secrets, no RBAC, no exec');
+  }
+  const binding = objects.find((o) => o.kind === 'RoleBinding') as { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string }[] };
+  assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'opus' });
+  assert.deepEqual(binding.subjects, [{ kind: 'ServiceAccount', name: 'opus', namespace: 'opus' }]);
+  assert.equal(podSpec(objects).serviceAccountName, 'opus');
+});
+
+test('the Ingress routes the server host, the project domains and the preview wildcard to the Service', () => {
+  const ingress = find<V1Ingress>(installManifests(full), 'Ingress');
+  const hosts = ['opus.example.com', 'docs.acme.com', 'www.acme.com', '*.preview.acme.com'];
+  assert.deepEqual(ingress.spec?.rules?.map((r) => r.host), hosts);
+  assert.equal(ingress.spec?.ingressClassName, 'nginx');
+  assert.deepEqual(ingress.spec?.tls, [{ hosts, secretName: 'opus-tls' }]);
+  for (const rule of ingress.spec?.rules ?? []) assert.deepEqual(rule.http?.paths, [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'opus', port: { name: 'http' } } } }]);
+  assert.equal(installManifests({ ...base, domains: ['www.acme.com'] }).at(-1)?.kind, 'Ingress', 'domains alone make an Ingress');
+});
+
+test('the data volume survives a rollout: one replica, Recreate, a ReadWriteOnce claim', () => {
+  const objects = installManifests(full);
+  const deployment = find<V1Deployment>(objects, 'Deployment');
+  assert.equal(deployment.spec?.replicas, 1);
+  assert.equal(deployment.spec?.strategy?.type, 'Recreate');
+  assert.deepEqual(find<{ spec: unknown } & KubernetesObject>(objects, 'PersistentVolumeClaim').spec, { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '10Gi' } }, storageClassName: 'fast' });
+});
+
+test('apply outcomes and the uninstall plan', () => {
+  assert.equal(applyOutcome(undefined, '5'), 'created');
+  assert.equal(applyOutcome('5', '5'), 'unchanged');
+  assert.equal(applyOutcome('5', '6'), 'configured');
+  const ref = (kind: string, name = 'opus', apiVersion = 'v1') => ({ apiVersion, kind, name, namespace: 'opus' });
+  const found = [ref('PersistentVolumeClaim', 'opus-data'), ref('ServiceAccount'), ref('Deployment', 'opus', 'apps/v1'), ref('Job', 'b-2', 'batch/v1'), ref('Job', 'b-1', 'batch/v1')];
+  const ns = { apiVersion: 'v1', kind: 'Namespace', name: 'opus' };
+  const keep = uninstallPlan(found, ns, false);
+  assert.deepEqual(keep.delete.map((r) => `${r.kind} ${r.name}`), ['Deployment opus', 'Job b-1', 'Job b-2', 'ServiceAccount opus']);
+  assert.deepEqual(keep.keep.map((r) => r.kind), ['PersistentVolumeClaim', 'Namespace']);
+  const all = uninstallPlan(found, ns, true);
+  assert.deepEqual(all.delete.map((r) => r.kind).slice(-2), ['PersistentVolumeClaim', 'Namespace']);
+  assert.deepEqual(uninstallPlan(found, undefined, true).delete.map((r) => r.kind).at(-1), 'PersistentVolumeClaim', 'a namespace Opus did not make is never deleted');
+});
+
+test('the notes say how to reach the server and where the webhook secret lives', () => {
+  const withHost = installNotes(full, 'prod').join('\n');
+  assert.match(withHost, /kubectl -n opus port-forward svc\/opus 8080:80/);
+  assert.match(withHost, /URL https:\/\/opus\.example\.com\/hooks\/github/);
+  assert.match(withHost, /OPUS_WEBHOOK_SECRET of the Secret opus\/opus-secrets/);
+  const bare = installNotes(base, 'kind-dev').join('\n');
+  assert.match(bare, /give --host for an Ingress/);
+  assert.match(bare, /No --config-repo/);
+  assert.equal(isRemoteRepo('https://github.com/acme/c.git'), true);
+  assert.equal(isRemoteRepo('git@github.com:acme/c.git'), true);
+  assert.equal(isRemoteRepo('/home/me/config'), false);
+  assert.equal(isRemoteRepo('file:///home/me/config'), false);
+});
