@@ -3,9 +3,18 @@
 import type { LiveSite } from '../domain/plan.js';
 import type { ArtifactStore, LivePointer } from '../ports/artifact-store.js';
 
+/**
+ * A page loaded just before a switch still asks for its own hashed JS and CSS (and lazy chunks,
+ * maybe hours later). Versions that were live this recently keep answering those names; a content
+ * hash in the name means it is the same file whichever version serves it.
+ */
+export const RECENTLY_LIVE = { versions: 5, hours: 12 };
+
 export class SiteTable {
   private live = new Map<string, LivePointer>();
   private hosts = new Map<string, string>();
+  /** Per project, versions that stopped being live (newest first) and when. Not persisted: a restart forgets them. */
+  private retired = new Map<string, { version: string; at: number }[]>();
   /** Base domain of preview hosts (opus.yaml previews.domain), set at every sync. */
   previewDomain: string | undefined;
 
@@ -28,6 +37,13 @@ export class SiteTable {
     return this.live.get(project);
   }
 
+  /** Versions that were live within RECENTLY_LIVE, newest first, other than the live one. */
+  recentlyLive(project: string, now = Date.now()): string[] {
+    const live = this.liveVersion(project);
+    const since = now - RECENTLY_LIVE.hours * 3_600_000;
+    return (this.retired.get(project) ?? []).filter((r) => r.at >= since && r.version !== live).map((r) => r.version);
+  }
+
   snapshot(): Record<string, LiveSite> {
     return Object.fromEntries([...this.live].map(([name, { since: _since, ...site }]) => [name, site]));
   }
@@ -35,6 +51,11 @@ export class SiteTable {
   /** Persists first, so a restart serves what was served. */
   async set(project: string, pointer: LiveSite | undefined): Promise<void> {
     await this.store.setLive(project, pointer);
+    const before = this.live.get(project)?.version;
+    if (before && before !== pointer?.version) {
+      const kept = (this.retired.get(project) ?? []).filter((r) => r.version !== before);
+      this.retired.set(project, [{ version: before, at: Date.now() }, ...kept].slice(0, RECENTLY_LIVE.versions));
+    }
     if (pointer) this.live.set(project, { ...pointer, since: new Date().toISOString() });
     else this.live.delete(project);
     this.reindexHosts();

@@ -10,6 +10,8 @@ export interface FileResponse {
   status: number;
   cacheControl: string;
   extra: Record<string, string>;
+  /** Not kept for later requests: it holds only as long as the version it came from is recently live. */
+  transient?: boolean;
   headers?: Partial<Record<Coding, Record<string, string>>>;
   /** The same for a 304 (without the body's type, length and coding), also made once. */
   notModifiedHeaders?: Partial<Record<Coding, Record<string, string>>>;

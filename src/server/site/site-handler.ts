@@ -4,7 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SiteOptions } from '../../domain/desired-state.js';
 import { headersFor } from '../../domain/header-rules.js';
 import { matchRedirect } from '../../domain/redirects.js';
-import { cacheControl } from '../cache-policy.js';
+import { cacheControl, isFingerprinted } from '../cache-policy.js';
 import { parseSitePath } from '../request-path.js';
 import { BasicAuth } from './basic-auth.js';
 import { sendFile, sendStatus, type FileResponse } from './send-file.js';
@@ -32,6 +32,8 @@ export class SiteHandler {
     private readonly router: SiteRouter,
     private readonly files: SiteFiles,
     private readonly versionDir: (project: string, version: string) => string,
+    /** Versions of a project that were live recently, newest first (see SiteTable.recentlyLive). */
+    private readonly recentlyLive: (project: string) => string[] = () => [],
   ) {}
 
   /** Handles the request when it is for a site and returns true; false leaves it to the API. */
@@ -59,6 +61,7 @@ export class SiteHandler {
     this.serve(req, res, target, query < 0 ? '' : url.slice(query)).then((answer) => {
       if (!answer) return;
       sendFile(req, res, answer);
+      if (answer.transient) return;
       let answers = this.answers.get(target.options);
       if (!answers) this.answers.set(target.options, (answers = new Map()));
       if (answers.size > 100_000) answers.clear();
@@ -95,7 +98,7 @@ export class SiteHandler {
     const root = this.versionDir(target.project, target.version);
     const relative = parsed.segments.join('/');
     const sitePath = `/${relative}${parsed.trailingSlash && relative ? '/' : ''}`;
-    const found = await this.find(root, relative, parsed.trailingSlash);
+    const found = (await this.find(root, relative, parsed.trailingSlash)) ?? (await this.fromRecentlyLive(target, relative));
     const rules = await this.rules.get(root, options);
     const extra = (path: string) => headersFor(rules.headers, path);
 
@@ -111,7 +114,7 @@ export class SiteHandler {
     }
     // The path as requested (still percent-encoded): the decoded one breaks on non-ASCII, "?", "%" or spaces.
     if (found && 'redirect' in found) return void redirect(res, `${target.base}${target.path}/${query}`);
-    if (found) return { file: found.file, status: 200, cacheControl: cacheControl(found.file.path, false), extra: extra(sitePath) };
+    if (found) return { file: found.file, status: 200, cacheControl: cacheControl(found.file.path, false), extra: extra(sitePath), transient: 'earlier' in found };
     if (options.spa && !ASSET_LIKE.test(sitePath)) {
       const index = await this.files.read(root, 'index.html');
       if (index) return { file: index, status: 200, cacheControl: 'no-cache', extra: extra(sitePath) };
@@ -119,6 +122,16 @@ export class SiteHandler {
     const page = await this.files.read(root, '404.html');
     if (page) return { file: page, status: 404, cacheControl: 'no-cache', extra: extra(sitePath) };
     return void sendStatus(res, 404, 'Not found');
+  }
+
+  /** A hashed asset missing from the live version, from a version that was live recently (for pages loaded before a switch). */
+  private async fromRecentlyLive(target: SiteTarget, relative: string): Promise<{ file: SiteFile; earlier: true } | undefined> {
+    if (!isFingerprinted(relative) || target.version !== this.router.liveVersion(target.project)) return undefined;
+    for (const version of this.recentlyLive(target.project)) {
+      const file = await this.files.read(this.versionDir(target.project, version), relative);
+      if (file) return { file, earlier: true };
+    }
+    return undefined;
   }
 
   /** The file for a path: exact, index.html of a directory (redirecting to add the slash), or clean URL .html. */

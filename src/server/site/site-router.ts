@@ -43,6 +43,10 @@ export class SiteRouter {
     return { project, version, base: `/${first}`, path: rest, options: this.options(project) };
   }
 
+  liveVersion(project: string): string | undefined {
+    return this.sites.liveVersion(project);
+  }
+
   private live(project: string, base: string, path: string): SiteTarget | undefined {
     const pointer = this.sites.pointer(project);
     return pointer ? { project, version: pointer.version, base, path, options: pointer.site ?? DEFAULT_SITE_OPTIONS } : undefined;
