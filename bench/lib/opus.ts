@@ -1,5 +1,6 @@
 // The real Opus pieces the benchmarks drive: FsArtifactStore (createStaging → write → publish),
-// SiteTable for the live pointer, and createRequestListener on a real listening node:http server.
+// SiteTable for the live pointer, and createRequestListener on a real listening node:http server
+// with its responses counted for /metrics, as in `opus server`.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,9 +10,11 @@ import type { SiteOptions } from '../../src/domain/desired-state.js';
 import type { BuildRunner } from '../../src/ports/build-runner.js';
 import type { ConfigSource, SourceRepos } from '../../src/ports/git-sources.js';
 import { createRequestListener } from '../../src/server/app.js';
+import { countRequests } from '../../src/server/request-metrics.js';
 import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
+import { Metrics } from '../../src/services/metrics.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { SyncService } from '../../src/services/sync-service.js';
 
@@ -50,6 +53,8 @@ export async function startOpus(root: string, port = 0): Promise<OpusServer> {
   const builds = new BuildService(store, sources, runner, silentLogger);
   const sync = new SyncService({ config, sources, store, builds, queue, sites, logger: silentLogger });
   const server = createServer(createRequestListener({ sync, sites, store, queue, logger: silentLogger }));
+  // As `opus server` does: every response is counted for /metrics.
+  const stopCounting = countRequests(server, new Metrics(queue));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', resolve);
@@ -60,6 +65,7 @@ export async function startOpus(root: string, port = 0): Promise<OpusServer> {
     store,
     sites,
     async close() {
+      stopCounting();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -1,28 +1,44 @@
 // A page loaded just before a deploy or rollback still asks for its own hashed JS and CSS. Opus
 // keeps answering those names from versions that were live recently, and nothing else from them.
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { RECENTLY_LIVE } from '../../src/services/site-table.js';
-import { tempDir } from '../support/fixtures.js';
 import { siteOptions, startSiteServer, type SiteServer } from '../support/site-server.js';
 
 let server: SiteServer;
+let dir: string;
 const v1Js = 'export const version = "one";';
 
 before(async () => {
-  server = await startSiteServer(await tempDir({ after }, 'opus-recent-'));
+  dir = await mkdtemp(join(tmpdir(), 'opus-recent-'));
+  server = await startSiteServer(dir);
   await server.publish('site', '1.0.0', { 'index.html': 'one', 'assets/index-Ab12Cd34.js': v1Js, 'about.html': 'about one', 'logo.png': 'png one' });
   await server.publish('site', '2.0.0', { 'index.html': 'two', 'assets/index-Ef56Gh78.js': 'export const version = "two";' });
   await server.publish('site', '3.0.0', { 'index.html': 'three' });
   await server.sites.set('site', { version: '1.0.0', domains: ['site.example.com'], site: siteOptions({ spa: true }) });
   await server.sites.set('site', { version: '2.0.0', domains: ['site.example.com'], site: siteOptions({ spa: true }) });
 });
-after(() => server.close());
+after(async () => {
+  await server.close();
+  await rm(dir, { recursive: true, force: true });
+});
 
-const get = async (path: string, host?: string) => {
-  const res = await fetch(`${server.url}${path}`, { headers: host ? { host } : {} });
-  return { status: res.status, body: await res.text(), cacheControl: res.headers.get('cache-control') };
-};
+/** node:http, not fetch: fetch does not send a Host header of our choosing. */
+function get(path: string, host?: string): Promise<{ status: number; body: string; cacheControl: string | undefined }> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${server.url}${path}`, { headers: host ? { host } : {} }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), cacheControl: res.headers['cache-control'] }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 test('the hashed JS of the version live before a switch is still served, immutable, on the path and on the domain', async () => {
   for (const [path, host] of [['/site/assets/index-Ab12Cd34.js', undefined], ['/assets/index-Ab12Cd34.js', 'site.example.com']] as const) {
