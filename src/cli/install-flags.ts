@@ -4,7 +4,9 @@ import { Flags } from '@oclif/core';
 import { ConfigWorkspace } from '../adapters/git/config-workspace.js';
 import { readConfigFiles } from '../adapters/git/git-config-source.js';
 import { readDesiredState, SETTINGS_FILE } from '../domain/desired-state.js';
+import { UserError } from '../domain/errors.js';
 import { DEFAULT_RESOURCES, type InstallOptions } from '../domain/k8s/manifests.js';
+import { storeLocation } from '../runtime/artifact-stores.js';
 
 export const kubeFlags = {
   context: Flags.string({ description: 'The kube-context to use (default: the current one of $KUBECONFIG or ~/.kube/config)' }),
@@ -24,6 +26,10 @@ export const installFlags = {
   storage: Flags.string({ default: '10Gi', description: 'Size of the data volume' }),
   'storage-class': Flags.string({ description: 'StorageClass of the data volume (default: the cluster\'s default)' }),
   'docker-host': Flags.string({ description: 'A Docker Engine the server builds with, e.g. tcp://dind.builds:2375 (none is mounted into the pod)' }),
+  store: Flags.string({ description: 'A shared S3 artifact store, s3://bucket/prefix: the data volume becomes an emptyDir and --replicas can be more than 1 (credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY of --secret, or the pod\'s IAM role)' }),
+  's3-endpoint': Flags.string({ description: 'An S3-compatible server for --store, e.g. http://minio.storage:9000 (path-style URLs)' }),
+  's3-region': Flags.string({ description: 'The region of the --store bucket (default: us-east-1)' }),
+  replicas: Flags.integer({ min: 1, default: 1, description: 'Server replicas (more than 1 needs --store); all serve, one syncs' }),
   'dry-run': Flags.boolean({ default: false, description: 'Print the manifests as YAML instead of applying them' }),
 };
 
@@ -40,6 +46,10 @@ interface InstallFlagValues {
   storage: string;
   'storage-class'?: string | undefined;
   'docker-host'?: string | undefined;
+  store?: string | undefined;
+  's3-endpoint'?: string | undefined;
+  's3-region'?: string | undefined;
+  replicas?: number | undefined;
 }
 
 export interface ResolvedInstall {
@@ -61,6 +71,7 @@ export async function installOptions(flags: InstallFlagValues, version: string):
     for (const p of state.problems) warnings.push(`${flags.config}: ${p.file}${p.path ? ` ${p.path}` : ''}: ${p.message}`);
     configRepo ??= await ConfigWorkspace.open(flags.config).then((w) => w.pushTarget()).then((t) => t?.url).catch(() => undefined);
   }
+  const store = storeOption(flags, configRepo);
   const options: InstallOptions = {
     namespace: flags.namespace,
     image: flags.image ?? `ghcr.io/opus/opus:${version}`,
@@ -75,6 +86,22 @@ export async function installOptions(flags: InstallFlagValues, version: string):
     ...(flags['tls-secret'] ? { tlsSecret: flags['tls-secret'] } : {}),
     ...(flags['storage-class'] ? { storageClass: flags['storage-class'] } : {}),
     ...(flags['docker-host'] ? { dockerHost: flags['docker-host'] } : {}),
+    ...(store ? { store, replicas: flags.replicas ?? 1 } : {}),
   };
   return { options, warnings };
+}
+
+/** The shared store, checked: several replicas need one, and pods with an emptyDir need a config repo they can fetch. */
+function storeOption(flags: InstallFlagValues, configRepo: string | undefined): InstallOptions['store'] {
+  const replicas = flags.replicas ?? 1;
+  if (!flags.store) {
+    if (replicas > 1) throw new UserError(`--replicas ${replicas} needs --store s3://bucket/prefix: without it the artifacts live on a ReadWriteOnce volume that one pod can use`);
+    if (flags['s3-endpoint'] || flags['s3-region']) throw new UserError('--s3-endpoint and --s3-region only apply with --store s3://bucket/prefix');
+    return undefined;
+  }
+  storeLocation(flags.store);
+  if (!configRepo) throw new UserError('--store needs a config repo the pods can fetch (--config-repo <git URL>, or --config with a remote): an embedded one would live on each pod\'s emptyDir and be lost with it');
+  const endpoint = flags['s3-endpoint'];
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) throw new UserError(`--s3-endpoint must be an http(s) URL such as http://minio.storage:9000 (got "${endpoint}")`);
+  return { url: flags.store, ...(endpoint ? { endpoint } : {}), ...(flags['s3-region'] ? { region: flags['s3-region'] } : {}) };
 }

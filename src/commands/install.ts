@@ -13,6 +13,7 @@ Server-side apply: running it again changes only what changed. --dry-run prints 
     '<%= config.bin %> install --config-repo https://github.com/acme/opus-config.git --host opus.example.com --ingress-class nginx',
     '<%= config.bin %> install --config ./config --host opus.example.com --tls-secret opus-tls',
     '<%= config.bin %> install --dry-run > opus.yaml && kubectl apply --server-side -f opus.yaml',
+    '<%= config.bin %> install --config-repo https://github.com/acme/opus-config.git --store s3://acme-opus/prod --replicas 3 --host opus.example.com',
   ];
   static override enableJsonFlag = true;
   static override flags = installFlags;

@@ -1,12 +1,10 @@
 // The composition root: config → adapters → services → HTTP server and sync timer.
-import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import { DockerBuildRunner } from '../adapters/docker/docker-build-runner.js';
-import { FsArtifactStore } from '../adapters/fs/fs-artifact-store.js';
 import { ConfigWorkspace } from '../adapters/git/config-workspace.js';
 import { GitConfigHistory } from '../adapters/git/git-config-history.js';
 import { GitConfigSource } from '../adapters/git/git-config-source.js';
@@ -17,6 +15,7 @@ import { SETTINGS_FILE, type BuildRunnerKind } from '../domain/desired-state.js'
 import { errorMessage } from '../domain/errors.js';
 import type { BuildRunner } from '../ports/build-runner.js';
 import { createRequestListener } from '../server/app.js';
+import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { countRequests } from '../server/request-metrics.js';
 import { BuildQueue } from '../services/build-queue.js';
@@ -25,7 +24,6 @@ import { HookDeliveryService } from '../services/hook-delivery.js';
 import { initialFiles } from '../services/config-edits.js';
 import type { Logger } from '../services/logger.js';
 import { fanOut, Metrics } from '../services/metrics.js';
-import { SiteTable } from '../services/site-table.js';
 import { SyncService } from '../services/sync-service.js';
 import { RunnerChoice } from '../services/runner-choice.js';
 import { TriggerService } from '../services/trigger-service.js';
@@ -52,6 +50,10 @@ export interface ServerOptions {
   webhookDebounceMs?: number;
   /** In a cluster: the Job runner (opus.yaml builds.runner: kubernetes) and the sync Lease. */
   kubernetes?: KubernetesRuntime;
+  /** A shared S3 artifact store (several replicas); by default the artifacts live under the data dir. */
+  s3?: S3StoreOptions;
+  /** Whether this replica runs the sync loop now (default: the Kubernetes Lease's, else always). */
+  leader?: { isLeader(): boolean };
 }
 
 export interface RunningServer {
@@ -65,13 +67,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { logger } = options;
   const dataDir = resolve(options.dataDir);
   const config = options.config ?? (await embeddedConfigRepo(dataDir, logger));
-  const store = new FsArtifactStore(join(dataDir, 'artifacts'));
-  const sites = new SiteTable(store);
-  await sites.load();
+  const leader = options.leader ?? options.kubernetes?.leader;
+  const { store, sites, serving, owner, follower } = await openArtifactStores(dataDir, options.s3, logger, leader);
   const queue = new BuildQueue(2);
   const docker = new Docker();
   // Containers are labelled with this data dir, so a restart removes what a killed server left running.
-  const dockerRunner = options.runner ? undefined : new DockerBuildRunner(docker, { owner: createHash('sha256').update(store.root).digest('hex').slice(0, 16) });
+  const dockerRunner = options.runner ? undefined : new DockerBuildRunner(docker, { owner });
   const runner: BuildRunner = options.runner ?? new RunnerChoice((): BuildRunnerKind | undefined => sync.desiredState?.settings.runner, { docker: dockerRunner as DockerBuildRunner, kubernetes: options.kubernetes?.runner });
   if (!options.runner) await docker.ping().catch((error: unknown) => logger.warn('no Docker Engine answers: builds will fail until one does', { error: errorMessage(error) }));
   const leftovers = await dockerRunner?.removeLeftovers().catch(() => 0);
@@ -92,10 +93,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger });
   const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
+  // Every replica (the one that syncs too) serves through the follower, so all switch together.
+  await follower?.start();
   const server = await listen(createRequestListener({
       sync,
       sites,
       store,
+      serving,
+      ...(follower ? { follower } : {}),
       queue,
       logger,
       auth: { ...(options.apiToken ? { token: options.apiToken } : {}), protectReads: options.protectReads ?? false },
@@ -114,7 +119,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
   let resumed = false;
-  const leader = options.kubernetes?.leader;
   const loop = async () => {
     // With a sync Lease, only the replica that holds it syncs; the others look again soon.
     if (leader && !leader.isLeader()) {
@@ -142,6 +146,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       clearTimeout(timer);
       stopCounting();
       await hooks.stop();
+      await follower?.stop();
       await options.kubernetes?.close();
       await new Promise<void>((done) => server.close(() => done()));
       server.closeAllConnections();

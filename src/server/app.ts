@@ -39,6 +39,13 @@ export interface AppDeps {
   history?: ConfigHistory;
   /** Prometheus metrics: /metrics answers 404 without them. */
   metrics?: Metrics;
+  /**
+   * What the site handler serves from, when it is not `sites`/`store`: with a shared (S3) store,
+   * each replica's local mirror and its table, switched by the LiveFollower. The API keeps `store`.
+   */
+  serving?: Pick<AppDeps, 'sites' | 'store'>;
+  /** A replica that does not sync is ready once its mirror caught up with the live pointers. */
+  follower?: { readonly caughtUp: boolean };
 }
 
 export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>): SiteHandler {
@@ -48,7 +55,7 @@ export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'sto
   return handler;
 }
 
-export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(deps)): Koa {
+export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(deps.serving ?? deps)): Koa {
   const app = new Koa();
   const api = apiRouter(deps);
   app.use(async (ctx, next) => {
@@ -87,7 +94,7 @@ export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(d
 }
 
 export function createRequestListener(deps: AppDeps): RequestListener {
-  const site = createSiteHandler(deps);
+  const site = createSiteHandler(deps.serving ?? deps);
   const api = createApp(deps, site).callback();
   return (req, res) => {
     if (!site.handle(req, res)) void api(req, res);

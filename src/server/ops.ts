@@ -1,4 +1,4 @@
-// What operators' tools poll: /readyz (ready once the first sync has finished) and /metrics
+// What operators' tools poll: /readyz (ready once the first sync has finished, or the mirror caught up) and /metrics
 // (Prometheus text; behind the API token when reads are protected).
 import type { Middleware } from 'koa';
 import type { AppDeps } from './app.js';
@@ -9,8 +9,10 @@ export function opsRoutes(deps: AppDeps): Middleware {
   return async (ctx, next) => {
     if (ctx.path === '/readyz') {
       const report = deps.sync.lastReport;
-      ctx.status = report ? 200 : 503;
-      ctx.body = report ? { ready: true, lastSync: report.at } : { ready: false, reason: 'the first sync has not finished yet' };
+      // With a shared store, serving what is live is enough: a replica without the sync Lease never has a report.
+      const ready = report !== undefined || deps.follower?.caughtUp === true;
+      ctx.status = ready ? 200 : 503;
+      ctx.body = ready ? { ready: true, ...(report ? { lastSync: report.at } : { following: true }) } : { ready: false, reason: deps.follower ? 'the first sync has not finished, nor has the mirror caught up with the live versions' : 'the first sync has not finished yet' };
       return;
     }
     if (ctx.path === '/metrics' && deps.metrics && (ctx.method === 'GET' || ctx.method === 'HEAD')) {

@@ -51,14 +51,28 @@ export class SiteTable {
   /** Persists first, so a restart serves what was served. */
   async set(project: string, pointer: LiveSite | undefined): Promise<void> {
     await this.store.setLive(project, pointer);
-    const before = this.live.get(project)?.version;
-    if (before && before !== pointer?.version) {
-      const kept = (this.retired.get(project) ?? []).filter((r) => r.version !== before);
-      this.retired.set(project, [{ version: before, at: Date.now() }, ...kept].slice(0, RECENTLY_LIVE.versions));
-    }
+    this.retire(project, pointer?.version);
     if (pointer) this.live.set(project, { ...pointer, since: new Date().toISOString() });
     else this.live.delete(project);
     this.reindexHosts();
+  }
+
+  /**
+   * Takes the pointers another replica persisted, in memory only: a replica that does not sync
+   * keeps its view (the API's, and the plan's should it take over the sync) equal to the shared one.
+   */
+  adopt(live: Record<string, LivePointer>): void {
+    for (const project of new Set([...this.live.keys(), ...Object.keys(live)])) this.retire(project, live[project]?.version);
+    this.live = new Map(Object.entries(live));
+    this.reindexHosts();
+  }
+
+  private retire(project: string, next: string | undefined): void {
+    const before = this.live.get(project)?.version;
+    if (before && before !== next) {
+      const kept = (this.retired.get(project) ?? []).filter((r) => r.version !== before);
+      this.retired.set(project, [{ version: before, at: Date.now() }, ...kept].slice(0, RECENTLY_LIVE.versions));
+    }
   }
 
   private reindexHosts(): void {

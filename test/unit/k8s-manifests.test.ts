@@ -159,3 +159,25 @@ test('the notes say how to reach the server and where the webhook secret lives',
   assert.equal(isRemoteRepo('/home/me/config'), false);
   assert.equal(isRemoteRepo('file:///home/me/config'), false);
 });
+
+test('with a shared S3 store: N replicas rolled one at a time, an emptyDir instead of the claim, the Lease and the store in the environment', () => {
+  const options: InstallOptions = { ...full, store: { url: 's3://opus-artifacts/prod', endpoint: 'http://minio.storage:9000', region: 'eu-west-1' }, replicas: 3 };
+  const objects = installManifests(options);
+  assert.deepEqual(objects.map((o) => o.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Deployment', 'Service', 'Ingress']);
+  for (const obj of objects) assert.doesNotThrow(() => new (MODELS[obj.kind ?? ''] as new (data: never) => { validate(): void })(structuredClone(obj) as never).validate(), `${obj.kind} is invalid`);
+  const deployment = find<V1Deployment>(objects, 'Deployment');
+  assert.equal(deployment.spec?.replicas, 3);
+  assert.deepEqual(deployment.spec?.strategy, { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } });
+  const spec = podSpec(objects);
+  assert.deepEqual(spec.volumes?.find((v) => v.name === 'data'), { name: 'data', emptyDir: { sizeLimit: '10Gi' } });
+  const env = spec.containers[0]?.env ?? [];
+  const value = (name: string) => env.find((e) => e.name === name)?.value;
+  assert.equal(value('OPUS_STORE'), 's3://opus-artifacts/prod');
+  assert.equal(value('OPUS_S3_ENDPOINT'), 'http://minio.storage:9000');
+  assert.equal(value('AWS_REGION'), 'eu-west-1');
+  assert.equal(value('OPUS_LEASE'), 'opus-sync');
+  assert.deepEqual(env.filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.name), ['OPUS_WEBHOOK_SECRET', 'OPUS_API_TOKEN', 'GIT_USERNAME', 'GIT_PASSWORD', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+  assert.match(installNotes(options, 'prod').join('\n'), /3 replica\(s\) serve from their own mirror; the one holding the Lease opus\/opus-sync syncs/);
+  // Without a store nothing changes: one replica on the claim.
+  assert.equal(podSpec(installManifests(full)).containers[0]?.env?.some((e) => e.name === 'OPUS_STORE' || e.name === 'OPUS_LEASE'), false);
+});

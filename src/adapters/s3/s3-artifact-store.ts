@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { extname, join, relative } from 'node:path';
+import { dirname, extname, join, relative } from 'node:path';
 import type { Readable } from 'node:stream';
 import mime from 'mime-types';
 import * as tar from 'tar';
@@ -16,6 +16,7 @@ import { UserError } from '../../domain/errors.js';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import type { BuiltVersion } from '../../domain/plan.js';
 import type { ArtifactStore, BuildRecord, LivePointer } from '../../ports/artifact-store.js';
+import type { PublishedVersion, VersionSource } from '../../ports/version-source.js';
 import type { S3Objects } from './s3-objects.js';
 
 const META = '.opus';
@@ -29,7 +30,7 @@ interface VersionMarker {
   publishedAt: string;
 }
 
-export class S3ArtifactStore implements ArtifactStore {
+export class S3ArtifactStore implements ArtifactStore, VersionSource {
   readonly root: string;
   private readonly listeners: ((project: string, version: string) => void)[] = [];
   /** live.json is read-modified-written: one writer at a time in this process (one replica writes: see the sync Lease). */
@@ -54,6 +55,33 @@ export class S3ArtifactStore implements ArtifactStore {
     return markers
       .map((m) => ({ version: m.path.slice(`${META}/versions/${project}/`.length).replace(/\.json$/, ''), builtAt: m.modified }))
       .filter((v) => isVersion(v.version) && !v.version.includes('/'));
+  }
+
+  /** Every published version with its marker's ETag, in one listing: a rebuild rewrites the marker, so the stamp changes. */
+  async listPublished(): Promise<PublishedVersion[]> {
+    const markers = await this.s3.list(`${META}/versions/`);
+    return markers.flatMap((m) => {
+      const [, , project = '', file = '', ...rest] = m.path.split('/');
+      const version = file.replace(/\.json$/, '');
+      return rest.length === 0 && file.endsWith('.json') && isProjectName(project) && isVersion(version) ? [{ project, version, stamp: m.etag }] : [];
+    });
+  }
+
+  /** Downloads the files the marker lists into `dir` (a replica's mirror); undefined when the version is gone. */
+  async download(project: string, version: string, dir: string): Promise<string | undefined> {
+    const tagged = await this.s3.getTagged(this.markerKey(project, version));
+    if (!tagged) return undefined;
+    const marker = JSON.parse(tagged.text) as VersionMarker;
+    let complete = true;
+    await pool(marker.files, UPLOADS_AT_ONCE, async (file) => {
+      const target = join(dir, file);
+      // The marker is written by this store, but a path must still never leave the directory.
+      if (relative(dir, target).split(/[\\/]/)[0] === '..') throw new Error(`the marker of ${project}@${version} lists a path outside the version: ${file}`);
+      await mkdir(dirname(target), { recursive: true });
+      if (!(await this.s3.download(`${project}/${version}/${file}`, target))) complete = false;
+    });
+    // A file missing means the version was removed (or rebuilt) meanwhile: the caller tries again later.
+    return complete ? tagged.etag : undefined;
   }
 
   onVersionChange(listener: (project: string, version: string) => void): void {

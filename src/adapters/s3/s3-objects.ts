@@ -2,7 +2,8 @@
 // S3-compatible servers handled once: checksums only when an operation requires them (several
 // S3-compatible servers store the SDK's default aws-chunked trailing checksums as part of the body),
 // path-style URLs for a custom endpoint, and "missing" recognised however the server says it.
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 
@@ -73,22 +74,35 @@ export class S3Objects {
   }
 
   async getText(path: string): Promise<string | undefined> {
+    return (await this.getTagged(path))?.text;
+  }
+
+  /** The object's text with its ETag (the same value a listing shows), or undefined when there is none. */
+  async getTagged(path: string): Promise<{ text: string; etag: string } | undefined> {
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(path) }));
-      return await out.Body?.transformToString('utf8');
+      return { text: (await out.Body?.transformToString('utf8')) ?? '', etag: out.ETag ?? '' };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
     }
   }
 
-  /** Every object under a path prefix (paths relative to the store's prefix), with its time. */
-  async list(pathPrefix: string): Promise<{ path: string; modified: number }[]> {
-    const found: { path: string; modified: number }[] = [];
+  /** Downloads an object to a file (its directory must exist); false when there is none. */
+  async download(path: string, file: string): Promise<boolean> {
+    const object = await this.open(path);
+    if (!object) return false;
+    await pipeline(object.stream, createWriteStream(file));
+    return true;
+  }
+
+  /** Every object under a path prefix (paths relative to the store's prefix), with its time and ETag. */
+  async list(pathPrefix: string): Promise<{ path: string; modified: number; etag: string }[]> {
+    const found: { path: string; modified: number; etag: string }[] = [];
     let token: string | undefined;
     do {
       const page = await this.client.send(new ListObjectsV2Command({ Bucket: this.location.bucket, Prefix: this.key(pathPrefix), ...(token ? { ContinuationToken: token } : {}) }));
-      for (const o of page.Contents ?? []) if (o.Key) found.push({ path: o.Key.slice(this.location.prefix.length), modified: o.LastModified?.getTime() ?? 0 });
+      for (const o of page.Contents ?? []) if (o.Key) found.push({ path: o.Key.slice(this.location.prefix.length), modified: o.LastModified?.getTime() ?? 0, etag: o.ETag ?? '' });
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return found;

@@ -1,6 +1,6 @@
 // What `opus install` and `opus uninstall` report and decide, from what the cluster answered. Pure.
 import yaml from 'js-yaml';
-import { APP_NAME, DATA_CLAIM, ingressHosts, publicUrl, type InstallOptions } from './manifests.js';
+import { APP_NAME, DATA_CLAIM, ingressHosts, publicUrl, SYNC_LEASE, type InstallOptions } from './manifests.js';
 
 export interface ObjectRef {
   apiVersion: string;
@@ -76,6 +76,11 @@ export function installNotes(o: InstallOptions, context: string): string[] {
   lines.push(`  kubectl ${ns} create secret generic ${o.secretName} --from-literal=OPUS_WEBHOOK_SECRET=$(openssl rand -hex 32) \\`);
   lines.push('      --from-literal=OPUS_API_TOKEN=$(openssl rand -hex 32) [--from-literal=GIT_USERNAME=… --from-literal=GIT_PASSWORD=…]');
   lines.push(`  kubectl ${ns} rollout restart deployment/${APP_NAME}   # after changing the Secret`);
+  if (o.store) {
+    lines.push('');
+    lines.push(`Artifacts in ${o.store.url}: ${o.replicas ?? 1} replica(s) serve from their own mirror; the one holding the Lease ${o.namespace}/${SYNC_LEASE} syncs.`);
+    lines.push(`  credentials: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY of the Secret ${o.namespace}/${o.secretName}, or the pod's IAM role`);
+  }
   if (!o.configRepo) {
     lines.push('');
     lines.push(`No --config-repo: the server makes its own config repo on the volume ${DATA_CLAIM}; give a git URL to drive it by commits.`);

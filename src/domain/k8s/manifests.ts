@@ -28,6 +28,10 @@ export const DATA_DIR = '/data';
 export const SECRETS_DIR = '/etc/opus/secrets';
 /** Keys of the Secret the server reads, all optional: the server starts without any of them. */
 export const SECRET_KEYS = ['OPUS_WEBHOOK_SECRET', 'OPUS_API_TOKEN', 'GIT_USERNAME', 'GIT_PASSWORD'] as const;
+/** With a shared S3 store: its credentials, from the same Secret (optional too: IRSA or a node role may provide them). */
+export const S3_SECRET_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
+/** The Lease that picks the one replica running the sync loop, when there is a shared store. */
+export const SYNC_LEASE = 'opus-sync';
 
 export interface InstallOptions {
   namespace: string;
@@ -50,6 +54,14 @@ export interface InstallOptions {
   /** A Docker Engine the server builds with (e.g. tcp://docker.builds:2376); none is mounted. */
   dockerHost?: string;
   resources: { cpuRequest: string; memoryRequest: string; cpuLimit: string; memoryLimit: string };
+  /**
+   * A shared S3 artifact store (s3://bucket/prefix, with an endpoint for MinIO and the like): the
+   * data volume is then an emptyDir (each pod's mirror, staging and logs), replicas roll, and the
+   * Lease picks the replica that syncs.
+   */
+  store?: { url: string; endpoint?: string; region?: string };
+  /** Server replicas; more than one needs `store` (default 1). */
+  replicas?: number;
 }
 
 export const DEFAULT_RESOURCES: InstallOptions['resources'] = { cpuRequest: '100m', memoryRequest: '256Mi', cpuLimit: '2', memoryLimit: '1Gi' };
@@ -85,7 +97,8 @@ export function installManifests(o: InstallOptions): KubernetesObject[] {
     metadata: meta(APP_NAME),
     spec: { type: 'ClusterIP', selector: labels('server'), ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
   };
-  const objects: KubernetesObject[] = [namespace, account, ...rbac(o.namespace), claim, deployment(o), service];
+  // With a shared store nothing on the pod's disk outlives it: no claim.
+  const objects: KubernetesObject[] = [namespace, account, ...rbac(o.namespace), ...(o.store ? [] : [claim]), deployment(o), service];
   const hosts = ingressHosts(o);
   if (hosts.length > 0) objects.push(ingress(o, hosts));
   return objects;
@@ -144,7 +157,15 @@ function serverEnv(o: InstallOptions): V1EnvVar[] {
     { name: 'GIT_CONFIG_COUNT', value: '1' },
     { name: 'GIT_CONFIG_KEY_0', value: 'credential.helper' },
     { name: 'GIT_CONFIG_VALUE_0', value: GIT_CREDENTIAL_HELPER },
-    ...SECRET_KEYS.map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: o.secretName, key, optional: true } } })),
+    ...(o.store
+      ? [
+          { name: 'OPUS_STORE', value: o.store.url },
+          ...(o.store.endpoint ? [{ name: 'OPUS_S3_ENDPOINT', value: o.store.endpoint }] : []),
+          ...(o.store.region ? [{ name: 'AWS_REGION', value: o.store.region }] : []),
+          { name: 'OPUS_LEASE', value: SYNC_LEASE },
+        ]
+      : []),
+    ...[...SECRET_KEYS, ...(o.store ? S3_SECRET_KEYS : [])].map((key) => ({ name: key, valueFrom: { secretKeyRef: { name: o.secretName, key, optional: true } } })),
   ];
 }
 
@@ -177,9 +198,10 @@ function deployment(o: InstallOptions): V1Deployment {
     kind: 'Deployment',
     metadata: { name: APP_NAME, namespace: o.namespace, labels: labels('server') },
     spec: {
-      // One replica: the data volume is ReadWriteOnce, and Recreate never runs two pods on it at once.
-      replicas: 1,
-      strategy: { type: 'Recreate' },
+      // On a volume: one replica, as the volume is ReadWriteOnce and Recreate never runs two pods on it at once.
+      // With a shared store: any number, rolled one new pod at a time, none taken out before its successor is ready.
+      replicas: o.store ? (o.replicas ?? 1) : 1,
+      strategy: o.store ? { type: 'RollingUpdate', rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } } : { type: 'Recreate' },
       selector: { matchLabels: labels('server') },
       template: {
         metadata: { labels: labels('server') },
@@ -191,7 +213,7 @@ function deployment(o: InstallOptions): V1Deployment {
           securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [container],
           volumes: [
-            { name: 'data', persistentVolumeClaim: { claimName: DATA_CLAIM } },
+            o.store ? { name: 'data', emptyDir: { sizeLimit: o.storage } } : { name: 'data', persistentVolumeClaim: { claimName: DATA_CLAIM } },
             { name: 'tmp', emptyDir: { sizeLimit: '4Gi' } },
             // Other secrets the config repo refers to as { file: /etc/opus/secrets/<key> }.
             { name: 'secrets', secret: { secretName: o.secretName, optional: true, defaultMode: 0o440 } },

@@ -1,0 +1,42 @@
+// What a replica's local mirror must do to follow the shared artifact store: pure decisions, the
+// I/O is LiveFollower's. Switches come from the live pointers (polled often, one small read);
+// fetches and drops from the list of published versions (polled less often).
+import type { LiveSite } from './plan.js';
+
+export interface VersionStamp {
+  project: string;
+  version: string;
+  /** Changes when the version is rebuilt; undefined for a mirrored version whose origin is unknown. */
+  stamp: string | undefined;
+}
+
+export const versionKey = (project: string, version: string): string => `${project}@${version}`;
+
+/** The projects whose served pointer differs from the shared one (version, domains or site options), and those no longer live. */
+export function liveChanges(shared: Record<string, LiveSite>, serving: Record<string, LiveSite>): { switches: { project: string; pointer: LiveSite }[]; unpublished: string[] } {
+  const switches = Object.entries(shared)
+    .filter(([project, pointer]) => !samePointer(pointer, serving[project]))
+    .map(([project, { version, domains, site }]) => ({ project, pointer: { version, domains, ...(site ? { site } : {}) } }));
+  const unpublished = Object.keys(serving).filter((project) => !(project in shared));
+  return { switches, unpublished };
+}
+
+function samePointer(a: LiveSite, b: LiveSite | undefined): boolean {
+  return b !== undefined && a.version === b.version && JSON.stringify(a.domains) === JSON.stringify(b.domains) && JSON.stringify(a.site ?? null) === JSON.stringify(b.site ?? null);
+}
+
+/**
+ * Versions to download (new, or rebuilt since they were mirrored) and mirrored versions to drop
+ * (gone from the shared store). A version served right now is never dropped: a replica keeps
+ * serving it until the live pointers say otherwise.
+ */
+export function mirrorWork(published: VersionStamp[], mirrored: VersionStamp[], served: Set<string>): { fetch: VersionStamp[]; drop: VersionStamp[] } {
+  const have = new Map(mirrored.map((m) => [versionKey(m.project, m.version), m.stamp]));
+  const wanted = new Set(published.map((p) => versionKey(p.project, p.version)));
+  const fetch = published.filter((p) => {
+    const key = versionKey(p.project, p.version);
+    return !have.has(key) || have.get(key) !== p.stamp;
+  });
+  const drop = mirrored.filter((m) => !wanted.has(versionKey(m.project, m.version)) && !served.has(versionKey(m.project, m.version)));
+  return { fetch, drop };
+}

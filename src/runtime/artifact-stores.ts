@@ -1,0 +1,83 @@
+// Which artifact store a server uses, and what it serves from. On the filesystem, one store and one
+// table do everything. With a shared S3 store (several replicas), builds, records, logs, archives
+// and the live pointers go to the bucket, and each replica serves from a local mirror kept by a
+// LiveFollower: the API reads the bucket, the site handler the mirror.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { FsArtifactStore } from '../adapters/fs/fs-artifact-store.js';
+import { FsMirrorLedger } from '../adapters/fs/fs-mirror-ledger.js';
+import { S3ArtifactStore } from '../adapters/s3/s3-artifact-store.js';
+import { parseS3Url, S3Objects, s3Client, type S3ClientOptions, type S3Location } from '../adapters/s3/s3-objects.js';
+import { UserError } from '../domain/errors.js';
+import type { ArtifactStore } from '../ports/artifact-store.js';
+import { LiveFollower } from '../services/live-follower.js';
+import type { Logger } from '../services/logger.js';
+import { SiteTable } from '../services/site-table.js';
+
+export interface S3StoreOptions extends Partial<S3ClientOptions> {
+  /** s3://bucket/prefix */
+  url: string;
+}
+
+export interface ArtifactStores {
+  /** Where builds publish and the sync switches: what the API reads. */
+  store: ArtifactStore;
+  sites: SiteTable;
+  /** What the site handler serves from (the same as above on the filesystem). */
+  serving: { store: ArtifactStore; sites: SiteTable };
+  /** Identifies this server's build containers on a Docker Engine. */
+  owner: string;
+  follower?: LiveFollower;
+}
+
+/** `s3://bucket/prefix` → the location, or an error that says what is wrong. */
+export function storeLocation(url: string): S3Location {
+  if (!url.startsWith('s3://')) throw new UserError(`--store must be an s3:// URL such as s3://my-bucket/opus (got "${url}"); without --store, artifacts live under the data directory`);
+  const bucket = url.slice('s3://'.length).split('/')[0] ?? '';
+  if (!bucket) throw new UserError(`--store ${url} names no bucket: use s3://<bucket>/<optional prefix>`);
+  const location = parseS3Url(url);
+  if (!location) throw new UserError(`--store ${url}: "${bucket}" is not a valid bucket name (3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit)`);
+  return location;
+}
+
+/** The S3 client settings from the environment: OPUS_S3_ENDPOINT (MinIO, s3rver…: path-style), AWS_REGION; credentials from the SDK's chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile, IRSA…). */
+export function s3StoreFromEnv(url: string, env: NodeJS.ProcessEnv): S3StoreOptions {
+  storeLocation(url);
+  const endpoint = env.OPUS_S3_ENDPOINT;
+  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) throw new UserError(`OPUS_S3_ENDPOINT must be an http(s) URL such as http://minio:9000 (got "${endpoint}")`);
+  return { url, region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) };
+}
+
+export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | undefined, logger: Logger, leader?: { isLeader(): boolean }): Promise<ArtifactStores> {
+  if (!s3) {
+    const store = new FsArtifactStore(join(dataDir, 'artifacts'));
+    const sites = new SiteTable(store);
+    await sites.load();
+    return { store, sites, serving: { store, sites }, owner: hash(store.root) };
+  }
+  const client = s3Client({ region: s3.region ?? 'us-east-1', ...(s3.endpoint ? { endpoint: s3.endpoint } : {}), ...(s3.credentials ? { credentials: s3.credentials } : {}) });
+  // Staging and logs under the data dir; its versionDir() is then <dataDir>/mirror/<project>/<version>, the mirror's.
+  const store = new S3ArtifactStore(new S3Objects(client, storeLocation(s3.url)), dataDir);
+  const sites = new SiteTable(store);
+  await sites.load().catch((error: unknown) => {
+    throw new UserError(`cannot read the artifact store ${store.root}: ${(error as Error).message}`, ['check OPUS_S3_ENDPOINT, AWS_REGION and the AWS credentials, and that the bucket exists']);
+  });
+  const mirror = new FsArtifactStore(join(dataDir, 'mirror'));
+  const serving = new SiteTable(mirror);
+  // What this replica served before a restart, until the first poll says otherwise.
+  await serving.load();
+  const follower = new LiveFollower({
+    source: store,
+    mirror,
+    serving,
+    ledger: new FsMirrorLedger(join(dataDir, 'state', 'mirror.json')),
+    logger,
+    ...(leader ? { follow: { sites, when: () => !leader.isLeader() } } : {}),
+  });
+  // Replicas share the bucket, so the data dir tells their build containers apart.
+  return { store, sites, serving: { store: mirror, sites: serving }, owner: hash(`${store.root}\n${dataDir}`), follower };
+}
+
+function hash(text: string): string {
+  return createHash('sha256').update(text).digest('hex').slice(0, 16);
+}

@@ -1,0 +1,37 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { liveChanges, mirrorWork } from '../../src/domain/mirror-plan.js';
+
+const site = (version: string, domains: string[] = []) => ({ version, domains });
+
+test('liveChanges: switches what differs in version, domains or site options; unpublishes what left', () => {
+  const shared = { a: { ...site('2.0.0'), since: 'x' }, b: site('1.0.0', ['b.example']), c: { ...site('1.0.0'), site: { spa: true, redirects: [], headers: [] } }, d: site('1.0.0') };
+  const serving = { a: site('1.0.0'), b: site('1.0.0'), c: site('1.0.0'), d: site('1.0.0'), gone: site('3.0.0') };
+  const { switches, unpublished } = liveChanges(shared, serving);
+  assert.deepEqual(switches.map((s) => s.project), ['a', 'b', 'c']);
+  assert.deepEqual(switches[0]?.pointer, site('2.0.0'), 'the since of the shared pointer is not copied');
+  assert.deepEqual(unpublished, ['gone']);
+});
+
+test('mirrorWork: fetches new and rebuilt versions, drops only what left the store and is not served', () => {
+  const published = [
+    { project: 'a', version: '1.0.0', stamp: 's1' },
+    { project: 'a', version: '2.0.0', stamp: 's2-rebuilt' },
+    { project: 'a', version: '3.0.0', stamp: 's3' },
+  ];
+  const mirrored = [
+    { project: 'a', version: '1.0.0', stamp: 's1' },
+    { project: 'a', version: '2.0.0', stamp: 's2' },
+    { project: 'a', version: '0.9.0', stamp: 's0' },
+    { project: 'a', version: '0.8.0', stamp: 's0' },
+    { project: 'b', version: '1.0.0', stamp: undefined },
+  ];
+  const { fetch, drop } = mirrorWork(published, mirrored, new Set(['a@0.8.0']));
+  assert.deepEqual(fetch.map((f) => f.version), ['2.0.0', '3.0.0']);
+  assert.deepEqual(drop.map((d) => `${d.project}@${d.version}`), ['a@0.9.0', 'b@1.0.0']);
+});
+
+test('mirrorWork: a mirrored version with no known stamp is downloaded again', () => {
+  const { fetch } = mirrorWork([{ project: 'a', version: '1.0.0', stamp: 's1' }], [{ project: 'a', version: '1.0.0', stamp: undefined }], new Set());
+  assert.equal(fetch.length, 1);
+});
