@@ -35,7 +35,7 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
     // Checked before anything starts, so a bad URL is the only message.
     const s3 = flags.store ? s3StoreFromEnv(flags.store, process.env) : undefined;
     const logger = createLogger(format);
-    const kubernetes = await kubernetesFromEnv(process.env, logger);
+    const kubernetes = await kubernetesFromEnv(process.env, logger, flags.port);
     const server = await startServer({
       dataDir: flags['data-dir'] ?? defaultDataDir(),
       ...(flags.config ? { config: flags.config } : {}),

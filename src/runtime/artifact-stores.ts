@@ -10,6 +10,7 @@ import { S3ArtifactStore } from '../adapters/s3/s3-artifact-store.js';
 import { parseS3Url, S3Objects, s3Client, type S3ClientOptions, type S3Location } from '../adapters/s3/s3-objects.js';
 import { UserError } from '../domain/errors.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
+import type { Leadership } from '../ports/leadership.js';
 import { LiveFollower } from '../services/live-follower.js';
 import type { Logger } from '../services/logger.js';
 import { SiteTable } from '../services/site-table.js';
@@ -48,7 +49,7 @@ export function s3StoreFromEnv(url: string, env: NodeJS.ProcessEnv): S3StoreOpti
   return { url, region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) };
 }
 
-export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | undefined, logger: Logger, leader?: { isLeader(): boolean }): Promise<ArtifactStores> {
+export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | undefined, logger: Logger, leader?: Leadership): Promise<ArtifactStores> {
   if (!s3) {
     const store = new FsArtifactStore(join(dataDir, 'artifacts'));
     const sites = new SiteTable(store);

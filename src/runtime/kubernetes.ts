@@ -6,18 +6,19 @@ import { KubernetesJobRunner, kubeJobsApi } from '../adapters/k8s/kubernetes-job
 import { LeaseElector } from '../adapters/k8s/lease-elector.js';
 import { TransferServer } from '../adapters/k8s/transfer-server.js';
 import type { BuildRunner } from '../ports/build-runner.js';
+import type { Leadership } from '../ports/leadership.js';
 import { TRANSFER_PORT } from '../domain/k8s/manifests.js';
 import type { Logger } from '../services/logger.js';
 
 export interface KubernetesRuntime {
   runner: BuildRunner;
   /** Present with OPUS_LEASE: the sync loop runs only while this replica leads. */
-  leader?: { isLeader(): boolean };
+  leader?: Leadership;
   close(): Promise<void>;
 }
 
 /** Undefined outside a cluster (POD_NAMESPACE, POD_IP or OPUS_IMAGE unset). */
-export async function kubernetesFromEnv(env: NodeJS.ProcessEnv, logger: Logger, kc?: KubeConfig): Promise<KubernetesRuntime | undefined> {
+export async function kubernetesFromEnv(env: NodeJS.ProcessEnv, logger: Logger, serverPort: number, kc?: KubeConfig): Promise<KubernetesRuntime | undefined> {
   const namespace = env.POD_NAMESPACE;
   const podIp = env.POD_IP;
   const image = env.OPUS_IMAGE;
@@ -28,7 +29,7 @@ export async function kubernetesFromEnv(env: NodeJS.ProcessEnv, logger: Logger, 
   const runner = new KubernetesJobRunner({ api: kubeJobsApi(config, namespace), namespace, helperImage: image, transfers });
   let elector: LeaseElector | undefined;
   if (env.OPUS_LEASE) {
-    elector = LeaseElector.fromConfig(config, { namespace, name: env.OPUS_LEASE, identity: env.POD_NAME ?? podIp });
+    elector = LeaseElector.fromConfig(config, { namespace, name: env.OPUS_LEASE, identity: env.POD_NAME ?? podIp, url: `http://${podIp.includes(':') ? `[${podIp}]` : podIp}:${serverPort}` });
     elector.start((leader) => logger.info(leader ? 'this replica leads: it runs the sync loop' : 'another replica leads the sync loop', { lease: `${namespace}/${env.OPUS_LEASE}` }));
   }
   logger.info('running in Kubernetes', { namespace, transfers: transfers.baseUrl, lease: env.OPUS_LEASE ?? 'none' });

@@ -14,6 +14,7 @@ import { HttpHookSender } from '../adapters/hooks/http-hook-sender.js';
 import { SETTINGS_FILE, type BuildRunnerKind } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import type { BuildRunner } from '../ports/build-runner.js';
+import type { Leadership } from '../ports/leadership.js';
 import { createRequestListener } from '../server/app.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
@@ -53,7 +54,7 @@ export interface ServerOptions {
   /** A shared S3 artifact store (several replicas); by default the artifacts live under the data dir. */
   s3?: S3StoreOptions;
   /** Whether this replica runs the sync loop now (default: the Kubernetes Lease's, else always). */
-  leader?: { isLeader(): boolean };
+  leader?: Leadership;
 }
 
 export interface RunningServer {
@@ -101,6 +102,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       store,
       serving,
       ...(follower ? { follower } : {}),
+      ...(leader ? { leadership: leader } : {}),
       queue,
       logger,
       auth: { ...(options.apiToken ? { token: options.apiToken } : {}), protectReads: options.protectReads ?? false },

@@ -3,6 +3,7 @@
 import { existsSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
 import Koa from 'koa';
+import type { Leadership } from '../ports/leadership.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { ConfigHistory } from '../ports/config-history.js';
 import type { BuildQueue } from '../services/build-queue.js';
@@ -18,6 +19,7 @@ import { webhookRoutes, type WebhookOptions } from './hooks/webhooks.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { opsRoutes } from './ops.js';
 import { SiteFiles } from './site/site-files.js';
+import { forwardToLeader, leaderAnswers } from './forward-to-leader.js';
 import { SiteHandler } from './site/site-handler.js';
 import { SiteRouter } from './site/site-router.js';
 
@@ -46,6 +48,8 @@ export interface AppDeps {
   serving?: Pick<AppDeps, 'sites' | 'store'>;
   /** A replica that does not sync is ready once its mirror caught up with the live pointers. */
   follower?: { readonly caughtUp: boolean };
+  /** With several replicas: while another one leads, API and webhook requests go to it. */
+  leadership?: Leadership;
 }
 
 export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>): SiteHandler {
@@ -96,7 +100,10 @@ export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(d
 export function createRequestListener(deps: AppDeps): RequestListener {
   const site = createSiteHandler(deps.serving ?? deps);
   const api = createApp(deps, site).callback();
+  const { leadership } = deps;
   return (req, res) => {
-    if (!site.handle(req, res)) void api(req, res);
+    if (site.handle(req, res)) return;
+    if (leadership && !leadership.isLeader() && leaderAnswers(req.url ?? '/')) return forwardToLeader(leadership, req, res);
+    void api(req, res);
   };
 }

@@ -3,6 +3,8 @@
 // Kubernetes API stand-in and its kubelet stand-in (containers as local processes); two servers
 // in this process play two replicas.
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -12,6 +14,8 @@ import { createLogger } from '../../src/services/logger.js';
 import { eventually, gitSync, makeSourceRepo, tempDir, writeFiles } from '../support/fixtures.js';
 import { startKubeApiStandIn } from '../support/kube-api-stand-in.js';
 import { startKubeletStandIn } from '../support/kubelet-stand-in.js';
+
+const TOKEN = 'kube-server-test-token';
 
 test('builds run as Jobs and one replica at a time runs the sync loop, by the Lease (Kubernetes API stand-in)', { timeout: 120_000 }, async (t) => {
   const dir = await tempDir(t);
@@ -37,9 +41,11 @@ test('builds run as Jobs and one replica at a time runs the sync loop, by the Le
     const kc = new KubeConfig();
     kc.loadFromFile(api.kubeconfig);
     const env = { POD_NAMESPACE: 'opus', POD_NAME: name, POD_IP: '127.0.0.1', OPUS_IMAGE: 'ghcr.io/opus/opus:test', OPUS_TRANSFER_HOST: '127.0.0.1', OPUS_TRANSFER_PORT: '0', OPUS_LEASE: 'opus-sync' };
-    const kubernetes = await kubernetesFromEnv(env, logger, kc);
+    // A fixed port, as in a pod: the leader writes its URL on the Lease for the others.
+    const port = await freePort();
+    const kubernetes = await kubernetesFromEnv(env, logger, port, kc);
     assert.ok(kubernetes?.leader);
-    return startServer({ dataDir: join(dir, name), config: configDir, port: 0, host: '127.0.0.1', syncIntervalMs: 3_600_000, logger, kubernetes });
+    return startServer({ dataDir: join(dir, name), config: configDir, port, host: '127.0.0.1', syncIntervalMs: 3_600_000, logger, kubernetes, apiToken: TOKEN });
   };
   const a = await replica('opus-0');
   let aClosed = false;
@@ -56,6 +62,15 @@ test('builds run as Jobs and one replica at a time runs the sync loop, by the Le
   await new Promise((r) => setTimeout(r, 3_000));
   assert.equal(await ready(b), 503, 'the second replica does not sync while the first holds the Lease');
   assert.equal(kubelet.jobs.length, 1);
+  // The API on the replica that does not lead answers from the leader: the same desired state, and changes go there.
+  const projects = (await (await fetch(`${b.url}/api/v1/projects`)).json()) as { projects: { name: string; desired?: string; live?: string }[] };
+  assert.deepEqual(projects.projects.map(({ name, desired, live }) => ({ name, desired, live })), [{ name: 'site', desired: '1.0.0', live: '1.0.0' }]);
+  assert.equal(b.sync.desiredState, undefined, 'the second replica itself never read the config repo');
+  assert.equal((await fetch(`${b.url}/api/v1/sync`, { method: 'POST' })).status, 401, 'forwarded from loopback, still not trusted without the token');
+  const synced = await fetch(`${b.url}/api/v1/sync`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` } });
+  assert.equal(synced.status, 200, await synced.text());
+  assert.equal(b.sync.desiredState, undefined, 'the sync ran on the leader');
+  assert.equal(kubelet.jobs.length, 1, 'nothing rebuilt');
 
   await a.close(); // gives the Lease up
   aClosed = true;
@@ -64,3 +79,11 @@ test('builds run as Jobs and one replica at a time runs the sync loop, by the Le
   assert.equal((api.get('coordination.k8s.io/v1', 'Lease', 'opus-sync', 'opus')?.spec as { holderIdentity?: string }).holderIdentity, 'opus-1');
   assert.ok(logs.some((l) => l.startsWith('opus-1') && l.includes('this replica leads')));
 });
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const { port } = probe.address() as AddressInfo;
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}

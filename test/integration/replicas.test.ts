@@ -54,7 +54,7 @@ test('two replicas on one S3 store: both serve, switch within a second of each o
     startServer({ dataDir: join(dir, name), config: configDir, port: 0, host: '127.0.0.1', syncIntervalMs: 3_600_000, logger: createLogger('json', (line) => void logs[name].push(line)), s3: s3Options, ...extra });
   const leader = await replica('leader');
   t.after(() => leader.close());
-  let follower = await replica('follower', { leader: { isLeader: () => false } });
+  let follower = await replica('follower', { leader: { isLeader: () => false, leaderUrl: () => leader.url } });
   t.after(() => follower.close());
 
   // v1: built by the leader's first sync, served by both from their mirrors.
@@ -87,8 +87,10 @@ test('two replicas on one S3 store: both serve, switch within a second of each o
   assert.ok(logs.follower.some((line) => line.includes('"mirrored a version"')));
   const artifacts = (await (await fetch(`${follower.url}/api/v1/projects/${project}/artifacts`)).json()) as { live?: string; versions?: { version: string }[] };
   assert.equal(JSON.stringify(artifacts).includes('2.0.0'), true, JSON.stringify(artifacts));
-  const statuses = (await (await fetch(`${follower.url}/api/v1/projects`)).json()) as { projects: { name: string; live?: string }[] };
-  assert.equal(statuses.projects.find((p) => p.name === project)?.live, '2.0.0');
+  const statuses = (await (await fetch(`${follower.url}/api/v1/projects`)).json()) as { projects: { name: string; live?: string; desired?: string }[] };
+  const viaFollower = statuses.projects.find((p) => p.name === project);
+  assert.equal(viaFollower?.desired, '2.0.0', 'the follower\'s API answers from the leader, which read the config repo');
+  assert.equal(JSON.stringify(viaFollower).includes(follower.url), true, 'with URLs of the host the client asked');
 
   // v1 removed from the store (through the leader's API): it leaves the follower's mirror.
   assert.equal((await fetch(`${leader.url}/api/v1/projects/${project}/artifacts/1.0.0`, { method: 'DELETE' })).status, 200);
@@ -98,9 +100,17 @@ test('two replicas on one S3 store: both serve, switch within a second of each o
 
   // A restarted follower serves the live version as soon as it listens.
   await follower.close();
-  follower = await replica('follower', { leader: { isLeader: () => false } });
+  follower = await replica('follower', { leader: { isLeader: () => false, leaderUrl: () => leader.url } });
   assert.equal((await page(`${follower.url}/${project}/`)).body, 'v2\n');
   assert.equal(follower.sync.desiredState, undefined);
+
+  // While no replica is known to lead, the API says so and the sites are still served.
+  await follower.close();
+  follower = await replica('follower', { leader: { isLeader: () => false, leaderUrl: () => undefined } });
+  const noLeader = await fetch(`${follower.url}/api/v1/projects`);
+  assert.equal(noLeader.status, 503);
+  assert.equal(noLeader.headers.get('retry-after'), '5');
+  assert.equal((await page(`${follower.url}/${project}/`)).body, 'v2\n');
 });
 
 test('opus server --store refuses what is not an s3:// URL with a bucket', async () => {

@@ -11,11 +11,18 @@ export interface LeaseOptions {
   name: string;
   /** This replica (its pod name). */
   identity: string;
+  /** Where this replica's API answers for the others (written on the Lease while it leads). */
+  url?: string;
   durationSeconds?: number;
 }
 
+/** The annotation on the Lease that tells the other replicas where the leader's API answers. */
+export const LEADER_URL_ANNOTATION = 'opus.dev/leader-url';
+
 export class LeaseElector {
   private leaderUntil = 0;
+  /** The URL the current holder wrote on the Lease, while another replica holds it. */
+  private holderUrl: string | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly duration: number;
 
@@ -36,6 +43,10 @@ export class LeaseElector {
     return this.now() < this.leaderUntil;
   }
 
+  leaderUrl(): string | undefined {
+    return this.isLeader() ? this.options.url : this.holderUrl;
+  }
+
   /** One attempt to acquire or renew; true when this replica holds the Lease afterwards. */
   async tryAcquire(): Promise<boolean> {
     const { namespace, name, identity } = this.options;
@@ -49,8 +60,10 @@ export class LeaseElector {
     const action = leaseAction(current && { holder: current.spec?.holderIdentity, renewTime: current.spec?.renewTime, durationSeconds: current.spec?.leaseDurationSeconds }, identity, started);
     if (action === 'wait') {
       this.leaderUntil = 0;
+      this.holderUrl = current?.metadata?.annotations?.[LEADER_URL_ANNOTATION];
       return false;
     }
+    this.holderUrl = undefined;
     const at = new V1MicroTime(started);
     const spec = {
       holderIdentity: identity,
@@ -59,7 +72,7 @@ export class LeaseElector {
       acquireTime: action === 'renew' ? current?.spec?.acquireTime : at,
       leaseTransitions: (current?.spec?.leaseTransitions ?? 0) + (action === 'take' ? 1 : 0),
     };
-    const lease: V1Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, labels: labels('server'), ...(current?.metadata?.resourceVersion ? { resourceVersion: current.metadata.resourceVersion } : {}) }, spec };
+    const lease: V1Lease = { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace, labels: labels('server'), ...(this.options.url ? { annotations: { [LEADER_URL_ANNOTATION]: this.options.url } } : {}), ...(current?.metadata?.resourceVersion ? { resourceVersion: current.metadata.resourceVersion } : {}) }, spec };
     try {
       if (action === 'create') await this.api.create(lease);
       else await this.api.replace(lease);
@@ -79,7 +92,10 @@ export class LeaseElector {
   start(onChange?: (leader: boolean) => void, renewEveryMs = (this.duration * 1000) / 3): void {
     let was = false;
     const tick = async () => {
-      const leader = await this.tryAcquire().catch(() => false);
+      const leader = await this.tryAcquire().catch(() => {
+        this.holderUrl = undefined;
+        return false;
+      });
       if (leader !== was) onChange?.(leader);
       was = leader;
       this.timer = setTimeout(() => void tick(), renewEveryMs);

@@ -2,6 +2,7 @@
 // reading too). Without a configured token, changes are accepted from this machine only.
 import { timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
+import { FORWARDED_HEADER } from '../forward-to-leader.js';
 
 export interface ApiAuthOptions {
   /** The token clients send as `Authorization: Bearer <token>`; undefined when none is set. */
@@ -18,7 +19,8 @@ export function apiAuth(options: ApiAuthOptions): Middleware {
     if (read && !options.protectReads) return next();
     const { token } = options;
     if (token === undefined) {
-      if (read || isLoopback(ctx.socket.remoteAddress)) return next();
+      // A request another replica forwarded came from wherever that replica was asked: not from here.
+      if (read || (isLoopback(ctx.socket.remoteAddress) && !ctx.get(FORWARDED_HEADER))) return next();
       return ctx.throw(401, 'this Opus server has no API token: set OPUS_API_TOKEN on the server to change state remotely');
     }
     const given = /^Bearer (.+)$/.exec(ctx.get('Authorization'))?.[1] ?? '';
