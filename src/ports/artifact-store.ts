@@ -35,6 +35,10 @@ export interface LivePointer {
   site?: SiteOptions;
 }
 
+export interface ServingSettings {
+  previewDomain?: string;
+}
+
 /** Where built versions live, and which one of each project is served. */
 export interface ArtifactStore {
   readonly root: string;
@@ -56,6 +60,9 @@ export interface ArtifactStore {
   openArchive(project: string, version: string): Promise<{ stream: Readable; bytes: number } | undefined>;
 
   readLive(): Promise<Record<string, LivePointer>>;
+  /** How every replica serves beyond the pointers: opus.yaml's preview domain, written by the replica that syncs. */
+  readServing(): Promise<ServingSettings>;
+  writeServing(settings: ServingSettings): Promise<void>;
   setLive(project: string, pointer: Omit<LivePointer, 'since'> | undefined): Promise<void>;
 
   readBuild(project: string, version: string): Promise<BuildRecord | undefined>;

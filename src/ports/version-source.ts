@@ -1,4 +1,4 @@
-import type { LivePointer } from './artifact-store.js';
+import type { LivePointer, ServingSettings } from './artifact-store.js';
 
 /** A published version as the shared store lists it; `stamp` changes when the version is rebuilt. */
 export interface PublishedVersion {
@@ -13,6 +13,7 @@ export interface PublishedVersion {
  */
 export interface VersionSource {
   readLive(): Promise<Record<string, LivePointer>>;
+  readServing(): Promise<ServingSettings>;
   listPublished(): Promise<PublishedVersion[]>;
   /** Writes every file of the version into `dir`; returns the stamp of what was downloaded, undefined when the version is gone. */
   download(project: string, version: string, dir: string): Promise<string | undefined>;

@@ -39,9 +39,13 @@ export class LiveFollower {
   /** Catches up with the live pointers once (so a restarted replica serves what is live), then keeps following. */
   async start(): Promise<void> {
     this.stamps = new Map(Object.entries(await this.deps.ledger.read()));
+    await this.followServing().catch(() => undefined);
     await this.followLive().catch((error: unknown) => this.deps.logger.warn('cannot read the shared live pointers yet', { error: errorMessage(error) }));
     this.every(this.deps.livePollMs ?? 250, () => this.followLive());
-    this.every(this.deps.listPollMs ?? 3_000, () => this.prefetch());
+    this.every(this.deps.listPollMs ?? 3_000, async () => {
+      await this.followServing();
+      await this.prefetch();
+    });
   }
 
   /** Whether a poll of the live pointers has succeeded: this replica then serves what is live (its readiness). */
@@ -70,6 +74,13 @@ export class LiveFollower {
     }));
     for (const project of unpublished) await serving.set(project, undefined);
     this.caughtUpOnce ||= switches.every(({ project, pointer }) => serving.liveVersion(project) === pointer.version);
+  }
+
+  /** The preview domain the replica that syncs read from opus.yaml (it changes rarely: polled with the list). */
+  async followServing(): Promise<void> {
+    const { previewDomain } = await this.deps.source.readServing();
+    this.deps.serving.adoptPreviewDomain(previewDomain);
+    if (this.deps.follow?.when()) this.deps.follow.sites.adoptPreviewDomain(previewDomain);
   }
 
   /** One poll of the published versions: download new and rebuilt ones, drop those gone from the store. */

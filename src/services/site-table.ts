@@ -15,14 +15,31 @@ export class SiteTable {
   private hosts = new Map<string, string>();
   /** Per project, versions that stopped being live (newest first) and when. Not persisted: a restart forgets them. */
   private retired = new Map<string, { version: string; at: number }[]>();
-  /** Base domain of preview hosts (opus.yaml previews.domain), set at every sync. */
-  previewDomain: string | undefined;
+  private preview: string | undefined;
 
   constructor(private readonly store: ArtifactStore) {}
 
   async load(): Promise<void> {
     this.live = new Map(Object.entries(await this.store.readLive()));
+    this.preview = (await this.store.readServing()).previewDomain;
     this.reindexHosts();
+  }
+
+  /** Base domain of preview hosts (opus.yaml previews.domain). */
+  get previewDomain(): string | undefined {
+    return this.preview;
+  }
+
+  /** Set at every sync; persisted when it changes, so a restart and the other replicas serve the same preview hosts. */
+  async setPreviewDomain(domain: string | undefined): Promise<void> {
+    if (domain === this.preview) return;
+    await this.store.writeServing(domain ? { previewDomain: domain } : {});
+    this.preview = domain;
+  }
+
+  /** The preview domain another replica persisted, in memory only (see adopt). */
+  adoptPreviewDomain(domain: string | undefined): void {
+    this.preview = domain;
   }
 
   liveVersion(project: string): string | undefined {

@@ -109,7 +109,7 @@ export class SyncService {
       if (!this.desired.settingsBroken) {
         // A broken opus.yaml changes nothing: not even the build concurrency falls back to its default.
         this.deps.queue.setLimit(this.desired.settings.concurrency);
-        this.deps.sites.previewDomain = this.desired.settings.previewDomain;
+        await this.deps.sites.setPreviewDomain(this.desired.settings.previewDomain);
       }
       for (const problem of this.desired.problems) logger.warn('config invalid', { ...problem, commit: snapshot.commit });
       const problems = JSON.stringify(this.desired.problems);

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { startServer, type RunningServer, type ServerOptions } from '../../src/runtime/start-server.js';
@@ -20,6 +21,17 @@ const page = async (url: string): Promise<{ status: number; body: string }> => {
   const response = await fetch(url);
   return { status: response.status, body: await response.text() };
 };
+
+/** fetch cannot choose the Host header: node:http can. */
+function hostPage(base: string, host: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    request(`${base}/`, { headers: { host } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve(Buffer.concat(chunks).toString()));
+    }).on('error', reject).end();
+  });
+}
 
 /** Asks a replica for the page every 20 ms and remembers when it first answered `body`. */
 function watchFor(url: string, body: string): { firstAt: Promise<number>; stop(): void } {
@@ -43,7 +55,7 @@ test('two replicas on one S3 store: both serve, switch within a second of each o
   t.after(() => s3.close());
   const source = await makeSourceRepo(join(dir, 'app'), { '1.0.0': { 'public/index.html': 'v1\n', 'public/static/app.js': APP_JS }, '2.0.0': { 'public/index.html': 'v2\n' } });
   const configDir = join(dir, 'config');
-  await writeFiles(configDir, { 'opus.yaml': 'sync:\n  interval: 1h\n', [`projects/${project}.yaml`]: projectYaml(source, { deploy: '1.0.0' }) });
+  await writeFiles(configDir, { 'opus.yaml': 'sync:\n  interval: 1h\npreviews:\n  domain: preview.test\n', [`projects/${project}.yaml`]: projectYaml(source, { deploy: '1.0.0' }) });
   gitSync(configDir, 'init', '--quiet');
   gitSync(configDir, 'add', '--all');
   gitSync(configDir, 'commit', '--quiet', '-m', 'init');
@@ -78,6 +90,9 @@ test('two replicas on one S3 store: both serve, switch within a second of each o
   assert.ok(Math.abs(leaderAt - followerAt) < 1_000, `the replicas switched ${Math.abs(leaderAt - followerAt)} ms apart`);
   assert.equal(logs.leader.filter((line) => line.includes('"build succeeded"')).length, 2, 'the leader built both versions in Docker');
   assert.equal((await page(`${follower.url}/${project}@1.0.0/`)).body, 'v1\n', 'a built version stays reachable on the follower');
+  // Preview hosts (opus.yaml previews.domain, read by the leader's sync) work on every replica.
+  // Replicas read it from the shared store with the list of versions, every few seconds.
+  for (const server of [leader, follower]) await eventually(async () => ((await hostPage(server.url, `1-0-0--${project}.preview.test`)) === 'v1\n' ? true : undefined), 10_000, `the preview host on ${server.url}`);
 
   // The follower never synced nor built; its API reads the shared store and follows the live pointers.
   assert.equal(follower.sync.desiredState, undefined);

@@ -32,7 +32,7 @@ before(async () => {
     domains: ['app.example.com'],
     site: siteOptions({ spa: true, redirects: [{ from: '/yaml/*', to: '/docs/', status: 302, force: false }], headers: [{ for: '/assets/*', values: { 'X-From-Yaml': 'yes' } }] }),
   });
-  server.sites.previewDomain = 'preview.example.com';
+  await server.sites.setPreviewDomain('preview.example.com');
   process.env.OPUS_TEST_HASH = bcrypt.hashSync('s3cret', 4);
   await server.publish('private', '1.0.0', { 'index.html': 'members only' });
   await server.sites.set('private', { version: '1.0.0', domains: [], site: siteOptions({ auth: { username: 'team', passwordHash: { env: 'OPUS_TEST_HASH' } } }) });

@@ -179,7 +179,10 @@ for (const [name, harness] of [['FsArtifactStore', fsHarness], ['S3ArtifactStore
       await store.publish('site', '1.0.0', await stage(store, 'site', '1.0.0', { 'index.html': 'x' }));
       await store.setLive('site', { version: '1.0.0', domains: [] });
       await store.writeBuild(record('1.0.0', 'succeeded'));
+      assert.deepEqual(await store.readServing(), {}, 'no serving settings before a sync wrote them');
+      await store.writeServing({ previewDomain: 'preview.acme.com' });
       const again = reopen();
+      assert.deepEqual(await again.readServing(), { previewDomain: 'preview.acme.com' });
       assert.deepEqual((await again.listBuilt('site')).map((b) => b.version), ['1.0.0']);
       assert.equal((await again.readLive()).site?.version, '1.0.0');
       assert.equal((await again.readBuild('site', '1.0.0'))?.status, 'succeeded');

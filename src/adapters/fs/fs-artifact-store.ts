@@ -11,7 +11,7 @@ import * as tar from 'tar';
 import { UserError } from '../../domain/errors.js';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import type { BuiltVersion } from '../../domain/plan.js';
-import type { ArtifactStore, BuildRecord, LivePointer } from '../../ports/artifact-store.js';
+import type { ArtifactStore, BuildRecord, LivePointer, ServingSettings } from '../../ports/artifact-store.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { ContentStore } from './content-store.js';
 import { treeStats } from './tree-stats.js';
@@ -140,6 +140,15 @@ export class FsArtifactStore implements ArtifactStore {
     const path = join(this.meta, 'live.json');
     if (!existsSync(path)) return {};
     return JSON.parse(await readFile(path, 'utf8')) as Record<string, LivePointer>;
+  }
+
+  async readServing(): Promise<ServingSettings> {
+    const path = join(this.meta, 'serving.json');
+    return existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as ServingSettings) : {};
+  }
+
+  async writeServing(settings: ServingSettings): Promise<void> {
+    await writeFileAtomic(join(this.meta, 'serving.json'), `${JSON.stringify(settings, null, 2)}\n`);
   }
 
   setLive(project: string, pointer: Omit<LivePointer, 'since'> | undefined): Promise<void> {

@@ -15,7 +15,7 @@ import * as tar from 'tar';
 import { UserError } from '../../domain/errors.js';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import type { BuiltVersion } from '../../domain/plan.js';
-import type { ArtifactStore, BuildRecord, LivePointer } from '../../ports/artifact-store.js';
+import type { ArtifactStore, BuildRecord, LivePointer, ServingSettings } from '../../ports/artifact-store.js';
 import type { PublishedVersion, VersionSource } from '../../ports/version-source.js';
 import type { S3Objects } from './s3-objects.js';
 
@@ -159,6 +159,15 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
   async readLive(): Promise<Record<string, LivePointer>> {
     const text = await this.s3.getText(`${META}/live.json`);
     return text === undefined ? {} : (JSON.parse(text) as Record<string, LivePointer>);
+  }
+
+  async readServing(): Promise<ServingSettings> {
+    const text = await this.s3.getText(`${META}/serving.json`);
+    return text === undefined ? {} : (JSON.parse(text) as ServingSettings);
+  }
+
+  async writeServing(settings: ServingSettings): Promise<void> {
+    await this.s3.putText(`${META}/serving.json`, `${JSON.stringify(settings)}\n`);
   }
 
   setLive(project: string, pointer: Omit<LivePointer, 'since'> | undefined): Promise<void> {
