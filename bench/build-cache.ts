@@ -65,7 +65,7 @@ async function main(): Promise<void> {
     console.log(`  second / first               ${ratio.toFixed(2)} (${Math.round((1 - ratio) * 100)}% faster)`);
     console.log(JSON.stringify({ bench: 'build-cache', firstSeconds: first, secondSeconds: second, controlSeconds: control, ratio }));
   } finally {
-    await docker.getVolume(cacheVolumeName(name)).remove({ force: true }).catch(() => undefined);
+    await docker.getVolume(cacheVolumeName(name)).remove({ force: true }).catch(() => undefined); // no owner: the bench's runner has none
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -82,7 +82,7 @@ export const buildSchema = z.strictObject({
   network: network.optional(),
   timeout: duration.optional().describe('The build is killed after this long (default from opus.yaml, else 15m)'),
   memory: size.optional().describe('Memory limit of the build container (default from opus.yaml, else 2g)'),
-  cache: z.boolean().optional().describe('Keep a package cache between builds of this project (Docker volume opus-cache-<project> at /opus/cache; default true)'),
+  cache: z.boolean().optional().describe('Keep a package cache between builds of this project (a Docker volume of this server and project, opus-cache-<server>-<project>, at /opus/cache, removed with the project; default true)'),
 });
 
 export const projectSchema = z

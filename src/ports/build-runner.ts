@@ -17,4 +17,6 @@ export interface BuildJob {
 /** Runs one build command in isolation: prepare → start → stream logs → wait → collect → destroy. */
 export interface BuildRunner {
   run(job: BuildJob): Promise<void>;
+  /** Drops what the runner keeps for a project between builds (its package cache): the project was removed. */
+  forgetProject?(project: string): Promise<void>;
 }

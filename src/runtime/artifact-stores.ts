@@ -54,7 +54,7 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
     const store = new FsArtifactStore(join(dataDir, 'artifacts'));
     const sites = new SiteTable(store);
     await sites.load();
-    return { store, sites, serving: { store, sites }, owner: hash(store.root) };
+    return { store, sites, serving: { store, sites }, owner: serverId(store.root) };
   }
   const client = s3Client({ region: s3.region ?? 'us-east-1', ...(s3.endpoint ? { endpoint: s3.endpoint } : {}), ...(s3.credentials ? { credentials: s3.credentials } : {}) });
   // Staging and logs under the data dir; its versionDir() is then <dataDir>/mirror/<project>/<version>, the mirror's.
@@ -76,9 +76,10 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
     ...(leader ? { follow: { sites, when: () => !leader.isLeader() } } : {}),
   });
   // Replicas share the bucket, so the data dir tells their build containers apart.
-  return { store, sites, serving: { store: mirror, sites: serving }, owner: hash(`${store.root}\n${dataDir}`), follower };
+  return { store, sites, serving: { store: mirror, sites: serving }, owner: serverId(`${store.root}\n${dataDir}`), follower };
 }
 
-function hash(text: string): string {
+/** Names this server's build containers and cache volumes on a Docker Engine: the same across restarts. */
+export function serverId(text: string): string {
   return createHash('sha256').update(text).digest('hex').slice(0, 16);
 }

@@ -22,6 +22,11 @@ export class BuildService {
     private readonly events: EventSink = noEvents,
   ) {}
 
+  /** The project was removed from the config repo: what its builds kept (a package cache) goes too. */
+  async forgetProject(project: string): Promise<void> {
+    await this.runner.forgetProject?.(project);
+  }
+
   /** Builds and publishes; a failure is recorded (with its log) and returned, never thrown. */
   async build(project: ProjectSpec, version: string, signal?: AbortSignal): Promise<BuildRecord> {
     const previous = await this.store.readBuild(project.name, version);

@@ -9,6 +9,10 @@ export class RunnerChoice implements BuildRunner {
     private readonly runners: { docker: BuildRunner; kubernetes?: BuildRunner | undefined },
   ) {}
 
+  async forgetProject(project: string): Promise<void> {
+    for (const runner of Object.values(this.runners)) await runner?.forgetProject?.(project);
+  }
+
   run(job: BuildJob): Promise<void> {
     const kind = this.wanted() ?? 'docker';
     const runner = this.runners[kind];

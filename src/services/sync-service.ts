@@ -225,6 +225,9 @@ export class SyncService {
       case 'unpublish':
         await sites.set(action.project, undefined);
         logger.info('project unpublished', { project: action.project, version: action.version });
+        if (!this.desired?.projects.some((p) => p.name === action.project)) {
+          await this.deps.builds.forgetProject(action.project).catch((error: unknown) => logger.warn('cannot remove the build cache of a removed project', { project: action.project, error: errorMessage(error) }));
+        }
         return;
       case 'prune':
         await store.remove(action.project, action.version);

@@ -125,5 +125,6 @@ export async function containersOf(project: string, running = false): Promise<Do
 export async function cleanDocker(project: string): Promise<void> {
   const docker = new Docker();
   for (const c of await containersOf(project)) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
-  await docker.getVolume(`opus-cache-${project}`).remove({ force: true }).catch(() => undefined);
+  const { Volumes } = await docker.listVolumes({ filters: { label: [`dev.opus.cache=${project}`] } });
+  for (const v of Volumes ?? []) await docker.getVolume(v.Name).remove({ force: true }).catch(() => undefined);
 }

@@ -39,7 +39,7 @@ test('build.cache: false opts out of the package cache; the default keeps the bu
 test('the JSON Schema documents prebuild and build.cache', () => {
   const project = jsonSchemas().project as { properties: Record<string, { description?: string; properties?: Record<string, { description?: string }> }> };
   assert.match(project.properties.prebuild?.description ?? '', /ahead of deploy/);
-  assert.match(project.properties.build?.properties?.cache?.description ?? '', /opus-cache-<project>/);
+  assert.match(project.properties.build?.properties?.cache?.description ?? '', /opus-cache-<server>-<project>/);
 });
 
 test('a build id is <project>@<version>', () => {

@@ -1,5 +1,7 @@
-// The per-project package cache kept between builds: a Docker named volume opus-cache-<project>
-// mounted at /opus/cache, with npm, yarn and pnpm pointed into it. `build.cache: false` opts out.
+// The per-project package cache kept between builds: a Docker named volume mounted at /opus/cache,
+// with npm, yarn and pnpm pointed into it. `build.cache: false` opts out. The volume is this
+// server's (its owner id is in the name): two Opus servers on one Docker Engine never share a
+// cache, so one's builds cannot plant packages in the other's.
 import type Docker from 'dockerode';
 import type { BuildSpec } from '../../domain/desired-state.js';
 
@@ -11,8 +13,10 @@ export const CACHE_ENV: Record<string, string> = {
   PNPM_STORE_DIR: `${CACHE_DIR}/pnpm`,
 };
 
-export function cacheVolumeName(project: string): string {
-  return `opus-cache-${project}`;
+export const CACHE_LABEL = 'dev.opus.cache';
+
+export function cacheVolumeName(project: string, owner?: string): string {
+  return owner ? `opus-cache-${owner}-${project}` : `opus-cache-${project}`;
 }
 
 export interface CacheSetup {
@@ -21,10 +25,17 @@ export interface CacheSetup {
 }
 
 /** Makes sure the volume exists (labelled, so it can be found and pruned) and says how to mount it. */
-export async function prepareCache(docker: Docker, project: string, spec: BuildSpec): Promise<CacheSetup> {
+export async function prepareCache(docker: Docker, project: string, spec: BuildSpec, owner?: string): Promise<CacheSetup> {
   if (spec.cache === false) return { env: {}, mounts: [] };
-  const name = cacheVolumeName(project);
+  const name = cacheVolumeName(project, owner);
   // Creating a volume that exists returns it unchanged.
-  await docker.createVolume({ Name: name, Labels: { 'dev.opus.cache': project } });
+  await docker.createVolume({ Name: name, Labels: { [CACHE_LABEL]: project, ...(owner ? { 'dev.opus.owner': owner } : {}) } });
   return { env: CACHE_ENV, mounts: [{ Type: 'volume', Source: name, Target: CACHE_DIR }] };
+}
+
+/** Removes the project's cache (the project was removed); a volume in use by a running build stays until the next removal. */
+export async function removeCache(docker: Docker, project: string, owner?: string): Promise<void> {
+  await docker.getVolume(cacheVolumeName(project, owner)).remove().catch((error: { statusCode?: number }) => {
+    if (error.statusCode !== 404 && error.statusCode !== 409) throw error;
+  });
 }

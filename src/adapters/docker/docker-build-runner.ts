@@ -7,7 +7,7 @@ import Docker from 'dockerode';
 import * as tar from 'tar';
 import { UserError, errorMessage } from '../../domain/errors.js';
 import type { BuildJob, BuildRunner } from '../../ports/build-runner.js';
-import { prepareCache } from './build-cache.js';
+import { prepareCache, removeCache } from './build-cache.js';
 import { ensureImage } from './ensure-image.js';
 
 const WORKSPACE = '/workspace';
@@ -32,11 +32,15 @@ export class DockerBuildRunner implements BuildRunner {
     return left.length;
   }
 
+  forgetProject(project: string): Promise<void> {
+    return removeCache(this.docker, project, this.options.owner);
+  }
+
   async run(job: BuildJob): Promise<void> {
     const { spec } = job;
     if (job.signal?.aborted) throw new UserError('the build was cancelled');
     await ensureImage(this.docker, spec.image, job.log);
-    const cache = await prepareCache(this.docker, job.project, spec);
+    const cache = await prepareCache(this.docker, job.project, spec, this.options.owner);
     const container = await this.docker.createContainer({
       Image: spec.image,
       Cmd: ['sh', '-c', spec.command],
