@@ -22,6 +22,7 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
     'api-token': Flags.string({ env: 'OPUS_API_TOKEN', description: 'Bearer token required for API calls that change state (default: none, changes only from this machine)' }),
     'webhook-secret': Flags.string({ env: 'OPUS_WEBHOOK_SECRET', description: 'Shared secret of push webhooks at /hooks/github, /hooks/gitea, /hooks/gitlab (default: none, webhooks answer 503)' }),
     'public-url': Flags.string({ env: 'OPUS_PUBLIC_URL', description: 'Where users reach this server, for the URLs in outgoing hook bodies (default: the listen URL)' }),
+    'trust-proxy': Flags.boolean({ env: 'OPUS_TRUST_PROXY', default: false, description: 'Behind a reverse proxy or ingress: build the URLs in API answers from X-Forwarded-Proto and X-Forwarded-Host' }),
     'protect-reads': Flags.boolean({ env: 'OPUS_PROTECT_READS', default: false, description: 'Require the API token for reading too' }),
     'log-format': Flags.string({ options: ['auto', 'json', 'human'], default: defaults.logFormat, description: 'JSON lines, or human lines (auto: human on a terminal)' }),
   };
@@ -45,6 +46,7 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
       logger,
       ...(apiToken ? { apiToken } : {}),
       protectReads: flags['protect-reads'],
+      trustProxy: flags['trust-proxy'],
       ...(flags['public-url'] ? { publicUrl: flags['public-url'] } : {}),
       ...(webhookSecret ? { webhookSecret } : {}),
       ...(kubernetes ? { kubernetes } : {}),

@@ -43,6 +43,8 @@ export interface ServerOptions {
   /** Bearer token for the API (never logged); without one, changes are accepted from loopback only. */
   apiToken?: string;
   protectReads?: boolean;
+  /** Trust X-Forwarded-Proto/-Host from a reverse proxy for the URLs the API answers with. */
+  trustProxy?: boolean;
   /** Where users reach this server, for the URLs in outgoing hook bodies (default: the listen URL). */
   publicUrl?: string;
   /** Shared secret of push webhooks (never logged); without one, /hooks/* answer 503. */
@@ -103,6 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       serving,
       ...(follower ? { follower } : {}),
       ...(leader ? { leadership: leader } : {}),
+      trustProxy: options.trustProxy ?? false,
       queue,
       logger,
       auth: { ...(options.apiToken ? { token: options.apiToken } : {}), protectReads: options.protectReads ?? false },

@@ -48,6 +48,8 @@ export interface AppDeps {
   serving?: Pick<AppDeps, 'sites' | 'store'>;
   /** A replica that does not sync is ready once its mirror caught up with the live pointers. */
   follower?: { readonly caughtUp: boolean };
+  /** Behind a reverse proxy (an ingress): URLs in answers follow its X-Forwarded-Proto and X-Forwarded-Host. */
+  trustProxy?: boolean;
   /** With several replicas: while another one leads, API and webhook requests go to it. */
   leadership?: Leadership;
 }
@@ -60,7 +62,8 @@ export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'sto
 }
 
 export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(deps.serving ?? deps)): Koa {
-  const app = new Koa();
+  // Only the URLs the API writes use these headers; auth looks at the socket's own address.
+  const app = new Koa({ proxy: deps.trustProxy ?? false });
   const api = apiRouter(deps);
   app.use(async (ctx, next) => {
     try {

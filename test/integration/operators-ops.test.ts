@@ -20,7 +20,7 @@ import { gitSync, tempDir, writeFiles } from '../support/fixtures.js';
 
 const TOKEN = 'ops-test-token-0123456789';
 
-async function serve(t: TestContext, protectReads: boolean) {
+async function serve(t: TestContext, protectReads: boolean, trustProxy = false) {
   const dir = await tempDir(t, 'opus-ops-');
   await writeFiles(join(dir, 'config'), { 'opus.yaml': '', 'projects/.gitkeep': '' });
   gitSync(join(dir, 'config'), 'init', '--quiet');
@@ -33,7 +33,7 @@ async function serve(t: TestContext, protectReads: boolean) {
   const metrics = new Metrics(queue, { processMetrics: false });
   const builds = new BuildService(store, sources, undefined as never, silentLogger, metrics);
   const sync = new SyncService({ config: new GitConfigSource(join(dir, 'config'), join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger, onSynced: (r, ms) => metrics.syncFinished(r, ms) });
-  const server = createServer(createRequestListener({ sync, sites, store, queue, logger: silentLogger, metrics, auth: { token: TOKEN, protectReads } }));
+  const server = createServer(createRequestListener({ sync, sites, store, queue, logger: silentLogger, metrics, auth: { token: TOKEN, protectReads }, trustProxy }));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const stop = countRequests(server, metrics);
   t.after(async () => {
@@ -41,7 +41,7 @@ async function serve(t: TestContext, protectReads: boolean) {
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sync };
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sync, sites };
 }
 
 test('/readyz answers 503 until the first sync has finished, then 200', async (t) => {
@@ -86,4 +86,17 @@ test('with reads protected, /metrics and the API need the token; the dashboard p
   assert.equal((await fetch(`${url}/api/v1/openapi.json`, { headers: { Authorization: `Bearer ${TOKEN}` } })).status, 200);
   assert.equal((await fetch(`${url}/_opus/`)).status, 200);
   assert.equal((await fetch(`${url}/readyz`)).status, 503);
+});
+
+test('behind a proxy (--trust-proxy) the API\u2019s URLs follow X-Forwarded-Proto and -Host; otherwise those headers are ignored', async (t) => {
+  const forwarded = { 'X-Forwarded-Proto': 'https', 'X-Forwarded-Host': 'opus.example.com' };
+  const siteUrl = async (url: string) => {
+    const { projects } = (await (await fetch(`${url}/api/v1/projects`, { headers: forwarded })).json()) as { projects: { name: string; urls: { site: string } }[] };
+    return projects.find((p) => p.name === 'site')?.urls.site;
+  };
+  for (const trust of [true, false]) {
+    const { url, sites } = await serve(t, false, trust);
+    await sites.set('site', { version: '1.0.0', domains: [] });
+    assert.equal(await siteUrl(url), trust ? 'https://opus.example.com/site/' : `${url}/site/`);
+  }
 });

@@ -121,6 +121,9 @@ test('the Ingress routes the server host, the project domains and the preview wi
   assert.deepEqual(ingress.spec?.tls, [{ hosts, secretName: 'opus-tls' }]);
   for (const rule of ingress.spec?.rules ?? []) assert.deepEqual(rule.http?.paths, [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'opus', port: { name: 'http' } } } }]);
   assert.equal(installManifests({ ...base, domains: ['www.acme.com'] }).at(-1)?.kind, 'Ingress', 'domains alone make an Ingress');
+  const trustsProxy = (options: InstallOptions) => podSpec(installManifests(options)).containers[0]?.env?.some((e) => e.name === 'OPUS_TRUST_PROXY' && e.value === 'true');
+  assert.equal(trustsProxy(full), true, 'behind the Ingress the server builds its URLs from X-Forwarded-Proto/-Host');
+  assert.equal(trustsProxy(base), false, 'without an Ingress nothing is trusted');
 });
 
 test('the data volume survives a rollout: one replica, Recreate, a ReadWriteOnce claim', () => {

@@ -148,6 +148,8 @@ function serverEnv(o: InstallOptions): V1EnvVar[] {
     { name: 'HOME', value: '/tmp' },
     ...(o.configRepo ? [{ name: 'OPUS_CONFIG', value: o.configRepo }] : []),
     ...(url ? [{ name: 'OPUS_PUBLIC_URL', value: url }] : []),
+    // Behind the Ingress: the API's URLs say https and the host the user asked for.
+    ...(ingressHosts(o).length > 0 ? [{ name: 'OPUS_TRUST_PROXY', value: 'true' }] : []),
     ...(o.dockerHost ? [{ name: 'DOCKER_HOST', value: o.dockerHost }] : []),
     // For builds as Jobs (opus.yaml builds.runner: kubernetes): where the pod is, and the image whose CLI moves source and output.
     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },

@@ -77,8 +77,11 @@ export const openApiDocument = {
         responses: {
           202: json(ref('Build'), 'Queued'),
           200: json(ref('Build'), 'Already built (alreadyBuilt: true), nothing queued'),
-          400: error('Bad version'),
-          404: error('No such project or tag'),
+          400: error('Not a version, or a tag the source does not have (or no semver tag for "latest")'),
+          404: error('No such project'),
+          409: error('The project file or opus.yaml is invalid'),
+          502: error('The source repository cannot be read'),
+          503: error('The server has not read the config repo yet, or takes no build triggers'),
           ...unauthorized,
         },
       },
