@@ -16,7 +16,8 @@ export interface ProjectStatus {
   status: SyncStatus;
   reason?: string;
   domains: string[];
-  lastBuild?: BuildRecord;
+  /** The record without its internal settings key (what tells a retry with new settings from a hot loop). */
+  lastBuild?: Omit<BuildRecord, 'settings'>;
   /** Built versions, newest build first. */
   versions: string[];
   urls: ProjectUrls;
@@ -34,7 +35,8 @@ export async function projectStatuses(sync: SyncService, sites: SiteTable, queue
   return [...names].sort().map((name): ProjectStatus => {
     const spec = desired?.projects.find((p) => p.name === name);
     const target = sync.desiredVersion(name);
-    const lastBuild = builds.filter((b) => b.project === name).sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+    const newest = builds.filter((b) => b.project === name).sort((a, b) => b.startedAt.localeCompare(a.startedAt))[0];
+    const lastBuild = newest && withoutSettings(newest);
     const domains = spec?.domains ?? live[name]?.domains ?? [];
     const versions = built.get(name) ?? [];
     const urls = projectUrls(origin, name, domains, versions, sites.previewDomain);
@@ -55,4 +57,8 @@ export async function projectStatuses(sync: SyncService, sites: SiteTable, queue
     if (waiting) return { ...base, status: 'out of sync', reason: waiting };
     return { ...base, status: 'out of sync', reason: 'waiting for the next sync' };
   });
+}
+
+function withoutSettings({ settings: _settings, ...record }: BuildRecord): Omit<BuildRecord, 'settings'> {
+  return record;
 }

@@ -71,6 +71,7 @@ test('projects: desired, live, status, last build and the URLs of the site and o
   assert.deepEqual(site.urls.previews, { '1.1.0': `${w.url}/site@1.1.0/`, '1.0.0': `${w.url}/site@1.0.0/` });
   assert.equal(site.lastBuild?.version, '1.1.0');
   assert.equal(site.lastBuild?.commit, tagCommit('site', '1.1.0'));
+  assert.equal('settings' in (site.lastBuild ?? {}), false, 'no internal bookkeeping in the API');
   assert.equal(await (await fetch(site.urls.site)).text(), '<h1>site 1.1.0</h1>\n');
   assert.equal(await (await fetch(site.urls.previews['1.0.0'] as string)).text(), '<h1>site 1.0.0</h1>\n');
   assert.equal((await w.api('/api/v1/projects/nope')).status, 404);
