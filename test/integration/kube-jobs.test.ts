@@ -34,12 +34,15 @@ async function setup(t: TestContext) {
   const runner = new KubernetesJobRunner({ api: kubeJobsApi(kc, 'opus'), namespace: 'opus', helperImage: 'ghcr.io/opus/opus:0.1.0', transfers, pollMs: 50 });
   const source = join(dir, 'source');
   await writeFiles(source, { 'package.json': '{}', 'public/index.html': '<h1>site</h1>' });
-  const build = async (command: string, options: { timeoutMs?: number; signal?: AbortSignal } = {}) => {
+  const build = async (command: string, options: { timeoutMs?: number; signal?: AbortSignal; onLog?: (text: string) => void } = {}) => {
     const outputDir = join(dir, `out-${Math.random().toString(36).slice(2)}`);
     await mkdir(outputDir);
     const log = new PassThrough();
     let text = '';
-    log.on('data', (d: Buffer) => void (text += d.toString()));
+    log.on('data', (d: Buffer) => {
+      text += d.toString();
+      options.onLog?.(text);
+    });
     const run = runner.run({ project: 'site', version: '1.0.0', commit: 'abc123', spec: spec(command, options.timeoutMs), sourceDir: source, outputDir, log, ...(options.signal ? { signal: options.signal } : {}) });
     const error = await run.then(() => undefined, (e: unknown) => e as Error);
     return { outputDir, log: () => text, error };
@@ -66,6 +69,19 @@ test('a build runs as a Job: source in and output out through one-time URLs, log
   const url = job?.spec.template.spec.initContainers?.[0]?.command.at(-2) ?? '';
   assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/transfer\/[\w-]{43}$/);
   assert.equal((await fetch(url)).status, 404);
+});
+
+test('a Job build\u2019s log can be followed while it runs (Kubernetes API stand-in)', async (t) => {
+  const { build } = await setup(t);
+  // The log as it was when "first line" reached it: the build then still had 3 s to go.
+  let whenFirst: string | undefined;
+  const result = await build('echo "first line"; sleep 3; echo "second line"; mkdir -p dist && cp -r public/. dist/', { onLog: (text) => void (whenFirst ??= text.includes('first line') ? text : undefined) });
+  assert.equal(result.error, undefined, result.log());
+  assert.ok(whenFirst, result.log());
+  assert.doesNotMatch(whenFirst, /second line/, 'the first line reached the build log while the build ran');
+  assert.equal(result.log().match(/first line/g)?.length, 1, 'each line once');
+  assert.equal(result.log().match(/second line/g)?.length, 1, 'each line once');
+  assert.ok(result.log().indexOf('source in') < result.log().indexOf('first line'), 'containers in the order they ran');
 });
 
 test('a failing build command fails the build with its exit code and log (Kubernetes API stand-in)', async (t) => {

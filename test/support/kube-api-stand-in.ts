@@ -126,8 +126,11 @@ export async function startKubeApiStandIn(dir: string): Promise<KubeApiStandIn> 
     }
     if (req.method === 'GET' && sub === 'log' && resource.kind === 'Pod') {
       if (!store.has(key)) return notFound();
+      const log = podLogs.get(`${ns}/${name}:${query.container ?? ''}`);
+      // As the real API: a container that has not started has no log yet.
+      if (log === undefined) return send(res, 400, status(400, 'BadRequest', `container "${query.container}" in pod "${name}" is waiting to start: PodInitializing`));
       res.writeHead(200, { 'content-type': 'text/plain' });
-      return void res.end(podLogs.get(`${ns}/${name}:${query.container ?? ''}`) ?? '');
+      return void res.end(log);
     }
     if (req.method === 'GET') return store.has(key) ? send(res, 200, store.get(key)) : notFound();
     if (req.method === 'DELETE') {

@@ -78,9 +78,15 @@ export function startKubeletStandIn(api: KubeApiStandIn, root: string): KubeletS
     // Its own process group, so a kill reaches what `sh -c` started too.
     const child = opus ? spawn(process.execPath, [opusBin, ...args.slice(1).map(map)], { env, detached: true }) : spawn(cmd ?? 'sh', args, { env, cwd: c.workingDir ? map(c.workingDir) : undefined, detached: true });
     running.set(key, child);
+    // As a kubelet does: the log of a running container is readable while it runs.
     let log = '';
-    child.stdout?.on('data', (d: Buffer) => void (log += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => void (log += d.toString()));
+    api.podLogs.set(`${podKey}:${c.name}`, log);
+    const append = (d: Buffer) => {
+      log += d.toString();
+      api.podLogs.set(`${podKey}:${c.name}`, log);
+    };
+    child.stdout?.on('data', append);
+    child.stderr?.on('data', append);
     return new Promise((resolve) => {
       child.on('close', (code) => {
         running.delete(key);

@@ -1,6 +1,7 @@
 // Builds as Kubernetes Jobs: offer the source and accept the output on one-time URLs, create the
-// Job, poll it (and its pod, for why it failed) until it ends, copy its containers' logs into the
-// build log, and delete the Job whatever happened. The cluster enforces the timeout
+// Job, poll it (and its pod, for why it failed) until it ends, copying what its containers logged
+// since the last poll into the build log (so it can be followed live), and delete the Job whatever
+// happened. The cluster enforces the timeout
 // (activeDeadlineSeconds) and the memory limit; a cancel deletes the Job.
 import { randomUUID } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
@@ -59,8 +60,9 @@ export class KubernetesJobRunner implements BuildRunner {
     try {
       const manifest = buildJob({ namespace, name, project: job.project, version: job.version, commit: job.commit, spec: job.spec, helperImage: this.options.helperImage, sourceUrl: source.url, outputUrl: output.url });
       await api.create(manifest);
-      const state = await this.wait(name, job);
-      await this.copyLogs(name, job);
+      const logs = new LogCopier(api, job.log);
+      const state = await this.wait(name, job, logs);
+      await logs.copy(await api.podOf(name).catch(() => undefined), true);
       if (!state.ok) throw new UserError(state.reason);
       // The upload container exits 0 only after the server answered, so this is at once, or never.
       const late = new AbortController();
@@ -74,7 +76,7 @@ export class KubernetesJobRunner implements BuildRunner {
     }
   }
 
-  private async wait(name: string, job: BuildJob): Promise<Extract<JobState, { done: true }>> {
+  private async wait(name: string, job: BuildJob, logs: LogCopier): Promise<Extract<JobState, { done: true }>> {
     // The cluster ends the Job at activeDeadlineSeconds; this only guards against a Job that never reports.
     const deadline = Date.now() + job.spec.timeoutMs + 60_000;
     for (;;) {
@@ -85,20 +87,43 @@ export class KubernetesJobRunner implements BuildRunner {
       if (!current) throw new UserError(`the build Job ${name} was deleted before it finished`);
       const state = jobState(current, pod, job.spec);
       if (state.done) return state;
+      await logs.copy(pod, false);
       const stuck = podStuck(pod);
       if (stuck) throw new UserError(stuck);
       if (Date.now() > deadline) throw new UserError(`the build timed out after ${Math.round(job.spec.timeoutMs / 1000)}s: raise build.timeout or make the build faster`);
       await delay(this.options.pollMs ?? 2000, job.signal);
     }
   }
+}
 
-  /** The logs of the pod's containers, in the order they ran (after the fact: they are not streamed). */
-  private async copyLogs(name: string, job: BuildJob): Promise<void> {
-    const pod = await this.options.api.podOf(name).catch(() => undefined);
-    if (!pod?.metadata?.name) return void job.log.write('opus: the build pod is gone; no log\n');
+/**
+ * The pod's containers run one after another (two init containers, then the upload), so their logs
+ * are appended in that order; each poll writes only what a container logged since the last one.
+ * The API gives a container's whole log each time: build logs are small, and this needs no
+ * long-lived streaming connection that a restarting API server would cut.
+ */
+class LogCopier {
+  private readonly written = new Map<string, number>();
+
+  constructor(
+    private readonly api: JobsApi,
+    private readonly log: BuildJob['log'],
+  ) {}
+
+  async copy(pod: V1Pod | undefined, final: boolean): Promise<void> {
+    const name = pod?.metadata?.name;
+    if (!name) {
+      if (final && this.written.size === 0) this.log.write('opus: the build pod is gone; no log\n');
+      return;
+    }
     for (const container of CONTAINERS) {
-      const text = await this.options.api.logs(pod.metadata.name, container).catch(() => '');
-      if (text) job.log.write(text.endsWith('\n') ? text : `${text}\n`);
+      // A container that has not started yet has no log (the API answers 400): nor have the ones after it.
+      const text = await this.api.logs(name, container).catch(() => undefined);
+      if (text === undefined) return;
+      const from = this.written.get(container) ?? 0;
+      if (text.length > from) this.log.write(text.slice(from));
+      this.written.set(container, text.length);
+      if (final && text.length > 0 && !text.endsWith('\n')) this.log.write('\n');
     }
   }
 }
