@@ -3,6 +3,7 @@
 // than what was read) is read again from its start.
 import { open, stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
+import { setTimeout as wait } from 'node:timers/promises';
 
 export interface FollowOptions {
   /** True once the build is over (its log is then complete). */
@@ -52,14 +53,7 @@ async function readRange(path: string, position: number, length: number): Promis
   }
 }
 
+/** Waits ms, or less when the signal aborts (it resolves then: the caller looks at the signal). */
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  return wait(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 }

@@ -7,30 +7,19 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { test, type TestContext } from 'node:test';
-import { KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { Lease } from 'kubernetes-models/coordination.k8s.io/v1/Lease';
 import { KubernetesJobRunner, kubeJobsApi } from '../../src/adapters/k8s/kubernetes-job-runner.js';
 import { LeaseElector } from '../../src/adapters/k8s/lease-elector.js';
-import { TransferServer } from '../../src/adapters/k8s/transfer-server.js';
 import type { BuildSpec } from '../../src/domain/desired-state.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
-import { startKubeApiStandIn } from '../support/kube-api-stand-in.js';
-import { startKubeletStandIn } from '../support/kubelet-stand-in.js';
+import { startKubeStandIns } from '../support/kubelet-stand-in.js';
 
 const spec = (command: string, timeoutMs = 60_000): BuildSpec => ({ image: 'node:20', command, output: 'dist', env: { GREETING: 'hello' }, network: 'default', timeoutMs, memoryBytes: 1024 ** 3 });
 
 async function setup(t: TestContext) {
   const dir = await tempDir(t);
-  const api = await startKubeApiStandIn(dir);
-  const kubelet = startKubeletStandIn(api, join(dir, 'pods'));
-  const transfers = await TransferServer.start('127.0.0.1', 0, (port) => `http://127.0.0.1:${port}`);
-  t.after(async () => {
-    kubelet.stop();
-    await transfers.close();
-    await api.close();
-  });
-  const kc = new KubeConfig();
-  kc.loadFromFile(api.kubeconfig);
+  const { api, kubelet, transfers, kc } = await startKubeStandIns(t, dir);
   const runner = new KubernetesJobRunner({ api: kubeJobsApi(kc, 'opus'), namespace: 'opus', helperImage: 'ghcr.io/opus/opus:0.1.0', transfers, pollMs: 50 });
   const source = join(dir, 'source');
   await writeFiles(source, { 'package.json': '{}', 'public/index.html': '<h1>site</h1>' });

@@ -9,21 +9,18 @@ import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { KubeConfig } from '@kubernetes/client-node';
 import Docker from 'dockerode';
 import { DockerBuildRunner } from '../../src/adapters/docker/docker-build-runner.js';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import { GitSourceRepos } from '../../src/adapters/git/git-source-repos.js';
 import { KubernetesJobRunner, kubeJobsApi } from '../../src/adapters/k8s/kubernetes-job-runner.js';
-import { TransferServer } from '../../src/adapters/k8s/transfer-server.js';
 import { readDesiredState } from '../../src/domain/desired-state.js';
 import type { BuildRunner } from '../../src/ports/build-runner.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { cleanDocker } from '../support/build-server.js';
 import { makeSourceRepo, tempDir } from '../support/fixtures.js';
-import { startKubeApiStandIn } from '../support/kube-api-stand-in.js';
-import { startKubeletStandIn } from '../support/kubelet-stand-in.js';
+import { startKubeStandIns } from '../support/kubelet-stand-in.js';
 
 if (!process.env.DOCKER_HOST && existsSync('/run/opus-docker/docker.sock')) process.env.DOCKER_HOST = 'unix:///run/opus-docker/docker.sock';
 
@@ -52,16 +49,7 @@ test('the Job runner and the Docker runner build the same artifact tree from the
   const spec = projects[0];
   assert.ok(spec);
 
-  const api = await startKubeApiStandIn(dir);
-  const kubelet = startKubeletStandIn(api, join(dir, 'pods'));
-  const transfers = await TransferServer.start('127.0.0.1', 0, (port) => `http://127.0.0.1:${port}`);
-  t.after(async () => {
-    kubelet.stop();
-    await transfers.close();
-    await api.close();
-  });
-  const kc = new KubeConfig();
-  kc.loadFromFile(api.kubeconfig);
+  const { kubelet, transfers, kc } = await startKubeStandIns(t, dir);
 
   const runners: Record<string, BuildRunner> = {
     docker: new DockerBuildRunner(new Docker()),

@@ -7,8 +7,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import { TransferServer } from '../../src/adapters/k8s/transfer-server.js';
 import { opusBin } from './fixtures.js';
-import type { KubeApiStandIn } from './kube-api-stand-in.js';
+import { startKubeApiStandIn, type KubeApiStandIn } from './kube-api-stand-in.js';
 
 interface Container { name: string; image: string; command: string[]; workingDir?: string; env?: { name: string; value?: string }[] }
 interface JobObj { metadata: { name: string; namespace: string }; spec: { activeDeadlineSeconds?: number; template: { metadata: { labels: Record<string, string> }; spec: { initContainers?: Container[]; containers: Container[] } } } }
@@ -113,4 +115,19 @@ function kill(child: ChildProcess | undefined): void {
   } catch {
     child.kill('SIGKILL');
   }
+}
+
+/** The API stand-in, its kubelet, the runner's transfer server and a client config for them, stopped after the test. */
+export async function startKubeStandIns(t: { after(fn: () => unknown): void }, dir: string): Promise<{ api: KubeApiStandIn; kubelet: KubeletStandIn; transfers: TransferServer; kc: KubeConfig }> {
+  const api = await startKubeApiStandIn(dir);
+  const kubelet = startKubeletStandIn(api, join(dir, 'pods'));
+  const transfers = await TransferServer.start('127.0.0.1', 0, (port) => `http://127.0.0.1:${port}`);
+  t.after(async () => {
+    kubelet.stop();
+    await transfers.close();
+    await api.close();
+  });
+  const kc = new KubeConfig();
+  kc.loadFromFile(api.kubeconfig);
+  return { api, kubelet, transfers, kc };
 }

@@ -4,6 +4,7 @@
 // happened. The cluster enforces the timeout
 // (activeDeadlineSeconds) and the memory limit; a cancel deletes the Job.
 import { randomUUID } from 'node:crypto';
+import { setTimeout as wait } from 'node:timers/promises';
 import { CoreV1Api, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
 import { buildJob, buildJobName, jobState, podStuck, type JobState } from '../../domain/k8s/build-job.js';
 import { UserError } from '../../domain/errors.js';
@@ -128,14 +129,7 @@ class LogCopier {
   }
 }
 
+/** Waits ms, or less when the signal aborts (it resolves then: the caller looks at the signal). */
 function delay(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    }
-    signal?.addEventListener('abort', done, { once: true });
-  });
+  return wait(ms, undefined, signal ? { signal } : {}).catch(() => undefined);
 }
