@@ -6,7 +6,7 @@ import { readConfigFiles } from '../adapters/git/git-config-source.js';
 import { readDesiredState, SETTINGS_FILE } from '../domain/desired-state.js';
 import { UserError } from '../domain/errors.js';
 import { DEFAULT_RESOURCES, type InstallOptions } from '../domain/k8s/manifests.js';
-import { storeLocation } from '../runtime/artifact-stores.js';
+import { checkEndpoint, storeLocation } from '../runtime/artifact-stores.js';
 
 export const kubeFlags = {
   context: Flags.string({ description: 'The kube-context to use (default: the current one of $KUBECONFIG or ~/.kube/config)' }),
@@ -102,6 +102,6 @@ function storeOption(flags: InstallFlagValues, configRepo: string | undefined): 
   storeLocation(flags.store);
   if (!configRepo) throw new UserError('--store needs a config repo the pods can fetch (--config-repo <git URL>, or --config with a remote): an embedded one would live on each pod\'s emptyDir and be lost with it');
   const endpoint = flags['s3-endpoint'];
-  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) throw new UserError(`--s3-endpoint must be an http(s) URL such as http://minio.storage:9000 (got "${endpoint}")`);
+  if (endpoint !== undefined) checkEndpoint('--s3-endpoint', endpoint);
   return { url: flags.store, ...(endpoint ? { endpoint } : {}), ...(flags['s3-region'] ? { region: flags['s3-region'] } : {}) };
 }

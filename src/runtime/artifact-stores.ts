@@ -3,6 +3,7 @@
 // and the live pointers go to the bucket, and each replica serves from a local mirror kept by a
 // LiveFollower: the API reads the bucket, the site handler the mirror.
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { FsArtifactStore } from '../adapters/fs/fs-artifact-store.js';
 import { FsMirrorLedger } from '../adapters/fs/fs-mirror-ledger.js';
@@ -26,8 +27,8 @@ export interface ArtifactStores {
   sites: SiteTable;
   /** What the site handler serves from (the same as above on the filesystem). */
   serving: { store: ArtifactStore; sites: SiteTable };
-  /** Identifies this server's build containers on a Docker Engine. */
-  owner: string;
+  /** On a Docker Engine: this server's build containers (a restart removes the ones it left) and its package caches. */
+  docker: { owner: string; cacheId: string };
   follower?: LiveFollower;
 }
 
@@ -41,11 +42,16 @@ export function storeLocation(url: string): S3Location {
   return location;
 }
 
+/** An S3 endpoint (MinIO, s3rver…) must be an http(s) URL; `name` is the flag or variable it came from. */
+export function checkEndpoint(name: string, endpoint: string): void {
+  if (!/^https?:\/\/[^/]+/.test(endpoint)) throw new UserError(`${name} must be an http(s) URL such as http://minio.storage:9000 (got "${endpoint}")`);
+}
+
 /** The S3 client settings from the environment: OPUS_S3_ENDPOINT (MinIO, s3rver…: path-style), AWS_REGION; credentials from the SDK's chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile, IRSA…). */
 export function s3StoreFromEnv(url: string, env: NodeJS.ProcessEnv): S3StoreOptions {
   storeLocation(url);
   const endpoint = env.OPUS_S3_ENDPOINT;
-  if (endpoint !== undefined && !/^https?:\/\/[^/]+/.test(endpoint)) throw new UserError(`OPUS_S3_ENDPOINT must be an http(s) URL such as http://minio:9000 (got "${endpoint}")`);
+  if (endpoint !== undefined) checkEndpoint('OPUS_S3_ENDPOINT', endpoint);
   return { url, region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) };
 }
 
@@ -54,7 +60,8 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
     const store = new FsArtifactStore(join(dataDir, 'artifacts'));
     const sites = new SiteTable(store);
     await sites.load();
-    return { store, sites, serving: { store, sites }, owner: serverId(store.root) };
+    const id = serverId(store.root);
+    return { store, sites, serving: { store, sites }, docker: { owner: id, cacheId: id } };
   }
   const client = s3Client({ region: s3.region ?? 'us-east-1', ...(s3.endpoint ? { endpoint: s3.endpoint } : {}), ...(s3.credentials ? { credentials: s3.credentials } : {}) });
   // Staging and logs under the data dir; its versionDir() is then <dataDir>/mirror/<project>/<version>, the mirror's.
@@ -75,8 +82,10 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
     logger,
     ...(leader ? { follow: { sites, when: () => !leader.isLeader() } } : {}),
   });
-  // Replicas share the bucket, so the data dir tells their build containers apart.
-  return { store, sites, serving: { store: mirror, sites: serving }, owner: serverId(`${store.root}\n${dataDir}`), follower };
+  // Replicas share the bucket and, in pods, the data dir's path: the host name (the pod's name) tells
+  // their build containers apart, so a replica that starts never removes another one's running
+  // builds on a shared engine. Their package caches are the store's: whichever replica leads uses it.
+  return { store, sites, serving: { store: mirror, sites: serving }, docker: { owner: serverId(`${store.root}\n${dataDir}\n${hostname()}`), cacheId: serverId(store.root) }, follower };
 }
 
 /** Names this server's build containers and cache volumes on a Docker Engine: the same across restarts. */

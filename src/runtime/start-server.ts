@@ -71,11 +71,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const dataDir = resolve(options.dataDir);
   const config = options.config ?? (await embeddedConfigRepo(dataDir, logger));
   const leader = options.leader ?? options.kubernetes?.leader;
-  const { store, sites, serving, owner, follower } = await openArtifactStores(dataDir, options.s3, logger, leader);
+  const { store, sites, serving, docker: dockerIds, follower } = await openArtifactStores(dataDir, options.s3, logger, leader);
   const queue = new BuildQueue(2);
   const docker = new Docker();
   // Containers are labelled with this data dir, so a restart removes what a killed server left running.
-  const dockerRunner = options.runner ? undefined : new DockerBuildRunner(docker, { owner });
+  const dockerRunner = options.runner ? undefined : new DockerBuildRunner(docker, dockerIds);
   const runner: BuildRunner = options.runner ?? new RunnerChoice((): BuildRunnerKind | undefined => sync.desiredState?.settings.runner, { docker: dockerRunner as DockerBuildRunner, kubernetes: options.kubernetes?.runner });
   if (!options.runner) await docker.ping().catch((error: unknown) => logger.warn('no Docker Engine answers: builds will fail until one does', { error: errorMessage(error) }));
   const leftovers = await dockerRunner?.removeLeftovers().catch(() => 0);

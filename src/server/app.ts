@@ -19,7 +19,7 @@ import { webhookRoutes, type WebhookOptions } from './hooks/webhooks.js';
 import { dashboardRoutes } from './dashboard/routes.js';
 import { opsRoutes } from './ops.js';
 import { SiteFiles } from './site/site-files.js';
-import { forwardToLeader, leaderAnswers } from './forward-to-leader.js';
+import { answeredLocally, forwardToLeader } from './forward-to-leader.js';
 import { SiteHandler } from './site/site-handler.js';
 import { SiteRouter } from './site/site-router.js';
 
@@ -106,7 +106,7 @@ export function createRequestListener(deps: AppDeps): RequestListener {
   const { leadership } = deps;
   return (req, res) => {
     if (site.handle(req, res)) return;
-    if (leadership && !leadership.isLeader() && leaderAnswers(req.url ?? '/')) return forwardToLeader(leadership, req, res);
+    if (leadership && !leadership.isLeader() && !answeredLocally(req.url ?? '/')) return forwardToLeader(leadership, req, res);
     void api(req, res);
   };
 }

@@ -4,6 +4,7 @@
 // within a poll interval plus a download of each other. Built versions are prefetched as they are
 // published, so a switch is usually only a pointer change; versions gone from the store are dropped.
 import { liveChanges, mirrorWork, versionKey, type VersionStamp } from '../domain/mirror-plan.js';
+import { backoffCeilingMs, type RetryPolicy } from '../domain/backoff.js';
 import { errorMessage } from '../domain/errors.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { MirrorLedger } from '../ports/mirror-ledger.js';
@@ -25,11 +26,14 @@ export interface LiveFollowerDeps {
   listPollMs?: number;
 }
 
+const RETRY: RetryPolicy = { baseMs: 1_000, factor: 2, capMs: 60_000, maxAttempts: Number.POSITIVE_INFINITY, maxAgeMs: Number.POSITIVE_INFINITY };
+
 export class LiveFollower {
   private stamps = new Map<string, string>();
   private readonly inFlight = new Map<string, Promise<boolean>>();
   private readonly timers = new Set<NodeJS.Timeout>();
-  private readonly failing = new Set<string>();
+  /** Versions whose download failed: how often in a row, and not before when to try again. */
+  private readonly failing = new Map<string, { count: number; retryAt: number }>();
   private stopped = false;
   private caughtUpOnce = false;
   private readonly ticks = new Set<Promise<unknown>>();
@@ -113,6 +117,8 @@ export class LiveFollower {
     if (have !== undefined && (stamp === undefined || stamp === have)) return Promise.resolve(true);
     const running = this.inFlight.get(key);
     if (running) return running;
+    // A version that cannot be mirrored is not downloaded again four times a second.
+    if ((this.failing.get(key)?.retryAt ?? 0) > Date.now()) return Promise.resolve(false);
     const download = this.download(project, version).finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, download);
     return download;
@@ -127,7 +133,7 @@ export class LiveFollower {
       const stamp = await source.download(project, version, staging);
       if (stamp === undefined) {
         await mirror.discardStaging(staging);
-        this.warnOnce(key, 'a live or published version is not (or no longer) complete in the store', { project, version });
+        this.downloadFailed(key, 'a live or published version is not (or no longer) complete in the store', { project, version });
         return false;
       }
       const { files } = await mirror.publish(project, version, staging);
@@ -138,7 +144,7 @@ export class LiveFollower {
       return true;
     } catch (error) {
       await mirror.discardStaging(staging).catch(() => undefined);
-      this.warnOnce(key, 'cannot mirror a version; trying again', { project, version, error: errorMessage(error) });
+      this.downloadFailed(key, 'cannot mirror a version; trying again', { project, version, error: errorMessage(error) });
       return false;
     }
   }
@@ -156,12 +162,13 @@ export class LiveFollower {
     return this.deps.ledger.write(Object.fromEntries(this.stamps));
   }
 
-  /** A poll that fails says so once per version until it works, not four times a second. */
-  private warnOnce(key: string, message: string, fields: Record<string, unknown>): void {
-    if (this.failing.has(key)) return;
-    this.failing.add(key);
-    this.deps.logger.warn(message, fields);
+  /** A failed download says so once per version until it works, and is tried again after a growing pause (1 s … 1 min). */
+  private downloadFailed(key: string, message: string, fields: Record<string, unknown>): void {
+    const count = (this.failing.get(key)?.count ?? 0) + 1;
+    this.failing.set(key, { count, retryAt: Date.now() + backoffCeilingMs(count, RETRY) });
+    if (count === 1) this.deps.logger.warn(message, fields);
   }
+
 
   /** Runs `tick` every `ms` after the previous one ended; an error is logged (once until it works again) and the loop goes on. */
   private every(ms: number, tick: () => Promise<void>): void {

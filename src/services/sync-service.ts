@@ -96,12 +96,23 @@ export class SyncService {
     return this.running;
   }
 
+  /** A project whose file is gone (not broken: gone) takes what its builds kept with it: its package cache. */
+  private async forgetRemovedProjects(before: DesiredState | undefined, now: DesiredState): Promise<void> {
+    if (!before || before.settingsBroken || now.settingsBroken) return;
+    const still = new Set([...now.projects.map((p) => p.name), ...now.brokenProjects]);
+    for (const { name } of before.projects) {
+      if (still.has(name)) continue;
+      await this.deps.builds.forgetProject(name).catch((error: unknown) => this.deps.logger.warn('cannot remove the build cache of a removed project', { project: name, error: errorMessage(error) }));
+    }
+  }
+
   private async fetchAndReconcile(): Promise<SyncReport> {
     const { logger } = this.deps;
     try {
       const snapshot = await this.deps.config.fetch();
       this.commit = snapshot.commit;
       this.lastSubject = snapshot.subject;
+      const before = this.desired;
       this.desired = readDesiredState(
         snapshot.settingsText === undefined ? undefined : { path: 'opus.yaml', text: snapshot.settingsText },
         snapshot.projectFiles,
@@ -117,6 +128,7 @@ export class SyncService {
         this.events.emit({ event: 'config.invalid', configCommit: snapshot.commit, problems: this.desired.problems, message: `${this.desired.problems.length} problem(s) in the config repo` });
       }
       this.announcedProblems = problems;
+      await this.forgetRemovedProjects(before, this.desired);
       this.resolved = await this.resolveVersions(this.desired.projects);
       return await this.reconcile();
     } catch (error) {
@@ -225,9 +237,6 @@ export class SyncService {
       case 'unpublish':
         await sites.set(action.project, undefined);
         logger.info('project unpublished', { project: action.project, version: action.version });
-        if (!this.desired?.projects.some((p) => p.name === action.project)) {
-          await this.deps.builds.forgetProject(action.project).catch((error: unknown) => logger.warn('cannot remove the build cache of a removed project', { project: action.project, error: errorMessage(error) }));
-        }
         return;
       case 'prune':
         await store.remove(action.project, action.version);

@@ -66,7 +66,7 @@ test('builds run as Jobs and one replica at a time runs the sync loop, by the Le
   const projects = (await (await fetch(`${b.url}/api/v1/projects`)).json()) as { projects: { name: string; desired?: string; live?: string }[] };
   assert.deepEqual(projects.projects.map(({ name, desired, live }) => ({ name, desired, live })), [{ name: 'site', desired: '1.0.0', live: '1.0.0' }]);
   assert.equal(b.sync.desiredState, undefined, 'the second replica itself never read the config repo');
-  assert.equal((await fetch(`${b.url}/api/v1/sync`, { method: 'POST' })).status, 401, 'forwarded from loopback, still not trusted without the token');
+  assert.equal((await fetch(`${b.url}/api/v1/sync`, { method: 'POST' })).status, 401, 'changes need the token through another replica too');
   const synced = await fetch(`${b.url}/api/v1/sync`, { method: 'POST', headers: { Authorization: `Bearer ${TOKEN}` } });
   assert.equal(synced.status, 200, await synced.text());
   assert.equal(b.sync.desiredState, undefined, 'the sync ran on the leader');

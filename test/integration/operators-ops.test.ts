@@ -1,7 +1,7 @@
 // /readyz, /metrics and the request counter on a real listening server over a real (empty)
 // config repo; no Docker needed: no project is deployed.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
+import { createServer, request } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
@@ -99,4 +99,20 @@ test('behind a proxy (--trust-proxy) the API\u2019s URLs follow X-Forwarded-Prot
     await sites.set('site', { version: '1.0.0', domains: [] });
     assert.equal(await siteUrl(url), trust ? 'https://opus.example.com/site/' : `${url}/site/`);
   }
+});
+
+test('no spelling of an API path gets past the token: other cases, encodings and slashes are refused or unknown', async (t) => {
+  const { url, sync } = await serve(t, false);
+  for (const path of ['/api/v1/sync', '/API/v1/sync', '/Api/V1/Sync', '/api/v1/SYNC', '/api/v1/%73ync', '/%61pi/v1/sync', '/api//v1/sync', '/api/v1/sync/', 'http://127.0.0.1/API/v1/sync']) {
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = request(url, { method: 'POST', path }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.ok(status === 401 || status === 404, `POST ${path} answered ${status}`);
+  }
+  assert.equal(sync.desiredState, undefined, 'no sync ran');
 });

@@ -100,8 +100,13 @@ test('two replicas on one S3 store: both serve, switch within a second of each o
   assert.equal((await fetch(`${follower.url}/readyz`)).status, 200, 'a replica that never syncs is ready once its mirror caught up');
   assert.ok(!logs.follower.some((line) => line.includes('"build ')), 'no build log line on the follower');
   assert.ok(logs.follower.some((line) => line.includes('"mirrored a version"')));
-  const artifacts = (await (await fetch(`${follower.url}/api/v1/projects/${project}/artifacts`)).json()) as { live?: string; versions?: { version: string }[] };
-  assert.equal(JSON.stringify(artifacts).includes('2.0.0'), true, JSON.stringify(artifacts));
+  const artifacts = (await (await fetch(`${follower.url}/api/v1/projects/${project}/artifacts`)).json()) as { artifacts: { version: string; live: boolean }[] };
+  assert.deepEqual(artifacts.artifacts.map(({ version, live }) => ({ version, live })).sort((a, b) => a.version.localeCompare(b.version)), [{ version: '1.0.0', live: false }, { version: '2.0.0', live: true }]);
+  // Without an API token, changes are taken from the server's own machine only: one forwarded by another replica is not that.
+  assert.equal((await fetch(`${follower.url}/api/v1/sync`, { method: 'POST' })).status, 401, 'POST /api/v1/sync through the follower');
+  assert.equal((await fetch(`${follower.url}/API/v1/sync`, { method: 'POST' })).status, 404, 'another spelling goes to the leader too, which knows no such route');
+  assert.equal((await fetch(`${leader.url}/api/v1/sync`, { method: 'POST' })).status, 200, 'the same request on the leader itself');
+  assert.equal(follower.sync.desiredState, undefined, 'no spelling of the path ran a sync on the follower');
   const statuses = (await (await fetch(`${follower.url}/api/v1/projects`)).json()) as { projects: { name: string; live?: string; desired?: string }[] };
   const viaFollower = statuses.projects.find((p) => p.name === project);
   assert.equal(viaFollower?.desired, '2.0.0', 'the follower\'s API answers from the leader, which read the config repo');

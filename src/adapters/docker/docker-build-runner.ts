@@ -16,6 +16,8 @@ const OWNER_LABEL = 'dev.opus.owner';
 export interface DockerRunnerOptions {
   /** Labels this runner's containers, so a restarted server can remove the ones it left running. */
   owner?: string;
+  /** Names the package cache volumes (default: the owner), so servers on one engine never share one. */
+  cacheId?: string;
 }
 
 export class DockerBuildRunner implements BuildRunner {
@@ -33,14 +35,14 @@ export class DockerBuildRunner implements BuildRunner {
   }
 
   forgetProject(project: string): Promise<void> {
-    return removeCache(this.docker, project, this.options.owner);
+    return removeCache(this.docker, project, this.options.cacheId ?? this.options.owner);
   }
 
   async run(job: BuildJob): Promise<void> {
     const { spec } = job;
     if (job.signal?.aborted) throw new UserError('the build was cancelled');
     await ensureImage(this.docker, spec.image, job.log);
-    const cache = await prepareCache(this.docker, job.project, spec, this.options.owner);
+    const cache = await prepareCache(this.docker, job.project, spec, this.options.cacheId ?? this.options.owner);
     const container = await this.docker.createContainer({
       Image: spec.image,
       Cmd: ['sh', '-c', spec.command],

@@ -11,7 +11,9 @@ import { projectRoutes } from './projects.js';
 import { syncRoutes } from './sync.js';
 
 export function apiRouter(deps: AppDeps): Router {
-  const router = new Router({ prefix: '/api/v1' });
+  // Case-sensitive like the prefix its middleware (the token check) is matched with: @koa/router
+  // otherwise routes /API/v1/sync to the handler without running router.use() middleware.
+  const router = new Router({ prefix: '/api/v1', sensitive: true });
   router.use(apiAuth(deps.auth ?? { protectReads: false }));
   projectRoutes(router, deps);
   artifactRoutes(router, deps);

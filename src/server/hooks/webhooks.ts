@@ -27,7 +27,7 @@ export interface WebhookOptions {
 }
 
 export function webhookRoutes(options: WebhookOptions | undefined, logger: Logger): Router {
-  const router = new Router({ prefix: '/hooks' });
+  const router = new Router({ prefix: '/hooks', sensitive: true });
   const deliveries = new RecentIds(1000);
   router.post('/:provider', async (ctx) => {
     const provider = ctx.params.provider as WebhookProvider;
