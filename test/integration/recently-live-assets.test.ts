@@ -70,3 +70,11 @@ test('versions are recently live for a bounded time and number, and never while 
   assert.ok(server.sites.recentlyLive('site').length <= RECENTLY_LIVE.versions);
   assert.equal(new Set(server.sites.recentlyLive('site')).size, server.sites.recentlyLive('site').length, 'each version once');
 });
+
+test('removing a version stops its files at once, recently live or not (a leaked secret is gone when its version is)', async () => {
+  await server.sites.set('site', { version: '1.0.0', domains: [], site: siteOptions() });
+  await server.sites.set('site', { version: '2.0.0', domains: [], site: siteOptions() });
+  assert.equal((await get('/site/assets/index-Ab12Cd34.js')).status, 200, 'served (and read into memory) from 1.0.0');
+  await server.store.remove('site', '1.0.0');
+  assert.equal((await get('/site/assets/index-Ab12Cd34.js')).status, 404);
+});
