@@ -15,3 +15,22 @@ export const EVENT_NAMES = [
 ] as const;
 
 export type EventName = (typeof EVENT_NAMES)[number];
+
+/** What a service emitted; a hook receives these fields. */
+export interface OpusEvent {
+  event: EventName;
+  /** ISO time the event happened. */
+  at: string;
+  project?: string;
+  version?: string;
+  /** The source commit of the version, when known. */
+  commit?: string;
+  /** The version that was live before (deploy, rollback). */
+  previousVersion?: string;
+  /** The config repo commit the sync read. */
+  configCommit?: string;
+  /** Human-readable reason for failures and invalid config. */
+  message?: string;
+  durationMs?: number;
+  problems?: { file: string; path: string; message: string; line?: number }[];
+}

@@ -1,6 +1,6 @@
 // Outgoing hooks: which hook gets which event, and the JSON body every receiver gets. Pure.
 import { createHash } from 'node:crypto';
-import type { EventName } from './events.js';
+import type { EventName, OpusEvent } from './events.js';
 import type { SecretRef } from './schema.js';
 import { previewUrl } from './urls.js';
 
@@ -25,20 +25,6 @@ export function hookWants(hook: Pick<HookSpec, 'events'>, event: EventName): boo
   return hook.events.includes('*') || hook.events.includes(event);
 }
 
-/** What a service emitted (the fields of OpusEvent that a hook receives). */
-export interface EventFacts {
-  event: EventName;
-  at: string;
-  project?: string;
-  version?: string;
-  commit?: string;
-  previousVersion?: string;
-  configCommit?: string;
-  message?: string;
-  durationMs?: number;
-  problems?: { file: string; path: string; message: string; line?: number }[];
-}
-
 /** The documented body of every delivery (README "Outgoing events"): every key always present, null when unknown. */
 export interface HookPayload {
   /** The event's id: the same for every hook that gets this event. */
@@ -57,7 +43,7 @@ export interface HookPayload {
 }
 
 /** `publicUrl` is where users reach the server, e.g. https://opus.example.com (no trailing slash needed). */
-export function hookPayload(id: string, facts: EventFacts, publicUrl: string): HookPayload {
+export function hookPayload(id: string, facts: OpusEvent, publicUrl: string): HookPayload {
   const base = publicUrl.replace(/\/+$/, '');
   const { project, version } = facts;
   return {
