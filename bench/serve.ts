@@ -1,4 +1,4 @@
-// Serving benchmark: Opus (createRequestListener on node:http) against nginx serving the same
+// Serving benchmark: Opus (createOpusServer: its fast path, then node:http) against nginx serving the same
 // published version directory, with wrk, on this machine in this run; then a switching run that
 // checks no page load ever gets a mix of two versions while the live version flips 100 times.
 //
@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { isCompressible } from '../src/domain/compressible.js';
 import { NGINX_BIN, startNginx, writeGzipBeside, type Nginx } from './lib/nginx.js';
 import { freePort, plainSite, publishVersion, startOpus, type OpusServer } from './lib/opus.js';
-import { startReplay, type ReplayServer } from './lib/replay-server.js';
+import { startNetReplay, startReplay, type ReplayServer } from './lib/replay-server.js';
 import { fetchOnce, serveCases, verifyCase, type Case, type ServerName } from './lib/serve-cases.js';
 import { serveSite } from './lib/sites.js';
 import { switchRun, type SwitchReport } from './lib/switch-run.js';
@@ -46,13 +46,26 @@ const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 const busyWarning = () =>
   (loadavg()[0] ?? 0) > availableParallelism() ? `  ! the machine is busy (1-minute load average ${(loadavg()[0] ?? 0).toFixed(1)} on ${availableParallelism()} cores): runs vary a lot; compare medians of several runs, or rerun when it is idle` : undefined;
 
-async function measure(servers: { name: ServerName; port: number }[], cases: Case[]): Promise<Row[]> {
+interface Measured {
+  name: ServerName;
+  port: number;
+  /** The floors that do not read the request are told which case comes next. */
+  select?: (c: Case) => void;
+}
+
+async function measure(servers: Measured[], cases: Case[]): Promise<Row[]> {
   const rows: Row[] = cases.map((c) => ({ c, rps: {}, problems: [] }));
   // Short warm-up of every server on every case (JIT, caches), not measured.
-  for (const c of cases) for (const s of servers) await runWrk(`http://127.0.0.1:${s.port}${c.path}`, { ...wrkOptions(c.headers(s.name)), durationSeconds: 1 });
+  for (const c of cases) {
+    for (const s of servers) {
+      s.select?.(c);
+      await runWrk(`http://127.0.0.1:${s.port}${c.path}`, { ...wrkOptions(c.headers(s.name)), durationSeconds: 1 });
+    }
+  }
   for (const row of rows) {
     for (let run = 1; run <= runs; run++) {
       for (const s of servers) {
+        s.select?.(row.c);
         const result = await runWrk(`http://127.0.0.1:${s.port}${row.c.path}`, wrkOptions(row.c.headers(s.name)));
         (row.rps[s.name] ??= []).push(result.requestsPerSecond);
         if (result.non2xx3xx > 0) row.problems.push(`${s.name} run ${run}: ${result.non2xx3xx} non-2xx/3xx responses`);
@@ -65,12 +78,12 @@ async function measure(servers: { name: ServerName; port: number }[], cases: Cas
 }
 
 function printTable(rows: Row[], withFloor: boolean): boolean {
-  const head = ['case', 'nginx req/s', 'opus req/s', 'opus/nginx', 'target', 'result', ...(withFloor ? ['node:http floor', 'opus/floor'] : [])];
+  const head = ['case', 'nginx req/s', 'opus req/s', 'opus/nginx', 'target', 'result', ...(withFloor ? ['node:http floor', 'node:net floor', 'net floor/nginx', 'opus/net floor'] : [])];
   const lines = rows.map(({ c, rps, problems }) => {
-    const [n, o, f] = [rps.nginx, rps.opus, rps['node:http floor']].map((v) => (v ? median(v) : undefined));
+    const [n, o, h, f] = [rps.nginx, rps.opus, rps['node:http floor'], rps['node:net floor']].map((v) => (v ? median(v) : undefined));
     const ratio = n && o ? o / n : undefined;
     const result = problems.length ? 'INVALID' : !c.required ? 'info' : ratio !== undefined && ratio >= TARGET ? 'PASS' : 'FAIL';
-    return [`${c.id}) ${c.title}`, fmt(n), fmt(o), ratio?.toFixed(2) ?? '—', c.required ? TARGET.toFixed(2) : '—', result, ...(withFloor ? [fmt(f), f && o ? (o / f).toFixed(2) : '—'] : [])];
+    return [`${c.id}) ${c.title}`, fmt(n), fmt(o), ratio?.toFixed(2) ?? '—', c.required ? TARGET.toFixed(2) : '—', result, ...(withFloor ? [fmt(h), fmt(f), f && n ? (f / n).toFixed(2) : '—', f && o ? (o / f).toFixed(2) : '—'] : [])];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
   const print = (cells: string[]) => console.log(cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  '));
@@ -100,10 +113,10 @@ async function main(): Promise<number> {
   const tmp = await mkdtemp(join(tmpdir(), 'opus-bench-serve-'));
   let opus: OpusServer | undefined;
   let nginx: Nginx | undefined;
-  let floor: ReplayServer | undefined;
+  let floors: ReplayServer[] = [];
   const stopAll = async () => {
     await nginx?.stop();
-    await floor?.close();
+    for (const floor of floors) await floor.close();
     await opus?.close();
     await rm(tmp, { recursive: true, force: true });
   };
@@ -113,7 +126,7 @@ async function main(): Promise<number> {
     const nginxVersion = spawnSync(NGINX_BIN, ['-v'], { encoding: 'utf8' }).stderr.trim().replace(/^nginx version: /, '') || 'nginx';
     console.log('Opus serving benchmark');
     console.log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${load()}; node ${process.version}; ${nginxVersion}; wrk ${WRK_BIN}`);
-    console.log(`nginx, Opus${flags['no-floor'] ? '' : ' and the node:http floor'} run on this same machine in this same run, one process each, measured in turn (alternating) with wrk -t1 -c${flags.connections} -d${flags.duration}s; median of ${runs} runs.`);
+    console.log(`nginx, Opus${flags['no-floor'] ? '' : ' and the two floors (node:http, node:net)'} run on this same machine in this same run, one process each, measured in turn (alternating) with wrk -t1 -c${flags.connections} -d${flags.duration}s; median of ${runs} runs.`);
 
     const site = serveSite('A');
     opus = await startOpus(join(tmp, 'artifacts'));
@@ -125,20 +138,23 @@ async function main(): Promise<number> {
     console.log(`opus on 127.0.0.1:${opus.port}, nginx on 127.0.0.1:${nginx.port} (config ${nginx.configPath})`);
 
     const etag = async (port: number) => String((await fetchOnce(port, '/site/', {})).headers.etag);
-    const etags = { nginx: await etag(nginx.port), opus: await etag(opus.port), 'node:http floor': await etag(opus.port) };
+    const opusTag = await etag(opus.port);
+    const etags = { nginx: await etag(nginx.port), opus: opusTag, 'node:http floor': opusTag, 'node:net floor': opusTag };
     const files = { indexHtml: await readFile(join(versionDir, 'index.html')), entryJs: site.entryJs, entryJsBody: await readFile(join(versionDir, site.entryJs)) };
     const wanted = new Set(flags.cases.split(','));
     const cases = serveCases(files, etags).filter((c) => wanted.has(c.id));
-    const servers: { name: ServerName; port: number }[] = [{ name: 'nginx', port: nginx.port }, { name: 'opus', port: opus.port }];
+    const servers: Measured[] = [{ name: 'nginx', port: nginx.port }, { name: 'opus', port: opus.port }];
     if (!flags['no-floor']) {
-      floor = await startReplay(opus.port);
-      for (const c of cases) await floor.record(c.path, c.headers('opus'));
-      servers.push({ name: 'node:http floor', port: floor.port });
+      floors = [await startReplay(opus.port), await startNetReplay(opus.port)];
+      for (const floor of floors) for (const c of cases) await floor.record(c.path, c.headers('opus'));
+      const [http, net] = floors as [ReplayServer, ReplayServer];
+      servers.push({ name: 'node:http floor', port: http.port }, { name: 'node:net floor', port: net.port, select: (c) => net.select?.(c.path, c.headers('opus')) });
     }
 
     console.log('\nverification (one request each, before measuring):');
     for (const c of cases) {
       for (const s of servers) {
+        s.select?.(c);
         const v = await verifyCase(s.name, s.port, c);
         console.log(`  ${c.id} ${s.name.padEnd(15)} ${v.status} ${v.coding.padEnd(8)} ${v.wireBytes} body bytes`);
       }
@@ -152,7 +168,11 @@ async function main(): Promise<number> {
       serveOk = printTable(rows, !flags['no-floor']);
       const busy = busyWarning();
       if (busy) console.log(busy);
-      if (!flags['no-floor']) console.log("node:http floor = a bare node:http server replaying Opus's exact responses (same status, headers, bytes) from memory: the ceiling for any server on node:http.");
+      if (!flags['no-floor']) {
+        console.log("floors replay Opus's exact responses (same status, headers, bytes) from memory, one process each:");
+        console.log('  node:http floor = a bare node:http server: the ceiling for any server answering through node:http (Opus does so only for what its fast path leaves);');
+        console.log("  node:net floor = a bare socket server that parses nothing and writes one answer per request head: the ceiling for any server on Node's sockets in one process.");
+      }
     }
 
     let switchOk = true;

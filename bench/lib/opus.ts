@@ -1,6 +1,6 @@
 // The real Opus pieces the benchmarks drive: FsArtifactStore (createStaging → write → publish),
-// SiteTable for the live pointer, and createRequestListener on a real listening node:http server
-// with its responses counted for /metrics, as in `opus server`.
+// SiteTable for the live pointer, and the server `opus server` runs (createOpusServer) on a real
+// listening socket, with its responses counted for /metrics.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,8 +9,7 @@ import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import type { SiteOptions } from '../../src/domain/desired-state.js';
 import type { BuildRunner } from '../../src/ports/build-runner.js';
 import type { ConfigSource, SourceRepos } from '../../src/ports/git-sources.js';
-import { createRequestListener } from '../../src/server/app.js';
-import { countRequests } from '../../src/server/request-metrics.js';
+import { createOpusServer } from '../../src/server/opus-server.js';
 import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
@@ -52,24 +51,10 @@ export async function startOpus(root: string, port = 0): Promise<OpusServer> {
   const runner: BuildRunner = { run: () => Promise.reject(new Error('no builds in benchmarks')) };
   const builds = new BuildService(store, sources, runner, silentLogger);
   const sync = new SyncService({ config, sources, store, builds, queue, sites, logger: silentLogger });
-  const server = createServer(createRequestListener({ sync, sites, store, queue, logger: silentLogger }));
-  // As `opus server` does: every response is counted for /metrics.
-  const stopCounting = countRequests(server, new Metrics(queue));
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, '127.0.0.1', resolve);
-  });
-  return {
-    port: (server.address() as AddressInfo).port,
-    server,
-    store,
-    sites,
-    async close() {
-      stopCounting();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  // As `opus server` does: the fast path in front of node:http, every response counted for /metrics.
+  const opus = createOpusServer({ sync, sites, store, queue, logger: silentLogger, metrics: new Metrics(queue) });
+  const { port: listening } = await opus.listen(port, '127.0.0.1');
+  return { port: listening, server: opus.server, store, sites, close: () => opus.close(0) };
 }
 
 /** A port nobody listens on right now (the OS picks it; nginx then binds it). */

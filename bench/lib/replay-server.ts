@@ -1,8 +1,10 @@
-// The floor of node:http: a server that answers each benchmark request with the exact bytes Opus
-// answered (status, headers, body), recorded once, with no routing, files or negotiation at all.
-// Whatever separates Opus from this is Opus's own code; whatever separates this from nginx is node:http.
-import { createServer, request, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// Two floors, each answering a benchmark request with the exact bytes Opus answered (status, headers,
+// body), recorded once, with no routing, files or negotiation at all:
+// - node:http: a plain node:http server; what separates it from nginx is node:http's per-request work.
+// - node:net: a bare socket server that parses nothing and writes the answer once per request it
+//   sees; the ceiling of any server on Node's sockets in one process. Opus's fast path is measured against it.
+import { createServer, request, STATUS_CODES, type IncomingHttpHeaders, type OutgoingHttpHeaders, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
 
 interface Recorded {
   status: number;
@@ -16,6 +18,8 @@ const ADDED_BY_NODE = new Set(['date', 'connection', 'keep-alive', 'transfer-enc
 export interface ReplayServer {
   port: number;
   record(path: string, headers: Record<string, string>): Promise<void>;
+  /** The recorded answer the next requests get (the node:net floor does not read which one is asked for). */
+  select?(path: string, headers: Record<string, string>): void;
   close(): Promise<void>;
 }
 
@@ -46,6 +50,43 @@ export async function startReplay(sourcePort: number): Promise<ReplayServer> {
     },
     async close() {
       server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+/** The node:net floor: one answer per request head ("\r\n\r\n") read, whichever request it was. */
+export async function startNetReplay(sourcePort: number): Promise<ReplayServer> {
+  const answers = new Map<string, Recorded>();
+  let wire = Buffer.alloc(0);
+  let selected: Recorded | undefined;
+  let second = 0;
+  const server = createNetServer({ noDelay: true }, (socket) => {
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk: Buffer) => {
+      const now = Math.floor(Date.now() / 1000);
+      if (selected && now !== second) {
+        second = now;
+        const head = Object.entries(selected.headers).map(([name, value]) => `${name}: ${String(value)}\r\n`).join('');
+        const date = new Date(now * 1000).toUTCString();
+        wire = Buffer.concat([Buffer.from(`HTTP/1.1 ${selected.status} ${STATUS_CODES[selected.status]}\r\n${head}Date: ${date}\r\nConnection: keep-alive\r\nKeep-Alive: timeout=5\r\n\r\n`, 'latin1'), selected.body]);
+      }
+      for (let at = chunk.indexOf('\r\n\r\n'); at >= 0; at = chunk.indexOf('\r\n\r\n', at + 4)) socket.write(wire);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    async record(path, headers) {
+      const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+      answers.set(keyOf(path, lower), await fetchRaw(sourcePort, path, headers));
+    },
+    select(path, headers) {
+      const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+      selected = answers.get(keyOf(path, lower));
+      second = 0;
+    },
+    async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };

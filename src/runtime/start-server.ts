@@ -1,7 +1,5 @@
 // The composition root: config → adapters → services → HTTP server and sync timer.
 import { existsSync } from 'node:fs';
-import { createServer, type RequestListener, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import { DockerBuildRunner } from '../adapters/docker/docker-build-runner.js';
@@ -15,10 +13,9 @@ import { SETTINGS_FILE, type BuildRunnerKind } from '../domain/desired-state.js'
 import { errorMessage } from '../domain/errors.js';
 import type { BuildRunner } from '../ports/build-runner.js';
 import type { Leadership } from '../ports/leadership.js';
-import { createRequestListener } from '../server/app.js';
+import { createOpusServer } from '../server/opus-server.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
-import { countRequests } from '../server/request-metrics.js';
 import { BuildQueue } from '../services/build-queue.js';
 import { BuildService } from '../services/build-service.js';
 import { HookDeliveryService } from '../services/hook-delivery.js';
@@ -98,7 +95,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.
   await follower?.start();
-  const server = await listen(createRequestListener({
+  const server = createOpusServer({
       sync,
       sites,
       store,
@@ -114,9 +111,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       hooks,
       triggers,
       webhooks: { service: webhooks, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
-    }), options.port, options.host);
-  const stopCounting = countRequests(server, metrics);
-  const address = server.address() as AddressInfo;
+    });
+  const address = await server.listen(options.port, options.host);
   const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${address.port}`;
   publicUrl ??= url;
   logger.info('opus server listening', { url, dataDir, config });
@@ -149,12 +145,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       stopped = true;
       clearTimeout(timer);
-      stopCounting();
       await hooks.stop();
       await follower?.stop();
       await options.kubernetes?.close();
-      await new Promise<void>((done) => server.close(() => done()));
-      server.closeAllConnections();
+      await server.close();
     },
   };
 }
@@ -166,12 +160,4 @@ async function embeddedConfigRepo(dataDir: string, logger: Logger): Promise<stri
     logger.info('created the embedded config repo', { dir });
   }
   return dir;
-}
-
-function listen(handler: RequestListener, port: number, host: string): Promise<Server> {
-  return new Promise((done, fail) => {
-    const server = createServer(handler);
-    server.once('error', fail);
-    server.listen(port, host, () => done(server));
-  });
 }

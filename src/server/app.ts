@@ -100,8 +100,7 @@ export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(d
   return app;
 }
 
-export function createRequestListener(deps: AppDeps): RequestListener {
-  const site = createSiteHandler(deps.serving ?? deps);
+export function createRequestListener(deps: AppDeps, site: SiteHandler = createSiteHandler(deps.serving ?? deps)): RequestListener {
   const api = createApp(deps, site).callback();
   const { leadership } = deps;
   return (req, res) => {

@@ -17,7 +17,14 @@ export class SiteTable {
   private retired = new Map<string, { version: string; at: number }[]>();
   private preview: string | undefined;
 
+  private changeCount = 0;
+
   constructor(private readonly store: ArtifactStore) {}
+
+  /** Goes up at every change of pointers, domains or the preview domain: routes worked out before may be stale. */
+  get changes(): number {
+    return this.changeCount;
+  }
 
   async load(): Promise<void> {
     this.live = new Map(Object.entries(await this.store.readLive()));
@@ -35,11 +42,14 @@ export class SiteTable {
     if (domain === this.preview) return;
     await this.store.writeServing(domain ? { previewDomain: domain } : {});
     this.preview = domain;
+    this.changeCount += 1;
   }
 
   /** The preview domain another replica persisted, in memory only (see adopt). */
   adoptPreviewDomain(domain: string | undefined): void {
+    if (domain === this.preview) return;
     this.preview = domain;
+    this.changeCount += 1;
   }
 
   liveVersion(project: string): string | undefined {
@@ -96,5 +106,6 @@ export class SiteTable {
     const hosts = new Map<string, string>();
     for (const [project, pointer] of this.live) for (const domain of pointer.domains) hosts.set(domain, project);
     this.hosts = hosts;
+    this.changeCount += 1;
   }
 }

@@ -8,8 +8,7 @@ import { test, type TestContext } from 'node:test';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import { GitConfigSource } from '../../src/adapters/git/git-config-source.js';
 import { GitSourceRepos } from '../../src/adapters/git/git-source-repos.js';
-import { createRequestListener } from '../../src/server/app.js';
-import { countRequests } from '../../src/server/request-metrics.js';
+import { createOpusServer } from '../../src/server/opus-server.js';
 import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
@@ -33,15 +32,10 @@ async function serve(t: TestContext, protectReads: boolean, trustProxy = false) 
   const metrics = new Metrics(queue, { processMetrics: false });
   const builds = new BuildService(store, sources, undefined as never, silentLogger, metrics);
   const sync = new SyncService({ config: new GitConfigSource(join(dir, 'config'), join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger, onSynced: (r, ms) => metrics.syncFinished(r, ms) });
-  const server = createServer(createRequestListener({ sync, sites, store, queue, logger: silentLogger, metrics, auth: { token: TOKEN, protectReads }, trustProxy }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const stop = countRequests(server, metrics);
-  t.after(async () => {
-    stop();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, sync, sites };
+  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, metrics, auth: { token: TOKEN, protectReads }, trustProxy });
+  const { port } = await server.listen(0, '127.0.0.1');
+  t.after(() => server.close(0));
+  return { url: `http://127.0.0.1:${port}`, sync, sites };
 }
 
 test('/readyz answers 503 until the first sync has finished, then 200', async (t) => {

@@ -3,14 +3,15 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
-import { createServer, request, type IncomingHttpHeaders, type RequestListener } from 'node:http';
+import { createServer, request, type IncomingHttpHeaders } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import type { ConfigSource, SourceRepos } from '../../src/ports/git-sources.js';
 import type { BuildRunner } from '../../src/ports/build-runner.js';
-import { createApp, createRequestListener, type AppDeps } from '../../src/server/app.js';
+import { createApp, type AppDeps } from '../../src/server/app.js';
+import { createOpusServer } from '../../src/server/opus-server.js';
 import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
@@ -45,8 +46,8 @@ interface Harness {
   publish(project: string, version: string, files: Record<string, string>, prepare?: (dir: string) => Promise<void>): Promise<void>;
 }
 
-/** Both ways in: the Koa app alone, and the listener the real server runs (site handler before Koa). */
-const ENTRIES = ['createApp', 'createRequestListener'] as const;
+/** Both ways in: the Koa app alone, and the server `opus server` runs (fast path, then site handler, then Koa). */
+const ENTRIES = ['createApp', 'createOpusServer'] as const;
 type Entry = (typeof ENTRIES)[number];
 
 /** A server with "site" (a domain, a 404 page, secrets and symlinks around it) and "other" live. */
@@ -64,13 +65,20 @@ async function start(t: TestContext, entry: Entry = 'createApp'): Promise<Harnes
   const builds = new BuildService(store, sources, runner, silentLogger);
   const sync = new SyncService({ config, sources, store, builds, queue, sites, logger: silentLogger });
   const deps: AppDeps = { sync, sites, store, queue, logger: silentLogger };
-  const listener: RequestListener = entry === 'createApp' ? createApp(deps).callback() : createRequestListener(deps);
-  const server = createServer(listener);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.after(async () => {
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-  });
+  let port: number;
+  if (entry === 'createApp') {
+    const server = createServer(createApp(deps).callback());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    t.after(async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    });
+    port = (server.address() as AddressInfo).port;
+  } else {
+    const server = createOpusServer(deps);
+    port = (await server.listen(0, '127.0.0.1')).port;
+    t.after(() => server.close(0));
+  }
 
   const publish: Harness['publish'] = async (project, version, files, prepare) => {
     const staging = await store.createStaging(project, version);
@@ -95,7 +103,7 @@ async function start(t: TestContext, entry: Entry = 'createApp'): Promise<Harnes
   await sites.set('other', { version: '1.0.0', domains: [OTHER_DOMAIN] });
   await mkdir(join(root, '.opus'), { recursive: true });
   await writeFile(join(root, '.opus', 'secret.txt'), SECRET);
-  return { port: (server.address() as AddressInfo).port, root, store, sites, publish };
+  return { port, root, store, sites, publish };
 }
 
 type Reply = { status: number; headers: IncomingHttpHeaders; body: string };
@@ -133,8 +141,14 @@ function raw(port: number, head: string): Promise<{ status: number; location?: s
   });
 }
 
-const rawGet = (port: number, path: string, host: string | undefined = '127.0.0.1') =>
-  raw(port, `GET ${path} HTTP/1.1\r\n${host === undefined ? '' : `Host: ${host}\r\n`}Connection: close\r\n\r\n`);
+/** Sent twice: an answer kept after the first (a 404 page, say) comes from the fast path the second time. */
+async function rawGet(port: number, path: string, host: string | undefined = '127.0.0.1'): Promise<{ status: number; location?: string; text: string }> {
+  const head = `GET ${path} HTTP/1.1\r\n${host === undefined ? '' : `Host: ${host}\r\n`}Connection: close\r\n\r\n`;
+  const first = await raw(port, head);
+  const second = await raw(port, head);
+  assert.equal(second.text.replace(/\r\nDate: [^\r]*/i, ''), first.text.replace(/\r\nDate: [^\r]*/i, ''), `the same request twice got two answers: ${JSON.stringify(head)}`);
+  return second;
+}
 
 /** An attack is answered with an error, or at most with a redirect that stays on this server. */
 function assertRefused(reply: { status: number; location?: string; text: string }, what: string): void {

@@ -1,8 +1,6 @@
 // An Opus server assembled in-process for build tests: a real git config repo, real git sources,
 // real Docker builds (node:20), the artifact tree on disk, and a real HTTP listener on 127.0.0.1.
 // Events are recorded; config fetches and tag listings are counted.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import Docker from 'dockerode';
@@ -12,7 +10,7 @@ import { GitConfigSource } from '../../src/adapters/git/git-config-source.js';
 import { GitSourceRepos } from '../../src/adapters/git/git-source-repos.js';
 import type { OpusEvent } from '../../src/ports/event-sink.js';
 import type { ConfigSource, SourceRepos } from '../../src/ports/git-sources.js';
-import { createRequestListener } from '../../src/server/app.js';
+import { createOpusServer } from '../../src/server/opus-server.js';
 import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
@@ -82,15 +80,13 @@ export async function startBuildServer(t: TestContext, options: BuildServerOptio
   const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger: silentLogger });
   const webhooks = new WebhookService({ sync, triggers, logger: silentLogger, configRepo: configDir, debounceMs: options.debounceMs ?? 200 });
   const secret = options.webhookSecret ? { secret: options.webhookSecret } : {};
-  const server: Server = createServer(createRequestListener({ sync, sites, store, queue, logger: silentLogger, triggers, webhooks: { service: webhooks, ...secret } }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, triggers, webhooks: { service: webhooks, ...secret } });
+  const url = `http://127.0.0.1:${(await server.listen(0, '127.0.0.1')).port}`;
   t.after(async () => {
     await webhooks.idle();
     for (const build of sync.scheduler.active()) sync.scheduler.cancel(build.project, build.version);
     await sync.scheduler.idle();
-    server.closeAllConnections();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await server.close(0);
   });
   await sync.sync();
   return {

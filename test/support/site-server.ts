@@ -1,11 +1,9 @@
-// A real listening Opus site server on 127.0.0.1 over a real artifact store, for serving tests.
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+// A real listening Opus site server (the one `opus server` runs, fast path included) on 127.0.0.1 over a real artifact store, for serving tests.
 import { join } from 'node:path';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import type { SiteOptions } from '../../src/domain/desired-state.js';
 import type { ConfigSource } from '../../src/ports/git-sources.js';
-import { createRequestListener } from '../../src/server/app.js';
+import { createOpusServer } from '../../src/server/opus-server.js';
 import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
@@ -33,10 +31,10 @@ export async function startSiteServer(root: string): Promise<SiteServer> {
   const unused = undefined as never;
   const builds = new BuildService(store, unused, unused, silentLogger);
   const sync = new SyncService({ config: unusedConfig, sources: unused, store, builds, queue, sites, logger: silentLogger });
-  const server: Server = createServer(createRequestListener({ sync, sites, store, queue, logger: silentLogger }));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger });
+  const { port } = await server.listen(0, '127.0.0.1');
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url: `http://127.0.0.1:${port}`,
     store,
     sites,
     async publish(project, version, files) {
@@ -44,9 +42,6 @@ export async function startSiteServer(root: string): Promise<SiteServer> {
       await writeFiles(staging, files);
       await store.publish(project, version, staging);
     },
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => server.close(0),
   };
 }

@@ -22,32 +22,45 @@ export function sendFile(req: IncomingMessage, res: ServerResponse, response: Fi
   const rangeHeader = status === 200 ? req.headers.range : undefined;
   // A range is served from the identity body, so its offsets mean what the client thinks.
   const coding: Coding = rangeHeader ? 'identity' : chooseCoding(req.headers['accept-encoding'], { br: file.br !== undefined, gzip: file.gzip !== undefined });
-  const body = coding === 'identity' ? file.identity : (file[coding] as Buffer);
-  const headers = (response.headers ??= {})[coding] ?? (response.headers[coding] = headersFor(response, coding, body.length));
-  if (status === 200) {
-    if (notModified(req.headers['if-none-match'], req.headers['if-modified-since'], headers.ETag as string, file.lastModified)) {
-      const kept = (response.notModifiedHeaders ??= {})[coding] ?? (response.notModifiedHeaders[coding] = withoutBodyHeaders(headers));
-      res.writeHead(304, kept);
+  const answer = plainAnswer(response, coding, req.headers['if-none-match'], req.headers['if-modified-since']);
+  if (rangeHeader && answer.status === 200 && rangeStillValid(req.headers['if-range'] as string | undefined, answer.headers.ETag as string, file.lastModified)) {
+    const body = answer.body as Buffer;
+    const range = parseRange(rangeHeader, body.length);
+    if (range === 'unsatisfiable') {
+      res.writeHead(416, { 'Content-Range': `bytes */${body.length}`, 'Content-Length': '0' });
       res.end();
       return;
     }
-    if (rangeHeader && rangeStillValid(req.headers['if-range'] as string | undefined, headers.ETag as string, file.lastModified)) {
-      const range = parseRange(rangeHeader, body.length);
-      if (range === 'unsatisfiable') {
-        res.writeHead(416, { 'Content-Range': `bytes */${body.length}`, 'Content-Length': '0' });
-        res.end();
-        return;
-      }
-      if (range) {
-        const slice = body.subarray(range.start, range.end + 1);
-        res.writeHead(206, { ...headers, 'Content-Range': `bytes ${range.start}-${range.end}/${body.length}`, 'Content-Length': String(slice.length) });
-        res.end(slice);
-        return;
-      }
+    if (range) {
+      const slice = body.subarray(range.start, range.end + 1);
+      res.writeHead(206, { ...answer.headers, 'Content-Range': `bytes ${range.start}-${range.end}/${body.length}`, 'Content-Length': String(slice.length) });
+      res.end(slice);
+      return;
     }
   }
-  res.writeHead(status, headers);
-  res.end(body);
+  res.writeHead(answer.status, answer.headers);
+  res.end(answer.body);
+}
+
+export interface PlainAnswer {
+  status: number;
+  /** Made once per (response, coding, 304 or not) and shared: never change them. */
+  headers: Record<string, string>;
+  /** Absent for a 304. */
+  body?: Buffer;
+  notModified: boolean;
+}
+
+/** The whole answer (or its 304) in the given coding, for a request without a range. */
+export function plainAnswer(response: FileResponse, coding: Coding, ifNoneMatch: string | undefined, ifModifiedSince: string | undefined): PlainAnswer {
+  const { file, status } = response;
+  const body = coding === 'identity' ? file.identity : (file[coding] as Buffer);
+  const headers = (response.headers ??= {})[coding] ?? (response.headers[coding] = headersFor(response, coding, body.length));
+  if (status === 200 && notModified(ifNoneMatch, ifModifiedSince, headers.ETag as string, file.lastModified)) {
+    const kept = (response.notModifiedHeaders ??= {})[coding] ?? (response.notModifiedHeaders[coding] = withoutBodyHeaders(headers));
+    return { status: 304, headers: kept, notModified: true };
+  }
+  return { status, headers, body, notModified: false };
 }
 
 function headersFor({ file, status, cacheControl, extra }: FileResponse, coding: Coding, length: number): Record<string, string> {

@@ -14,6 +14,8 @@ import { SiteRulesCache } from './site-rules.js';
 
 /** A path whose last segment has an extension asks for a file, never for the SPA's index.html. */
 const ASSET_LIKE = /\.[A-Za-z0-9]{1,8}$/;
+/** Routes the fast path remembers; past that they are all dropped and found again. */
+const MAX_ROUTES = 50_000;
 
 type Answer = FileResponse | undefined;
 
@@ -27,6 +29,13 @@ export class SiteHandler {
   private readonly answers = new WeakMap<SiteOptions, Map<string, FileResponse>>();
   /** Bumped when a version is removed or published again, so its remembered answers no longer match. */
   private readonly generations = new Map<string, number>();
+  private forgotten = 0;
+  /**
+   * Routes of the fast path by host and request target, valid while neither the site table nor the
+   * versions changed: clients repeat the same strings, so this is two lookups instead of a route.
+   */
+  private readonly routes = new Map<string | undefined, Map<string, KnownRoute>>();
+  private routeCount = 0;
 
   constructor(
     private readonly router: SiteRouter,
@@ -38,27 +47,16 @@ export class SiteHandler {
 
   /** Handles the request when it is for a site and returns true; false leaves it to the API. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
-    let url = req.url ?? '/';
-    let host = req.headers.host;
-    if (!url.startsWith('/')) {
-      // Absolute form (GET http://host/path): RFC 9112 takes the host from the target.
-      const absolute = /^https?:\/\/([^/?#]+)(.*)$/i.exec(url);
-      if (!absolute) return false;
-      host = absolute[1];
-      url = absolute[2] || '/';
-    }
-    const query = url.indexOf('?');
-    const path = query < 0 ? url : url.slice(0, query);
-    const target = this.router.route(host, path);
-    if (!target) return false;
-    const id = `${target.project}@${target.version}`;
-    const key = `${id}#${this.generations.get(id) ?? 0}\0${target.path}`;
-    const known = target.options.auth || (req.method !== 'GET' && req.method !== 'HEAD') ? undefined : this.answers.get(target.options)?.get(key);
+    const request = siteRequest(req.url ?? '/', req.headers.host);
+    const target = request && this.router.route(request.host, request.path);
+    if (!request || !target) return false;
+    const key = answerKey(target, this.generations);
+    const known = req.method === 'GET' || req.method === 'HEAD' ? this.keptAnswer(target, key) : undefined;
     if (known) {
       sendFile(req, res, known);
       return true;
     }
-    this.serve(req, res, target, query < 0 ? '' : url.slice(query)).then((answer) => {
+    this.serve(req, res, target, request.query).then((answer) => {
       if (!answer) return;
       sendFile(req, res, answer);
       if (answer.transient) return;
@@ -73,9 +71,34 @@ export class SiteHandler {
     return true;
   }
 
+  /** What a GET or HEAD of this URL answers, when that is already known (no I/O, no auth): for the fast path. */
+  kept(url: string, hostHeader: string | undefined): FileResponse | undefined {
+    let byTarget = this.routes.get(hostHeader);
+    let route = byTarget?.get(url);
+    if (!route || route.changes !== this.router.changes || route.forgotten !== this.forgotten) {
+      const request = siteRequest(url, hostHeader);
+      const target = request && this.router.route(request.host, request.path);
+      route = { changes: this.router.changes, forgotten: this.forgotten, ...(target ? { target, key: answerKey(target, this.generations) } : {}) };
+      if (this.routeCount >= MAX_ROUTES) {
+        this.routes.clear();
+        this.routeCount = 0;
+        byTarget = undefined;
+      }
+      if (!byTarget) this.routes.set(hostHeader, (byTarget = new Map()));
+      if (!byTarget.has(url)) this.routeCount += 1;
+      byTarget.set(url, route);
+    }
+    return route.target && this.keptAnswer(route.target, route.key as string);
+  }
+
+  private keptAnswer(target: SiteTarget, key: string): FileResponse | undefined {
+    return target.options.auth ? undefined : this.answers.get(target.options)?.get(key);
+  }
+
   forget(project: string, version: string): void {
     const id = `${project}@${version}`;
     this.generations.set(id, (this.generations.get(id) ?? 0) + 1);
+    this.forgotten += 1;
     this.files.forget(this.versionDir(project, version));
     this.rules.forget(this.versionDir(project, version));
   }
@@ -146,6 +169,31 @@ export class SiteHandler {
     const html = await this.files.read(root, `${relative}.html`);
     return html ? { file: html } : undefined;
   }
+}
+
+interface KnownRoute {
+  changes: number;
+  forgotten: number;
+  target?: SiteTarget;
+  key?: string;
+}
+
+/** Host, path and query of a request target; absolute form (GET http://host/path) takes the host from the target (RFC 9112). */
+function siteRequest(url: string, host: string | undefined): { host: string | undefined; path: string; query: string } | undefined {
+  if (!url.startsWith('/')) {
+    const absolute = /^https?:\/\/([^/?#]+)(.*)$/i.exec(url);
+    if (!absolute) return undefined;
+    host = absolute[1];
+    url = absolute[2] || '/';
+  }
+  const query = url.indexOf('?');
+  return query < 0 ? { host, path: url, query: '' } : { host, path: url.slice(0, query), query: url.slice(query) };
+}
+
+/** Answers are kept per site version and path, and dropped when the version is removed or published again. */
+function answerKey(target: SiteTarget, generations: Map<string, number>): string {
+  const id = `${target.project}@${target.version}`;
+  return `${id}#${generations.get(id) ?? 0}\0${target.path}`;
 }
 
 function redirect(res: ServerResponse, location: string, status = 301): void {

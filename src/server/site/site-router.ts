@@ -43,6 +43,11 @@ export class SiteRouter {
     return { project, version, base: `/${first}`, path: rest, options: this.options(project) };
   }
 
+  /** Changes whenever a route may have changed (see SiteTable.changes). */
+  get changes(): number {
+    return this.sites.changes;
+  }
+
   liveVersion(project: string): string | undefined {
     return this.sites.liveVersion(project);
   }

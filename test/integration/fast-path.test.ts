@@ -1,0 +1,264 @@
+// The fast path in front of node:http (src/server/fast-path) on real listening servers over a real
+// artifact store: a kept answer is sent straight from the socket, byte for byte what node:http sent
+// the first time, and everything that is not a plain GET/HEAD goes to node:http exactly as it came.
+import assert from 'node:assert/strict';
+import diagnostics from 'node:diagnostics_channel';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
+import { createOpusServer } from '../../src/server/opus-server.js';
+import { BuildQueue } from '../../src/services/build-queue.js';
+import { BuildService } from '../../src/services/build-service.js';
+import { silentLogger } from '../../src/services/logger.js';
+import { Metrics } from '../../src/services/metrics.js';
+import { SiteTable } from '../../src/services/site-table.js';
+import { SyncService } from '../../src/services/sync-service.js';
+import { exchange, rawRequest, splitResponses, type RawResponse } from '../support/raw-http.js';
+import { tempDir, writeFiles } from '../support/fixtures.js';
+
+const JS = `export const app = ${JSON.stringify('fast path '.repeat(20_000))};\n`;
+const SITE = {
+  'index.html': `<!doctype html><title>v1</title>${'<p>marker v1</p>'.repeat(80)}`,
+  'static/app.1a2b3c4d.js': JS,
+  'static/small.css': `body { color: black }\n${'.a { margin: 0 }\n'.repeat(40)}`,
+  '404.html': '<h1>custom not found</h1>',
+};
+
+interface World {
+  store: FsArtifactStore;
+  sites: SiteTable;
+  metrics: Metrics;
+  /** A new server over the same sites: nothing kept yet, so its first answers come from node:http. */
+  server(t: TestContext): Promise<number>;
+}
+
+async function world(t: TestContext): Promise<World> {
+  const dir = await tempDir(t, 'opus-fast-path-');
+  const store = new FsArtifactStore(join(dir, 'artifacts'));
+  const sites = new SiteTable(store);
+  await sites.load();
+  const queue = new BuildQueue(1);
+  const metrics = new Metrics(queue, { processMetrics: false });
+  const unused = undefined as never;
+  const sync = new SyncService({ config: { fetch: () => Promise.reject(new Error('no config repo here')) }, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
+  for (const [version, marker] of [['1.0.0', 'v1'], ['2.0.0', 'v2']] as const) {
+    const staging = await store.createStaging('site', version);
+    await writeFiles(staging, { ...SITE, 'index.html': SITE['index.html'].replaceAll('v1', marker) });
+    await store.publish('site', version, staging);
+  }
+  await sites.set('site', { version: '1.0.0', domains: ['site.example.com'] });
+  return {
+    store,
+    sites,
+    metrics,
+    async server(tc) {
+      const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, metrics });
+      tc.after(() => server.close(0));
+      return (await server.listen(0, '127.0.0.1')).port;
+    },
+  };
+}
+
+/** How many requests node:http itself parsed and handed to the request listener. */
+function nodeHttpRequests(t: TestContext): { readonly count: number } {
+  const seen = { count: 0 };
+  const listener = () => void (seen.count += 1);
+  diagnostics.subscribe('http.server.request.start', listener);
+  t.after(() => diagnostics.unsubscribe('http.server.request.start', listener));
+  return seen;
+}
+
+async function one(port: number, request: string, head = false): Promise<RawResponse> {
+  const { responses } = await exchange(port, [request], { expect: 1, bodiless: () => head });
+  assert.equal(responses.length, 1, `no answer to ${JSON.stringify(request)}`);
+  return responses[0] as RawResponse;
+}
+
+test('a kept answer is sent without node:http, byte for byte what node:http sent for it', async (t) => {
+  const w = await world(t);
+  const port = await w.server(t);
+  const seen = nodeHttpRequests(t);
+  const index = await one(port, rawRequest('/site/'));
+  const js = await one(port, rawRequest('/site/static/app.1a2b3c4d.js'));
+  assert.ok(index.headers.etag && js.headers.etag);
+  const cases: [string, Record<string, string>, string?][] = [
+    ['/site/', {}],
+    ['/site/', { 'Accept-Encoding': 'gzip, deflate, br' }],
+    ['/site/', { 'Accept-Encoding': 'gzip' }],
+    ['/site/', { 'If-None-Match': index.headers.etag }],
+    ['/site/', { 'If-Modified-Since': String(index.headers['last-modified']) }],
+    ['/site/', { 'If-None-Match': '"another"' }],
+    ['/site/', {}, 'HEAD'],
+    ['/site/static/app.1a2b3c4d.js', { 'Accept-Encoding': 'br' }],
+    ['/site/static/app.1a2b3c4d.js', { 'Accept-Encoding': 'gzip' }],
+    ['/site/static/app.1a2b3c4d.js', {}],
+    ['/site/static/app.1a2b3c4d.js', { 'Accept-Encoding': 'br', 'If-None-Match': `${js.headers.etag.slice(0, -1)}-br"` }],
+    ['/site/static/small.css', { 'Accept-Encoding': 'gzip, br' }],
+    ['/site/no-such-page', {}],
+    ['/', { Host: 'SITE.example.com:8080', 'Accept-Encoding': 'br' }],
+  ];
+  for (const [path, headers, method] of cases) {
+    const request = rawRequest(path, headers, method);
+    // Twice on a fresh server: the first answer is node:http's, the second the fast path's.
+    const fresh = await w.server(t);
+    const before = seen.count;
+    const byNode = await one(fresh, request, method === 'HEAD');
+    assert.equal(seen.count, before + 1, `node:http answers the first ${JSON.stringify(request)}`);
+    const fast = await one(fresh, request, method === 'HEAD');
+    assert.equal(seen.count, before + 1, `the second ${JSON.stringify(request)} is answered without node:http`);
+    assert.equal(fast.headWithoutDate, byNode.headWithoutDate, request);
+    assert.ok(fast.body.equals(byNode.body), request);
+    assert.match(String(fast.headers.date), /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/);
+    assert.equal(fast.headers.connection, 'keep-alive');
+  }
+  assert.equal((await one(port, rawRequest('/site/static/app.1a2b3c4d.js', { 'Accept-Encoding': 'br' }))).headers['content-encoding'], 'br');
+});
+
+test('pipelined requests are answered in order, also when node:http takes over in the middle', async (t) => {
+  const w = await world(t);
+  const port = await w.server(t);
+  await one(port, rawRequest('/site/'));
+  await one(port, rawRequest('/site/static/small.css'));
+  const requests = [rawRequest('/site/'), rawRequest('/site/static/small.css'), rawRequest('/healthz'), rawRequest('/site/missing'), rawRequest('/site/'), rawRequest('/site/', {}, 'HEAD'), rawRequest('/site/static/small.css')];
+  const { responses } = await exchange(port, [requests.join('')], { expect: requests.length, bodiless: (i) => i === 5 });
+  assert.deepEqual(responses.map((r) => r.status), [200, 200, 200, 404, 200, 200, 200]);
+  assert.match(responses[0]?.body.toString() ?? '', /marker v1/);
+  assert.equal(responses[1]?.body.toString(), SITE['static/small.css']);
+  assert.deepEqual(JSON.parse(responses[2]?.body.toString() ?? ''), { ok: true });
+  assert.equal(responses[3]?.body.toString(), SITE['404.html']);
+  assert.equal(responses[5]?.headers['content-length'], String(Buffer.byteLength(SITE['index.html'])));
+  assert.equal(responses[6]?.body.toString(), SITE['static/small.css']);
+});
+
+test('a request that arrives in pieces is answered whole', async (t) => {
+  const w = await world(t);
+  const port = await w.server(t);
+  await one(port, rawRequest('/site/'));
+  const request = rawRequest('/site/', { 'Accept-Encoding': 'identity' });
+  for (const cut of [3, 14, request.length - 2]) {
+    const { responses } = await exchange(port, [request.slice(0, cut), request.slice(cut), rawRequest('/site/static/small.css')], { expect: 2 });
+    assert.equal(responses[0]?.status, 200, `cut at ${cut}`);
+    assert.match(responses[0]?.body.toString() ?? '', /marker v1/);
+    assert.equal(responses[1]?.body.toString(), SITE['static/small.css']);
+  }
+});
+
+test('bodies, chunked encoding, odd or repeated headers are for node:http to judge: a kept answer changes nothing', async (t) => {
+  const w = await world(t);
+  const warm = await w.server(t);
+  for (const path of ['/site/', '/site/static/small.css', '/', '/site/static/app.1a2b3c4d.js']) {
+    await one(warm, rawRequest(path));
+    await one(warm, rawRequest(path, { Host: 'site.example.com' }));
+  }
+  const hidden = rawRequest('/site/.env');
+  const anomalies = [
+    `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: ${hidden.length}\r\n\r\n${hidden}`,
+    `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n${hidden.length.toString(16)}\r\n${hidden}\r\n0\r\n\r\n`,
+    `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${hidden}`,
+    `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nContent-Length: ${hidden.length}\r\n\r\n${hidden}`,
+    `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n${hidden}`,
+    `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Folded: a\r\n b\r\n\r\n${hidden}`,
+    `GET /site/ HTTP/1.1\nHost: 127.0.0.1\n\n${hidden}`,
+    `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: site.example.com\r\n\r\n`,
+    `GET /site/ HTTP/1.1\r\nHost: site.example.com\r\nHost: 127.0.0.1\r\n\r\n`,
+    `GET / HTTP/1.1\r\nHost: site.example.com\r\nHost: 127.0.0.1\r\n\r\n`,
+    `GET /site/ HTTP/1.1\r\n\r\n`,
+    `GET /site/ HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n`,
+    `GET  /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
+    `GET /site/ HTTP/1.1 \r\nHost: 127.0.0.1\r\n\r\n`,
+    `get /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
+    `GET /site/\0 HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
+    `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Nul: a\0b\r\n\r\n`,
+    `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Bare-CR: a\rb\r\n\r\n`,
+    `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n`,
+    `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\nExpect: 100-continue\r\n\r\n`,
+    `GET /site/static/app.1a2b3c4d.js HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes=0-9\r\n\r\n`,
+    `GET /site/static/app.1a2b3c4d.js HTTP/1.1\r\nHost: 127.0.0.1\r\nRange: bytes=999999999-\r\n\r\n`,
+    `GET http://127.0.0.1/site/ HTTP/1.1\r\nHost: evil\r\n\r\n`,
+    `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\n${'X-Big: a\r\n'.repeat(2000)}\r\n`,
+    `GET /site/static/small.css#frag HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n`,
+    `POST /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n`,
+  ];
+  for (const request of anomalies) {
+    // The same bytes to a server that has nothing kept: node:http's judgement alone.
+    const cold = await w.server(t);
+    const reference = await exchange(cold, [request], { expect: 3, waitMs: 400 });
+    const got = await exchange(warm, [request], { expect: 3, waitMs: 400 });
+    const shown = (r: RawResponse[]) => r.map((x) => `${x.headWithoutDate}\r\n\r\n${x.body.toString('latin1')}`);
+    assert.deepEqual(shown(got.responses), shown(reference.responses), JSON.stringify(request));
+    assert.ok(got.responses.filter((r) => r.status >= 200).length <= 1, `${JSON.stringify(request)} got ${got.responses.length} answers`);
+    for (const response of got.responses) assert.ok(!request.includes(hidden) || !response.body.toString().includes('custom not found'), `${JSON.stringify(request)}: a request hidden in a body was answered`);
+  }
+});
+
+test('Connection: close gets its answer, then the connection ends; an idle one ends after 5 s', async (t) => {
+  const w = await world(t);
+  const port = await w.server(t);
+  await one(port, rawRequest('/site/'));
+  const closing = await exchange(port, [rawRequest('/site/', { Connection: 'close' }) + rawRequest('/site/')], { expect: 2, waitMs: 2_000 });
+  assert.equal(closing.responses.length, 1);
+  assert.equal(closing.responses[0]?.headers.connection, 'close');
+  assert.ok(closing.closedByServer);
+  const started = Date.now();
+  const idle = await exchange(port, [rawRequest('/site/')], { expect: 2, waitMs: 9_000 });
+  assert.equal(idle.responses.length, 1);
+  assert.ok(idle.closedByServer, 'an idle connection is closed');
+  assert.ok(Date.now() - started >= 4_500 && Date.now() - started < 8_000, `closed after ${Date.now() - started} ms`);
+});
+
+test('on one kept-alive connection, the next request after a switch gets the new version', async (t) => {
+  const w = await world(t);
+  const port = await w.server(t);
+  const socket = connect(port, '127.0.0.1');
+  t.after(() => socket.destroy());
+  let received = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => (received = Buffer.concat([received, chunk])));
+  const nth = async (n: number) => {
+    for (let i = 0; i < 200 && splitResponses(received, () => false).length < n; i++) await new Promise((r) => setTimeout(r, 10));
+    return splitResponses(received, () => false)[n - 1]?.body.toString() ?? '';
+  };
+  socket.write(rawRequest('/site/'));
+  assert.match(await nth(1), /marker v1/);
+  socket.write(rawRequest('/site/'));
+  assert.match(await nth(2), /marker v1/);
+  await w.sites.set('site', { version: '2.0.0', domains: ['site.example.com'] });
+  socket.write(rawRequest('/site/'));
+  assert.match(await nth(3), /marker v2/);
+  await w.sites.set('site', { version: '1.0.0', domains: ['site.example.com'] });
+  socket.write(rawRequest('/', { Host: 'site.example.com' }));
+  assert.match(await nth(4), /marker v1/);
+});
+
+test('a client that pipelines many large requests and reads slowly gets every answer whole', async (t) => {
+  const w = await world(t);
+  const port = await w.server(t);
+  await one(port, rawRequest('/site/static/app.1a2b3c4d.js'));
+  const count = 300;
+  const socket = connect(port, '127.0.0.1');
+  t.after(() => socket.destroy());
+  socket.pause();
+  socket.write(rawRequest('/site/static/app.1a2b3c4d.js').repeat(count));
+  await new Promise((r) => setTimeout(r, 300));
+  const chunks: Buffer[] = [];
+  socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+  socket.resume();
+  let responses: RawResponse[] = [];
+  for (let i = 0; i < 500 && responses.length < count; i++) {
+    await new Promise((r) => setTimeout(r, 20));
+    responses = splitResponses(Buffer.concat(chunks), () => false);
+  }
+  assert.equal(responses.length, count);
+  assert.ok(responses.every((r) => r.status === 200 && r.body.toString() === JS));
+});
+
+test('answers from the fast path are counted for /metrics like the others', async (t) => {
+  const w = await world(t);
+  const port = await w.server(t);
+  for (let i = 0; i < 5; i++) await one(port, rawRequest('/site/'));
+  await one(port, rawRequest('/site/gone'));
+  await one(port, rawRequest('/site/gone'));
+  const text = await w.metrics.text();
+  assert.match(text, /opus_http_requests_total\{kind="site",status="200"\} 5\n/);
+  assert.match(text, /opus_http_requests_total\{kind="site",status="404"\} 2\n/);
+});
