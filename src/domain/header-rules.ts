@@ -10,7 +10,7 @@ export interface HeaderRule {
 }
 
 /** Headers a site may not set: they would break HTTP or Opus's own caching and framing. */
-const PROTECTED = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'etag', 'last-modified', 'vary', 'content-range', 'date']);
+const PROTECTED = new Set(['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive', 'proxy-connection', 'trailer', 'upgrade', 'etag', 'last-modified', 'vary', 'content-range', 'date']);
 
 export function parseHeaders(text: string): ParsedRules<HeaderRule> {
   const rules: HeaderRule[] = [];

@@ -37,7 +37,10 @@ export function createOpusServer(deps: AppDeps): OpusServer {
       stopCounting();
       const closed = new Promise<void>((done) => server.close(() => done()));
       front.endAll();
-      const grace = setTimeout(() => server.closeAllConnections(), graceMs);
+      const grace = setTimeout(() => {
+        server.closeAllConnections();
+        front.destroyAll();
+      }, graceMs);
       await closed;
       clearTimeout(grace);
     },

@@ -140,6 +140,7 @@ test('basic auth keeps a site private; the hash comes from a server secret', asy
   const right = await get('/private/', { Authorization: `Basic ${Buffer.from('team:s3cret').toString('base64')}` });
   assert.equal(right.status, 200);
   assert.equal(right.body.toString(), 'members only');
+  for (let i = 0; i < 2; i++) assert.equal((await get('/private/')).status, 401, 'what was answered with credentials is never answered again without');
   assert.equal((await get('/private@1.0.0/')).status, 401, 'previews are private too');
 });
 

@@ -9,6 +9,7 @@ export interface RawResponse {
   headers: Record<string, string>;
   /** Status line and header lines without the Date line, for comparing two answers byte for byte. */
   headWithoutDate: string;
+  dateLines: number;
   body: Buffer;
 }
 
@@ -68,7 +69,7 @@ export function splitResponses(bytes: Buffer, bodiless: (index: number) => boole
     const body = noBody ? { bytes: Buffer.alloc(0), end: headEnd + 4 } : headers['transfer-encoding'] === 'chunked' ? dechunk(bytes, headEnd + 4) : sized(bytes, headEnd + 4, Number(headers['content-length'] ?? 0));
     if (!body) break;
     const headWithoutDate = [statusLine, ...lines.filter((line) => !/^date:/i.test(line))].join('\r\n');
-    responses.push({ status, headers, headWithoutDate, body: body.bytes });
+    responses.push({ status, headers, headWithoutDate, dateLines: lines.length - (headWithoutDate.split('\r\n').length - 1), body: body.bytes });
     at = body.end;
   }
   return responses;

@@ -22,33 +22,52 @@ export interface FastAnswer {
 export type FastAnswerer = (request: SimpleRequest) => FastAnswer | undefined;
 
 export interface FastFront {
-  /** Ends the connections still on the fast path once what they were sent is written (for a shutdown). */
+  /** Stops the idle sweep and ends the connections still on the fast path once their answers are out. */
   endAll(): void;
+  /** Destroys every connection the fast path still holds (the end of a shutdown's grace time). */
+  destroyAll(): void;
+}
+
+interface Connection {
+  /** The sweep's tick of the last request. */
+  last: number;
+  answered: boolean;
+  handOff(unread: Buffer): void;
 }
 
 export function answerFirst(server: Server, answer: FastAnswerer, answered: (status: number) => void): FastFront {
   const nodeHttp = server.listeners('connection') as ((socket: Socket) => void)[];
   server.removeAllListeners('connection');
+  // The Keep-Alive header the fast path writes says 5 s; node:http must mean the same.
   server.keepAliveTimeout = KEEP_ALIVE_MS;
-  /** Connections on the fast path, with the second of their last request (a coarse clock: no timer per request). */
-  const sockets = new Map<Socket, number>();
+  /** Connections on the fast path, swept once a second (a coarse clock: no timer per request). */
+  const onFastPath = new Map<Socket, Connection>();
+  /** Everything accepted and not handed to node:http, until it closes: for a shutdown. */
+  const held = new Set<Socket>();
   let tick = 0;
-  // Idle keep-alive connections end after KEEP_ALIVE_MS, as on node:http; one still sending an answer is not idle.
   const sweep = setInterval(() => {
     tick += 1;
-    for (const [socket, last] of sockets) {
-      if (socket.writableLength > 0) sockets.set(socket, tick);
-      else if ((tick - last - 1) * 1000 >= KEEP_ALIVE_MS) socket.destroy();
+    for (const [socket, connection] of onFastPath) {
+      if (socket.writableLength > 0) connection.last = tick;
+      else if ((tick - connection.last - 1) * 1000 < KEEP_ALIVE_MS) continue;
+      // Idle after an answer: closed, as node:http does after keepAliveTimeout. Never asked
+      // anything (a browser's preconnect): node:http's own timeouts decide, as they would have.
+      else if (connection.answered) socket.destroy();
+      else connection.handOff(Buffer.alloc(0));
     }
   }, 1000).unref();
 
   server.on('connection', (socket: Socket) => {
-    sockets.set(socket, tick);
+    held.add(socket);
+    socket.once('close', () => {
+      held.delete(socket);
+      onFastPath.delete(socket);
+    });
     const onError = () => socket.destroy();
     // node:http keeps sockets half-open; a client that is done sending gets its answers, then the end.
-    const onEnd = () => socket.end();
+    const onEnd = () => close();
     const onData = (chunk: Buffer) => {
-      sockets.set(socket, tick);
+      connection.last = tick;
       const text = chunk.toString('latin1');
       let at = 0;
       while (at < text.length) {
@@ -67,44 +86,56 @@ export function answerFirst(server: Server, answer: FastAnswerer, answered: (sta
           socket.uncork();
         } else socket.write(Buffer.concat([head, body]));
         answered(reply.status);
+        connection.answered = true;
         at += request.length;
-        if (request.close) {
-          leave();
-          socket.end();
+        if (request.close) return close();
+        // A client that sends much and reads nothing: read no more until its answers are out.
+        if (socket.writableNeedDrain && at < text.length) {
+          socket.pause();
+          socket.unshift(chunk.subarray(at));
+          socket.once('drain', () => socket.resume());
           return;
         }
       }
       if (at < text.length) return handOff(chunk.subarray(at));
-      // Bodies are shared buffers, so queued answers cost little; still, read no more until they are out.
       if (socket.writableNeedDrain) {
         socket.pause();
         socket.once('drain', () => socket.resume());
       }
     };
-    const leave = () => {
-      sockets.delete(socket);
+    /** Ends after the last answer is written, then destroys: no half-open socket is left behind. */
+    const close = () => {
+      onFastPath.delete(socket);
+      socket.off('data', onData);
+      socket.off('end', onEnd);
+      socket.end(() => socket.destroy());
+    };
+    const handOff = (unread: Buffer) => {
+      onFastPath.delete(socket);
+      held.delete(socket);
       socket.off('data', onData);
       socket.off('error', onError);
       socket.off('end', onEnd);
-    };
-    const handOff = (unread: Buffer) => {
-      leave();
       socket.pause();
-      socket.unshift(unread);
+      if (unread.length) socket.unshift(unread);
       for (const listener of nodeHttp) listener.call(server, socket);
       socket.resume();
     };
+    const connection: Connection = { last: tick, answered: false, handOff };
+    onFastPath.set(socket, connection);
     socket.on('error', onError);
     socket.on('end', onEnd);
     socket.on('data', onData);
-    socket.once('close', () => sockets.delete(socket));
   });
 
   return {
     endAll() {
       clearInterval(sweep);
-      for (const socket of sockets.keys()) socket.end();
-      sockets.clear();
+      for (const socket of onFastPath.keys()) socket.end(() => socket.destroy());
+      onFastPath.clear();
+    },
+    destroyAll() {
+      for (const socket of held) socket.destroy();
     },
   };
 }

@@ -24,7 +24,7 @@ const REQUEST_LINE = /^(GET|HEAD) (\/[A-Za-z0-9\-._~:/?[\]@!$&'()*+,;=%]*) HTTP\
 /** Field lines of token names and visible-ASCII values (RFC 9110 §5): no obs-fold, no stray CR/LF/NUL, no obs-text. */
 const FIELD_LINES = /^(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[\t\x20-\x7e]*\r\n)*$/;
 /** Headers that make a request anything but plain: a body, a protocol switch, a partial answer. */
-const NOT_PLAIN = new Set(['content-length', 'transfer-encoding', 'expect', 'upgrade', 'range', 'if-range', 'http2-settings']);
+const NOT_PLAIN = new Set(['content-length', 'transfer-encoding', 'expect', 'upgrade', 'range', 'if-range', 'http2-settings', 'proxy-connection']);
 
 /**
  * `text` holds the connection's bytes as latin1 (one char per byte, so offsets are byte offsets).
@@ -34,20 +34,20 @@ export function parseSimpleRequest(text: string, start: number): Readonly<Simple
   const headEnd = text.indexOf('\r\n\r\n', start);
   if (headEnd < 0) return text.length - start > MAX_HEAD ? 'other' : 'incomplete';
   if (headEnd - start > MAX_HEAD) return 'other';
-  // A client repeats the same head for the same resource, byte for byte: its reading is kept.
-  const head = start === 0 && headEnd + 4 === text.length ? text : text.slice(start, headEnd + 4);
-  let parsed = recent.get(head);
+  // A client repeats the same head for the same resource, byte for byte: its reading is kept, when
+  // the head came alone (a slice of a longer read would keep that whole read alive).
+  if (start !== 0 || headEnd + 4 !== text.length || text.length > MAX_KEPT_HEAD) return parseHead(text.slice(start, headEnd + 4));
+  let parsed = recent.get(text);
   if (parsed === undefined) {
-    parsed = parseHead(head);
-    if (head.length <= 4096) {
-      if (recent.size >= RECENT_HEADS) recent.clear();
-      recent.set(head, parsed);
-    }
+    parsed = parseHead(text);
+    if (recent.size >= RECENT_HEADS) recent.clear();
+    recent.set(text, parsed);
   }
   return parsed;
 }
 
 const RECENT_HEADS = 1000;
+const MAX_KEPT_HEAD = 4096;
 const recent = new Map<string, Readonly<SimpleRequest> | 'other'>();
 
 /** `head` ends with its blank line. */

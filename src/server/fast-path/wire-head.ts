@@ -14,7 +14,7 @@ export function wireHead({ status, headers }: PlainAnswer): Buffer | null {
   if (head !== undefined) return head;
   const lines = Object.entries(headers);
   head = lines.every(([name, value]) => TOKEN.test(name) && FIELD_VALUE.test(value))
-    ? Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${lines.map(([name, value]) => `${name}: ${value}\r\n`).join('')}`, 'latin1')
+    ? Buffer.from(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n${lines.map(([name, value]) => `${name}: ${value}\r\n`).join('')}`, 'latin1')
     : null;
   heads.set(headers, head);
   return head;

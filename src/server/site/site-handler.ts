@@ -15,7 +15,7 @@ import { SiteRulesCache } from './site-rules.js';
 /** A path whose last segment has an extension asks for a file, never for the SPA's index.html. */
 const ASSET_LIKE = /\.[A-Za-z0-9]{1,8}$/;
 /** Routes the fast path remembers; past that they are all dropped and found again. */
-const MAX_ROUTES = 50_000;
+const MAX_ROUTES = 10_000;
 
 type Answer = FileResponse | undefined;
 
@@ -76,9 +76,17 @@ export class SiteHandler {
     let byTarget = this.routes.get(hostHeader);
     let route = byTarget?.get(url);
     if (!route || route.changes !== this.router.changes || route.forgotten !== this.forgotten) {
+      // Only sites, and only sane lengths, are remembered, from copies that hold no request's bytes.
+      const remember = url.length <= 1024 && (hostHeader?.length ?? 0) <= 255;
+      if (remember) {
+        url = flat(url);
+        hostHeader = hostHeader === undefined ? undefined : flat(hostHeader);
+      }
       const request = siteRequest(url, hostHeader);
       const target = request && this.router.route(request.host, request.path);
-      route = { changes: this.router.changes, forgotten: this.forgotten, ...(target ? { target, key: answerKey(target, this.generations) } : {}) };
+      if (!target) return undefined;
+      route = { changes: this.router.changes, forgotten: this.forgotten, target, key: answerKey(target, this.generations) };
+      if (!remember) return this.keptAnswer(route.target, route.key);
       if (this.routeCount >= MAX_ROUTES) {
         this.routes.clear();
         this.routeCount = 0;
@@ -88,7 +96,7 @@ export class SiteHandler {
       if (!byTarget.has(url)) this.routeCount += 1;
       byTarget.set(url, route);
     }
-    return route.target && this.keptAnswer(route.target, route.key as string);
+    return this.keptAnswer(route.target, route.key);
   }
 
   private keptAnswer(target: SiteTarget, key: string): FileResponse | undefined {
@@ -171,11 +179,20 @@ export class SiteHandler {
   }
 }
 
+/**
+ * A route worked out before. Valid while the site table and the versions are unchanged: routes also
+ * rest on which versions exist on disk, and every publish or removal comes through forget().
+ */
 interface KnownRoute {
   changes: number;
   forgotten: number;
-  target?: SiteTarget;
-  key?: string;
+  target: SiteTarget;
+  key: string;
+}
+
+/** A string of its own: a slice of a request's text would keep all of that text alive. */
+function flat(text: string): string {
+  return Buffer.from(text, 'latin1').toString('latin1');
 }
 
 /** Host, path and query of a request target; absolute form (GET http://host/path) takes the host from the target (RFC 9112). */
