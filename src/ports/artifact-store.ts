@@ -33,6 +33,11 @@ export interface LivePointer {
   /** The project's domains and site options when it went live, so they keep working while its file is broken. */
   domains: string[];
   site?: SiteOptions;
+  /**
+   * Versions live before this one, newest first, with when each stopped: their fingerprinted files
+   * keep answering for a while (SiteTable.recentlyLive). Persisted, so a restart keeps them.
+   */
+  previous?: { version: string; until: string }[];
 }
 
 export interface ServingSettings {

@@ -13,8 +13,6 @@ export const RECENTLY_LIVE = { versions: 5, hours: 12 };
 export class SiteTable {
   private live = new Map<string, LivePointer>();
   private hosts = new Map<string, string>();
-  /** Per project, versions that stopped being live (newest first) and when. Not persisted: a restart forgets them. */
-  private retired = new Map<string, { version: string; at: number }[]>();
   private preview: string | undefined;
 
   private changeCount = 0;
@@ -66,20 +64,23 @@ export class SiteTable {
 
   /** Versions that were live within RECENTLY_LIVE, newest first, other than the live one. */
   recentlyLive(project: string, now = Date.now()): string[] {
-    const live = this.liveVersion(project);
-    const since = now - RECENTLY_LIVE.hours * 3_600_000;
-    return (this.retired.get(project) ?? []).filter((r) => r.at >= since && r.version !== live).map((r) => r.version);
+    const pointer = this.live.get(project);
+    return recent(pointer?.previous ?? [], pointer?.version, now).map((p) => p.version);
   }
 
   snapshot(): Record<string, LiveSite> {
-    return Object.fromEntries([...this.live].map(([name, { since: _since, ...site }]) => [name, site]));
+    return Object.fromEntries([...this.live].map(([name, { since: _since, previous: _previous, ...site }]) => [name, site]));
   }
 
-  /** Persists first, so a restart serves what was served. */
+  /** Persists first (with the versions live before), so a restart serves what was served. */
   async set(project: string, pointer: LiveSite | undefined): Promise<void> {
-    await this.store.setLive(project, pointer);
-    this.retire(project, pointer?.version);
-    if (pointer) this.live.set(project, { ...pointer, since: new Date().toISOString() });
+    const current = this.live.get(project);
+    const now = Date.now();
+    const earlier = current && current.version !== pointer?.version ? [{ version: current.version, until: new Date(now).toISOString() }, ...(current.previous ?? [])] : (current?.previous ?? []);
+    const previous = recent(earlier, pointer?.version, now);
+    const next = pointer && { ...pointer, ...(previous.length ? { previous } : {}) };
+    await this.store.setLive(project, next);
+    if (next) this.live.set(project, { ...next, since: current?.version === next.version ? current.since : new Date(now).toISOString() });
     else this.live.delete(project);
     this.reindexHosts();
   }
@@ -89,17 +90,8 @@ export class SiteTable {
    * keeps its view (the API's, and the plan's should it take over the sync) equal to the shared one.
    */
   adopt(live: Record<string, LivePointer>): void {
-    for (const project of new Set([...this.live.keys(), ...Object.keys(live)])) this.retire(project, live[project]?.version);
     this.live = new Map(Object.entries(live));
     this.reindexHosts();
-  }
-
-  private retire(project: string, next: string | undefined): void {
-    const before = this.live.get(project)?.version;
-    if (before && before !== next) {
-      const kept = (this.retired.get(project) ?? []).filter((r) => r.version !== before);
-      this.retired.set(project, [{ version: before, at: Date.now() }, ...kept].slice(0, RECENTLY_LIVE.versions));
-    }
   }
 
   private reindexHosts(): void {
@@ -108,4 +100,11 @@ export class SiteTable {
     this.hosts = hosts;
     this.changeCount += 1;
   }
+}
+
+/** Within RECENTLY_LIVE (time and count), each version once, never the live one. */
+function recent(previous: { version: string; until: string }[], live: string | undefined, now: number): { version: string; until: string }[] {
+  const since = now - RECENTLY_LIVE.hours * 3_600_000;
+  const seen = new Set<string>(live === undefined ? [] : [live]);
+  return previous.filter((p) => Date.parse(p.until) >= since && !seen.has(p.version) && seen.add(p.version)).slice(0, RECENTLY_LIVE.versions);
 }

@@ -50,6 +50,19 @@ test('the hashed JS of the version live before a switch is still served, immutab
   assert.equal((await get('/site/')).body, 'two', 'the page itself is the live version');
 });
 
+test('a restarted server still serves them: what was live recently is kept with the live pointer', async () => {
+  const restarted = await startSiteServer(dir);
+  try {
+    const old = await fetch(`${restarted.url}/site/assets/index-Ab12Cd34.js`);
+    assert.equal(old.status, 200);
+    assert.equal(await old.text(), v1Js);
+    assert.deepEqual(restarted.sites.recentlyLive('site'), ['1.0.0']);
+    assert.equal((await fetch(`${restarted.url}/site/about.html`)).status, 404);
+  } finally {
+    await restarted.close();
+  }
+});
+
 test('files without a content hash come from the live version only', async () => {
   assert.equal((await get('/site/logo.png')).status, 404);
   assert.equal((await get('/site/about.html')).status, 404);
