@@ -7,15 +7,17 @@ import type { SyncReport } from './sync-service.js';
 
 export type RequestKind = 'site' | 'api' | 'webhook' | 'dashboard' | 'ops' | 'other';
 
+/** HTTP status codes are three digits; anything else is counted as status 0. */
+const STATUS_SLOTS = 1000;
+
 export class Metrics implements EventSink {
   readonly registry = new Registry();
   private readonly builds: Counter<'result'>;
   private readonly buildSeconds: Histogram<'result'>;
   private readonly syncSeconds: Histogram<'result'>;
   private readonly syncErrors: Counter;
-  /** Plain counts on the request path (one increment each); handed to prom-client when scraped. */
-  private readonly requestCounts = new Map<string, number>();
-  private readonly reported = new Map<string, number>();
+  /** Plain counts on the request path (one array increment each, by status code); handed to prom-client when scraped. */
+  private readonly requestCounts = new Map<RequestKind, Float64Array>();
 
   constructor(queue?: BuildQueue, options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -48,19 +50,22 @@ export class Metrics implements EventSink {
       });
     }
     const counts = this.requestCounts;
-    const reported = this.reported;
+    const reported = new Map<RequestKind, Float64Array>();
     new Counter({
       name: 'opus_http_requests_total',
       help: 'HTTP responses by kind of request (site, api, dashboard, ops) and status code',
       labelNames: ['kind', 'status'],
       registers,
       collect() {
-        for (const [key, count] of counts) {
-          const delta = count - (reported.get(key) ?? 0);
-          if (delta <= 0) continue;
-          const [kind = 'other', status = '0'] = key.split(' ');
-          this.inc({ kind, status }, delta);
-          reported.set(key, count);
+        for (const [kind, byStatus] of counts) {
+          let told = reported.get(kind);
+          if (!told) reported.set(kind, (told = new Float64Array(STATUS_SLOTS)));
+          for (let status = 0; status < STATUS_SLOTS; status++) {
+            const delta = (byStatus[status] as number) - (told[status] as number);
+            if (delta <= 0) continue;
+            this.inc({ kind, status: String(status) }, delta);
+            told[status] = byStatus[status] as number;
+          }
         }
       },
     });
@@ -82,8 +87,10 @@ export class Metrics implements EventSink {
   }
 
   request(kind: RequestKind, status: number): void {
-    const key = `${kind} ${status}`;
-    this.requestCounts.set(key, (this.requestCounts.get(key) ?? 0) + 1);
+    let byStatus = this.requestCounts.get(kind);
+    if (!byStatus) this.requestCounts.set(kind, (byStatus = new Float64Array(STATUS_SLOTS)));
+    const slot = status >= 0 && status < STATUS_SLOTS ? status : 0;
+    byStatus[slot] = (byStatus[slot] as number) + 1;
   }
 
   get contentType(): string {
