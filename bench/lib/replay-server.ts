@@ -23,16 +23,26 @@ export interface ReplayServer {
   close(): Promise<void>;
 }
 
-function keyOf(path: string, headers: IncomingHttpHeaders | Record<string, string | undefined>): string {
-  const get = (name: string) => headers[name] ?? headers[name.toLowerCase()] ?? '';
-  return `${path}\0${get('accept-encoding')}\0${get('if-none-match')}`;
+/** Opus's answers, recorded once each, by path, Accept-Encoding and If-None-Match. */
+function recordings(sourcePort: number): { record(path: string, headers: Record<string, string>): Promise<void>; find(path: string, headers: IncomingHttpHeaders | Record<string, string>): Recorded | undefined } {
+  const answers = new Map<string, Recorded>();
+  const keyOf = (path: string, headers: IncomingHttpHeaders | Record<string, string>) => {
+    const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+    return `${path}\0${lower['accept-encoding'] ?? ''}\0${lower['if-none-match'] ?? ''}`;
+  };
+  return {
+    async record(path, headers) {
+      answers.set(keyOf(path, headers), await fetchRaw(sourcePort, path, headers));
+    },
+    find: (path, headers) => answers.get(keyOf(path, headers)),
+  };
 }
 
 /** Starts the replay server; `record` fetches a request's answer from `sourcePort` (Opus) to replay it. */
 export async function startReplay(sourcePort: number): Promise<ReplayServer> {
-  const answers = new Map<string, Recorded>();
+  const answers = recordings(sourcePort);
   const server: Server = createServer((req, res) => {
-    const answer = answers.get(keyOf(req.url ?? '/', req.headers));
+    const answer = answers.find(req.url ?? '/', req.headers);
     if (!answer) {
       res.writeHead(404, { 'Content-Length': '0' });
       res.end();
@@ -44,10 +54,7 @@ export async function startReplay(sourcePort: number): Promise<ReplayServer> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
-    async record(path, headers) {
-      const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-      answers.set(keyOf(path, lower), await fetchRaw(sourcePort, path, headers));
-    },
+    record: answers.record,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -57,7 +64,7 @@ export async function startReplay(sourcePort: number): Promise<ReplayServer> {
 
 /** The node:net floor: one answer per request head ("\r\n\r\n") read, whichever request it was. */
 export async function startNetReplay(sourcePort: number): Promise<ReplayServer> {
-  const answers = new Map<string, Recorded>();
+  const answers = recordings(sourcePort);
   let wire = Buffer.alloc(0);
   let selected: Recorded | undefined;
   let second = 0;
@@ -77,13 +84,9 @@ export async function startNetReplay(sourcePort: number): Promise<ReplayServer> 
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
     port: (server.address() as AddressInfo).port,
-    async record(path, headers) {
-      const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-      answers.set(keyOf(path, lower), await fetchRaw(sourcePort, path, headers));
-    },
+    record: answers.record,
     select(path, headers) {
-      const lower = Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
-      selected = answers.get(keyOf(path, lower));
+      selected = answers.find(path, headers);
       second = 0;
     },
     async close() {
