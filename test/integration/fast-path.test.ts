@@ -3,10 +3,12 @@
 // the first time, and everything that is not a plain GET/HEAD goes to node:http exactly as it came.
 import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
-import { connect } from 'node:net';
+import { createServer } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
+import { createRequestListener } from '../../src/server/app.js';
 import { createOpusServer, type OpusServer } from '../../src/server/opus-server.js';
 import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
@@ -33,6 +35,8 @@ interface World {
   server(t: TestContext): Promise<number>;
   /** The servers started so far, newest last. */
   started: OpusServer[];
+  /** node:http alone with the same request listener, no fast path: the reference for what node:http decides. */
+  nodeOnly(t: TestContext): Promise<number>;
 }
 
 async function world(t: TestContext): Promise<World> {
@@ -61,6 +65,15 @@ async function world(t: TestContext): Promise<World> {
       started.push(server);
       tc.after(() => server.close(0));
       return (await server.listen(0, '127.0.0.1')).port;
+    },
+    async nodeOnly(tc) {
+      const server = createServer(createRequestListener({ sync, sites, store, queue, logger: silentLogger }));
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      tc.after(() => {
+        server.closeAllConnections();
+        server.close();
+      });
+      return (server.address() as AddressInfo).port;
     },
   };
 }
@@ -137,20 +150,36 @@ test('pipelined requests are answered in order, also when node:http takes over i
   assert.equal(responses[6]?.body.toString(), SITE['static/small.css']);
 });
 
-test('a request that arrives in pieces is answered whole', async (t) => {
+test('a request that arrives in pieces is answered whole, still without node:http', async (t) => {
   const w = await world(t);
   const port = await w.server(t);
   await one(port, rawRequest('/site/'));
-  const request = rawRequest('/site/', { 'Accept-Encoding': 'identity' });
-  for (const cut of [3, 14, request.length - 2]) {
+  await one(port, rawRequest('/site/static/small.css'));
+  const seen = nodeHttpRequests(t);
+  const request = rawRequest('/site/', { 'Accept-Encoding': 'identity', Cookie: `session=${'c'.repeat(3000)}` });
+  for (const cut of [3, 14, 1448, request.length - 2]) {
     const { responses } = await exchange(port, [request.slice(0, cut), request.slice(cut), rawRequest('/site/static/small.css')], { expect: 2 });
     assert.equal(responses[0]?.status, 200, `cut at ${cut}`);
     assert.match(responses[0]?.body.toString() ?? '', /marker v1/);
     assert.equal(responses[1]?.body.toString(), SITE['static/small.css']);
   }
+  assert.equal(seen.count, 0);
+  // What cannot become a plain request goes to node:http at once, not after a wait.
+  const started = Date.now();
+  const tls = await exchange(port, [Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00, 0x01])], { expect: 1, waitMs: 3_000 });
+  assert.equal(tls.responses[0]?.status, 400);
+  assert.ok(Date.now() - started < 1_000);
+  // A head that never ends is handed to node:http after 5 s, whose own timeouts then apply.
+  const slow = connect(port, '127.0.0.1');
+  t.after(() => slow.destroy());
+  slow.write('GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+  await new Promise((r) => setTimeout(r, 7_000));
+  slow.write('\r\n');
+  for (let i = 0; i < 50 && seen.count < 1; i++) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(seen.count, 1, 'node:http parsed the slow request');
 });
 
-test('bodies, chunked encoding, odd or repeated headers are for node:http to judge: a kept answer changes nothing', async (t) => {
+test('bodies, chunked encoding, odd or repeated headers are for node:http to judge: the answers are node:http\u2019s own', async (t) => {
   const w = await world(t);
   const warm = await w.server(t);
   for (const path of ['/site/', '/site/static/small.css', '/', '/site/static/app.1a2b3c4d.js']) {
@@ -168,6 +197,9 @@ test('bodies, chunked encoding, odd or repeated headers are for node:http to jud
     `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding : chunked\r\n\r\n0\r\n\r\n${hidden}`,
     `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Folded: a\r\n b\r\n\r\n${hidden}`,
     `GET /site/ HTTP/1.1\nHost: 127.0.0.1\n\n${hidden}`,
+    `GET /site/ HTTP/1.1\nHost: 127.0.0.1\n\n`,
+    `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\n\n`,
+    `GET /site/ HTTP/1.0\r\nHost: 127.0.0.1\n\n`,
     `GET /site/ HTTP/1.1\r\nHost: 127.0.0.1\r\nHost: site.example.com\r\n\r\n`,
     `GET /site/ HTTP/1.1\r\nHost: site.example.com\r\nHost: 127.0.0.1\r\n\r\n`,
     `GET / HTTP/1.1\r\nHost: site.example.com\r\nHost: 127.0.0.1\r\n\r\n`,
@@ -192,9 +224,8 @@ test('bodies, chunked encoding, odd or repeated headers are for node:http to jud
     ...[16_000, 16_383, 16_384, 16_385, 16_400, 17_000].map(pad),
   ];
   for (const request of anomalies) {
-    // The same bytes to a server that has nothing kept: node:http's judgement alone.
-    const cold = await w.server(t);
-    const reference = await exchange(cold, [request], { expect: 3, waitMs: 400 });
+    // The same bytes to node:http alone, on a fresh server (nothing kept): its judgement.
+    const reference = await exchange(await w.nodeOnly(t), [request], { expect: 3, waitMs: 400 });
     const got = await exchange(warm, [request], { expect: 3, waitMs: 400 });
     const shown = (r: RawResponse[]) => r.map((x) => `${x.headWithoutDate}\r\n\r\n${x.body.toString('latin1')}`);
     assert.deepEqual(shown(got.responses), shown(reference.responses), JSON.stringify(request));

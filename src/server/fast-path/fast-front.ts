@@ -32,6 +32,8 @@ interface Connection {
   /** The sweep's tick of the last request. */
   last: number;
   answered: boolean;
+  /** The start of a request head that has not all come yet, and the tick it began. */
+  partial?: { bytes: Buffer; since: number };
   handOff(unread: Buffer): void;
 }
 
@@ -48,7 +50,9 @@ export function answerFirst(server: Server, answer: FastAnswerer, answered: (sta
   const sweep = setInterval(() => {
     tick += 1;
     for (const [socket, connection] of onFastPath) {
-      if (socket.writableLength > 0) connection.last = tick;
+      // A head that takes this long to arrive is node:http's to time out (headersTimeout), as it would have been.
+      if (connection.partial && (tick - connection.partial.since - 1) * 1000 >= KEEP_ALIVE_MS) connection.handOff(connection.partial.bytes);
+      else if (connection.partial || socket.writableLength > 0) connection.last = tick;
       else if ((tick - connection.last - 1) * 1000 < KEEP_ALIVE_MS) continue;
       // Idle after an answer: closed, as node:http does after keepAliveTimeout. Never asked
       // anything (a browser's preconnect): node:http's own timeouts decide, as they would have.
@@ -66,13 +70,21 @@ export function answerFirst(server: Server, answer: FastAnswerer, answered: (sta
     const onError = () => socket.destroy();
     // node:http keeps sockets half-open; a client that is done sending gets its answers, then the end.
     const onEnd = () => close();
-    const onData = (chunk: Buffer) => {
+    const onData = (read: Buffer) => {
       connection.last = tick;
+      const { partial } = connection;
+      connection.partial = undefined;
+      const chunk = partial ? Buffer.concat([partial.bytes, read]) : read;
       const text = chunk.toString('latin1');
       let at = 0;
       while (at < text.length) {
         const request = parseSimpleRequest(text, at);
-        if (typeof request === 'string') break;
+        // A head split across reads (a large one, over a real network): wait for the rest.
+        if (request === 'incomplete') {
+          connection.partial = { bytes: Buffer.from(chunk.subarray(at)), since: partial?.since ?? tick };
+          return;
+        }
+        if (request === 'other') break;
         const reply = answer(request);
         if (!reply) break;
         // One write per answer: node's writev costs far more than copying a small answer into one buffer.

@@ -28,11 +28,11 @@ const NOT_PLAIN = new Set(['content-length', 'transfer-encoding', 'expect', 'upg
 
 /**
  * `text` holds the connection's bytes as latin1 (one char per byte, so offsets are byte offsets).
- * Returns "incomplete" when no whole head starts at `start`, "other" for what the fast path leaves alone.
+ * Returns "incomplete" when a plain head has begun but not ended, "other" for what the fast path leaves alone.
  */
 export function parseSimpleRequest(text: string, start: number): Readonly<SimpleRequest> | 'incomplete' | 'other' {
   const headEnd = text.indexOf('\r\n\r\n', start);
-  if (headEnd < 0) return text.length - start > MAX_HEAD ? 'other' : 'incomplete';
+  if (headEnd < 0) return text.length - start <= MAX_HEAD && mayBecomePlain(text.slice(start)) ? 'incomplete' : 'other';
   if (headEnd - start > MAX_HEAD) return 'other';
   // A client repeats the same head for the same resource, byte for byte: its reading is kept, when
   // the head came alone (a slice of a longer read would keep that whole read alive).
@@ -44,6 +44,16 @@ export function parseSimpleRequest(text: string, start: number): Readonly<Simple
     recent.set(text, parsed);
   }
   return parsed;
+}
+
+/** Whether the start of a head can still become a plain request: only then is the rest worth waiting for. */
+function mayBecomePlain(partial: string): boolean {
+  const first = partial.slice(0, 6);
+  if (!['GET /', 'HEAD /'].some((line) => line.startsWith(first) || first.startsWith(line))) return false;
+  // A bare CR or LF (a CR at the very end may be half of a CRLF) is node:http's to judge, at once.
+  if (/\r(?!\n)|(?<!\r)\n/.test(partial.endsWith('\r') ? partial.slice(0, -1) : partial)) return false;
+  const lineEnd = partial.indexOf('\r\n');
+  return lineEnd < 0 || REQUEST_LINE.test(partial.slice(0, lineEnd));
 }
 
 const RECENT_HEADS = 1000;
