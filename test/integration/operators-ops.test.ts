@@ -1,8 +1,7 @@
 // /readyz, /metrics and the request counter on a real listening server over a real (empty)
 // config repo; no Docker needed: no project is deployed.
 import assert from 'node:assert/strict';
-import { createServer, request } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
