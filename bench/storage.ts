@@ -5,7 +5,7 @@
 //   npm run bench:storage [-- --strict] [-- --releases 10]
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, relative, sep } from 'node:path';
+import { join, sep } from 'node:path';
 import { parseArgs } from 'node:util';
 import { FsArtifactStore } from '../src/adapters/fs/fs-artifact-store.js';
 import { diskUsage, formatBytes, type Categorize, type Usage } from './lib/disk-usage.js';
@@ -38,7 +38,6 @@ async function main(): Promise<number> {
     const categorize: Categorize = (path, isDir) => {
       if (isDir) return 'directories';
       if (path.startsWith(cas + sep)) return /\.(br|gz)$/.test(path) ? 'precompressed variants (.br, .gz)' : 'contents (hard-linked from versions)';
-      if (path.includes(`${sep}archive${sep}`)) return 'archives';
       return 'files';
     };
     const versions: string[] = [];
@@ -56,32 +55,26 @@ async function main(): Promise<number> {
       if (n === 1) firstAsStored = await diskUsage([cas, store.versionDir('site', version)], categorize);
     }
     const dirs = versions.map((v) => store.versionDir('site', v));
-    const archives = (await readdir(join(root, 'site', 'archive'))).map((name) => join(root, 'site', 'archive', name));
     console.log(`published with FsArtifactStore (createStaging → write → publish) into ${root}`);
     console.log('disk used = allocated blocks (st_blocks × 512), directories included, each inode once (hard links deduplicated by dev+ino), like du.\n');
 
     const one = await diskUsage([dirs[0] as string], categorize);
     // The store first: a content reached from both counts as the store's.
     const stored = await diskUsage([cas, ...dirs], categorize);
-    const archived = await diskUsage(archives, categorize);
-    const everything = await diskUsage([cas, ...dirs, ...archives], categorize);
     const wholeRoot = await diskUsage([root], categorize);
 
     const ratio = stored.bytes / one.bytes;
-    const ratioAll = everything.bytes / one.bytes;
     const rows: [string, Usage, string][] = [
       [`one version directory alone (site/${versions[0]})`, one, ''],
       [`all ${releases} version directories + content store (.opus/cas)`, stored, `${ratio.toFixed(2)}x one version  target < ${TARGET}x  ${ratio < TARGET ? 'PASS' : 'FAIL'}`],
-      [`the ${releases} archives alone (site/archive/<version>.tar.gz)`, archived, `${(archived.bytes / releases / 1024).toFixed(0)} KiB each, ${(archived.bytes / releases / one.bytes).toFixed(2)}x one version each`],
-      [`versions + content store + archives`, everything, `${ratioAll.toFixed(2)}x one version (archives cannot be deduplicated)`],
-      [`whole artifact root (with .opus bookkeeping)`, wholeRoot, `${(wholeRoot.bytes / one.bytes).toFixed(2)}x one version`],
+      [`whole artifact root (with .opus bookkeeping; no archives: they are made on request)`, wholeRoot, `${(wholeRoot.bytes / one.bytes).toFixed(2)}x one version`],
     ];
     const width = Math.max(...rows.map(([label]) => label.length));
     console.log(`${'what'.padEnd(width)}  ${'disk used'.padStart(10)}  ${'apparent'.padStart(10)}  ratio`);
     for (const [label, usage, note] of rows) console.log(`${label.padEnd(width)}  ${formatBytes(usage.bytes).padStart(10)}  ${formatBytes(usage.apparent).padStart(10)}  ${note}`);
     const asStored = firstAsStored as Usage;
     console.log(`one release as stored (its directory + its contents and variants in .opus/cas, measured after the first publish): ${formatBytes(asStored.bytes)}; ${releases} releases are ${(stored.bytes / asStored.bytes).toFixed(2)}x that`);
-    console.log(`for comparison: ${releases} full copies without deduplication would use ${formatBytes(one.bytes * releases)} (${releases}.00x), plus the archives`);
+    console.log(`for comparison: ${releases} full copies without deduplication would use ${formatBytes(one.bytes * releases)} (${releases}.00x)`);
 
     console.log(`\nwhere the ${releases} versions + content store go:`);
     for (const [category, bytes] of Object.entries(stored.by).sort((a, b) => b[1] - a[1])) console.log(`  ${category.padEnd(40)} ${formatBytes(bytes).padStart(10)}`);
@@ -89,7 +82,6 @@ async function main(): Promise<number> {
     console.log(`  each further release adds ${formatBytes(perRelease())}: ${['contents (hard-linked from versions)', 'precompressed variants (.br, .gz)', 'directories'].map((c) => `${c} ${formatBytes(perRelease(c))}`).join(', ')}`);
     const casDirs = (await readdir(cas)).length;
     console.log(`  the content store has ${casDirs} shard directories (${formatBytes(casDirs * 4096)} at 4 KiB each)`);
-    console.log(`  the archives are ${archives.length} files under ${relative(tmp, join(root, 'site', 'archive'))}/, one per version, ${formatBytes(archived.bytes / archives.length)} on average`);
 
     if (flags.strict && ratio >= TARGET) {
       console.log(`\n--strict: failing because ${ratio.toFixed(2)}x is not under ${TARGET}x`);

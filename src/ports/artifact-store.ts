@@ -61,8 +61,8 @@ export interface ArtifactStore {
   /** Called after a version is published or removed, so caches of its files can be dropped. */
   onVersionChange(listener: (project: string, version: string) => void): void;
   remove(project: string, version: string): Promise<void>;
-  /** The version's tar.gz archive as a stream, with its size; undefined when there is none. */
-  openArchive(project: string, version: string): Promise<{ stream: Readable; bytes: number } | undefined>;
+  /** The version's tar.gz archive as a stream, with its size when known ahead; undefined when there is none. */
+  openArchive(project: string, version: string): Promise<{ stream: Readable; bytes?: number } | undefined>;
 
   readLive(): Promise<Record<string, LivePointer>>;
   /** How every replica serves beyond the pointers: opus.yaml's preview domain, written by the replica that syncs. */

@@ -2,9 +2,9 @@
 // queue in front of real builds (BuildService + DockerBuildRunner + FsArtifactStore).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { test } from 'node:test';
 import Docker from 'dockerode';
 import * as tar from 'tar';
@@ -230,10 +230,10 @@ test('ten real Docker builds on a queue of limit 2: at most 2 containers at a ti
     assert.equal(await readFile(join(versionDir, 'index.html'), 'utf8'), `<p>version ${v}</p>\n`);
     assert.equal(await readFile(join(versionDir, 'static', 'app.js'), 'utf8'), `console.log("${v}");\n`);
     assert.equal(await readFile(join(versionDir, 'static', 'shared.css'), 'utf8'), SHARED_CSS);
-    const archive = join(store.root, project, 'archive', `${v}.tar.gz`);
-    assert.ok(existsSync(archive), `${archive} exists`);
+    const archive = await store.openArchive(project, v);
+    assert.ok(archive, `${v} has an archive`);
     const entries: string[] = [];
-    await tar.t({ file: archive, onReadEntry: (entry) => void entries.push(entry.path.replace(/^\.\//, '')) });
+    await pipeline(archive.stream, tar.t({ onReadEntry: (entry) => void entries.push(entry.path.replace(/^\.\//, '')) }));
     assert.ok(entries.includes('index.html') && entries.includes('static/app.js'), `archive of ${v} holds ${entries.join(', ')}`);
   }
   assert.deepEqual((await store.listBuilt(project)).map((b) => b.version).sort(), [...versions].sort());

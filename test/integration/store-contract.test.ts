@@ -108,7 +108,8 @@ for (const [name, harness] of [['FsArtifactStore', fsHarness], ['S3ArtifactStore
       const archive = await store.openArchive('site', '1.0.0');
       let bytes = 0;
       for await (const chunk of archive?.stream ?? []) bytes += (chunk as Buffer).length;
-      assert.equal(bytes, archive?.bytes);
+      assert.ok(bytes > 0);
+      if (archive?.bytes !== undefined) assert.equal(bytes, archive.bytes, 'the size announced is the size sent');
       assert.equal(await store.openArchive('site', '9.9.9'), undefined);
     });
 

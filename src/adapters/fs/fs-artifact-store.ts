@@ -1,13 +1,12 @@
 // The artifact tree on a filesystem, exactly as promised to users:
 //   <root>/<project>/<version>/…                  the built output
-//   <root>/<project>/archive/<version>.tar.gz     the same output, archived
-// Opus's bookkeeping lives in <root>/.opus/, a name no project can have.
+// Its tar.gz is made when asked for (version-archive.ts). Opus's bookkeeping lives in
+// <root>/.opus/, a name no project can have.
 import { randomUUID } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import * as tar from 'tar';
 import { UserError } from '../../domain/errors.js';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import type { BuiltVersion } from '../../domain/plan.js';
@@ -15,8 +14,10 @@ import type { ArtifactStore, BuildRecord, LivePointer, ServingSettings } from '.
 import { writeFileAtomic } from './atomic-write.js';
 import { ContentStore } from './content-store.js';
 import { treeStats } from './tree-stats.js';
+import { archiveOf } from './version-archive.js';
 
-const ARCHIVE = 'archive';
+/** Where earlier Opus stored a tar.gz of each version; removing a version still removes its old archive. */
+const LEGACY_ARCHIVES = 'archive';
 
 export class FsArtifactStore implements ArtifactStore {
   private readonly meta: string;
@@ -39,7 +40,7 @@ export class FsArtifactStore implements ArtifactStore {
   async listBuilt(project: string): Promise<BuiltVersion[]> {
     const dir = join(this.root, project);
     if (!existsSync(dir)) return [];
-    const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && e.name !== ARCHIVE && isVersion(e.name));
+    const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && e.name !== LEGACY_ARCHIVES && isVersion(e.name));
     return Promise.all(entries.map(async (e) => ({ version: e.name, builtAt: (await stat(join(dir, e.name))).mtimeMs })));
   }
 
@@ -63,10 +64,6 @@ export class FsArtifactStore implements ArtifactStore {
     return this.content.pathOf(hash, coding);
   }
 
-  archivePath(project: string, version: string): string {
-    return join(this.root, project, ARCHIVE, `${version}.tar.gz`);
-  }
-
   async createStaging(project: string, version: string): Promise<string> {
     const dir = join(this.meta, 'staging', `${project}@${version}-${randomUUID()}`);
     await mkdir(join(dir, 'out'), { recursive: true });
@@ -74,18 +71,13 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   /**
-   * Stores contents once (hard links into the content store, with compressed variants), archives,
-   * then one rename: the version directory appears complete or not at all. A rebuild of a version
+   * Stores contents once (hard links into the content store, with compressed variants), then one rename: the version directory appears complete or not at all. A rebuild of a version
    * replaces it the same way (see moveIntoPlace).
    */
   async publish(project: string, version: string, stagingDir: string): Promise<{ files: number; bytes: number }> {
     const stats = await treeStats(stagingDir);
     if (stats.files === 0) throw new UserError(`the build of ${project}@${version} produced no files in its output directory`);
     await this.content.absorb(stagingDir);
-    const tempArchive = join(stagingDir, '..', 'archive.tar.gz');
-    await tar.c({ gzip: true, cwd: stagingDir, file: tempArchive, portable: true }, await readdir(stagingDir));
-    await mkdir(join(this.root, project, ARCHIVE), { recursive: true });
-    await rename(tempArchive, this.archivePath(project, version));
     const replaced = await this.moveIntoPlace(project, version, stagingDir);
     this.changed(project, version);
     await this.discardStaging(stagingDir);
@@ -104,6 +96,7 @@ export class FsArtifactStore implements ArtifactStore {
   private async moveIntoPlace(project: string, version: string, stagingDir: string): Promise<string | undefined> {
     const target = this.versionDir(project, version);
     if (!existsSync(target)) {
+      await mkdir(this.projectDir(project), { recursive: true });
       await rename(stagingDir, target);
       return undefined;
     }
@@ -124,16 +117,14 @@ export class FsArtifactStore implements ArtifactStore {
     await mkdir(join(this.meta, 'trash'), { recursive: true });
     if (existsSync(this.versionDir(project, version))) await rename(this.versionDir(project, version), trash);
     this.changed(project, version);
-    await rm(this.archivePath(project, version), { force: true });
+    await rm(join(this.root, project, LEGACY_ARCHIVES, `${version}.tar.gz`), { force: true });
     await rm(trash, { recursive: true, force: true });
     await this.content.collectGarbage();
   }
 
-  async openArchive(project: string, version: string): Promise<{ stream: Readable; bytes: number } | undefined> {
-    const path = this.archivePath(project, version);
-    const info = await stat(path).catch(() => undefined);
-    if (!info?.isFile()) return undefined;
-    return { stream: createReadStream(path), bytes: info.size };
+  async openArchive(project: string, version: string): Promise<{ stream: Readable } | undefined> {
+    const stream = await archiveOf(this.versionDir(project, version), join(this.meta, 'snapshots'));
+    return stream && { stream };
   }
 
   async readLive(): Promise<Record<string, LivePointer>> {

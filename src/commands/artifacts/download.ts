@@ -27,8 +27,10 @@ export default class Download extends ApiCommand {
     const response = await this.client(flags).fetch(path);
     const body = Readable.fromWeb(response.body as ReadableStream<Uint8Array>);
     if (flags.output === '-') {
+      let bytes = 0;
+      body.on('data', (chunk: Buffer) => (bytes += chunk.length));
       await pipeline(body, process.stdout);
-      return { project: args.project, version: args.version, file: '-', bytes: Number(response.headers.get('content-length') ?? 0) };
+      return { project: args.project, version: args.version, file: '-', bytes };
     }
     const file = resolve(flags.output ?? `${args.project}-${args.version}.tar.gz`);
     const partial = `${file}.part`;

@@ -35,7 +35,7 @@ export function artifactRoutes(router: Router, deps: AppDeps): void {
     ctx.attachment(`${name}-${wanted}.tar.gz`);
     ctx.set('Cache-Control', 'no-cache');
     ctx.body = archive.stream;
-    ctx.length = archive.bytes;
+    if (archive.bytes !== undefined) ctx.length = archive.bytes;
   });
 
   router.delete('/projects/:name/artifacts/:version', async (ctx) => {
