@@ -33,3 +33,49 @@ export function htmlVersion(html: string): string | undefined {
 export function jsVersions(js: string): string[] {
   return [...js.matchAll(/opus-site-version-(\d+\.\d+\.\d+)/g)].map((m) => m[1] as string);
 }
+
+/**
+ * A single-page app on Vite 8 at a given version, for a domain's root (`base: '/'`): a client-side
+ * router, an imported stylesheet, and Netlify-style `_redirects`, `_headers` and `404.html` in public/.
+ */
+export function viteSpa(version: string): Record<string, string> {
+  return {
+    'package.json': `${JSON.stringify({ name: 'opus-e2e-spa', version, private: true, type: 'module', scripts: { build: 'vite build' }, devDependencies: { vite: '^8' } }, null, 2)}\n`,
+    '.gitignore': 'node_modules\ndist\n',
+    'index.html': `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="UTF-8" />
+    <title>Opus SPA</title>
+  </head>
+  <body>
+    <h1 id="v">${version}</h1>
+    <p id="js"></p>
+    <p id="route"></p>
+    <nav><a id="to-about" data-spa href="/about">About</a></nav>
+    <script type="module" src="/src/main.js"></script>
+  </body>
+</html>
+`,
+    'src/main.js': `import './style.css';
+
+export const VERSION = 'opus-site-version-${version}';
+const render = () => (document.querySelector('#route').textContent = 'route ' + location.pathname);
+document.querySelector('#js').textContent = VERSION;
+document.addEventListener('click', (event) => {
+  const link = event.target.closest('a[data-spa]');
+  if (!link) return;
+  event.preventDefault();
+  history.pushState({}, '', link.getAttribute('href'));
+  render();
+});
+addEventListener('popstate', render);
+render();
+`,
+    'src/style.css': 'h1 { color: rgb(1, 2, 3); }\n',
+    'public/_redirects': '/old /about 301\n',
+    'public/_headers': '/*\n  X-Frame-Options: DENY\n',
+    'public/404.html': '<h1>custom not found</h1>\n',
+    'public/robots.txt': 'User-agent: *\nAllow: /\n',
+  };
+}

@@ -18,6 +18,8 @@ export interface ProjectSetup {
   versions: Record<string, Record<string, string>>;
   deploy?: string;
   command?: string;
+  /** More lines of the project's YAML (domains, spa, auth, build.network…). */
+  yaml?: string;
 }
 
 export interface OpusWorld {
@@ -50,13 +52,13 @@ export function projectYaml(source: string, deploy: string | undefined, command 
   return [`source: ${JSON.stringify(source)}`, ...(deploy ? [`deploy: ${JSON.stringify(deploy)}`] : []), `build:\n  image: node:20\n  command: ${JSON.stringify(command)}\n  output: dist`].join('\n') + '\n';
 }
 
-export async function startOpusWorld(projects: Record<string, ProjectSetup>, options: { protectReads?: boolean } = {}): Promise<OpusWorld> {
+export async function startOpusWorld(projects: Record<string, ProjectSetup>, options: { protectReads?: boolean; settings?: string } = {}): Promise<OpusWorld> {
   const dir = await mkdtemp(join(tmpdir(), 'opus-ops-'));
   const sources: Record<string, string> = {};
-  const files: Record<string, string> = { 'opus.yaml': 'sync:\n  interval: 1h\n' };
+  const files: Record<string, string> = { 'opus.yaml': `sync:\n  interval: 1h\n${options.settings ?? ''}` };
   for (const [name, setup] of Object.entries(projects)) {
     sources[name] = await makeSourceRepo(join(dir, 'src', name), setup.versions);
-    files[`projects/${name}.yaml`] = projectYaml(sources[name], setup.deploy, setup.command);
+    files[`projects/${name}.yaml`] = projectYaml(sources[name], setup.deploy, setup.command) + (setup.yaml ?? '');
   }
   const configDir = join(dir, 'config');
   await writeFiles(configDir, files);
