@@ -71,8 +71,9 @@ export class FsArtifactStore implements ArtifactStore {
   }
 
   /**
-   * Stores contents once (hard links into the content store, with compressed variants), then one rename: the version directory appears complete or not at all. A rebuild of a version
-   * replaces it the same way (see moveIntoPlace).
+   * Stores contents once (hard links into the content store, with compressed variants), then one
+   * rename: the version directory appears complete or not at all. A rebuild of a version replaces
+   * it the same way (see moveIntoPlace).
    */
   async publish(project: string, version: string, stagingDir: string): Promise<{ files: number; bytes: number }> {
     const stats = await treeStats(stagingDir);
