@@ -89,7 +89,11 @@ test('curl: types, validators, compression, conditional requests, ranges and HEA
   assert.deepEqual(gunzipSync(gzip.body), plain.body, 'the gzip variant is the same file');
   assert.notEqual(br.headers.etag, plain.headers.etag, 'each encoding has its own ETag');
 
-  assert.equal((await curl(DOMAIN, '/', '-H', `If-None-Match: ${page.headers.etag}`)).status, 304);
+  const revalidated = await curl(DOMAIN, '/', '-H', `If-None-Match: ${page.headers.etag}`);
+  assert.equal(revalidated.status, 304);
+  assert.equal(revalidated.headers.etag, page.headers.etag);
+  assert.equal(revalidated.headers['cache-control'], 'no-cache');
+  assert.deepEqual([revalidated.headers['content-type'], revalidated.headers['last-modified'], revalidated.body.length], [undefined, undefined, 0], 'a 304 carries no body metadata (RFC 9110 15.4.5)');
   assert.equal((await curl(DOMAIN, '/', '-H', `If-Modified-Since: ${page.headers['last-modified']}`)).status, 304);
   assert.equal((await curl(DOMAIN, '/', '-H', 'If-None-Match: "something-else"')).status, 200);
 

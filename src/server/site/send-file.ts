@@ -81,8 +81,13 @@ function headersFor({ file, status, cacheControl, extra }: FileResponse, coding:
   return headers;
 }
 
-/** A 304 keeps the validators and caching headers of the 200, not the body's type, length or coding. */
-function withoutBodyHeaders({ 'Content-Type': _type, 'Content-Length': _length, 'Content-Encoding': _coding, ...rest }: Record<string, string>): Record<string, string> {
+/**
+ * A 304 keeps what a cache updates its stored response with (ETag, Cache-Control, Vary, the site's
+ * own headers) and, as RFC 9110 15.4.5 asks, leaves out the body's metadata: its type, length and
+ * coding, and Last-Modified, Accept-Ranges and nosniff, which the ETag and the stored response make moot.
+ */
+function withoutBodyHeaders(headers: Record<string, string>): Record<string, string> {
+  const { 'Content-Type': _type, 'Content-Length': _length, 'Content-Encoding': _coding, 'Last-Modified': _modified, 'Accept-Ranges': _ranges, 'X-Content-Type-Options': _nosniff, ...rest } = headers;
   return rest;
 }
 
