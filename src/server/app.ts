@@ -65,6 +65,12 @@ export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(d
   // Only the URLs the API writes use these headers; auth looks at the socket's own address.
   const app = new Koa({ proxy: deps.trustProxy ?? false });
   const api = apiRouter(deps);
+  // Errors after the head was sent (a streamed body): a client that went away is no failure, and
+  // the rest go to the log rather than Koa's default stderr printing.
+  app.on('error', (error: NodeJS.ErrnoException, ctx?: Koa.Context) => {
+    if (error.code === 'ECONNRESET' || error.code === 'EPIPE' || error.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
+    deps.logger.error('response failed', { path: ctx?.path, error: String(error) });
+  });
   app.use(async (ctx, next) => {
     try {
       await next();

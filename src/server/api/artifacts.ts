@@ -7,8 +7,12 @@ import { Artifacts } from '../../services/artifacts.js';
 import type { AppDeps } from '../app.js';
 import { serverOrigin } from './origin.js';
 
+/** Archives are packed when asked for (gzip of a whole version): a few at once, so downloads cannot take the server's CPU. */
+const MAX_PACKING = 2;
+
 export function artifactRoutes(router: Router, deps: AppDeps): void {
   const artifacts = new Artifacts(deps.store, deps.sites, deps.sync);
+  let packing = 0;
 
   const project = async (ctx: Context): Promise<string> => {
     const name = String(ctx.params.name);
@@ -29,8 +33,19 @@ export function artifactRoutes(router: Router, deps: AppDeps): void {
   router.get('/projects/:name/artifacts/:version/archive', async (ctx) => {
     const name = await project(ctx);
     const wanted = String(ctx.params.version);
-    const archive = isVersion(wanted) ? await deps.store.openArchive(name, wanted) : undefined;
+    if (packing >= MAX_PACKING) {
+      ctx.set('Retry-After', '5');
+      return ctx.throw(503, `${MAX_PACKING} archives are being made already; try again in a few seconds`, { expose: true });
+    }
+    packing += 1;
+    let archive: Awaited<ReturnType<typeof deps.store.openArchive>>;
+    try {
+      archive = isVersion(wanted) ? await deps.store.openArchive(name, wanted) : undefined;
+    } finally {
+      if (!archive) packing -= 1;
+    }
     if (!archive) return ctx.throw(404, `${name} has no archive of version "${wanted}"`);
+    archive.stream.once('close', () => (packing -= 1));
     ctx.type = 'application/gzip';
     ctx.attachment(`${name}-${wanted}.tar.gz`);
     ctx.set('Cache-Control', 'no-cache');

@@ -1,0 +1,58 @@
+// Archives are packed when downloaded, so the API packs only a few at once: a further download is
+// told to come back (503, Retry-After) instead of taking the server's CPU, and a slot is free again
+// as soon as a download ends, finished or abandoned.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
+import { get, type IncomingMessage } from 'node:http';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { test } from 'node:test';
+import * as tar from 'tar';
+import { tempDir } from '../support/fixtures.js';
+import { startSiteServer } from '../support/site-server.js';
+
+/** A download whose end (or abandonment by this test) raises nothing. */
+const download = (url: string) =>
+  new Promise<IncomingMessage>((resolve, reject) =>
+    get(url, (response) => resolve(response.on('error', () => undefined)))
+      .on('error', reject));
+
+test('at most two archives are packed at once; a third download gets 503 with Retry-After until one ends', async (t) => {
+  const server = await startSiteServer(await tempDir(t, 'opus-archives-'));
+  t.after(() => server.close());
+  const big = randomBytes(12 << 20); // does not compress: the download stays open while it is not read
+  await server.publish('big', '1.0.0', { 'index.html': '<h1>big</h1>', 'video.bin': big });
+  const url = `${server.url}/api/v1/projects/big/artifacts/1.0.0/archive`;
+
+  const held = [await download(url), await download(url)];
+  for (const response of held) {
+    assert.equal(response.statusCode, 200);
+    response.pause();
+  }
+  const refused = await download(url);
+  assert.equal(refused.statusCode, 503);
+  assert.equal(refused.headers['retry-after'], '5');
+  let message = '';
+  for await (const chunk of refused) message += String(chunk);
+  assert.match(message, /2 archives are being made already; try again/);
+
+  held[0]?.destroy(); // a client that gives up frees its slot
+  let again: IncomingMessage | undefined;
+  for (let i = 0; i < 50 && again?.statusCode !== 200; i++) {
+    again?.resume();
+    await sleep(20);
+    again = await download(url);
+  }
+  assert.equal(again?.statusCode, 200, 'a slot is free once a download is abandoned');
+  const files: Record<string, number> = {};
+  await pipeline(again as IncomingMessage, tar.t({ onReadEntry: (entry) => void (files[entry.path.replace(/^\.\//, '')] = entry.size) }));
+  assert.deepEqual(files, { 'index.html': 12, 'video.bin': big.length });
+  held[1]?.destroy();
+  const snapshots = join(server.store.root, '.opus', 'snapshots');
+  const left = async () => (existsSync(snapshots) ? await readdir(snapshots) : []);
+  for (let i = 0; i < 100 && (await left()).length > 0; i++) await sleep(20);
+  assert.deepEqual(await left(), [], 'every download, finished or abandoned, removed its snapshot');
+});
