@@ -69,6 +69,12 @@ test('a file that does not change between versions is stored once; each version 
 
   await store.remove('site', '1.0.0');
   assert.equal(await readFile(join(b!, 'vendor.js'), 'utf8'), vendor, 'a content still used by 2.0.0 outlives 1.0.0');
+
+  // Files are absorbed several at a time: copies of one new content in one build still end up one file.
+  const copies = Object.fromEntries(Array.from({ length: 20 }, (_, i) => [`copies/c${i}.js`, `export const same = ${JSON.stringify('same '.repeat(500))};`]));
+  await publish(store, '3.0.0', { 'index.html': '3', ...copies });
+  const inodes = await Promise.all(Object.keys(copies).map((path) => inode(join(store.versionDir('site', '3.0.0'), path))));
+  assert.equal(new Set(inodes).size, 1, 'twenty copies, one file on disk');
 });
 
 test('the archive is made when asked for, holds the output, and leaves no snapshot behind, even when abandoned', async () => {

@@ -9,10 +9,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { isCompressible } from '../../domain/compressible.js';
+import { pool } from '../work-pool.js';
 import { writeFileAtomic } from './atomic-write.js';
 
 const brotli = promisify(brotliCompress);
 const gz = promisify(gzip);
+/** libuv's thread pool has 4 threads by default. */
+const FILES_AT_ONCE = 4;
 
 export type Variant = 'br' | 'gzip';
 
@@ -26,25 +29,30 @@ export class ContentStore {
     return join(this.dir, hash.slice(0, 2), variant ? `${hash}.${variant === 'br' ? 'br' : 'gz'}` : hash);
   }
 
-  /** Replaces every regular file under `tree` with a hard link into the store; makes variants. */
+  /**
+   * Replaces every regular file under `tree` with a hard link into the store; makes variants.
+   * Files are taken a few at a time: compression runs on libuv's thread pool, so a site of
+   * thousands of new files is published in a fraction of the time one at a time would take.
+   */
   absorb(tree: string): Promise<void> {
     return this.exclusive(async () => {
-      for (const entry of await readdir(tree, { withFileTypes: true, recursive: true })) {
-        if (!entry.isFile()) continue;
+      const files = (await readdir(tree, { withFileTypes: true, recursive: true })).filter((entry) => entry.isFile());
+      await pool(files, FILES_AT_ONCE, async (entry) => {
         const path = join(entry.parentPath, entry.name);
         const hash = await hashFile(path);
         const stored = this.pathOf(hash);
         if (!existsSync(stored)) {
           // New content: variants first (a stored content always has its variants), then the file
-          // itself becomes the stored copy.
+          // itself becomes the stored copy. Two files with one content may race here: the loser
+          // links to the winner's copy below.
           await mkdir(join(this.dir, hash.slice(0, 2)), { recursive: true });
           await this.makeVariants(path, stored, entry.name);
-          if (await linkUnlessExists(path, stored)) continue;
+          if (await linkUnlessExists(path, stored)) return;
         }
         const temp = `${path}.opus-link`;
         await link(stored, temp);
         await rename(temp, path);
-      }
+      });
     });
   }
 

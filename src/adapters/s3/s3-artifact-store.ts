@@ -18,6 +18,7 @@ import type { BuiltVersion } from '../../domain/plan.js';
 import type { ArtifactStore, BuildRecord, LivePointer, ServingSettings } from '../../ports/artifact-store.js';
 import type { PublishedVersion, VersionSource } from '../../ports/version-source.js';
 import type { S3Objects } from './s3-objects.js';
+import { pool } from '../work-pool.js';
 
 const META = '.opus';
 const ARCHIVE = 'archive';
@@ -221,12 +222,4 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
     const text = await this.s3.getText(this.markerKey(project, version));
     return text === undefined ? undefined : (JSON.parse(text) as VersionMarker);
   }
-}
-
-async function pool<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await work(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
 }
