@@ -3,23 +3,15 @@
 // a version's archive is made when asked for, from one build whole, with nothing left behind.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isDeepStrictEqual } from 'node:util';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import * as tar from 'tar';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
-import { writeFiles } from '../support/fixtures.js';
+import { tempDir, writeFiles } from '../support/fixtures.js';
 
-const scratch: string[] = [];
-const tempDir = async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'opus-fs-store-'));
-  scratch.push(dir);
-  return dir;
-};
-after(() => Promise.all(scratch.map((d) => rm(d, { recursive: true, force: true }))));
 
 async function publish(store: FsArtifactStore, version: string, files: Record<string, string>): Promise<void> {
   const staging = await store.createStaging('site', version);
@@ -54,8 +46,8 @@ async function archiveFiles(store: FsArtifactStore, version: string): Promise<Re
 const inode = async (path: string) => (await stat(path)).ino;
 const vendor = `export const big = ${JSON.stringify('vendor code '.repeat(2000))};\n`;
 
-test('a file that does not change between versions is stored once; each version directory is exactly its output', async () => {
-  const store = new FsArtifactStore(join(await tempDir(), 'artifacts'));
+test('a file that does not change between versions is stored once; each version directory is exactly its output', async (t) => {
+  const store = new FsArtifactStore(join(await tempDir(t), 'artifacts'));
   const v1 = { 'index.html': '<h1>1</h1>', 'assets/vendor.js': vendor, 'assets/app.js': 'console.log(1)' };
   const v2 = { 'index.html': '<h1>2</h1>', 'assets/vendor.js': vendor, 'assets/app.js': 'console.log(2)' };
   await publish(store, '1.0.0', v1);
@@ -77,8 +69,8 @@ test('a file that does not change between versions is stored once; each version 
   assert.equal(new Set(inodes).size, 1, 'twenty copies, one file on disk');
 });
 
-test('the archive is made when asked for, holds the output, and leaves no snapshot behind, even when abandoned', async () => {
-  const root = join(await tempDir(), 'artifacts');
+test('the archive is made when asked for, holds the output, and leaves no snapshot behind, even when abandoned', async (t) => {
+  const root = join(await tempDir(t), 'artifacts');
   const store = new FsArtifactStore(root);
   const files = { 'index.html': '<h1>1</h1>', 'assets/vendor.js': vendor };
   await publish(store, '1.0.0', files);
@@ -93,19 +85,19 @@ test('the archive is made when asked for, holds the output, and leaves no snapsh
   assert.deepEqual(await left(), [], 'snapshots are removed');
 });
 
-test('an archive being downloaded while its version is removed is still whole', async () => {
-  const store = new FsArtifactStore(join(await tempDir(), 'artifacts'));
+test('an archive being downloaded while its version is removed is still whole', async (t) => {
+  const store = new FsArtifactStore(join(await tempDir(t), 'artifacts'));
   const files = { 'index.html': '<h1>1</h1>', 'assets/vendor.js': vendor };
   await publish(store, '1.0.0', files);
   const archive = await store.openArchive('site', '1.0.0');
   await store.remove('site', '1.0.0');
-  const dir = await tempDir();
+  const dir = await tempDir(t);
   await pipeline(archive!.stream, tar.x({ cwd: dir }));
   assert.deepEqual(await filesIn(dir), files);
 });
 
-test('an archive taken while rebuilds replace the version holds one build whole, never a mix', async () => {
-  const store = new FsArtifactStore(join(await tempDir(), 'artifacts'));
+test('an archive taken while rebuilds replace the version holds one build whole, never a mix', async (t) => {
+  const store = new FsArtifactStore(join(await tempDir(t), 'artifacts'));
   const build = (tag: string) => Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`assets/f${i}.js`, `// ${tag} ${i}\n${'x'.repeat(4000)}\n`]));
   const builds = { a: build('a'), b: build('b') };
   await publish(store, '1.0.0', builds.a);
