@@ -2,7 +2,7 @@
 // encoding headers, credentials, header-name case and byte-level damage, and every request goes
 // to node:http alone and, twice, to the server `opus server` runs (the second time the fast path
 // may answer from memory). All three answers must be the same bytes, Date aside.
-// OPUS_FUZZ_SEED=<n> runs another set of requests (30 seeds passed when this was written).
+// OPUS_FUZZ_SEED=<n> runs another set of requests.
 import assert from 'node:assert/strict';
 import diagnostics from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
@@ -122,8 +122,24 @@ test(`${CASES} generated requests get the same bytes from node:http alone and fr
   });
   const alonePort = (alone.address() as AddressInfo).port;
 
-  const ask = async (port: number, { request, head }: { request: string; head: boolean }) => (await exchange(port, [request], { expect: 1, bodiless: () => head, waitMs: 300 })).responses;
+  const headEnd = (request: string) => request.indexOf('\r\n\r\n') + 4;
+  // Bytes after the head (a body, or garbage node:http answers with a 400 of its own) may bring a
+  // second answer: wait for it, so both servers are compared on the whole exchange.
+  const ask = async (port: number, { request, head }: { request: string; head: boolean }) => {
+    const expect = request.length > headEnd(request) ? 2 : 1;
+    return (await exchange(port, [request], { expect, bodiless: () => head, waitMs: 300 })).responses;
+  };
   const shown = (responses: RawResponse[]) => responses.map((r) => `${r.headWithoutDate}\r\n\r\n${r.body.toString('latin1')}`);
+  const garbage400 = 'HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n';
+  // Bytes after a request that cannot start another one are where node:http alone is not
+  // deterministic: it answers 400 in place of the request's own answer when that answer was not
+  // written yet, or answers the request and closes without a word when it was. After the fast path
+  // answered, node:http parses those bytes afresh and says 400. So for such a request the answer
+  // may also be node:http's answer to the head alone, then at most that 400.
+  const same = (got: string[], reference: string[], headAlone: string[] | undefined, request: string) => {
+    const headFirst = headAlone !== undefined && headAlone.length === 1 && got[0] === headAlone[0] && (got.length === 1 || (got.length === 2 && got[1] === garbage400));
+    if (!headFirst) assert.deepEqual(got, reference, JSON.stringify(request));
+  };
   const known: Known = { etags: [], lastModified: [] };
   for (const path of ['/app/', JS_PATH, '/app/assets/style.css']) {
     const [response] = await ask(alonePort, { request: `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept-Encoding: br\r\n\r\n`, head: false });
@@ -137,16 +153,20 @@ test(`${CASES} generated requests get the same bytes from node:http alone and fr
     for (let at = 0; at < cases.length; at += 8) await Promise.all(cases.slice(at, at + 8).map((c, i) => work(c, at + i)));
   };
   const references: string[][] = [];
+  const headsAlone: (string[] | undefined)[] = [];
   await inBatches(async (c, i) => {
     references[i] = shown(await ask(alonePort, c));
-    assert.deepEqual(shown(await ask(opusPort, c)), references[i], `first time: ${JSON.stringify(c.request)}`);
+    // Only for bytes that no header frames as a body: where a body is, the head alone means nothing.
+    const garbageAfter = c.request.length > headEnd(c.request) && !/^(content-length|transfer-encoding)\s*:/im.test(c.request.slice(0, headEnd(c.request)));
+    if (garbageAfter) headsAlone[i] = shown(await ask(alonePort, { ...c, request: c.request.slice(0, headEnd(c.request)) }));
+    same(shown(await ask(opusPort, c)), references[i] as string[], headsAlone[i], c.request);
   });
   let parsedByNode = 0;
   const count = () => void (parsedByNode += 1);
   diagnostics.subscribe('http.server.request.start', count);
   t.after(() => diagnostics.unsubscribe('http.server.request.start', count));
   await inBatches(async (c, i) => {
-    assert.deepEqual(shown(await ask(opusPort, c)), references[i], `again: ${JSON.stringify(c.request)}`);
+    same(shown(await ask(opusPort, c)), references[i] as string[], headsAlone[i], c.request);
   });
   const answered = references.filter((r) => r.length > 0).length;
   // The second round must really have gone through the fast path, for at least a third of them.
