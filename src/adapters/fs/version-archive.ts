@@ -7,6 +7,7 @@
 // rename would mix the two builds. The snapshot also keeps the contents alive (link count > 1) if
 // the version is removed while it is downloaded.
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { link, lstat, mkdir, readdir, readlink, rm, stat, symlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { Readable } from 'node:stream';
@@ -24,22 +25,22 @@ export async function archiveOf(dir: string, snapshots: string): Promise<Readabl
   await removeStale(snapshots);
   for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
     const snapshot = join(snapshots, randomUUID());
-    const taken = await takeSnapshot(dir, snapshot).catch(async (error: unknown) => {
+    // ENOENT: the version was removed or replaced under the walk; anything else is a real failure.
+    const whole = await takeSnapshot(dir, snapshot).catch(async (error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
       await rm(snapshot, { recursive: true, force: true });
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'gone' as const;
       throw error;
     });
-    if (taken === 'whole') return Readable.from(packThenRemove(snapshot), { objectMode: false });
+    if (whole) return Readable.from(packThenRemove(snapshot), { objectMode: false });
     await rm(snapshot, { recursive: true, force: true });
-    if (taken === 'gone' && !(await exists(dir))) return undefined;
+    if (!existsSync(dir)) return undefined;
   }
   throw new Error(`${dir} kept changing while its archive was being made; try again`);
 }
 
-/** Links every entry of `dir` into `snapshot`; 'replaced' when `dir` was swapped for another meanwhile. */
-async function takeSnapshot(dir: string, snapshot: string): Promise<'whole' | 'replaced' | 'gone'> {
-  const before = await stat(dir).catch(() => undefined);
-  if (!before) return 'gone';
+/** Links every entry of `dir` into `snapshot`; false when `dir` was swapped for another meanwhile. */
+async function takeSnapshot(dir: string, snapshot: string): Promise<boolean> {
+  const before = await stat(dir);
   const made = new Set<string>();
   const ensureDir = async (path: string) => {
     if (!made.has(path)) await mkdir(path, { recursive: true });
@@ -53,8 +54,8 @@ async function takeSnapshot(dir: string, snapshot: string): Promise<'whole' | 'r
     if (entry.isFile()) await link(from, to);
     else if (entry.isSymbolicLink()) await symlink(await readlink(from), to);
   }
-  const after = await stat(dir).catch(() => undefined);
-  return after?.ino === before.ino && after.dev === before.dev ? 'whole' : 'replaced';
+  const after = await stat(dir);
+  return after.ino === before.ino && after.dev === before.dev;
 }
 
 async function* packThenRemove(snapshot: string): AsyncGenerator<Buffer> {
@@ -74,4 +75,3 @@ async function removeStale(snapshots: string): Promise<void> {
   }
 }
 
-const exists = (path: string) => stat(path).then(() => true, () => false);
