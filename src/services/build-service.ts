@@ -49,10 +49,11 @@ export class BuildService {
     this.logger.info('build started', { project: project.name, version });
     this.events.emit({ event: 'build.started', project: project.name, version });
     try {
-      log.write(`opus: cloning ${project.source} at ${version}\n`);
-      record.commit = await this.sources.checkout(project.source, version, sourceDir);
+      const at = project.checkout ? `${project.checkout.ref} (${project.checkout.commit})` : version;
+      log.write(`opus: cloning ${project.source} at ${at}\n`);
+      record.commit = project.checkout ? await this.sources.checkoutCommit(project.source, project.checkout.ref, project.checkout.commit, sourceDir) : await this.sources.checkout(project.source, version, sourceDir);
       log.write(`opus: commit ${record.commit}; running "${project.build.command}" in ${project.build.image}\n`);
-      await this.runner.run({ project: project.name, version, commit: record.commit, spec: project.build, sourceDir, outputDir, log, ...(signal ? { signal } : {}) });
+      await this.runner.run({ project: project.name, version, commit: record.commit, spec: project.build, ...(project.secretEnv ? { secretEnv: project.secretEnv } : {}), sourceDir, outputDir, log, ...(signal ? { signal } : {}) });
       const stats = await this.store.publish(project.name, version, outputDir);
       Object.assign(record, { status: 'succeeded', attempts: 0, ...stats });
       log.write(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);

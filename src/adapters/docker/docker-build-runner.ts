@@ -47,7 +47,7 @@ export class DockerBuildRunner implements BuildRunner {
       Image: spec.image,
       Cmd: ['sh', '-c', spec.command],
       WorkingDir: WORKSPACE,
-      Env: Object.entries({ CI: 'true', ...cache.env, ...spec.env, OPUS_PROJECT: job.project, OPUS_VERSION: job.version, OPUS_COMMIT: job.commit }).map(([k, v]) => `${k}=${v}`),
+      Env: Object.entries({ CI: 'true', ...cache.env, ...spec.env, ...job.secretEnv, OPUS_PROJECT: job.project, OPUS_VERSION: job.version, OPUS_COMMIT: job.commit }).map(([k, v]) => `${k}=${v}`),
       Labels: { 'dev.opus.project': job.project, 'dev.opus.version': job.version, ...(this.options.owner ? { [OWNER_LABEL]: this.options.owner } : {}) },
       HostConfig: {
         ...(cache.mounts.length ? { Mounts: cache.mounts } : {}),
