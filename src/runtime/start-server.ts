@@ -16,6 +16,7 @@ import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
+import { forgeTokensFromEnv, startPreviews, type ForgeTokens } from './previews.js';
 import { BuildQueue } from '../services/build-queue.js';
 import { BuildService } from '../services/build-service.js';
 import { HookDeliveryService } from '../services/hook-delivery.js';
@@ -23,6 +24,7 @@ import { initialFiles } from '../services/config-edits.js';
 import type { Logger } from '../services/logger.js';
 import { fanOut, Metrics } from '../services/metrics.js';
 import { SyncService } from '../services/sync-service.js';
+import type { PreviewService } from '../services/previews/preview-service.js';
 import { RunnerChoice } from '../services/runner-choice.js';
 import { TriggerService } from '../services/trigger-service.js';
 import { WebhookService } from '../services/webhook-service.js';
@@ -54,12 +56,15 @@ export interface ServerOptions {
   s3?: S3StoreOptions;
   /** Whether this replica runs the sync loop now (default: the Kubernetes Lease's, else always). */
   leader?: Leadership;
+  /** Tokens for commit statuses and comments of previews (default: GITHUB_TOKEN, GITEA_TOKEN, GITLAB_TOKEN). */
+  forgeTokens?: ForgeTokens;
 }
 
 export interface RunningServer {
   url: string;
   sync: SyncService;
   queue: BuildQueue;
+  previews: PreviewService;
   close(): Promise<void>;
 }
 
@@ -91,6 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them
   } });
   const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger });
+  const previews = await startPreviews({ dataDir, sync, sites, store, logger, events, tokens: options.forgeTokens ?? forgeTokensFromEnv(), publicUrl: () => publicUrl ?? '' });
   const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.
@@ -110,7 +116,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       metrics,
       hooks,
       triggers,
-      webhooks: { service: webhooks, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
+      webhooks: { service: webhooks, previews, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
+      previews,
     });
   const address = await server.listen(options.port, options.host);
   const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${address.port}`;
@@ -131,6 +138,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!resumed && sync.desiredState && !sync.desiredState.settingsBroken) {
       resumed = true;
       await triggers.resume().catch((error: unknown) => logger.error('cannot resume builds', { error: errorMessage(error) }));
+      previews.resume();
     }
     if (stopped) return;
     const interval = options.syncIntervalMs ?? sync.desiredState?.settings.syncIntervalMs ?? 60_000;
@@ -142,6 +150,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url,
     sync,
     queue,
+    previews,
     async close() {
       stopped = true;
       clearTimeout(timer);

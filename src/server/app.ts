@@ -12,6 +12,7 @@ import type { Logger } from '../services/logger.js';
 import type { Metrics } from '../services/metrics.js';
 import type { SiteTable } from '../services/site-table.js';
 import type { SyncService } from '../services/sync-service.js';
+import type { PreviewService } from '../services/previews/preview-service.js';
 import type { TriggerService } from '../services/trigger-service.js';
 import type { ApiAuthOptions } from './api/auth.js';
 import { apiRouter } from './api/router.js';
@@ -21,7 +22,7 @@ import { opsRoutes } from './ops.js';
 import { SiteFiles } from './site/site-files.js';
 import { answeredLocally, forwardToLeader } from './forward-to-leader.js';
 import { SiteHandler } from './site/site-handler.js';
-import { SiteRouter } from './site/site-router.js';
+import { SiteRouter, type PreviewAliases } from './site/site-router.js';
 
 export interface AppDeps {
   sync: SyncService;
@@ -52,16 +53,18 @@ export interface AppDeps {
   trustProxy?: boolean;
   /** With several replicas: while another one leads, API and webhook requests go to it. */
   leadership?: Leadership;
+  /** Previews of pull requests and branches: their hosts, /api/v1/projects/:project/previews. */
+  previews?: PreviewService;
 }
 
-export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>): SiteHandler {
-  const router = new SiteRouter(sites, (project, version) => existsSync(store.versionDir(project, version)), (project) => store.projectDir(project));
+export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>, aliases?: PreviewAliases): SiteHandler {
+  const router = new SiteRouter(sites, (project, version) => existsSync(store.versionDir(project, version)), (project) => store.projectDir(project), aliases);
   const handler = new SiteHandler(router, new SiteFiles((hash, coding) => store.variantPath(hash, coding)), (project, version) => store.versionDir(project, version), (project) => sites.recentlyLive(project));
   store.onVersionChange((project, version) => handler.forget(project, version));
   return handler;
 }
 
-export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(deps.serving ?? deps)): Koa {
+export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(deps.serving ?? deps, deps.previews)): Koa {
   // Only the URLs the API writes use these headers; auth looks at the socket's own address.
   const app = new Koa({ proxy: deps.trustProxy ?? false });
   const api = apiRouter(deps);
@@ -106,7 +109,7 @@ export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(d
   return app;
 }
 
-export function createRequestListener(deps: AppDeps, site: SiteHandler = createSiteHandler(deps.serving ?? deps)): RequestListener {
+export function createRequestListener(deps: AppDeps, site: SiteHandler = createSiteHandler(deps.serving ?? deps, deps.previews)): RequestListener {
   const api = createApp(deps, site).callback();
   const { leadership } = deps;
   return (req, res) => {

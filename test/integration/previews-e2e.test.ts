@@ -1,0 +1,146 @@
+// Previews end to end: a forge stand-in hosting the app over smart HTTP and answering the status
+// and comment APIs, signed pull-request webhooks in GitHub's, Gitea's and GitLab's formats, real
+// Docker builds, and the preview hosts of the real server.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { eventually } from '../support/fixtures.js';
+import { startPreviewWorld, type PreviewWorld } from '../support/preview-world.js';
+import { postGitea, postGithub, postGitlab } from '../support/webhooks.js';
+
+const COMMAND = 'mkdir -p dist && cp -r public/. dist/ && echo "$STAGE ${PREVIEW_TOKEN:-none}" > dist/stage.txt';
+let world: PreviewWorld;
+
+before(async () => {
+  process.env.OPUS_TEST_PREVIEW_TOKEN = 'preview-only-secret';
+  world = await startPreviewWorld({
+    command: COMMAND,
+    files: { 'public/index.html': '<h1>production 1.0.0</h1>' },
+    projectYaml: '  env:\n    STAGE: production\npreviews:\n  forks: false\n  env:\n    STAGE: preview\n  secrets:\n    PREVIEW_TOKEN: { env: OPUS_TEST_PREVIEW_TOKEN }\n',
+  });
+});
+after(() => world?.close());
+
+function pullRequest(action: string, number: number, sha: string, options: { fork?: boolean; branch?: string } = {}): string {
+  const base = { full_name: 'acme/site', clone_url: world.source, html_url: world.source.replace(/\.git$/, '') };
+  return JSON.stringify({
+    action,
+    number,
+    pull_request: {
+      number,
+      state: action === 'closed' ? 'closed' : 'open',
+      html_url: `${base.html_url}/pull/${number}`,
+      user: { login: options.fork ? 'mallory' : 'alice' },
+      author_association: options.fork ? 'NONE' : 'MEMBER',
+      labels: [],
+      head: { ref: options.branch ?? 'feature', sha, repo: options.fork ? { full_name: 'mallory/site', clone_url: 'http://127.0.0.1:9/mallory/site.git' } : base },
+      base: { ref: 'main', sha: '0'.repeat(40), repo: base },
+    },
+    repository: base,
+    sender: { login: 'alice' },
+  });
+}
+
+async function github(action: string, number: number, sha: string, options: { fork?: boolean } = {}): Promise<Record<string, unknown>> {
+  const response = await postGithub(world.server.url, pullRequest(action, number, sha, options), { event: 'pull_request', secret: world.secret });
+  assert.equal(response.status, 202);
+  return (await response.json()) as Record<string, unknown>;
+}
+
+const comment = (forge: string, number: number) => world.forge.api.comments.get(`${forge}:acme/site#${number}`)?.filter((c) => c.body.startsWith('<!-- opus-preview:site -->')) ?? [];
+
+test('a pull request: pending, then success with a URL that serves its commit; production untouched', async () => {
+  const a = await world.commit('feature', { 'public/index.html': '<h1>feature A</h1>' }, 'feature A');
+  world.setRef('refs/pull/1/head', a);
+  const answer = await github('opened', 1, a);
+  assert.deepEqual(answer.previews, ['site']);
+  const pending = await world.statusOf(a, 'pending', 30_000);
+  assert.equal(pending.context, 'opus/site');
+  assert.match(pending.targetUrl ?? '', /\/api\/v1\/builds\/site%40sha-[0-9a-f]{12}\/log$/);
+  const success = await world.statusOf(a, 'success');
+  assert.equal(success.targetUrl, `http://${world.hostOf(a.slice(0, 7))}/`);
+  assert.equal((await world.get(world.hostOf('pr-1'))).body, '<h1>feature A</h1>');
+  assert.equal((await world.get(world.hostOf(a.slice(0, 7)))).body, '<h1>feature A</h1>');
+  assert.equal((await world.get(world.hostOf('pr-1'), '/stage.txt')).body, 'preview preview-only-secret\n', 'previews.env over build.env, and the preview secret');
+  assert.equal((await world.get('127.0.0.1', '/site/')).body, '<h1>production 1.0.0</h1>');
+  assert.equal((await world.get('127.0.0.1', '/site/stage.txt')).body, 'production none\n', 'production never gets the preview\'s env or secrets');
+  const [marked] = comment('github', 1);
+  assert.ok(marked, 'one marked comment');
+  assert.match(marked.body, new RegExp(`http://${world.hostOf('pr-1').replace(/\./g, '\\.')}/`));
+  assert.match(marked.body, new RegExp(a.slice(0, 12)));
+});
+
+test('a push to the pull request moves its URL; the old commit\'s URL still serves the old one; one comment, updated', async () => {
+  const a = world.forge.api.statuses.find((s) => s.state === 'success')?.sha as string;
+  const b = await world.commit('feature', { 'public/index.html': '<h1>feature B</h1>' }, 'feature B');
+  world.setRef('refs/pull/1/head', b);
+  await github('synchronize', 1, b);
+  await world.statusOf(b, 'success');
+  assert.equal((await world.get(world.hostOf('pr-1'))).body, '<h1>feature B</h1>');
+  assert.equal((await world.get(world.hostOf(b.slice(0, 7)))).body, '<h1>feature B</h1>');
+  assert.equal((await world.get(world.hostOf(a.slice(0, 7)))).body, '<h1>feature A</h1>');
+  const comments = comment('github', 1);
+  assert.equal(comments.length, 1, 'updated in place, not added again');
+  assert.match(comments[0]?.body ?? '', new RegExp(b.slice(0, 12)));
+  const previews = await (await fetch(`${world.server.url}/api/v1/projects/site/previews`)).json() as { previews: { alias: string; commit: string; status: string; url?: string }[] };
+  assert.deepEqual(previews.previews.map((p) => [p.alias, p.commit, p.status]), [['pr-1', b, 'ready']]);
+});
+
+test('a fork pull request is not built, and the forge hears nothing of it', async () => {
+  const evil = await world.commit('evil', { 'public/index.html': '<h1>fork</h1>' }, 'from a fork');
+  world.setRef('refs/pull/2/head', evil);
+  const answer = await github('opened', 2, evil, { fork: true });
+  assert.deepEqual(answer.previews, []);
+  assert.match(String((answer.refused as Record<string, string>).site), /forks/);
+  await world.server.previews.idle();
+  await new Promise((r) => setTimeout(r, 500));
+  assert.deepEqual(world.statusesOf(evil), []);
+  assert.equal((await world.get(world.hostOf('pr-2'))).status, 404);
+  assert.equal((await world.get(world.hostOf(evil.slice(0, 7)))).status, 404);
+});
+
+test('Gitea: the same commit in another pull request is not built again; GitLab: a failed build links its log', async () => {
+  const b = world.forge.api.statuses.filter((s) => s.state === 'success').at(-1)?.sha as string;
+  world.setRef('refs/pull/3/head', b);
+  const body = JSON.parse(pullRequest('opened', 3, b)) as { pull_request: Record<string, unknown> };
+  delete body.pull_request.author_association;
+  const before = (await (await fetch(`${world.server.url}/api/v1/builds`)).json()) as { builds: unknown[] };
+  const answer = await postGitea(world.server.url, JSON.stringify(body), { event: 'pull_request', secret: world.secret });
+  assert.equal(answer.status, 202);
+  await eventually(() => world.forge.api.statuses.find((s) => s.forge === 'gitea' && s.sha === b && s.state === 'success'), 30_000, 'a Gitea success status');
+  const afterward = (await (await fetch(`${world.server.url}/api/v1/builds`)).json()) as { builds: unknown[] };
+  assert.equal(afterward.builds.length, before.builds.length, 'no second build of the same commit');
+  assert.equal((await world.get(world.hostOf('pr-3'))).body, '<h1>feature B</h1>');
+  assert.equal(comment('gitea', 3).length, 1);
+
+  const broken = await world.commit('broken', { 'README.md': 'no public/ any more' }, 'break the build', ['public']);
+  world.setRef('refs/merge-requests/4/head', broken);
+  const mr = JSON.stringify({
+    object_kind: 'merge_request',
+    user: { username: 'alice' },
+    project: { id: 1, path_with_namespace: 'acme/site', git_http_url: world.source, web_url: world.source.replace(/\.git$/, '') },
+    object_attributes: { iid: 4, action: 'open', source_branch: 'broken', target_branch: 'main', source_project_id: 1, target_project_id: 1, last_commit: { id: broken }, url: 'http://gitlab/mr/4' },
+    labels: [],
+  });
+  assert.equal((await postGitlab(world.server.url, mr, world.secret, 'Merge Request Hook')).status, 202);
+  const running = await eventually(() => world.forge.api.statuses.find((s) => s.forge === 'gitlab' && s.sha === broken), 30_000, 'a GitLab status');
+  assert.equal(running.state, 'running');
+  assert.equal(running.context, 'opus/site');
+  const failed = await world.statusOf(broken, 'failed', 120_000);
+  assert.match(failed.description ?? '', /The build failed/);
+  const log = await (await fetch(failed.targetUrl ?? '')).text();
+  assert.match(log, /build failed/, 'the status links the build\'s log');
+  assert.match(comment('gitlab', 4)[0]?.body ?? '', /failed/);
+  assert.equal((await world.get(world.hostOf('pr-4'))).status, 404, 'nothing built, nothing served');
+});
+
+test('closing removes the preview and its commits\' URLs, and marks the comment closed', async () => {
+  const [a, b] = world.forge.api.statuses.filter((s) => s.forge === 'github' && s.state === 'success').map((s) => s.sha);
+  assert.ok(a && b);
+  await github('closed', 1, b);
+  await world.server.previews.idle();
+  assert.equal((await world.get(world.hostOf('pr-1'))).status, 404);
+  assert.equal((await world.get(world.hostOf(a.slice(0, 7)))).status, 404, 'only pr-1 used commit A');
+  assert.equal((await world.get(world.hostOf(b.slice(0, 7)))).body, '<h1>feature B</h1>', 'pr-3 still serves commit B');
+  assert.match(comment('github', 1)[0]?.body ?? '', /closed/);
+  assert.equal((await world.get('127.0.0.1', '/site/')).body, '<h1>production 1.0.0</h1>');
+});
