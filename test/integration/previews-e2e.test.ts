@@ -15,7 +15,7 @@ before(async () => {
   world = await startPreviewWorld({
     command: COMMAND,
     files: { 'public/index.html': '<h1>production 1.0.0</h1>' },
-    projectYaml: '  env:\n    STAGE: production\npreviews:\n  forks: false\n  env:\n    STAGE: preview\n  secrets:\n    PREVIEW_TOKEN: { env: OPUS_TEST_PREVIEW_TOKEN }\n',
+    projectYaml: '  env:\n    STAGE: production\npreviews:\n  forks: false\n  branches: ["release/*"]\n  env:\n    STAGE: preview\n  secrets:\n    PREVIEW_TOKEN: { env: OPUS_TEST_PREVIEW_TOKEN }\n',
   });
 });
 after(() => world?.close());
@@ -143,4 +143,21 @@ test('closing removes the preview and its commits\' URLs, and marks the comment 
   assert.equal((await world.get(world.hostOf(b.slice(0, 7)))).body, '<h1>feature B</h1>', 'pr-3 still serves commit B');
   assert.match(comment('github', 1)[0]?.body ?? '', /closed/);
   assert.equal((await world.get('127.0.0.1', '/site/')).body, '<h1>production 1.0.0</h1>');
+});
+
+test('a push to a listed branch builds its head on <branch>--<project>; deleting the branch removes it', async () => {
+  const push = (after: string, deleted = false) => JSON.stringify({ ref: 'refs/heads/release/Next_1', before: '0'.repeat(40), after, deleted, repository: { full_name: 'acme/site', clone_url: world.source } });
+  const head = await world.commit('release/Next_1', { 'public/index.html': '<h1>release next</h1>' }, 'release next');
+  const answer = await postGithub(world.server.url, push(head), { event: 'push', secret: world.secret });
+  assert.deepEqual(((await answer.json()) as { previews?: string[] }).previews, ['site']);
+  await world.statusOf(head, 'success');
+  assert.equal((await world.get(world.hostOf('release-next-1'))).body, '<h1>release next</h1>');
+  const unlisted = await world.commit('wip', { 'public/index.html': '<h1>wip</h1>' }, 'wip');
+  await postGithub(world.server.url, push(unlisted).replace('release/Next_1', 'wip'), { event: 'push', secret: world.secret });
+  await world.server.previews.idle();
+  assert.deepEqual(world.statusesOf(unlisted), [], 'a branch no glob lists is not built');
+  await postGithub(world.server.url, push('0'.repeat(40), true), { event: 'push', secret: world.secret });
+  await world.server.previews.idle();
+  assert.equal((await world.get(world.hostOf('release-next-1'))).status, 404);
+  assert.equal((await world.get(world.hostOf(head.slice(0, 7)))).status, 404);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { forgePaths, forgeRepoOf, nextPage } from '../../src/domain/previews/forge-repo.js';
-import { commentBody, closedCommentBody, commitStatus, findMarkedComment, gitlabState, previewMarker } from '../../src/domain/previews/preview-report.js';
+import { commentBody, closedCommentBody, commitStatus, gitlabState, markedComments, previewMarker } from '../../src/domain/previews/preview-report.js';
 import { parseWebhook, WebhookPayloadError } from '../../src/domain/webhook-payload.js';
 
 const HEAD = '0123456789abcdef0123456789abcdef01234567';
@@ -93,9 +93,9 @@ test('the comment is marked per project and found again among others', () => {
   assert.match(body, /http:\/\/pr-42--site\.x\//);
   assert.match(body, /`0123456789ab`/);
   const comments = [{ id: 1, body: 'LGTM' }, { id: 2, body: closedCommentBody('docs') }, { id: 3, body }];
-  assert.equal(findMarkedComment(comments, previewMarker('site'))?.id, 3);
-  assert.equal(findMarkedComment(comments, previewMarker('docs'))?.id, 2);
-  assert.equal(findMarkedComment([{ id: 4, body: 'quote: <!-- opus-preview:site -->' }], previewMarker('site')), undefined, 'only a comment that starts with the marker');
+  assert.deepEqual(markedComments(comments, previewMarker('site')).map((c) => c.id), [3]);
+  assert.deepEqual(markedComments(comments, previewMarker('docs')).map((c) => c.id), [2]);
+  assert.deepEqual(markedComments([{ id: 4, body: 'quote: <!-- opus-preview:site -->' }], previewMarker('site')), [], 'only a comment that starts with the marker');
 });
 
 test('the forge API comes from the project source, never from the payload', () => {

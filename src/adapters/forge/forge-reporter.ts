@@ -4,7 +4,7 @@
 // notes). The token goes in a header and nowhere else; the next page is followed only on the API's origin.
 import { errorMessage } from '../../domain/errors.js';
 import { forgePaths, nextPage, type ForgeRepo } from '../../domain/previews/forge-repo.js';
-import { findMarkedComment, gitlabState, type CommitStatus } from '../../domain/previews/preview-report.js';
+import { markedComments, gitlabState, type CommitStatus } from '../../domain/previews/preview-report.js';
 import { redactText } from '../../domain/redact.js';
 import type { WebhookProvider } from '../../domain/webhook-payload.js';
 import type { ForgeReporter } from '../../ports/previews.js';
@@ -32,12 +32,10 @@ export class HttpForgeReporter implements ForgeReporter {
       const response = await this.call(repo, 'GET', url);
       expectOk(repo, 'list the comments', response);
       const comments = parseJson(response.text);
-      const found = Array.isArray(comments) ? findMarkedComment(comments.filter(isComment), marker) : undefined;
-      if (found) {
+      for (const found of Array.isArray(comments) ? markedComments(comments.filter(isComment), marker) : []) {
         const edited = await this.call(repo, repo.provider === 'gitlab' ? 'PUT' : 'PATCH', `${repo.api}${paths.comment(found.id)}`, { body });
-        // Someone else's comment that copies the marker cannot be edited: Opus adds its own.
+        // Someone else's comment that copies the marker cannot be edited: it is passed over.
         if (edited.status !== 403 && edited.status !== 404) return expectOk(repo, 'update the comment', edited);
-        break;
       }
       url = nextPage(response.headers.get('link'), repo.api);
     }

@@ -59,9 +59,9 @@ export function closedCommentBody(project: string): string {
   return `${previewMarker(project)}\n### Opus preview\n\nThe pull request is closed: the preview of **${project}** was removed.\n`;
 }
 
-/** The comment Opus wrote before (it starts with `marker`), among a pull request's comments. */
-export function findMarkedComment<C extends { body?: unknown }>(comments: readonly C[], marker: string): C | undefined {
-  return comments.find((c) => typeof c.body === 'string' && c.body.startsWith(marker));
+/** The comments that may be the one Opus wrote before (they start with `marker`), oldest first. */
+export function markedComments<C extends { body?: unknown }>(comments: readonly C[], marker: string): C[] {
+  return comments.filter((c) => typeof c.body === 'string' && c.body.startsWith(marker));
 }
 
 /** GitLab names the states differently and has no "error". */
