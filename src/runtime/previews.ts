@@ -3,11 +3,14 @@
 import { join } from 'node:path';
 import { HttpForgeReporter, TOKEN_NAMES } from '../adapters/forge/forge-reporter.js';
 import { FsPreviewLedger } from '../adapters/fs/fs-preview-ledger.js';
+import { GitConfigAtRef } from '../adapters/git/git-config-at-ref.js';
 import { readSecret } from '../adapters/secrets/read-secret.js';
 import { WEBHOOK_PROVIDERS, type WebhookProvider } from '../domain/webhook-payload.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { EventSink } from '../ports/event-sink.js';
+import type { SourceRepos } from '../ports/git-sources.js';
 import type { Logger } from '../services/logger.js';
+import { ConfigPullRequests } from '../services/previews/config-pull-requests.js';
 import { PreviewReporting } from '../services/previews/preview-reporting.js';
 import { PreviewService } from '../services/previews/preview-service.js';
 import type { SiteTable } from '../services/site-table.js';
@@ -36,10 +39,14 @@ export interface PreviewWiring {
   events: EventSink;
   tokens: ForgeTokens;
   publicUrl: () => string;
+  sources: SourceRepos;
+  /** The config repo's URL or path, as the server was given it. */
+  configRepo: string;
 }
 
-export async function startPreviews({ dataDir, sync, sites, store, logger, events, tokens, publicUrl }: PreviewWiring): Promise<PreviewService> {
+export async function startPreviews({ dataDir, sync, sites, store, logger, events, tokens, publicUrl, sources, configRepo }: PreviewWiring): Promise<PreviewService> {
   const reporting = new PreviewReporting({ reporter: new HttpForgeReporter(tokens), logger, publicUrl, previewDomain: () => sites.previewDomain });
+  const configPulls = new ConfigPullRequests({ configRepo, configAtRef: new GitConfigAtRef(configRepo), production: () => sync.desiredState, scheduler: sync.scheduler, store, sources, reporting, logger });
   const previews = new PreviewService({
     desired: () => sync.desiredState,
     production: (project) => [sites.liveVersion(project), sync.desiredVersion(project)].filter((v): v is string => v !== undefined),
@@ -50,6 +57,7 @@ export async function startPreviews({ dataDir, sync, sites, store, logger, event
     secret: readSecret,
     logger,
     events,
+    configPulls,
   });
   await previews.start();
   return previews;

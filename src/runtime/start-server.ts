@@ -96,7 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them
   } });
   const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger });
-  const previews = await startPreviews({ dataDir, sync, sites, store, logger, events, tokens: options.forgeTokens ?? forgeTokensFromEnv(), publicUrl: () => publicUrl ?? '' });
+  const previews = await startPreviews({ dataDir, sync, sites, store, logger, events, tokens: options.forgeTokens ?? forgeTokensFromEnv(), publicUrl: () => publicUrl ?? '', sources, configRepo: config });
   const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.

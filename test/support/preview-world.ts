@@ -27,6 +27,8 @@ export interface PreviewWorld {
   secret: string;
   logs: string[];
   configDir: string;
+  /** The config repo's bare repository on the forge (with configOnForge). */
+  configBare: string;
   /** Commits files on a branch of the app (made from main) and pushes it; returns the commit. */
   commit(branch: string, files: Record<string, string>, message: string, remove?: string[]): Promise<string>;
   /** Points a ref of the forge's repository (refs/pull/<n>/head…) at a commit, as the forge does. */
@@ -46,7 +48,8 @@ export interface PreviewWorldOptions {
   command: string;
   /** Files of the app at tag 1.0.0 (on main). */
   files: Record<string, string>;
-  env?: Record<string, string>;
+  /** Host the config repo on the forge too (acme/config.git), so its pull requests can be previewed. */
+  configOnForge?: boolean;
 }
 
 export async function startPreviewWorld(options: PreviewWorldOptions): Promise<PreviewWorld> {
@@ -71,11 +74,16 @@ export async function startPreviewWorld(options: PreviewWorldOptions): Promise<P
   gitSync(configDir, 'init', '--quiet');
   gitSync(configDir, 'add', '--all');
   gitSync(configDir, 'commit', '--quiet', '-m', 'init');
+  const configBare = join(root, 'acme', 'config.git');
+  if (options.configOnForge) {
+    gitSync(dir, 'clone', '--quiet', '--bare', configDir, configBare);
+    gitSync(configDir, 'remote', 'add', 'origin', configBare);
+  }
   const secret = `webhook-secret-${Date.now()}`;
   const logs: string[] = [];
   const server = await startServer({
     dataDir: join(dir, 'data'),
-    config: configDir,
+    config: options.configOnForge ? `${forge.url}/acme/config.git` : configDir,
     port: 0,
     host: '127.0.0.1',
     syncIntervalMs: 3_600_000,
@@ -95,6 +103,7 @@ export async function startPreviewWorld(options: PreviewWorldOptions): Promise<P
     secret,
     logs,
     configDir,
+    configBare,
     async commit(branch, files, message, remove = []) {
       const exists = gitSync(work, 'branch', '--list', branch).trim() !== '';
       gitSync(work, 'checkout', '--quiet', ...(exists ? [branch] : ['-b', branch, 'main']));

@@ -3,7 +3,8 @@
 // "success"); a forge that fails is logged and never fails a build or a webhook.
 import type { ProjectSpec } from '../../domain/desired-state.js';
 import { errorMessage } from '../../domain/errors.js';
-import { forgeRepoOf } from '../../domain/previews/forge-repo.js';
+import { versionUrl } from '../../domain/previews/config-pull-request.js';
+import { forgeRepoOf, type ForgeRepo } from '../../domain/previews/forge-repo.js';
 import { previewLinks } from '../../domain/previews/preview-links.js';
 import { closedCommentBody, commentBody, commitStatus, previewMarker, type PreviewLinks } from '../../domain/previews/preview-report.js';
 import type { Preview } from '../../domain/previews/preview-state.js';
@@ -36,12 +37,14 @@ export class PreviewReporting {
     });
   }
 
-  /** A status of any commit (a config-repo pull request's), with the text given. */
-  status(project: ProjectSpec, preview: Preview, status: Parameters<ForgeReporter['setStatus']>[2], comment?: string): void {
-    this.send(project, preview, async (reporter, repo) => {
-      await reporter.setStatus(repo, preview.commit, status);
-      if (comment !== undefined && preview.number !== undefined) await reporter.upsertComment(repo, preview.number, previewMarker(project.name), comment);
-    });
+  /** Where a built tag version is seen (a config-repo pull request's deploy). */
+  versionUrl(project: string, version: string): string {
+    return versionUrl(this.deps.publicUrl(), this.deps.previewDomain(), project, version);
+  }
+
+  /** The server's dashboard, where a config problem is seen. */
+  dashboardUrl(): string {
+    return `${this.deps.publicUrl().replace(/\/+$/, '')}/_opus/`;
   }
 
   /** The pull request closed: its comment says the preview is gone. */
@@ -56,14 +59,17 @@ export class PreviewReporting {
     while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
   }
 
-  private send(project: ProjectSpec, preview: Preview, call: (reporter: ForgeReporter, repo: NonNullable<ReturnType<typeof forgeRepoOf>>) => Promise<void>): void {
+  private send(project: ProjectSpec, preview: Preview, call: (reporter: ForgeReporter, repo: ForgeRepo) => Promise<void>): void {
+    this.sendTo(`${project.name}/${preview.alias}`, forgeRepoOf(preview.provider, project.source), call);
+  }
+
+  /** Calls under one key go out one after another, in the order asked. */
+  sendTo(key: string, repo: ForgeRepo | undefined, call: (reporter: ForgeReporter, repo: ForgeRepo) => Promise<void>): void {
     const { reporter, logger } = this.deps;
-    const repo = forgeRepoOf(preview.provider, project.source);
     if (!reporter || !repo) return;
-    const key = `${project.name}/${preview.alias}`;
     const next = (this.chains.get(key) ?? Promise.resolve())
       .then(() => call(reporter, repo))
-      .catch((error: unknown) => logger.warn('cannot report the preview to the forge', { project: project.name, preview: preview.alias, provider: repo.provider, error: errorMessage(error) }));
+      .catch((error: unknown) => logger.warn('cannot report the preview to the forge', { preview: key, provider: repo.provider, error: errorMessage(error) }));
     this.chains.set(key, next);
     void next.then(() => {
       if (this.chains.get(key) === next) this.chains.delete(key);

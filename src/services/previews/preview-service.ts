@@ -18,6 +18,7 @@ import { noEvents, type EventSink } from '../../ports/event-sink.js';
 import type { PreviewLedger } from '../../ports/previews.js';
 import type { BuildScheduler } from '../build-scheduler.js';
 import type { Logger } from '../logger.js';
+import type { ConfigPullRequests } from './config-pull-requests.js';
 import type { PreviewReporting } from './preview-reporting.js';
 
 export interface PreviewDeps {
@@ -32,6 +33,8 @@ export interface PreviewDeps {
   logger: Logger;
   events?: EventSink;
   now?: () => number;
+  /** Pull requests on the config repo itself. */
+  configPulls?: ConfigPullRequests;
 }
 
 /** What a webhook matched, answered at once (the work happens in the background). */
@@ -85,6 +88,8 @@ export class PreviewService {
   }
 
   acceptPullRequest(event: PullRequestEvent): PreviewRoute {
+    const config = this.deps.configPulls?.accept(event);
+    if (config) return config;
     const route: PreviewRoute = { projects: [], refused: {} };
     if (event.intent === 'ignore') return route;
     for (const project of this.projectsOf(event.repoUrls)) {
@@ -130,6 +135,7 @@ export class PreviewService {
       seen = this.chain;
       await seen;
     }
+    await this.deps.configPulls?.idle();
     await this.deps.reporting.idle();
   }
 

@@ -1,0 +1,32 @@
+// The config repo's files at a pull request's head, fetched by a ref that points at it
+// (refs/pull/<n>/head…) into a throwaway repository, read from git's objects (no checkout).
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECTS_DIR, SETTINGS_FILE } from '../../domain/desired-state.js';
+import type { ConfigAtRef } from '../../ports/previews.js';
+import { git } from './git-client.js';
+
+export class GitConfigAtRef implements ConfigAtRef {
+  constructor(private readonly remote: string) {}
+
+  async read(ref: string, commit: string): Promise<{ settingsText?: string; projectFiles: { path: string; text: string }[] }> {
+    const dir = await mkdtemp(join(tmpdir(), 'opus-config-pr-'));
+    try {
+      await git().init([dir, '--quiet']);
+      const repo = git(dir);
+      await repo.raw(['fetch', '--quiet', '--depth', '1', '--no-tags', this.remote, ref]);
+      if ((await repo.revparse(['FETCH_HEAD'])).trim() !== commit) {
+        await repo.raw(['fetch', '--quiet', '--depth', '1', '--no-tags', this.remote, commit]);
+      }
+      const names = (await repo.raw(['ls-tree', '-r', '--name-only', commit, '--', SETTINGS_FILE, `${PROJECTS_DIR}/`])).split('\n').filter(Boolean);
+      const files = await Promise.all(names.map(async (path) => ({ path, text: await repo.raw(['cat-file', 'blob', `${commit}:${path}`]) })));
+      const settings = files.find((f) => f.path === SETTINGS_FILE);
+      // Only files directly in projects/, as the server's own clone reads them.
+      const projectFiles = files.filter((f) => f.path.startsWith(`${PROJECTS_DIR}/`) && !f.path.slice(PROJECTS_DIR.length + 1).includes('/') && !f.path.slice(PROJECTS_DIR.length + 1).startsWith('.'));
+      return { ...(settings ? { settingsText: settings.text } : {}), projectFiles };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
