@@ -3,7 +3,7 @@
 // Docker builds, and the preview hosts of the real server.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { eventually } from '../support/fixtures.js';
+import { eventually, opus } from '../support/fixtures.js';
 import { startPreviewWorld, type PreviewWorld } from '../support/preview-world.js';
 import { postGitea, postGithub, postGitlab } from '../support/webhooks.js';
 
@@ -83,6 +83,18 @@ test('a push to the pull request moves its URL; the old commit\'s URL still serv
   assert.match(comments[0]?.body ?? '', new RegExp(b.slice(0, 12)));
   const previews = await (await fetch(`${world.server.url}/api/v1/projects/site/previews`)).json() as { previews: { alias: string; commit: string; status: string; url?: string }[] };
   assert.deepEqual(previews.previews.map((p) => [p.alias, p.commit, p.status]), [['pr-1', b, 'ready']]);
+});
+
+test('opus previews: a table of the previews, and --json the API\'s answer', async () => {
+  const env = { OPUS_SERVER: world.server.url, XDG_CONFIG_HOME: world.dir };
+  const table = await opus(['previews', 'site'], { env });
+  assert.equal(table.code, 0, table.stderr);
+  const [header, row] = table.stdout.trim().split('\n');
+  assert.match(header ?? '', /^PREVIEW\s+OF\s+COMMIT\s+STATUS\s+URL\s+LOG/);
+  assert.match(row ?? '', new RegExp(`^pr-1\\s+#1\\s+[0-9a-f]{7}\\s+ready\\s+http://${world.hostOf('pr-1').replace(/\./g, '\\.')}/`));
+  const json = await opus(['previews', 'site', '--json'], { env });
+  assert.deepEqual(JSON.parse(json.stdout), await (await fetch(`${world.server.url}/api/v1/projects/site/previews`)).json());
+  assert.equal((await opus(['previews', 'ghost'], { env })).code, 4);
 });
 
 test('a fork pull request is not built, and the forge hears nothing of it', async () => {
