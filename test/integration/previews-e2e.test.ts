@@ -5,20 +5,28 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { eventually, opus } from '../support/fixtures.js';
 import { startPreviewWorld, type PreviewWorld } from '../support/preview-world.js';
+import { HookReceiver } from '../support/hook-receiver.js';
 import { postGitea, postGithub, postGitlab } from '../support/webhooks.js';
 
 const COMMAND = 'mkdir -p dist && cp -r public/. dist/ && echo "$STAGE ${PREVIEW_TOKEN:-none}" > dist/stage.txt';
 let world: PreviewWorld;
+const receiver = new HookReceiver('hook-secret-previews');
 
 before(async () => {
   process.env.OPUS_TEST_PREVIEW_TOKEN = 'preview-only-secret';
+  process.env.OPUS_TEST_HOOK_SECRET = 'hook-secret-previews';
+  await receiver.up();
   world = await startPreviewWorld({
+    settings: `hooks:\n  - url: ${receiver.url}\n    events: [preview.ready, preview.failed, preview.removed]\n    secret: { env: OPUS_TEST_HOOK_SECRET }\n`,
     command: COMMAND,
     files: { 'public/index.html': '<h1>production 1.0.0</h1>' },
     projectYaml: '  env:\n    STAGE: production\npreviews:\n  forks: false\n  branches: ["release/*"]\n  env:\n    STAGE: preview\n  secrets:\n    PREVIEW_TOKEN: { env: OPUS_TEST_PREVIEW_TOKEN }\n',
   });
 });
-after(() => world?.close());
+after(async () => {
+  await world?.close();
+  await receiver.down();
+});
 
 function pullRequest(action: string, number: number, sha: string, options: { fork?: boolean; branch?: string } = {}): string {
   const base = { full_name: 'acme/site', clone_url: world.source, html_url: world.source.replace(/\.git$/, '') };
@@ -155,6 +163,16 @@ test('closing removes the preview and its commits\' URLs, and marks the comment 
   assert.equal((await world.get(world.hostOf(b.slice(0, 7)))).body, '<h1>feature B</h1>', 'pr-3 still serves commit B');
   assert.match(comment('github', 1)[0]?.body ?? '', /closed/);
   assert.equal((await world.get('127.0.0.1', '/site/')).body, '<h1>production 1.0.0</h1>');
+  const metrics = await (await fetch(`${world.server.url}/metrics`)).text();
+  assert.match(metrics, /opus_preview_events_total\{event="ready"\} [3-9]/);
+  assert.match(metrics, /opus_preview_events_total\{event="failed"\} 1/);
+  assert.match(metrics, /opus_preview_events_total\{event="removed"\} 1/);
+  const events = await eventually(() => (receiver.accepted.some((r) => r.event === 'preview.removed') ? receiver.accepted.map((r) => r.body) : undefined), 30_000, 'the preview events at the hook');
+  const ready = events.find((e) => e.event === 'preview.ready' && e.preview?.alias === 'pr-1');
+  assert.equal(ready?.urls.preview, `http://${world.hostOf('pr-1')}/`);
+  assert.equal(ready?.preview?.number, 1);
+  assert.ok(events.some((e) => e.event === 'preview.failed' && e.preview?.alias === 'pr-4' && e.message));
+  assert.deepEqual(events.filter((e) => e.event === 'preview.removed').map((e) => e.preview?.alias), ['pr-1']);
 });
 
 test('a push to a listed branch builds its head on <branch>--<project>; deleting the branch removes it', async () => {

@@ -50,6 +50,8 @@ export interface PreviewWorldOptions {
   files: Record<string, string>;
   /** Host the config repo on the forge too (acme/config.git), so its pull requests can be previewed. */
   configOnForge?: boolean;
+  /** More lines of opus.yaml (hooks…). */
+  settings?: string;
 }
 
 export async function startPreviewWorld(options: PreviewWorldOptions): Promise<PreviewWorld> {
@@ -68,7 +70,7 @@ export async function startPreviewWorld(options: PreviewWorldOptions): Promise<P
   const source = `${forge.url}/acme/site.git`;
   const configDir = join(dir, 'config');
   await writeFiles(configDir, {
-    'opus.yaml': `sync:\n  interval: 1h\npreviews:\n  domain: ${PREVIEW_DOMAIN}\n`,
+    'opus.yaml': `sync:\n  interval: 1h\npreviews:\n  domain: ${PREVIEW_DOMAIN}\n${options.settings ?? ''}`,
     'projects/site.yaml': `source: ${JSON.stringify(source)}\ndeploy: "1.0.0"\nbuild:\n  image: node:20\n  command: ${JSON.stringify(options.command)}\n  output: dist\n${options.projectYaml}`,
   });
   gitSync(configDir, 'init', '--quiet');
