@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { eventually, opus } from '../support/fixtures.js';
 import { startPreviewWorld, type PreviewWorld } from '../support/preview-world.js';
+import { chromium } from 'playwright-core';
 import { HookReceiver } from '../support/hook-receiver.js';
 import { postGitea, postGithub, postGitlab } from '../support/webhooks.js';
 
@@ -103,6 +104,25 @@ test('opus previews: a table of the previews, and --json the API\'s answer', asy
   const json = await opus(['previews', 'site', '--json'], { env });
   assert.deepEqual(JSON.parse(json.stdout), await (await fetch(`${world.server.url}/api/v1/projects/site/previews`)).json());
   assert.equal((await opus(['previews', 'ghost'], { env })).code, 4);
+});
+
+test('the dashboard shows each pull request with its preview link, status and log', async () => {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  try {
+    const page = await browser.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${world.server.url}/_opus/`);
+    await page.locator('#projects tr[data-project="site"]').click();
+    const row = page.locator('#d-previews tr[data-preview="pr-1"]');
+    await row.waitFor();
+    assert.match(await row.innerText(), /pr-1\s+#1\s+[0-9a-f]{7}\s+ready/);
+    assert.equal(await row.locator('a', { hasText: 'pr-1' }).getAttribute('href'), `http://${world.hostOf('pr-1')}/`);
+    assert.match((await row.locator('a', { hasText: 'log' }).getAttribute('href')) ?? '', /\/api\/v1\/builds\/site%40sha-[0-9a-f]{12}\/log$/);
+    assert.deepEqual(problems, []);
+  } finally {
+    await browser.close();
+  }
 });
 
 test('a fork pull request is not built, and the forge hears nothing of it', async () => {
