@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECTS_DIR, SETTINGS_FILE } from '../../domain/desired-state.js';
 import type { ConfigAtRef } from '../../ports/previews.js';
-import { git } from './git-client.js';
+import { fetchCommit } from './fetch-commit.js';
 
 export class GitConfigAtRef implements ConfigAtRef {
   constructor(private readonly remote: string) {}
@@ -13,12 +13,7 @@ export class GitConfigAtRef implements ConfigAtRef {
   async read(ref: string, commit: string): Promise<{ settingsText?: string; projectFiles: { path: string; text: string }[] }> {
     const dir = await mkdtemp(join(tmpdir(), 'opus-config-pr-'));
     try {
-      await git().init([dir, '--quiet']);
-      const repo = git(dir);
-      await repo.raw(['fetch', '--quiet', '--depth', '1', '--no-tags', this.remote, ref]);
-      if ((await repo.revparse(['FETCH_HEAD'])).trim() !== commit) {
-        await repo.raw(['fetch', '--quiet', '--depth', '1', '--no-tags', this.remote, commit]);
-      }
+      const repo = await fetchCommit(dir, this.remote, ref, commit);
       const names = (await repo.raw(['ls-tree', '-r', '--name-only', commit, '--', SETTINGS_FILE, `${PROJECTS_DIR}/`])).split('\n').filter(Boolean);
       const files = await Promise.all(names.map(async (path) => ({ path, text: await repo.raw(['cat-file', 'blob', `${commit}:${path}`]) })));
       const settings = files.find((f) => f.path === SETTINGS_FILE);

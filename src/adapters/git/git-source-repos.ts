@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UserError, errorMessage } from '../../domain/errors.js';
 import { parseLsRemoteTags } from '../../domain/versions.js';
 import type { SourceRepos } from '../../ports/git-sources.js';
+import { fetchCommit } from './fetch-commit.js';
 import { git } from './git-client.js';
 
 export class GitSourceRepos implements SourceRepos {
@@ -24,16 +25,7 @@ export class GitSourceRepos implements SourceRepos {
   }
 
   async checkoutCommit(source: string, ref: string, commit: string, dir: string): Promise<string> {
-    await git().init([dir, '--quiet']);
-    const repo = git(dir);
-    await repo.raw(['fetch', '--quiet', '--depth', '1', '--no-tags', source, ref]);
-    let fetched = (await repo.revparse(['FETCH_HEAD'])).trim();
-    if (fetched !== commit) {
-      // The ref moved on (a newer push): ask for the commit itself, which hosts such as GitHub serve.
-      await repo.raw(['fetch', '--quiet', '--depth', '1', '--no-tags', source, commit]).catch(() => undefined);
-      fetched = (await repo.raw(['rev-parse', '--verify', '--quiet', `${commit}^{commit}`]).catch(() => '')).trim();
-      if (fetched !== commit) throw new UserError(`${ref} of ${source} no longer points at ${commit.slice(0, 12)} and the host does not serve that commit by its hash; a newer push is built instead`);
-    }
+    const repo = await fetchCommit(dir, source, ref, commit);
     await repo.raw(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit]);
     await rm(join(dir, '.git'), { recursive: true, force: true });
     return commit;
