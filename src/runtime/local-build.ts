@@ -7,7 +7,7 @@ import { FsArtifactStore } from '../adapters/fs/fs-artifact-store.js';
 import { readConfigFiles } from '../adapters/git/git-config-source.js';
 import { GitSourceRepos } from '../adapters/git/git-source-repos.js';
 import { requestedVersionProblem } from '../domain/builds.js';
-import { formatProblem, projectFilePath, readDesiredState, SETTINGS_FILE, type ProjectSpec } from '../domain/desired-state.js';
+import { desiredStateOf, formatProblem, projectFilePath, SETTINGS_FILE, type ProjectSpec } from '../domain/desired-state.js';
 import { UserError } from '../domain/errors.js';
 import { newestSemverTag } from '../domain/versions.js';
 import type { BuildRecord } from '../ports/artifact-store.js';
@@ -52,7 +52,7 @@ export async function buildLocally(options: LocalBuildOptions): Promise<LocalBui
 
 async function readProject(configDir: string, name: string): Promise<ProjectSpec> {
   const files = await readConfigFiles(configDir);
-  const desired = readDesiredState(files.settingsText === undefined ? undefined : { path: SETTINGS_FILE, text: files.settingsText }, files.projectFiles);
+  const desired = desiredStateOf(files);
   const spec = desired.projects.find((p) => p.name === name);
   if (spec && !desired.settingsBroken) return spec;
   const problems = desired.problems.filter((p) => p.file === projectFilePath(name) || p.file === SETTINGS_FILE);

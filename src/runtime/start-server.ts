@@ -9,6 +9,7 @@ import { GitConfigSource } from '../adapters/git/git-config-source.js';
 import { GitSourceRepos } from '../adapters/git/git-source-repos.js';
 import { FsHookOutbox } from '../adapters/hooks/fs-hook-outbox.js';
 import { HttpHookSender } from '../adapters/hooks/http-hook-sender.js';
+import { readSecret } from '../adapters/secrets/read-secret.js';
 import { SETTINGS_FILE, type BuildRunnerKind } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import type { BuildRunner } from '../ports/build-runner.js';
@@ -107,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger,
       auth: { ...(options.apiToken ? { token: options.apiToken } : {}), protectReads: options.protectReads ?? false },
       history: new GitConfigHistory(configClone),
+      secrets: readSecret,
       metrics,
       hooks,
       triggers,

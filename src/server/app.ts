@@ -6,6 +6,7 @@ import Koa from 'koa';
 import type { Leadership } from '../ports/leadership.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { ConfigHistory } from '../ports/config-history.js';
+import type { SecretReader } from '../ports/secrets.js';
 import type { BuildQueue } from '../services/build-queue.js';
 import type { HookDeliveryService } from '../services/hook-delivery.js';
 import type { Logger } from '../services/logger.js';
@@ -52,16 +53,18 @@ export interface AppDeps {
   trustProxy?: boolean;
   /** With several replicas: while another one leads, API and webhook requests go to it. */
   leadership?: Leadership;
+  /** Reads the server's secrets (a site's basic auth); without it a site with auth refuses everyone. */
+  secrets?: SecretReader;
 }
 
-export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>): SiteHandler {
+export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>, secrets?: SecretReader): SiteHandler {
   const router = new SiteRouter(sites, (project, version) => existsSync(store.versionDir(project, version)), (project) => store.projectDir(project));
-  const handler = new SiteHandler(router, new SiteFiles((hash, coding) => store.variantPath(hash, coding)), (project, version) => store.versionDir(project, version), (project) => sites.recentlyLive(project));
+  const handler = new SiteHandler(router, new SiteFiles((hash, coding) => store.variantPath(hash, coding)), (project, version) => store.versionDir(project, version), (project) => sites.recentlyLive(project), secrets);
   store.onVersionChange((project, version) => handler.forget(project, version));
   return handler;
 }
 
-export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(deps.serving ?? deps)): Koa {
+export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(deps.serving ?? deps, deps.secrets)): Koa {
   // Only the URLs the API writes use these headers; auth looks at the socket's own address.
   const app = new Koa({ proxy: deps.trustProxy ?? false });
   const api = apiRouter(deps);
@@ -106,7 +109,7 @@ export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(d
   return app;
 }
 
-export function createRequestListener(deps: AppDeps, site: SiteHandler = createSiteHandler(deps.serving ?? deps)): RequestListener {
+export function createRequestListener(deps: AppDeps, site: SiteHandler = createSiteHandler(deps.serving ?? deps, deps.secrets)): RequestListener {
   const api = createApp(deps, site).callback();
   const { leadership } = deps;
   return (req, res) => {

@@ -18,7 +18,7 @@ export interface OpusServer {
 }
 
 export function createOpusServer(deps: AppDeps): OpusServer {
-  const site = createSiteHandler(deps.serving ?? deps);
+  const site = createSiteHandler(deps.serving ?? deps, deps.secrets);
   const server = createServer(createRequestListener(deps, site));
   const { metrics } = deps;
   const stopCounting = metrics ? countRequests(server, metrics) : () => {};

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import yaml from 'js-yaml';
-import { formatProblem, projectFilePath, readDesiredState, SETTINGS_FILE, type Network, type ProjectSpec } from '../domain/desired-state.js';
+import { desiredStateOf, formatProblem, projectFilePath, SETTINGS_FILE, type Network, type ProjectSpec } from '../domain/desired-state.js';
 import { UserError } from '../domain/errors.js';
 import { projectNameProblem, versionProblem } from '../domain/names.js';
 import type { ConfigChange } from '../domain/pull-request.js';
@@ -11,8 +11,7 @@ import { deployMessage, ROLLBACK_PREFIX, rollbackMessage, rollbackTarget } from 
 import { jsonSchemas } from '../domain/schema.js';
 import { newestSemverTag } from '../domain/versions.js';
 import { setTopLevelKey } from '../domain/yaml-edit.js';
-import { readConfigFiles } from '../adapters/git/git-config-source.js';
-import type { CommitResult, ConfigWorkspace, FileChange } from '../adapters/git/config-workspace.js';
+import type { CommitResult, ConfigRepoWorkspace, FileChange } from '../ports/config-workspace.js';
 import type { SourceRepos } from '../ports/git-sources.js';
 import type { PullRequestFlow } from './pull-request-flow.js';
 
@@ -63,7 +62,7 @@ sync:
 /** Each edit first brings the working copy up to date (or refuses), then reads, checks and commits. */
 export class ConfigEdits {
   constructor(
-    private readonly workspace: ConfigWorkspace,
+    private readonly workspace: ConfigRepoWorkspace,
     private readonly sources: SourceRepos,
     private readonly push: boolean,
     /** When set, each change goes to a new branch and a pull request instead of the current branch. */
@@ -160,9 +159,9 @@ export class ConfigEdits {
   }
 
   private async state(extra?: { path: string; text: string }) {
-    const files = await readConfigFiles(this.workspace.dir);
+    const files = await this.workspace.files();
     const projectFiles = files.projectFiles.filter((f) => f.path !== extra?.path).concat(extra ? [extra] : []);
-    return readDesiredState(files.settingsText === undefined ? undefined : { path: SETTINGS_FILE, text: files.settingsText }, projectFiles);
+    return desiredStateOf({ ...files, projectFiles });
   }
 
   private async checkValid(path: string, text: string): Promise<void> {

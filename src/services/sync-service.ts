@@ -1,5 +1,5 @@
 // The sync loop: fetch the config repo → read desired state → plan (pure) → apply.
-import { readDesiredState, type DesiredState, type ProjectSpec } from '../domain/desired-state.js';
+import { desiredStateOf, type DesiredState, type ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import { buildKey } from '../domain/names.js';
 import { plan, type Action, type ActualState, type ResolvedVersions } from '../domain/plan.js';
@@ -113,10 +113,7 @@ export class SyncService {
       this.commit = snapshot.commit;
       this.lastSubject = snapshot.subject;
       const before = this.desired;
-      this.desired = readDesiredState(
-        snapshot.settingsText === undefined ? undefined : { path: 'opus.yaml', text: snapshot.settingsText },
-        snapshot.projectFiles,
-      );
+      this.desired = desiredStateOf(snapshot);
       if (!this.desired.settingsBroken) {
         // A broken opus.yaml changes nothing: not even the build concurrency falls back to its default.
         this.deps.queue.setLimit(this.desired.settings.concurrency);

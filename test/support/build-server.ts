@@ -84,7 +84,7 @@ export async function startBuildServer(t: TestContext, options: BuildServerOptio
   const url = `http://127.0.0.1:${(await server.listen(0, '127.0.0.1')).port}`;
   t.after(async () => {
     await webhooks.idle();
-    for (const build of sync.scheduler.active()) sync.scheduler.cancel(build.project, build.version);
+    for (const build of sync.scheduler.active()) void sync.scheduler.cancel(build.project, build.version);
     await sync.scheduler.idle();
     await server.close(0);
   });

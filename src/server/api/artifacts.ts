@@ -15,12 +15,12 @@ export function artifactRoutes(router: Router, deps: AppDeps): void {
   let packing = 0;
 
   const project = async (ctx: Context): Promise<string> => {
-    const name = String(ctx.params.name);
+    const name = String((ctx.params as Record<string, unknown>).name);
     if (!isProjectName(name) || !(await artifacts.known(name))) ctx.throw(404, `no project "${name}"`);
     return name;
   };
   const version = async (ctx: Context, name: string): Promise<string> => {
-    const wanted = String(ctx.params.version);
+    const wanted = String((ctx.params as Record<string, unknown>).version);
     if (!(await artifacts.exists(name, wanted))) ctx.throw(404, `${name} has no built version "${wanted}"`);
     return wanted;
   };
