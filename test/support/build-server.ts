@@ -19,6 +19,7 @@ import { SyncService } from '../../src/services/sync-service.js';
 import { TriggerService } from '../../src/services/trigger-service.js';
 import { WebhookService } from '../../src/services/webhook-service.js';
 import { gitSync, tempDir, writeFiles } from './fixtures.js';
+import { syncServiceFor } from './sync-wiring.js';
 
 export const COPY_BUILD = 'mkdir -p dist && cp -r public/. dist/';
 
@@ -76,7 +77,7 @@ export async function startBuildServer(t: TestContext, options: BuildServerOptio
   await sites.load();
   const queue = new BuildQueue(2);
   const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, sink);
-  const sync = new SyncService({ config, sources, store, builds, queue, sites, logger: silentLogger, events: sink });
+  const sync = syncServiceFor({ config, sources, store, builds, queue, sites, logger: silentLogger, events: sink });
   const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger: silentLogger });
   const webhooks = new WebhookService({ sync, triggers, logger: silentLogger, configRepo: configDir, debounceMs: options.debounceMs ?? 200 });
   const secret = options.webhookSecret ? { secret: options.webhookSecret } : {};

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../support/fixtures.js';
-import { importsOf, sourceFiles, type ImportEdge } from '../support/import-graph.js';
+import { cycles, importsOf, sourceFiles, type ImportEdge } from '../support/import-graph.js';
 
 const SRC = join(repoRoot, 'src');
 
@@ -57,4 +57,9 @@ test('the check sees a forbidden import, a type-only one too, and I/O in domain/
   assert.match(added('domain/plan.ts', "const fs = await import('fs');\n").join(), /domain\/ must not do I\/O/);
   assert.deepEqual(added('domain/plan.ts', "import type { V1Job } from '@kubernetes/client-node';\nimport { createHash } from 'node:crypto';\n"), []);
   assert.deepEqual(added('runtime/start-server.ts', "import { FsArtifactStore } from '../adapters/fs/fs-artifact-store.js';\n"), []);
+});
+
+test('no import cycles in src/, type-only imports included', () => {
+  assert.deepEqual(cycles(edges).map((c) => c.join(' → ')), []);
+  assert.deepEqual(cycles(importsOf(SRC, 'a.ts', "import type { B } from './b.js';\n").concat(importsOf(SRC, 'b.ts', "import { a } from './a.js';\n"))), [['a.ts', 'b.ts']], 'the check sees a cycle');
 });

@@ -4,13 +4,13 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import { Artifacts } from '../../services/artifacts.js';
-import type { AppDeps } from '../app.js';
+import type { CoreDeps } from '../app-deps.js';
 import { serverOrigin } from './origin.js';
 
 /** Archives are packed when asked for (gzip of a whole version): a few at once, so downloads cannot take the server's CPU. */
 const MAX_PACKING = 2;
 
-export function artifactRoutes(router: Router, deps: AppDeps): void {
+export function artifactRoutes(router: Router, deps: Pick<CoreDeps, 'logger' | 'sites' | 'store' | 'sync'>): void {
   const artifacts = new Artifacts(deps.store, deps.sites, deps.sync);
   let packing = 0;
 
