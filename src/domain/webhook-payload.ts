@@ -4,8 +4,9 @@
 // body come in as text.
 import { PULL_REQUEST_EVENTS, PullRequestPayloadError, parsePullRequest, type PullRequestEvent } from './previews/pull-request-event.js';
 
-export type WebhookProvider = 'github' | 'gitea' | 'gitlab';
-export const WEBHOOK_PROVIDERS: readonly WebhookProvider[] = ['github', 'gitea', 'gitlab'];
+import type { WebhookProvider } from './webhook-provider.js';
+
+export { WEBHOOK_PROVIDERS, type WebhookProvider } from './webhook-provider.js';
 
 export interface PushEvent {
   kind: 'push';

@@ -21,7 +21,7 @@ function keyStart(doc: ReturnType<typeof parseDocument>, segments: (string | num
   if (!parent || typeof parent !== 'object' || !('items' in parent) || !Array.isArray(parent.items)) return undefined;
   for (const item of parent.items as unknown[]) {
     if (item && typeof item === 'object' && 'key' in item) {
-      const key = (item as { key: unknown }).key;
+      const { key } = item;
       if (isNode(key) && 'value' in key && (key as { value: unknown }).value === last && key.range) return key.range[0];
     }
   }

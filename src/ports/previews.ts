@@ -1,4 +1,5 @@
 // What previews need outside the process: where their state is kept, and the forge they report to.
+import type { ConfigFiles } from '../domain/desired-state.js';
 import type { ForgeRepo } from '../domain/previews/forge-repo.js';
 import type { CommitStatus } from '../domain/previews/preview-report.js';
 import type { Preview } from '../domain/previews/preview-state.js';
@@ -18,5 +19,5 @@ export interface ForgeReporter {
 
 /** The config repo's files at a commit of a pull request (fetched by a ref that points at it). */
 export interface ConfigAtRef {
-  read(ref: string, commit: string): Promise<{ settingsText?: string; projectFiles: { path: string; text: string }[] }>;
+  read(ref: string, commit: string): Promise<ConfigFiles>;
 }

@@ -9,6 +9,7 @@ import { WEBHOOK_PROVIDERS, type WebhookProvider } from '../domain/webhook-paylo
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { EventSink } from '../ports/event-sink.js';
 import type { SourceRepos } from '../ports/git-sources.js';
+import type { BuildScheduler } from '../services/build-scheduler.js';
 import type { Logger } from '../services/logger.js';
 import { ConfigPullRequests } from '../services/previews/config-pull-requests.js';
 import { PreviewReporting } from '../services/previews/preview-reporting.js';
@@ -35,6 +36,7 @@ export interface PreviewWiring {
   sync: SyncService;
   sites: SiteTable;
   store: ArtifactStore;
+  scheduler: BuildScheduler;
   logger: Logger;
   events: EventSink;
   tokens: ForgeTokens;
@@ -44,13 +46,13 @@ export interface PreviewWiring {
   configRepo: string;
 }
 
-export async function startPreviews({ dataDir, sync, sites, store, logger, events, tokens, publicUrl, sources, configRepo }: PreviewWiring): Promise<PreviewService> {
+export async function startPreviews({ dataDir, sync, sites, store, scheduler, logger, events, tokens, publicUrl, sources, configRepo }: PreviewWiring): Promise<PreviewService> {
   const reporting = new PreviewReporting({ reporter: new HttpForgeReporter(tokens), logger, publicUrl, previewDomain: () => sites.previewDomain });
-  const configPulls = new ConfigPullRequests({ configRepo, configAtRef: new GitConfigAtRef(configRepo), production: () => sync.desiredState, scheduler: sync.scheduler, store, sources, reporting, logger });
+  const configPulls = new ConfigPullRequests({ configRepo, configAtRef: new GitConfigAtRef(configRepo), sync, scheduler, store, sources, reporting, logger });
   const previews = new PreviewService({
-    desired: () => sync.desiredState,
+    sync,
     production: (project) => [sites.liveVersion(project), sync.desiredVersion(project)].filter((v): v is string => v !== undefined),
-    scheduler: sync.scheduler,
+    scheduler,
     store,
     ledger: new FsPreviewLedger(join(dataDir, 'state', 'previews.json')),
     reporting,

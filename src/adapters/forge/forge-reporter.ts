@@ -56,7 +56,7 @@ export class HttpForgeReporter implements ForgeReporter {
       const response = await fetch(url, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }), signal: AbortSignal.timeout(15_000), redirect: 'error' });
       return { status: response.status, text: await response.text(), headers: response.headers };
     } catch (error) {
-      throw new Error(`cannot reach the ${repo.provider} API at ${repo.api}: ${errorMessage((error as { cause?: unknown }).cause ?? error)}`);
+      throw new Error(`cannot reach the ${repo.provider} API at ${repo.api}: ${errorMessage((error as { cause?: unknown }).cause ?? error)}`, { cause: error });
     }
   }
 }
@@ -67,7 +67,7 @@ export const TOKEN_NAMES: Record<WebhookProvider, string> = { github: 'GITHUB_TO
 function expectOk(repo: ForgeRepo, what: string, response: { status: number; text: string }): void {
   if (response.status >= 200 && response.status < 300) return;
   const data = parseJson(response.text);
-  const message = data && typeof data === 'object' && 'message' in data ? String((data as { message: unknown }).message) : response.text.slice(0, 200);
+  const message = data && typeof data === 'object' && 'message' in data ? String(data.message) : response.text.slice(0, 200);
   throw new Error(`the ${repo.provider} API did not ${what} of ${repo.path} (${response.status}): ${redactText(message)}`);
 }
 

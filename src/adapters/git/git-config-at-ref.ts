@@ -3,14 +3,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PROJECTS_DIR, SETTINGS_FILE } from '../../domain/desired-state.js';
+import { PROJECTS_DIR, SETTINGS_FILE, type ConfigFiles } from '../../domain/desired-state.js';
 import type { ConfigAtRef } from '../../ports/previews.js';
 import { fetchCommit } from './fetch-commit.js';
 
 export class GitConfigAtRef implements ConfigAtRef {
   constructor(private readonly remote: string) {}
 
-  async read(ref: string, commit: string): Promise<{ settingsText?: string; projectFiles: { path: string; text: string }[] }> {
+  async read(ref: string, commit: string): Promise<ConfigFiles> {
     const dir = await mkdtemp(join(tmpdir(), 'opus-config-pr-'));
     try {
       const repo = await fetchCommit(dir, this.remote, ref, commit);

@@ -2,7 +2,7 @@
 // `merge_request` ("Merge Request Hook"). Opus needs the head commit and where to fetch it from,
 // whether it comes from a fork, whether its author may write to the repository, its labels, and
 // the repository's addresses. Pure: the body comes in as parsed JSON.
-import type { WebhookProvider } from '../webhook-payload.js';
+import type { WebhookProvider } from '../webhook-provider.js';
 
 export interface PullRequestEvent {
   kind: 'pull-request';

@@ -3,10 +3,10 @@ import type Router from '@koa/router';
 import { isProjectName } from '../../domain/names.js';
 import { previewLinks } from '../../domain/previews/preview-links.js';
 import { previewView } from '../../domain/previews/preview-view.js';
-import type { AppDeps } from '../app.js';
+import type { CoreDeps } from '../app-deps.js';
 import { serverOrigin } from './origin.js';
 
-export function previewRoutes(router: Router, deps: AppDeps): void {
+export function previewRoutes(router: Router, deps: Pick<CoreDeps, 'sync' | 'sites' | 'previews'>): void {
   router.get('/projects/:name/previews', (ctx) => {
     const name = String(ctx.params.name);
     const configured = deps.sync.desiredState?.projects.find((p) => p.name === name);

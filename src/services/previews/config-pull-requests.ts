@@ -3,7 +3,7 @@
 // line and problem; each project whose `deploy:` changes gets that version built (as merging would
 // build it; nothing goes live) and an `opus/<project>` status with its URL, or its log when the
 // build fails, so a required check blocks the merge. One marked comment sums it up.
-import { readDesiredState, type DesiredState } from '../../domain/desired-state.js';
+import { SETTINGS_FILE, desiredStateOf } from '../../domain/desired-state.js';
 import { errorMessage } from '../../domain/errors.js';
 import { buildKey } from '../../domain/names.js';
 import { CONFIG_MARKER, changedDeploys, configCommentBody, configProblems, problemsStatus, type ConfigRow } from '../../domain/previews/config-pull-request.js';
@@ -16,13 +16,15 @@ import type { ArtifactStore } from '../../ports/artifact-store.js';
 import type { SourceRepos } from '../../ports/git-sources.js';
 import type { ConfigAtRef } from '../../ports/previews.js';
 import type { BuildScheduler } from '../build-scheduler.js';
+import type { DesiredStateView } from '../desired-state-view.js';
 import type { Logger } from '../logger.js';
 import type { PreviewReporting } from './preview-reporting.js';
 
 export interface ConfigPullRequestDeps {
   configRepo: string;
   configAtRef: ConfigAtRef;
-  production: () => DesiredState | undefined;
+  /** Production's desired state, which the pull request is compared with. */
+  sync: Pick<DesiredStateView, 'desiredState'>;
   scheduler: BuildScheduler;
   store: Pick<ArtifactStore, 'listBuilt'>;
   sources: Pick<SourceRepos, 'listTags'>;
@@ -54,8 +56,8 @@ export class ConfigPullRequests {
     const { reporting } = this.deps;
     const repo = forgeRepoOf(event.provider, this.deps.configRepo);
     const files = await this.deps.configAtRef.read(event.fetchRef, event.headSha);
-    const all = [...(files.settingsText === undefined ? [] : [{ path: 'opus.yaml', text: files.settingsText }]), ...files.projectFiles];
-    const state = readDesiredState(files.settingsText === undefined ? undefined : { path: 'opus.yaml', text: files.settingsText }, files.projectFiles);
+    const all = [...(files.settingsText === undefined ? [] : [{ path: SETTINGS_FILE, text: files.settingsText }]), ...files.projectFiles];
+    const state = desiredStateOf(files);
     const problems = configProblems(state, all);
     const send = (status: CommitStatus, comment: string) =>
       reporting.sendTo(`config#${event.number}`, repo, async (reporter, target: ForgeRepo) => {
@@ -66,7 +68,7 @@ export class ConfigPullRequests {
     const comment = () => configCommentBody(problems, rows, event.headSha);
     send(problemsStatus(problems, reporting.dashboardUrl()), comment());
     if (state.settingsBroken) return;
-    for (const change of changedDeploys(state, this.deps.production())) {
+    for (const change of changedDeploys(state, this.deps.sync.desiredState)) {
       const name = change.project.name;
       const version = change.deploy === 'latest' ? await this.newest(change.project.source) : change.deploy;
       if (!version) continue;

@@ -2,7 +2,7 @@
 // decides what to build and what goes; builds go through the one BuildScheduler, keyed by commit
 // (sha-<12 hex>), with the preview's env and secrets only; the alias follows the newest head that
 // built; the forge hears of every step. One change at a time, kept in the ledger.
-import type { DesiredState, ProjectSpec } from '../../domain/desired-state.js';
+import type { ProjectSpec } from '../../domain/desired-state.js';
 import { errorMessage } from '../../domain/errors.js';
 import { isPreviewVersion, previewVersion } from '../../domain/names.js';
 import { branchLabel } from '../../domain/previews/branch-label.js';
@@ -17,12 +17,13 @@ import type { ArtifactStore, BuildRecord } from '../../ports/artifact-store.js';
 import { noEvents, type EventSink } from '../../ports/event-sink.js';
 import type { PreviewLedger } from '../../ports/previews.js';
 import type { BuildScheduler } from '../build-scheduler.js';
+import type { DesiredStateView } from '../desired-state-view.js';
 import type { Logger } from '../logger.js';
 import type { ConfigPullRequests } from './config-pull-requests.js';
 import type { PreviewReporting } from './preview-reporting.js';
 
 export interface PreviewDeps {
-  desired: () => DesiredState | undefined;
+  sync: Pick<DesiredStateView, 'desiredState'>;
   /** The versions production serves and wants, never removed by a preview. */
   production: (project: string) => string[];
   scheduler: BuildScheduler;
@@ -229,12 +230,12 @@ export class PreviewService {
   }
 
   private spec(name: string): ProjectSpec | undefined {
-    return this.deps.desired()?.projects.find((p) => p.name === name);
+    return this.deps.sync.desiredState?.projects.find((p) => p.name === name);
   }
 
   private projectsOf(urls: string[]): ProjectSpec[] {
     const wanted = new Set(urls.map(normalizeRepoUrl));
-    return (this.deps.desired()?.projects ?? []).filter((p) => wanted.has(normalizeRepoUrl(p.source)));
+    return (this.deps.sync.desiredState?.projects ?? []).filter((p) => wanted.has(normalizeRepoUrl(p.source)));
   }
 
   private now(): number {
