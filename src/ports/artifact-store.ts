@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { SiteOptions } from '../domain/desired-state.js';
 import type { BuiltVersion } from '../domain/plan.js';
 import type { BuildStatus, BuildTrigger } from '../domain/builds.js';
+import type { BuildLimits } from '../domain/build-limits.js';
 
 export type { BuildStatus } from '../domain/builds.js';
 
@@ -40,6 +41,13 @@ export interface LivePointer {
   previous?: { version: string; until: string }[];
 }
 
+export interface PublishedStats {
+  files: number;
+  bytes: number;
+  /** Lines for the build log: what confinement dropped or replaced. */
+  notes: string[];
+}
+
 export interface ServingSettings {
   previewDomain?: string;
 }
@@ -56,7 +64,11 @@ export interface ArtifactStore {
   variantPath(hash: string, coding: 'br' | 'gzip'): string;
   /** A fresh directory to build into; `publish` moves it into place whole. */
   createStaging(project: string, version: string): Promise<string>;
-  publish(project: string, version: string, stagingDir: string): Promise<{ files: number; bytes: number }>;
+  /**
+   * Confines the staging directory (regular files and directories only, within `limits` when
+   * given: see adapters/fs/confine-output.ts), then publishes it; `notes` says what was dropped.
+   */
+  publish(project: string, version: string, stagingDir: string, limits?: BuildLimits): Promise<PublishedStats>;
   discardStaging(stagingDir: string): Promise<void>;
   /** Called after a version is published or removed, so caches of its files can be dropped. */
   onVersionChange(listener: (project: string, version: string) => void): void;

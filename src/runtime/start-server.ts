@@ -16,6 +16,7 @@ import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
+import { readSecret } from '../adapters/secrets/read-secret.js';
 import { BuildQueue } from '../services/build-queue.js';
 import { BuildService } from '../services/build-service.js';
 import { HookDeliveryService } from '../services/hook-delivery.js';
@@ -84,7 +85,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hooks = new HookDeliveryService({ outbox: new FsHookOutbox(join(dataDir, 'state', 'hooks')), sender: new HttpHookSender(), logger, desired: () => sync.desiredState, publicUrl: () => publicUrl ?? '' });
   await hooks.start();
   const events = fanOut(metrics, hooks);
-  const builds = new BuildService(store, sources, runner, logger, events);
+  const builds = new BuildService(store, sources, runner, logger, events, readSecret);
   const configClone = join(dataDir, 'state', 'config');
   const sync = new SyncService({ config: new GitConfigSource(config, configClone), sources, store, builds, queue, sites, logger, events, onSynced: (report, ms) => {
     metrics.syncFinished(report, ms);

@@ -1,9 +1,9 @@
 // One build of project@version, from source to a published version, with its record and log.
-import { createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { finished } from 'node:stream/promises';
+import { DEFAULT_BUILD_LIMITS } from '../domain/build-limits.js';
+import { resolveBuildSecrets, type ResolvedSecrets, type SecretReader } from '../domain/build-secrets.js';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import { buildSettingsKey } from '../domain/plan.js';
@@ -11,7 +11,9 @@ import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import type { BuildRunner } from '../ports/build-runner.js';
 import { noEvents, type EventSink } from '../ports/event-sink.js';
 import type { SourceRepos } from '../ports/git-sources.js';
+import { BuildLog } from './build-log.js';
 import type { Logger } from './logger.js';
+import { MIN_SECRET_LENGTH, maskText } from './secret-mask.js';
 
 export class BuildService {
   constructor(
@@ -20,6 +22,7 @@ export class BuildService {
     private readonly runner: BuildRunner,
     private readonly logger: Logger,
     private readonly events: EventSink = noEvents,
+    private readonly readSecret: SecretReader = () => undefined,
   ) {}
 
   /** The project was removed from the config repo: what its builds kept (a package cache) goes too. */
@@ -43,29 +46,40 @@ export class BuildService {
     await this.store.writeBuild(record);
     const logPath = this.store.logPath(project.name, version);
     await mkdir(dirname(logPath), { recursive: true });
-    const log = createWriteStream(logPath);
+    const limits = project.build.limits ?? DEFAULT_BUILD_LIMITS;
+    // Read before the log opens, so the mask knows them; a missing one fails the build below.
+    let secrets: ResolvedSecrets = { env: {}, values: [] };
+    let missing: unknown;
+    try {
+      secrets = resolveBuildSecrets(project.build.secrets, this.readSecret, MIN_SECRET_LENGTH);
+    } catch (error) {
+      missing = error;
+    }
+    const log = new BuildLog(logPath, limits.logBytes, secrets.values);
     const sourceDir = await mkdtemp(join(tmpdir(), `opus-src-${project.name}-`));
     const outputDir = await this.store.createStaging(project.name, version);
     this.logger.info('build started', { project: project.name, version });
     this.events.emit({ event: 'build.started', project: project.name, version });
     try {
-      log.write(`opus: cloning ${project.source} at ${version}\n`);
+      if (missing) throw missing;
+      log.note(`opus: cloning ${project.source} at ${version}\n`);
       record.commit = await this.sources.checkout(project.source, version, sourceDir);
-      log.write(`opus: commit ${record.commit}; running "${project.build.command}" in ${project.build.image}\n`);
-      await this.runner.run({ project: project.name, version, commit: record.commit, spec: project.build, sourceDir, outputDir, log, ...(signal ? { signal } : {}) });
-      const stats = await this.store.publish(project.name, version, outputDir);
+      log.note(`opus: commit ${record.commit}; running "${project.build.command}" in ${project.build.image}\n`);
+      const job = { project: project.name, version, commit: record.commit, spec: project.build, sourceDir, outputDir, log: log.output, secretEnv: secrets.env };
+      await this.runner.run({ ...job, ...(signal ? { signal } : {}) });
+      const { notes, ...stats } = await this.store.publish(project.name, version, outputDir, limits);
+      for (const line of notes) log.note(`${line}\n`);
       Object.assign(record, { status: 'succeeded', attempts: 0, ...stats });
-      log.write(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
+      log.note(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
     } catch (error) {
       // A cancel is no failure: it does not count towards the retry backoff.
       if (signal?.aborted) Object.assign(record, { status: 'cancelled', error: 'cancelled while running' });
-      else Object.assign(record, { status: 'failed', attempts: record.attempts + 1, error: errorMessage(error) });
-      log.write(`opus: build ${record.status}: ${errorMessage(error)}\n`);
+      else Object.assign(record, { status: 'failed', attempts: record.attempts + 1, error: maskText(errorMessage(error), secrets.values) });
+      log.note(`opus: build ${record.status}: ${errorMessage(error)}\n`);
       await this.store.discardStaging(outputDir);
     } finally {
       await rm(sourceDir, { recursive: true, force: true });
-      log.end();
-      await finished(log).catch(() => undefined);
+      await log.close().catch(() => undefined);
     }
     record.finishedAt = new Date().toISOString();
     record.durationMs = Date.now() - started;
