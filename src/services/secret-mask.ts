@@ -16,6 +16,9 @@ export function maskedForms(values: string[]): string[] {
     if (value.length < MIN_SECRET_LENGTH) continue;
     const bytes = Buffer.from(value, 'utf8');
     forms.add(bytes.toString('latin1'));
+    // Whole, padding and all (as `base64` prints it), and as a part of a longer text below.
+    forms.add(bytes.toString('base64'));
+    forms.add(bytes.toString('base64url'));
     for (const offset of [0, 1, 2]) {
       for (const encoding of ['base64', 'base64url'] as const) {
         const form = base64Inside(bytes, offset, encoding);
