@@ -31,6 +31,7 @@ test('links inside become their files; chains that leave, dangling, looping, dev
   await symlink('../../index.html', join(out, 'sub/deep/up.html')); // inside via ..: kept
   await symlink('.', join(out, 'self')); // a directory link: dropped
   await symlink('self/../host-secret.txt', join(out, '_headers')); // a chain that leaves through a link to "."
+  await symlink('self/index.html', join(out, 'via-self.html')); // through the dropped directory link, but to a file inside: kept
   await symlink('sub/deep/../../..', join(out, 'sub-up'));
   await symlink('sub-up/host-secret.txt', join(out, '_redirects')); // the chain leaves the output
   await symlink('/etc/passwd', join(out, 'passwd.html'));
@@ -55,11 +56,12 @@ test('links inside become their files; chains that leave, dangling, looping, dev
     'sub/deep/up.html': 'file',
     'alias.js': 'file',
     'chain.js': 'file',
+    'via-self.html': 'file',
   });
   assert.equal(await readFile(join(out, 'chain.js'), 'utf8'), 'js');
   assert.equal(await readFile(join(out, 'sub/deep/up.html'), 'utf8'), '<h1>hi</h1>');
-  assert.equal(result.files, 6);
-  assert.equal(result.bytes, '<h1>hi</h1>'.length * 2 + 'js'.length * 3 + 'deep'.length);
+  assert.equal(result.files, 7);
+  assert.equal(result.bytes, '<h1>hi</h1>'.length * 3 + 'js'.length * 3 + 'deep'.length);
   const notes = result.notes.join('\n');
   for (const name of ['_headers', '_redirects', 'passwd.html', 'zero.txt', 'environ.txt', 'dangling.html', 'loop-a', 'loop-b', 'fifo', 'sock', 'self', 'sub-up']) {
     assert.match(notes, new RegExp(`dropped ${name.replace('.', '\\.')}:`), `a note for ${name}`);

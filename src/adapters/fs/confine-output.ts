@@ -26,6 +26,10 @@ export async function confineOutput(dir: string, limits: BuildLimits = NO_LIMITS
   const count = (exceeded: string | undefined) => {
     if (exceeded) throw new UserError(exceeded);
   };
+  // First every decision, on the tree as built; then the changes. So a link is judged by where it
+  // really points, never by which other link happened to be dropped before it.
+  const replace: { path: string; target: string }[] = [];
+  const drop: string[] = [];
   const walk = async (current: string): Promise<void> => {
     for (const entry of await readdir(current, { withFileTypes: true })) {
       const path = join(current, entry.name);
@@ -40,20 +44,25 @@ export async function confineOutput(dir: string, limits: BuildLimits = NO_LIMITS
         const target = await linkTarget(root, path);
         if (typeof target === 'string') {
           notes.push(`opus: dropped ${name}: a link to ${await readlink(path)}, ${target}`);
-          await unlink(path);
+          drop.push(path);
         } else {
           count(tally.add(target.size, name));
-          // Into a temporary name, then over the link: the name never points elsewhere meanwhile.
-          await link(target.path, `${path}.opus-link`);
-          await rename(`${path}.opus-link`, path);
+          replace.push({ path, target: target.path });
         }
       } else {
         notes.push(`opus: dropped ${name}: a ${kindOf(info)}; only files and directories are published`);
-        await unlink(path);
+        drop.push(path);
       }
     }
   };
   await walk(root);
+  // Targets are real paths of regular files, which are never dropped: the order below is safe.
+  for (const { path, target } of replace) {
+    // Into a temporary name, then over the link: the name never points elsewhere meanwhile.
+    await link(target, `${path}.opus-link`);
+    await rename(`${path}.opus-link`, path);
+  }
+  for (const path of drop) await unlink(path);
   return { files: tally.regularFiles, bytes: tally.bytes, notes };
 }
 
