@@ -28,7 +28,7 @@ const RESOURCES: Record<string, Resource[]> = {
   ],
   'apps/v1': [{ name: 'deployments', kind: 'Deployment', namespaced: true }],
   'rbac.authorization.k8s.io/v1': [{ name: 'roles', kind: 'Role', namespaced: true }, { name: 'rolebindings', kind: 'RoleBinding', namespaced: true }],
-  'networking.k8s.io/v1': [{ name: 'ingresses', kind: 'Ingress', namespaced: true }],
+  'networking.k8s.io/v1': [{ name: 'ingresses', kind: 'Ingress', namespaced: true }, { name: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true }],
   'batch/v1': [{ name: 'jobs', kind: 'Job', namespaced: true }],
   'coordination.k8s.io/v1': [{ name: 'leases', kind: 'Lease', namespaced: true }],
 };
