@@ -3,7 +3,8 @@
 // local processes, not in their images: `node /app/bin/run.js …` (the Opus image's CLI) runs this
 // checkout's bin/run.js, other commands run with sh, and /workspace and /tmp are mapped to a temp
 // dir. It honours activeDeadlineSeconds, stops on a deleted Job, stores each container's output as
-// its log and writes pod and Job status as the real controllers would.
+// its log and writes pod and Job status as the real controllers would. Its pods' IP is 127.0.0.1:
+// their containers are processes of this machine, so that is where their requests come from.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -43,7 +44,7 @@ export function startKubeletStandIn(api: KubeApiStandIn, root: string): KubeletS
     await mkdir(join(dir, 'workspace'), { recursive: true });
     await mkdir(join(dir, 'tmp'), { recursive: true });
     const map = (s: string) => s.replace(/^\/(workspace|tmp)(?=\/|$)/, (_, top: string) => join(dir, top));
-    const pod = (statuses: Record<string, unknown>) => api.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: podName, namespace, labels: { ...job.spec.template.metadata.labels, 'job-name': name } }, spec: job.spec.template.spec, status: statuses });
+    const pod = (statuses: Record<string, unknown>) => api.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: podName, namespace, labels: { ...job.spec.template.metadata.labels, 'job-name': name } }, spec: job.spec.template.spec, status: { ...statuses, podIP: '127.0.0.1', podIPs: [{ ip: '127.0.0.1' }] } });
     const inits = job.spec.template.spec.initContainers ?? [];
     const terminated = (c: Container, exitCode: number, reason = exitCode === 0 ? 'Completed' : 'Error') => ({ name: c.name, image: c.image, state: { terminated: { exitCode, reason } } });
     const done: Record<string, unknown>[] = [];

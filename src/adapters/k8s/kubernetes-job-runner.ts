@@ -5,8 +5,9 @@
 // (activeDeadlineSeconds) and the memory limit; a cancel deletes the Job.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as wait } from 'node:timers/promises';
-import { CoreV1Api, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
-import { buildJob, buildJobName, jobState, podStuck, type JobState } from '../../domain/k8s/build-job.js';
+import { CoreV1Api, type KubeConfig, type V1Job, type V1Pod, type V1Secret } from '@kubernetes/client-node';
+import { DEFAULT_BUILD_LIMITS } from '../../domain/build-limits.js';
+import { buildJob, buildJobName, buildSecret, jobState, podStuck, type JobState } from '../../domain/k8s/build-job.js';
 import { UserError } from '../../domain/errors.js';
 import type { BuildJob, BuildRunner } from '../../ports/build-runner.js';
 import { KubeObjects } from './kube-objects.js';
@@ -20,6 +21,9 @@ export interface JobsApi {
   podOf(name: string): Promise<V1Pod | undefined>;
   logs(pod: string, container: string): Promise<string>;
   delete(name: string): Promise<void>;
+  /** A build's secrets (created before its Job, deleted after it). */
+  createSecret(secret: V1Secret): Promise<void>;
+  deleteSecret(name: string): Promise<void>;
 }
 
 export function kubeJobsApi(kc: KubeConfig, namespace: string): JobsApi {
@@ -32,6 +36,8 @@ export function kubeJobsApi(kc: KubeConfig, namespace: string): JobsApi {
     podOf: async (name) => (await core.listNamespacedPod({ namespace, labelSelector: `opus.dev/job=${name}` })).items[0],
     logs: (pod, container) => core.readNamespacedPodLog({ name: pod, namespace, container }),
     delete: async (name) => void (await objects.delete(ref(name))),
+    createSecret: (secret) => objects.create(secret),
+    deleteSecret: async (name) => void (await objects.delete({ apiVersion: 'v1', kind: 'Secret', name, namespace })),
   };
 }
 
@@ -41,6 +47,8 @@ export interface KubernetesJobRunnerOptions {
   /** The Opus image, whose CLI moves source and output in the pod. */
   helperImage: string;
   transfers: TransferServer;
+  /** The server's pod (POD_NAME, POD_UID): build Jobs and their Secrets are its dependents. */
+  owner?: { name: string; uid: string };
   pollMs?: number;
 }
 
@@ -54,12 +62,22 @@ export class KubernetesJobRunner implements BuildRunner {
     if (job.signal?.aborted) throw new UserError('the build was cancelled');
     const name = buildJobName(job.project, job.version, randomUUID());
     const ttl = job.spec.timeoutMs + 5 * 60_000;
-    const source = transfers.offerDownload(job.sourceDir, ttl);
-    const output = transfers.acceptUpload(job.outputDir, ttl);
+    // Only the build's own pod, by its IP, asked of the API when a request comes (the pod has no IP when the Job is made).
+    const guard = async (address: string) => podAddresses(await api.podOf(name)).includes(address.replace(/^::ffff:/, ''));
+    const source = transfers.offerDownload(job.sourceDir, ttl, guard);
+    const limits = { limits: job.spec.limits ?? DEFAULT_BUILD_LIMITS, note: (line: string) => job.log.write(`${line}\n`) };
+    const output = transfers.acceptUpload(job.outputDir, ttl, limits, guard);
+    const secretKeys = Object.keys(job.secretEnv ?? {});
+    const owner = this.options.owner;
     if (job.spec.network !== 'default') job.log.write(`opus: build.network ${job.spec.network} has no effect on Kubernetes: the pod has the cluster's network\n`);
     job.log.write(`opus: building in Job ${namespace}/${name} (image ${job.spec.image})\n`);
     try {
-      const manifest = buildJob({ namespace, name, project: job.project, version: job.version, commit: job.commit, spec: job.spec, helperImage: this.options.helperImage, sourceUrl: source.url, outputUrl: output.url });
+      if (secretKeys.length > 0) await api.createSecret(buildSecret({ namespace, name, project: job.project, ...(owner ? { owner } : {}) }, job.secretEnv ?? {}));
+      const manifest = buildJob({
+        namespace, name, project: job.project, version: job.version, commit: job.commit, spec: job.spec, helperImage: this.options.helperImage, sourceUrl: source.url, outputUrl: output.url,
+        ...(owner ? { owner } : {}),
+        ...(secretKeys.length > 0 ? { secrets: { name, keys: secretKeys } } : {}),
+      });
       await api.create(manifest);
       const logs = new LogCopier(api, job.log);
       const state = await this.wait(name, job, logs);
@@ -74,6 +92,7 @@ export class KubernetesJobRunner implements BuildRunner {
       source.revoke();
       output.revoke();
       await api.delete(name).catch(() => undefined);
+      if (secretKeys.length > 0) await api.deleteSecret(name).catch(() => undefined);
     }
   }
 
@@ -127,6 +146,10 @@ class LogCopier {
       if (final && text.length > 0 && !text.endsWith('\n')) this.log.write('\n');
     }
   }
+}
+
+function podAddresses(pod: V1Pod | undefined): string[] {
+  return [pod?.status?.podIP, ...(pod?.status?.podIPs ?? []).map((p) => p.ip)].filter((ip): ip is string => Boolean(ip));
 }
 
 /** Waits ms, or less when the signal aborts (it resolves then: the caller looks at the signal). */
