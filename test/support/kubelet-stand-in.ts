@@ -13,7 +13,7 @@ import { TransferServer } from '../../src/adapters/k8s/transfer-server.js';
 import { opusBin } from './fixtures.js';
 import { startKubeApiStandIn, type KubeApiStandIn } from './kube-api-stand-in.js';
 
-interface Container { name: string; image: string; command: string[]; workingDir?: string; env?: { name: string; value?: string }[] }
+interface Container { name: string; image: string; command: string[]; workingDir?: string; env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }
 interface JobObj { metadata: { name: string; namespace: string }; spec: { activeDeadlineSeconds?: number; template: { metadata: { labels: Record<string, string> }; spec: { initContainers?: Container[]; containers: Container[] } } } }
 
 export interface KubeletStandIn {
@@ -77,7 +77,13 @@ export function startKubeletStandIn(api: KubeApiStandIn, root: string): KubeletS
   function runContainer(key: string, podKey: string, c: Container, map: (s: string) => string): Promise<number> {
     const [cmd, ...args] = c.command;
     const opus = cmd === 'node' && args[0] === '/app/bin/run.js';
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...Object.fromEntries((c.env ?? []).map((e) => [e.name, map(e.value ?? '')])) };
+    const namespace = podKey.split('/')[0];
+    // As a kubelet does: a secretKeyRef is read from the Secret when the container starts (data is base64, stringData as posted).
+    const fromSecret = (ref: { name: string; key: string }) => {
+      const secret = api.get('v1', 'Secret', ref.name, namespace) as { data?: Record<string, string>; stringData?: Record<string, string> } | undefined;
+      return secret?.stringData?.[ref.key] ?? (secret?.data?.[ref.key] === undefined ? '' : Buffer.from(secret.data[ref.key] ?? '', 'base64').toString());
+    };
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...Object.fromEntries((c.env ?? []).map((e) => [e.name, e.valueFrom?.secretKeyRef ? fromSecret(e.valueFrom.secretKeyRef) : map(e.value ?? '')])) };
     // Its own process group, so a kill reaches what `sh -c` started too.
     const child = opus ? spawn(process.execPath, [opusBin, ...args.slice(1).map(map)], { env, detached: true }) : spawn(cmd ?? 'sh', args, { env, cwd: c.workingDir ? map(c.workingDir) : undefined, detached: true });
     running.set(key, child);

@@ -4,6 +4,7 @@
 // second init container, and the main container uploads the output to another one-time URL.
 import { createHash } from 'node:crypto';
 import type { V1Container, V1EnvVar, V1Job, V1OwnerReference, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { DEFAULT_SANDBOX } from '../build-limits.js';
 import type { BuildSpec } from '../desired-state.js';
 import { labels } from './manifests.js';
 
@@ -72,7 +73,7 @@ export function buildJob(input: BuildJobInput): V1Job {
     workingDir: SOURCE_DIR,
     // Secrets by reference: their values are in no field of the Job anyone who reads Jobs can see.
     env: [...Object.entries(env).filter(([name]) => !input.secrets?.keys.includes(name)).map(([name, value]): V1EnvVar => ({ name, value })), ...(input.secrets?.keys ?? []).map((key): V1EnvVar => ({ name: key, valueFrom: { secretKeyRef: { name: input.secrets?.name ?? '', key } } }))],
-    resources: { requests: { cpu: '250m', memory: String(Math.min(spec.memoryBytes, 512 * 1024 ** 2)) }, limits: { memory } },
+    resources: { requests: { cpu: '250m', memory: String(Math.min(spec.memoryBytes, 512 * 1024 ** 2)) }, limits: { memory, cpu: String((spec.sandbox ?? DEFAULT_SANDBOX).cpus) } },
     securityContext: restricted(false),
     volumeMounts: mounts,
   };
