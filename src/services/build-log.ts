@@ -1,7 +1,7 @@
 // The log of one build: what the build prints goes through the cap (a log over builds.limits.log is
 // cut, with a note at the cut; the build goes on) and then the secret mask, to the file. Opus's own
 // lines ("opus: …") bypass the cap, not the mask, so the end of a cut log still says how the build
-// ended. Both kinds are written in order to the same mask.
+// ended. Both kinds go through one stream, so they stay in the order they were written.
 import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
@@ -12,6 +12,8 @@ export class BuildLog {
   private readonly done: Promise<void>;
   private written = 0;
   private cut = false;
+  /** Chunks that are Opus's own lines: counted against no cap. */
+  private readonly notes = new WeakSet<Buffer>();
   /** Where the build's own output goes (the runner writes to it). */
   readonly output: Writable;
 
@@ -19,14 +21,22 @@ export class BuildLog {
     this.mask = new SecretMask(secrets);
     this.done = pipeline(this.mask, createWriteStream(path));
     this.done.catch(() => undefined);
-    this.output = new Writable({ write: (chunk: Buffer | string, _encoding, callback) => this.fromBuild(Buffer.from(chunk), callback) });
+    this.output = new Writable({
+      write: (chunk: Buffer | string, _encoding, callback) => {
+        const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+        if (this.notes.has(bytes)) this.forward(bytes, callback);
+        else this.fromBuild(bytes, callback);
+      },
+    });
     // A runner that writes after the build ended (a late chunk of a container's stream) loses that chunk, nothing more.
     this.output.on('error', () => undefined);
   }
 
   /** A line of Opus's own (ends with a newline). */
   note(line: string): void {
-    this.mask.write(line);
+    const bytes = Buffer.from(line);
+    this.notes.add(bytes);
+    this.output.write(bytes);
   }
 
   async close(): Promise<void> {
