@@ -26,8 +26,7 @@ test('a secret split across chunks is masked at every split point', async () => 
 
 test('the base64 and base64url forms are masked, also inside a longer base64 text at any offset', async () => {
   const b64 = Buffer.from(SECRET).toString('base64');
-  assert.equal(await masked([`${b64}\n`]), `${MASK}\n`.replace(MASK, await masked([b64])));
-  assert.ok(!(await masked([`${b64}\n`])).includes(b64.slice(4, 30)), 'no long piece of the base64 form is left');
+  assert.equal(await masked([`${b64}\n`]), `${MASK}\n`, 'the whole form, padding and all');
   for (const prefix of ['', 'u', 'us', 'user:']) {
     const wrapped = Buffer.from(`${prefix}${SECRET}@registry`).toString('base64');
     const out = await masked([`auth=${wrapped}\n`]);
@@ -44,7 +43,6 @@ test('several secrets, repeated and adjacent, are all masked; a log without them
   const other = 'second-secret-value';
   assert.equal(await masked([`${SECRET}${SECRET} ${other}!${SECRET}`], [SECRET, other]), `${MASK}${MASK} ${MASK}!${MASK}`);
   const plain = Buffer.from([0xff, 0xfe, 0x00, 0x41, 0x0a]);
-  assert.deepEqual(Buffer.from(await masked([plain]), 'utf8').length > 0, true);
   const raw = await new Promise<Buffer>((resolve) => {
     const chunks: Buffer[] = [];
     Readable.from([plain]).pipe(new SecretMask([SECRET])).on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks)));
