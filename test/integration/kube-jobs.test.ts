@@ -12,6 +12,7 @@ import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { Lease } from 'kubernetes-models/coordination.k8s.io/v1/Lease';
 import { KubernetesJobRunner, kubeJobsApi } from '../../src/adapters/k8s/kubernetes-job-runner.js';
 import { LeaseElector } from '../../src/adapters/k8s/lease-elector.js';
+import { DEFAULT_BUILD_LIMITS } from '../../src/domain/build-limits.js';
 import type { BuildSpec } from '../../src/domain/desired-state.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
 import { startKubeStandIns } from '../support/kubelet-stand-in.js';
@@ -24,7 +25,7 @@ async function setup(t: TestContext) {
   const runner = new KubernetesJobRunner({ api: kubeJobsApi(kc, 'opus'), namespace: 'opus', helperImage: 'ghcr.io/opus/opus:0.1.0', transfers, pollMs: 50, owner: SERVER_POD });
   const source = join(dir, 'source');
   await writeFiles(source, { 'package.json': '{}', 'public/index.html': '<h1>site</h1>' });
-  const build = async (command: string, options: { timeoutMs?: number; signal?: AbortSignal; onLog?: (text: string) => void; secretEnv?: Record<string, string> } = {}) => {
+  const build = async (command: string, options: { timeoutMs?: number; signal?: AbortSignal; onLog?: (text: string) => void; secretEnv?: Record<string, string>; logBytes?: number } = {}) => {
     const outputDir = join(dir, `out-${Math.random().toString(36).slice(2)}`);
     await mkdir(outputDir);
     const log = new PassThrough();
@@ -33,7 +34,7 @@ async function setup(t: TestContext) {
       text += d.toString();
       options.onLog?.(text);
     });
-    const run = runner.run({ project: 'site', version: '1.0.0', commit: 'abc123', spec: spec(command, options.timeoutMs), sourceDir: source, outputDir, log, ...(options.signal ? { signal: options.signal } : {}), ...(options.secretEnv ? { secretEnv: options.secretEnv } : {}) });
+    const run = runner.run({ project: 'site', version: '1.0.0', commit: 'abc123', spec: { ...spec(command, options.timeoutMs), ...(options.logBytes ? { limits: { ...DEFAULT_BUILD_LIMITS, logBytes: options.logBytes } } : {}) }, sourceDir: source, outputDir, log, ...(options.signal ? { signal: options.signal } : {}), ...(options.secretEnv ? { secretEnv: options.secretEnv } : {}) });
     const error = await run.then(() => undefined, (e: unknown) => e as Error);
     return { outputDir, log: () => text, error };
   };
@@ -118,6 +119,15 @@ test('a Job build gets its secrets from a per-build Secret it deletes after; the
   assert.deepEqual((job as unknown as { metadata: { ownerReferences: unknown[] } }).metadata.ownerReferences, [{ apiVersion: 'v1', kind: 'Pod', ...SERVER_POD }]);
   assert.deepEqual(seen, [JSON.stringify([{ apiVersion: 'v1', kind: 'Pod', ...SERVER_POD }])], 'one Secret, owned by the server pod');
   assert.deepEqual(api.list('v1', 'Secret', 'opus'), [], 'deleted after the build');
+});
+
+test('a flooding Job build\'s log is fetched no further than the build log may hold (Kubernetes API stand-in)', async (t) => {
+  const { api, build } = await setup(t);
+  const result = await build('yes "a long line of log text for the flood" | head -c 400000; mkdir -p dist && cp -r public/. dist/', { logBytes: 10_000 });
+  assert.equal(result.error, undefined, result.log().slice(-500));
+  const asked = api.requests.filter((r) => r.path.endsWith('/log'));
+  assert.ok(asked.length > 0 && asked.every((r) => r.query.limitBytes === '10001'), 'every log request is limited');
+  assert.ok(result.log().length < 3 * 10_001 + 2000, `${result.log().length} characters copied`);
 });
 
 test('a transfer URL answers only the build\'s own pod, and a refused client does not use it up', async (t) => {

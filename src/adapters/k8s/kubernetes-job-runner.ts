@@ -19,7 +19,8 @@ export interface JobsApi {
   read(name: string): Promise<V1Job | undefined>;
   /** The pod of a Job (by the opus.dev/job label the runner puts on it). */
   podOf(name: string): Promise<V1Pod | undefined>;
-  logs(pod: string, container: string): Promise<string>;
+  /** A container's log from its start, at most limitBytes of it. */
+  logs(pod: string, container: string, limitBytes: number): Promise<string>;
   delete(name: string): Promise<void>;
   /** A build's secrets (created before its Job, deleted after it). */
   createSecret(secret: V1Secret): Promise<void>;
@@ -34,7 +35,7 @@ export function kubeJobsApi(kc: KubeConfig, namespace: string): JobsApi {
     create: (job) => objects.create(job),
     read: async (name) => (await objects.read(ref(name))) as V1Job | undefined,
     podOf: async (name) => (await core.listNamespacedPod({ namespace, labelSelector: `opus.dev/job=${name}` })).items[0],
-    logs: (pod, container) => core.readNamespacedPodLog({ name: pod, namespace, container }),
+    logs: (pod, container, limitBytes) => core.readNamespacedPodLog({ name: pod, namespace, container, limitBytes }),
     delete: async (name) => void (await objects.delete(ref(name))),
     createSecret: (secret) => objects.create(secret),
     deleteSecret: async (name) => void (await objects.delete({ apiVersion: 'v1', kind: 'Secret', name, namespace })),
@@ -79,7 +80,8 @@ export class KubernetesJobRunner implements BuildRunner {
         ...(secretKeys.length > 0 ? { secrets: { name, keys: secretKeys } } : {}),
       });
       await api.create(manifest);
-      const logs = new LogCopier(api, job.log);
+      // The API answers a container's whole log on every poll: never more than the build log may hold.
+      const logs = new LogCopier(api, job.log, (job.spec.limits ?? DEFAULT_BUILD_LIMITS).logBytes + 1);
       const state = await this.wait(name, job, logs);
       await logs.copy(await api.podOf(name).catch(() => undefined), true);
       if (!state.ok) throw new UserError(state.reason);
@@ -128,6 +130,7 @@ class LogCopier {
   constructor(
     private readonly api: JobsApi,
     private readonly log: BuildJob['log'],
+    private readonly limitBytes: number,
   ) {}
 
   async copy(pod: V1Pod | undefined, final: boolean): Promise<void> {
@@ -138,7 +141,7 @@ class LogCopier {
     }
     for (const container of CONTAINERS) {
       // A container that has not started yet has no log (the API answers 400): nor have the ones after it.
-      const text = await this.api.logs(name, container).catch(() => undefined);
+      const text = await this.api.logs(name, container, Number.isFinite(this.limitBytes) ? this.limitBytes : 2 ** 31).catch(() => undefined);
       if (text === undefined) return;
       const from = this.written.get(container) ?? 0;
       if (text.length > from) this.log.write(text.slice(from));
