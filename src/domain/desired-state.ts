@@ -215,7 +215,7 @@ function toProject(name: string, file: string, parsed: ProjectFile, settings: Se
       memoryBytes: b.memory === undefined ? settings.defaults.memoryBytes : sizeBytes(b.memory),
       ...(b.cache === false ? { cache: false } : {}),
       limits: limitsFrom(yamlLimits(b.limits), settings.defaults.limits),
-      sandbox: { ...settings.defaults.sandbox, ...(b.cpus === undefined ? {} : { cpus: b.cpus }), ...(b.user === undefined ? {} : { user: b.user }) },
+      sandbox: { cpus: b.cpus ?? settings.defaults.sandbox.cpus, pids: b.pids ?? settings.defaults.sandbox.pids, user: b.user ?? settings.defaults.sandbox.user },
       ...(b.secrets && Object.keys(b.secrets).length > 0 ? { secrets: b.secrets } : {}),
     },
     ...(parsed.prebuild ? { prebuild: true } : {}),

@@ -98,6 +98,7 @@ export const buildSchema = z.strictObject({
   timeout: duration.optional().describe('The build is killed after this long (default from opus.yaml, else 15m)'),
   memory: size.optional().describe('Memory limit of the build container (default from opus.yaml, else 2g)'),
   cpus: cpus.optional(),
+  pids: pids.optional(),
   user: buildUser.optional(),
   limits: buildLimits.optional(),
   secrets: z
