@@ -1,12 +1,10 @@
 // Build secrets: build.secrets names, for each environment variable of the build, where the server
 // finds its value (an environment variable or a file of the server). The values are read when a
 // build starts and handed to the runner only: they never go into the desired state, a build
-// record, an event or the API, and the build log masks them. Pure: the reading is injected.
+// record, an event or the API, and the build log masks them. Pure: the reading is injected
+// (ports/secrets.ts SecretReader).
 import { UserError } from './errors.js';
 import type { SecretRef } from './schema.js';
-
-/** Reads one secret of the server; undefined when it is not there. */
-export type SecretReader = (ref: SecretRef) => string | undefined;
 
 /**
  * Which builds the secrets are for. Previews (a later issue) will read preview-scoped secrets
@@ -27,7 +25,7 @@ export function describeSecretRef(ref: SecretRef): string {
 }
 
 /** Every secret of the build, or a UserError naming the first one missing and where it was looked for. */
-export function resolveBuildSecrets(secrets: Record<string, SecretRef> | undefined, read: SecretReader, minLength: number, _scope: SecretScope = 'deploy'): ResolvedSecrets {
+export function resolveBuildSecrets(secrets: Record<string, SecretRef> | undefined, read: (ref: SecretRef) => string | undefined, minLength: number, _scope: SecretScope = 'deploy'): ResolvedSecrets {
   const env: Record<string, string> = {};
   for (const [name, ref] of Object.entries(secrets ?? {})) {
     const value = read(ref);

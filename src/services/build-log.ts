@@ -2,7 +2,6 @@
 // cut, with a note at the cut; the build goes on) and then the secret mask, to the file. Opus's own
 // lines ("opus: …") bypass the cap, not the mask, so the end of a cut log still says how the build
 // ended. Both kinds go through one stream, so they stay in the order they were written.
-import { createWriteStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { Writable } from 'node:stream';
 import { SecretMask } from './secret-mask.js';
@@ -17,9 +16,10 @@ export class BuildLog {
   /** Where the build's own output goes (the runner writes to it). */
   readonly output: Writable;
 
-  constructor(path: string, private readonly limitBytes: number, secrets: string[]) {
+  /** `target`: where the log is kept (BuildLogs.createLog). */
+  constructor(target: Writable, private readonly limitBytes: number, secrets: string[]) {
     this.mask = new SecretMask(secrets);
-    this.done = pipeline(this.mask, createWriteStream(path));
+    this.done = pipeline(this.mask, target);
     this.done.catch(() => undefined);
     this.output = new Writable({
       write: (chunk: Buffer | string, _encoding, callback) => {

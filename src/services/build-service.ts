@@ -1,23 +1,26 @@
 // One build of project@version, from source to a published version, with its record and log.
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { DEFAULT_BUILD_LIMITS } from '../domain/build-limits.js';
-import { resolveBuildSecrets, type ResolvedSecrets, type SecretReader } from '../domain/build-secrets.js';
+import { resolveBuildSecrets, type ResolvedSecrets } from '../domain/build-secrets.js';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
-import { buildSettingsKey } from '../domain/plan.js';
-import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
+import { failedOrCancelled, finished as finishedRecord, runningRecord, succeeded } from '../domain/build-record.js';
+import type { BuildRecord } from '../domain/build-record.js';
+import type { BuildRecords } from '../ports/build-records.js';
+import type { VersionStore } from '../ports/version-store.js';
 import type { BuildRunner } from '../ports/build-runner.js';
 import { noEvents, type EventSink } from '../ports/event-sink.js';
 import type { SourceRepos } from '../ports/git-sources.js';
+import type { SecretReader } from '../ports/secrets.js';
 import { BuildLog } from './build-log.js';
 import type { Logger } from './logger.js';
 import { MIN_SECRET_LENGTH, maskText } from './secret-mask.js';
 
 export class BuildService {
   constructor(
-    private readonly store: ArtifactStore,
+    private readonly store: VersionStore & BuildRecords,
     private readonly sources: SourceRepos,
     private readonly runner: BuildRunner,
     private readonly logger: Logger,
@@ -34,18 +37,8 @@ export class BuildService {
   async build(project: ProjectSpec, version: string, signal?: AbortSignal): Promise<BuildRecord> {
     const previous = await this.store.readBuild(project.name, version);
     const started = Date.now();
-    const record: BuildRecord = {
-      project: project.name,
-      version,
-      status: 'running',
-      ...queuedFields(previous),
-      startedAt: new Date(started).toISOString(),
-      attempts: previous && previous.status !== 'succeeded' ? previous.attempts : 0,
-      settings: buildSettingsKey(project.source, project.build),
-    };
+    let record = runningRecord(project, version, new Date(started).toISOString(), previous);
     await this.store.writeBuild(record);
-    const logPath = this.store.logPath(project.name, version);
-    await mkdir(dirname(logPath), { recursive: true });
     const limits = project.build.limits ?? DEFAULT_BUILD_LIMITS;
     // Read before the log opens, so the mask knows them; a missing one fails the build below.
     let secrets: ResolvedSecrets = { env: {}, values: [] };
@@ -55,34 +48,38 @@ export class BuildService {
     } catch (error) {
       missing = error;
     }
-    const log = new BuildLog(logPath, limits.logBytes, secrets.values);
+    const log = new BuildLog(await this.store.createLog(project.name, version), limits.logBytes, secrets.values);
     const sourceDir = await mkdtemp(join(tmpdir(), `opus-src-${project.name}-`));
     const outputDir = await this.store.createStaging(project.name, version);
     this.logger.info('build started', { project: project.name, version });
     this.events.emit({ event: 'build.started', project: project.name, version });
     try {
       if (missing) throw missing;
-      log.note(`opus: cloning ${project.source} at ${version}\n`);
-      record.commit = await this.sources.checkout(project.source, version, sourceDir);
-      log.note(`opus: commit ${record.commit}; running "${project.build.command}" in ${project.build.image}\n`);
-      const job = { project: project.name, version, commit: record.commit, spec: project.build, sourceDir, outputDir, log: log.output, secretEnv: secrets.env };
+      log.note(`opus: cloning ${project.source} at ${version}
+`);
+      const commit = await this.sources.checkout(project.source, version, sourceDir);
+      record = { ...record, commit };
+      log.note(`opus: commit ${commit}; running "${project.build.command}" in ${project.build.image}
+`);
+      const job = { project: project.name, version, commit, spec: project.build, sourceDir, outputDir, log: log.output, secretEnv: secrets.env };
       await this.runner.run({ ...job, ...(signal ? { signal } : {}) });
       const { notes, ...stats } = await this.store.publish(project.name, version, outputDir, limits);
-      for (const line of notes) log.note(`${line}\n`);
-      Object.assign(record, { status: 'succeeded', attempts: 0, ...stats });
-      log.note(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
+      for (const line of notes) log.note(`${line}
+`);
+      record = succeeded(record, stats);
+      log.note(`opus: published ${stats.files} files (${stats.bytes} bytes)
+`);
     } catch (error) {
-      // A cancel is no failure: it does not count towards the retry backoff.
-      if (signal?.aborted) Object.assign(record, { status: 'cancelled', error: 'cancelled while running' });
-      else Object.assign(record, { status: 'failed', attempts: record.attempts + 1, error: maskText(errorMessage(error), secrets.values) });
-      log.note(`opus: build ${record.status}: ${errorMessage(error)}\n`);
+      // A cancel is no failure: it does not count towards the retry backoff. A secret in a message is masked there too.
+      record = failedOrCancelled(record, signal?.aborted === true, maskText(errorMessage(error), secrets.values));
+      log.note(`opus: build ${record.status}: ${errorMessage(error)}
+`);
       await this.store.discardStaging(outputDir);
     } finally {
       await rm(sourceDir, { recursive: true, force: true });
       await log.close().catch(() => undefined);
     }
-    record.finishedAt = new Date().toISOString();
-    record.durationMs = Date.now() - started;
+    record = finishedRecord(record, new Date().toISOString(), Date.now() - started);
     await this.store.writeBuild(record);
     const fields = { project: project.name, version, commit: record.commit, durationMs: record.durationMs };
     if (record.status === 'failed') this.logger.warn('build failed', { ...fields, error: record.error });
@@ -97,10 +94,4 @@ export class BuildService {
     });
     return record;
   }
-}
-
-/** What a build keeps of its queued record: when and why it was queued. */
-function queuedFields(previous: BuildRecord | undefined): Pick<BuildRecord, 'queuedAt' | 'trigger' | 'force'> {
-  if (previous?.status !== 'queued') return {};
-  return { ...(previous.queuedAt ? { queuedAt: previous.queuedAt } : {}), ...(previous.trigger ? { trigger: previous.trigger } : {}), ...(previous.force ? { force: true } : {}) };
 }

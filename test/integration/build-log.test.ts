@@ -1,5 +1,6 @@
 // The build log as it lands on disk: capped with a note at the cut, masked, and Opus's own lines kept in order.
 import assert from 'node:assert/strict';
+import { createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -10,7 +11,7 @@ const SECRET = 'tok_9f8e7d6c5b4a3210';
 
 test('a log over its limit is cut with a note; Opus\'s last lines still follow; secrets are masked before the disk', async (t) => {
   const path = join(await tempDir(t, 'opus-log-'), 'build.log');
-  const log = new BuildLog(path, 1000, [SECRET]);
+  const log = new BuildLog(createWriteStream(path), 1000, [SECRET]);
   log.note('opus: starting\n');
   log.output.write(`token is ${SECRET.slice(0, 7)}`);
   log.output.write(`${SECRET.slice(7)} and ${Buffer.from(SECRET).toString('base64')}\n`);

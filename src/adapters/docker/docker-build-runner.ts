@@ -46,7 +46,7 @@ export class DockerBuildRunner implements BuildRunner {
       const writable = cache.mounts.length ? [CACHE_DIR.slice(1)] : [];
       await container.putArchive(workspaceArchive(job.sourceDir, WORKSPACE.slice(1), writable), { path: '/' });
       const output = await container.attach({ stream: true, stdout: true, stderr: true });
-      container.modem.demuxStream(output, job.log, job.log);
+      (container.modem as DockerModem).demuxStream(output, job.log, job.log);
       const ended = once(output, 'end');
       await container.start();
       const exitCode = await this.waitWithLimits(container, job);
@@ -95,4 +95,9 @@ export class DockerBuildRunner implements BuildRunner {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** The part of docker-modem that @types/dockerode leaves untyped: splits an attached stream into stdout and stderr. */
+interface DockerModem {
+  demuxStream(stream: NodeJS.ReadableStream, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void;
 }

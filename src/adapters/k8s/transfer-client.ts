@@ -31,7 +31,7 @@ export async function uploadFrom(dir: string, url: string): Promise<void> {
   const entries = await readdir(dir);
   const response = await asThisPod(() => {
     const body = Readable.toWeb(Readable.from(tar.c({ gzip: true, cwd: dir, portable: true }, entries)));
-    return fetch(url, { method: 'PUT', body: body as unknown as ReadableStream, headers: { 'content-type': 'application/gzip' }, duplex: 'half' } as RequestInit);
+    return fetch(url, { method: 'PUT', body, headers: { 'content-type': 'application/gzip' }, duplex: 'half' });
   });
   if (!response.ok) throw new UserError(`uploading the output failed: HTTP ${response.status}`, [], 1);
 }

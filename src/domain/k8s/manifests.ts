@@ -106,7 +106,7 @@ export function installManifests(o: InstallOptions): KubernetesObject[] {
     spec: { type: 'ClusterIP', selector: labels('server'), ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
   };
   // With a shared store nothing on the pod's disk outlives it: no claim.
-  const objects: KubernetesObject[] = [namespace, account, ...rbac(o.namespace), ...networkPolicies(o.namespace), ...(o.store ? [] : [claim]), deployment(o), service];
+  const objects: KubernetesObject[] = [namespace, account, ...rbac(o.namespace), ...networkPolicies(o.namespace, { server: SERVER_PORT, transfer: TRANSFER_PORT }, labels('server')), ...(o.store ? [] : [claim]), deployment(o), service];
   const hosts = ingressHosts(o);
   if (hosts.length > 0) objects.push(ingress(o, hosts));
   return objects;
