@@ -42,11 +42,11 @@ export class BuildService {
     const limits = project.build.limits ?? DEFAULT_BUILD_LIMITS;
     // Read before the log opens, so the mask knows them; a missing one fails the build below.
     let secrets: ResolvedSecrets = { env: {}, values: [] };
-    let missing: unknown;
+    let missing: Error | undefined;
     try {
       secrets = resolveBuildSecrets(project.build.secrets, this.readSecret, MIN_SECRET_LENGTH);
     } catch (error) {
-      missing = error;
+      missing = error instanceof Error ? error : new Error(String(error));
     }
     const log = new BuildLog(await this.store.createLog(project.name, version), limits.logBytes, secrets.values);
     const sourceDir = await mkdtemp(join(tmpdir(), `opus-src-${project.name}-`));
@@ -55,25 +55,20 @@ export class BuildService {
     this.events.emit({ event: 'build.started', project: project.name, version });
     try {
       if (missing) throw missing;
-      log.note(`opus: cloning ${project.source} at ${version}
-`);
+      log.note(`opus: cloning ${project.source} at ${version}\n`);
       const commit = await this.sources.checkout(project.source, version, sourceDir);
       record = { ...record, commit };
-      log.note(`opus: commit ${commit}; running "${project.build.command}" in ${project.build.image}
-`);
+      log.note(`opus: commit ${commit}; running "${project.build.command}" in ${project.build.image}\n`);
       const job = { project: project.name, version, commit, spec: project.build, sourceDir, outputDir, log: log.output, secretEnv: secrets.env };
       await this.runner.run({ ...job, ...(signal ? { signal } : {}) });
       const { notes, ...stats } = await this.store.publish(project.name, version, outputDir, limits);
-      for (const line of notes) log.note(`${line}
-`);
+      for (const line of notes) log.note(`${line}\n`);
       record = succeeded(record, stats);
-      log.note(`opus: published ${stats.files} files (${stats.bytes} bytes)
-`);
+      log.note(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
     } catch (error) {
       // A cancel is no failure: it does not count towards the retry backoff. A secret in a message is masked there too.
       record = failedOrCancelled(record, signal?.aborted === true, maskText(errorMessage(error), secrets.values));
-      log.note(`opus: build ${record.status}: ${errorMessage(error)}
-`);
+      log.note(`opus: build ${record.status}: ${errorMessage(error)}\n`);
       await this.store.discardStaging(outputDir);
     } finally {
       await rm(sourceDir, { recursive: true, force: true });
