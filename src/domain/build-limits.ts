@@ -66,6 +66,14 @@ export function limitMessage(name: LimitName, limit: number, reached: number, wh
   return `${subject} the limit of ${describeLimit(name, limit)} (it reached ${describeLimit(name, reached)}): raise build.limits.${key} in the project's file, or builds.limits.${key} in opus.yaml`;
 }
 
+/** At most this many lines about left-out entries go to the log; the rest are counted in one line. */
+export const MAX_NOTES = 100;
+
+/** The notes for the log: the first MAX_NOTES, and how many more there were. */
+export function boundedNotes(notes: string[]): string[] {
+  return notes.length <= MAX_NOTES ? notes : [...notes.slice(0, MAX_NOTES), `opus: … and ${notes.length - MAX_NOTES} more left out`];
+}
+
 /** A running tally of the output against the limits; the first limit crossed is the answer. */
 export class OutputTally {
   /** Entries: files and directories. */
@@ -86,8 +94,8 @@ export class OutputTally {
     return undefined;
   }
 
-  /** Counts one directory: it takes an entry (an inode) like a file does. */
-  addDirectory(): string | undefined {
+  /** Counts an entry without bytes (a directory, or one left out): it takes an inode like a file does. */
+  addEntry(): string | undefined {
     this.files += 1;
     return this.files > this.limits.files ? limitMessage('files', this.limits.files, this.files) : undefined;
   }

@@ -90,4 +90,8 @@ test('a link to a file counts against the limits like the file it becomes', asyn
   await mkdir(many, { recursive: true });
   for (let i = 0; i < 12; i += 1) await writeFile(join(many, `f${i}`), '');
   await assert.rejects(confineOutput(many, { ...DEFAULT_BUILD_LIMITS, files: 10 }), /more files and directories than the limit of 10 files/);
+  const links = join(await tempDir(t, 'opus-confine-'), 'out');
+  await writeFiles(links, { 'index.html': 'x' });
+  for (let i = 0; i < 30; i += 1) await symlink('/dev/null', join(links, `null-${i}`));
+  await assert.rejects(confineOutput(links, { ...DEFAULT_BUILD_LIMITS, files: 20 }), /more files and directories than the limit of 20 files/, 'what is dropped counts too');
 });

@@ -1,7 +1,7 @@
 // Build limits, sandbox settings and secrets as the config repo states them, and the messages of a crossed limit.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_BUILD_LIMITS, DEFAULT_SANDBOX, OutputTally, limitMessage } from '../../src/domain/build-limits.js';
+import { DEFAULT_BUILD_LIMITS, DEFAULT_SANDBOX, OutputTally, boundedNotes, limitMessage } from '../../src/domain/build-limits.js';
 import { resolveBuildSecrets } from '../../src/domain/build-secrets.js';
 import { readDesiredState } from '../../src/domain/desired-state.js';
 
@@ -44,12 +44,20 @@ test('a missing or too short secret fails with its name and where it was looked 
   assert.throws(() => resolveBuildSecrets({ S: { env: 'SHORT' } }, read, 4), /shorter than 4 characters/);
 });
 
+test('at most 100 notes about left-out entries, then one line that counts the rest', () => {
+  const notes = Array.from({ length: 250 }, (_, i) => `opus: dropped f${i}: a FIFO`);
+  const bounded = boundedNotes(notes);
+  assert.equal(bounded.length, 101);
+  assert.equal(bounded.at(-1), 'opus: … and 150 more left out');
+  assert.deepEqual(boundedNotes(notes.slice(0, 3)), notes.slice(0, 3));
+});
+
 test('the tally names the first limit crossed, its value, what was reached and how to raise it', () => {
   const tally = new OutputTally({ ...DEFAULT_BUILD_LIMITS, files: 3, fileBytes: 100, outputBytes: 150 });
   assert.equal(tally.add(100, 'a.js'), undefined);
   assert.match(tally.add(101, 'big.bin') ?? '', /a file of the build output \(big\.bin\) is larger than the limit of 100 bytes .*reached 101 bytes.*build\.limits\.file .*builds\.limits\.file in opus\.yaml/);
   const count = new OutputTally({ ...DEFAULT_BUILD_LIMITS, files: 2 });
-  assert.equal(count.addDirectory(), undefined);
+  assert.equal(count.addEntry(), undefined);
   assert.equal(count.add(1, 'x'), undefined);
   assert.match(count.add(1, 'y') ?? '', /more files and directories than the limit of 2 files \(it reached 3 files\): raise build\.limits\.files/);
   const bytes = new OutputTally({ ...DEFAULT_BUILD_LIMITS, outputBytes: 10 });

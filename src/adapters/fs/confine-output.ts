@@ -7,7 +7,7 @@
 // the build log. Limits count apparent sizes (a sparse file counts whole) and fail the build.
 import { link, lstat, readdir, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { NO_LIMITS, OutputTally, type BuildLimits } from '../../domain/build-limits.js';
+import { boundedNotes, NO_LIMITS, OutputTally, type BuildLimits } from '../../domain/build-limits.js';
 import { UserError } from '../../domain/errors.js';
 
 export interface ConfinedOutput {
@@ -36,13 +36,14 @@ export async function confineOutput(dir: string, limits: BuildLimits = NO_LIMITS
       const name = relative(root, path);
       const info = await lstat(path);
       if (info.isDirectory()) {
-        count(tally.addDirectory());
+        count(tally.addEntry());
         await walk(path);
       } else if (info.isFile()) {
         count(tally.add(info.size, name));
       } else if (info.isSymbolicLink()) {
         const target = await linkTarget(root, path);
         if (typeof target === 'string') {
+          count(tally.addEntry());
           notes.push(`opus: dropped ${name}: a link to ${await readlink(path)}, ${target}`);
           drop.push(path);
         } else {
@@ -50,6 +51,7 @@ export async function confineOutput(dir: string, limits: BuildLimits = NO_LIMITS
           replace.push({ path, target: target.path });
         }
       } else {
+        count(tally.addEntry());
         notes.push(`opus: dropped ${name}: a ${kindOf(info)}; only files and directories are published`);
         drop.push(path);
       }
@@ -63,7 +65,7 @@ export async function confineOutput(dir: string, limits: BuildLimits = NO_LIMITS
     await rename(`${path}.opus-link`, path);
   }
   for (const path of drop) await unlink(path);
-  return { files: tally.regularFiles, bytes: tally.bytes, notes };
+  return { files: tally.regularFiles, bytes: tally.bytes, notes: boundedNotes(notes) };
 }
 
 /** The regular file inside root a link ends at, or why it is dropped. */

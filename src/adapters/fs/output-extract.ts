@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
-import { OutputTally, type BuildLimits } from '../../domain/build-limits.js';
+import { MAX_NOTES, OutputTally, type BuildLimits } from '../../domain/build-limits.js';
 import { UserError } from '../../domain/errors.js';
 
 export interface ExtractOptions {
@@ -25,6 +25,7 @@ export async function extractOutput(archive: NodeJS.ReadableStream | Readable, d
   const strip = options.strip ?? 0;
   const tally = new OutputTally(options.limits);
   let failure: UserError | undefined;
+  let leftOut = 0;
   const unpack = tar.x({
     cwd: dir,
     strip,
@@ -38,10 +39,14 @@ export async function extractOutput(archive: NodeJS.ReadableStream | Readable, d
       const type = 'type' in entry ? entry.type : entry.isDirectory() ? 'Directory' : 'File';
       const refused = refusal(type, name, 'linkpath' in entry ? entry.linkpath : undefined, strip);
       if (refused) {
-        options.note(`opus: left out ${name}: ${refused}`);
+        leftOut += 1;
+        if (leftOut <= MAX_NOTES) options.note(`opus: left out ${name}: ${refused}`);
+        // Entries left out count too: a tar of a million FIFOs is refused like a million files.
+        const exceeded = tally.addEntry();
+        if (exceeded) unpack.abort((failure = new UserError(exceeded)));
         return false;
       }
-      const exceeded = type === 'Directory' ? tally.addDirectory() : tally.add(type === 'File' || FILES.has(type) ? entry.size ?? 0 : 0, name);
+      const exceeded = type === 'Directory' ? tally.addEntry() : tally.add(type === 'File' || FILES.has(type) ? entry.size ?? 0 : 0, name);
       if (exceeded) failure = new UserError(exceeded);
       if (failure) unpack.abort(failure);
       return !failure;
@@ -53,6 +58,7 @@ export async function extractOutput(archive: NodeJS.ReadableStream | Readable, d
     throw failure ?? error;
   }
   if (failure) throw failure;
+  if (leftOut > MAX_NOTES) options.note(`opus: … and ${leftOut - MAX_NOTES} more left out`);
 }
 
 /** Why an entry is not unpacked, or undefined when it may be. */
