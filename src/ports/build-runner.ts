@@ -6,13 +6,13 @@ export interface BuildJob {
   version: string;
   commit: string;
   spec: BuildSpec;
-  /** Secrets given to the command as environment variables (a preview's); never logged nor recorded. */
-  secretEnv?: Record<string, string>;
   /** The checked-out source. */
   sourceDir: string;
   /** An empty directory that receives the contents of spec.output. */
   outputDir: string;
   log: Writable;
+  /** Environment variables from build.secrets, read on the server for this build: never logged or stored. */
+  secretEnv?: Record<string, string>;
   signal?: AbortSignal;
 }
 

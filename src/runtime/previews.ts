@@ -4,7 +4,6 @@ import { join } from 'node:path';
 import { HttpForgeReporter, TOKEN_NAMES } from '../adapters/forge/forge-reporter.js';
 import { FsPreviewLedger } from '../adapters/fs/fs-preview-ledger.js';
 import { GitConfigAtRef } from '../adapters/git/git-config-at-ref.js';
-import { readSecret } from '../adapters/secrets/read-secret.js';
 import { WEBHOOK_PROVIDERS, type WebhookProvider } from '../domain/webhook-payload.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { EventSink } from '../ports/event-sink.js';
@@ -56,7 +55,6 @@ export async function startPreviews({ dataDir, sync, sites, store, scheduler, lo
     store,
     ledger: new FsPreviewLedger(join(dataDir, 'state', 'previews.json')),
     reporting,
-    secret: readSecret,
     logger,
     events,
     configPulls,

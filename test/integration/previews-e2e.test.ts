@@ -9,19 +9,20 @@ import { chromium } from 'playwright-core';
 import { HookReceiver } from '../support/hook-receiver.js';
 import { postGitea, postGithub, postGitlab } from '../support/webhooks.js';
 
-const COMMAND = 'mkdir -p dist && cp -r public/. dist/ && echo "$STAGE ${PREVIEW_TOKEN:-none}" > dist/stage.txt';
+const COMMAND = 'mkdir -p dist && cp -r public/. dist/ && echo "$STAGE ${PREVIEW_TOKEN:-none} ${PROD_TOKEN:-none}" > dist/stage.txt';
 let world: PreviewWorld;
 const receiver = new HookReceiver('hook-secret-previews');
 
 before(async () => {
   process.env.OPUS_TEST_PREVIEW_TOKEN = 'preview-only-secret';
+  process.env.OPUS_TEST_PROD_TOKEN = 'production-only-secret';
   process.env.OPUS_TEST_HOOK_SECRET = 'hook-secret-previews';
   await receiver.up();
   world = await startPreviewWorld({
     settings: `hooks:\n  - url: ${receiver.url}\n    events: [preview.ready, preview.failed, preview.removed]\n    secret: { env: OPUS_TEST_HOOK_SECRET }\n`,
     command: COMMAND,
     files: { 'public/index.html': '<h1>production 1.0.0</h1>' },
-    projectYaml: '  env:\n    STAGE: production\npreviews:\n  forks: false\n  branches: ["release/*"]\n  env:\n    STAGE: preview\n  secrets:\n    PREVIEW_TOKEN: { env: OPUS_TEST_PREVIEW_TOKEN }\n',
+    projectYaml: '  env:\n    STAGE: production\n  secrets:\n    PROD_TOKEN: { env: OPUS_TEST_PROD_TOKEN }\npreviews:\n  forks: false\n  branches: ["release/*"]\n  env:\n    STAGE: preview\n  secrets:\n    PREVIEW_TOKEN: { env: OPUS_TEST_PREVIEW_TOKEN }\n',
   });
 });
 after(async () => {
@@ -69,9 +70,9 @@ test('a pull request: pending, then success with a URL that serves its commit; p
   assert.equal(success.targetUrl, `http://${world.hostOf(a.slice(0, 7))}/`);
   assert.equal((await world.get(world.hostOf('pr-1'))).body, '<h1>feature A</h1>');
   assert.equal((await world.get(world.hostOf(a.slice(0, 7)))).body, '<h1>feature A</h1>');
-  assert.equal((await world.get(world.hostOf('pr-1'), '/stage.txt')).body, 'preview preview-only-secret\n', 'previews.env over build.env, and the preview secret');
+  assert.equal((await world.get(world.hostOf('pr-1'), '/stage.txt')).body, 'preview preview-only-secret none\n', 'previews.env over build.env, the preview\'s secret and never production\'s');
   assert.equal((await world.get('127.0.0.1', '/site/')).body, '<h1>production 1.0.0</h1>');
-  assert.equal((await world.get('127.0.0.1', '/site/stage.txt')).body, 'production none\n', 'production never gets the preview\'s env or secrets');
+  assert.equal((await world.get('127.0.0.1', '/site/stage.txt')).body, 'production none production-only-secret\n', 'production never gets the preview\'s env or secrets');
   const [marked] = comment('github', 1);
   assert.ok(marked, 'one marked comment');
   assert.match(marked.body, new RegExp(`http://${world.hostOf('pr-1').replace(/\./g, '\\.')}/`));

@@ -11,7 +11,6 @@ import { planPreview, previewBuilt, pullRequestAlias, pullRequestGate, type Prev
 import { resolvePreviewLabel, type Preview } from '../../domain/previews/preview-state.js';
 import type { PullRequestEvent } from '../../domain/previews/pull-request-event.js';
 import { normalizeRepoUrl } from '../../domain/repo-url.js';
-import type { SecretRef } from '../../domain/schema.js';
 import type { PushEvent, WebhookProvider } from '../../domain/webhook-payload.js';
 import type { ArtifactStore, BuildRecord } from '../../ports/artifact-store.js';
 import { noEvents, type EventSink } from '../../ports/event-sink.js';
@@ -30,7 +29,6 @@ export interface PreviewDeps {
   store: Pick<ArtifactStore, 'listBuilt' | 'remove'>;
   ledger: PreviewLedger;
   reporting: PreviewReporting;
-  secret: (ref: SecretRef) => string | undefined;
   logger: Logger;
   events?: EventSink;
   now?: () => number;
@@ -185,20 +183,19 @@ export class PreviewService {
     }
   }
 
-  /** The preview's build: its head by ref, build.env under previews.env, its own secrets only. */
+  /**
+   * The preview's build: its head by ref, build.env under previews.env, and as build.secrets the
+   * preview's own (production's too only with previews.productionSecrets), which the build reads and masks as usual.
+   */
   private schedule(spec: ProjectSpec, preview: Preview): void {
     const previews = spec.previews;
     if (!previews) return;
-    const secretEnv: Record<string, string> = {};
-    for (const [name, ref] of Object.entries(previews.secrets)) {
-      const value = this.deps.secret(ref);
-      if (value !== undefined) secretEnv[name] = value;
-    }
+    const { secrets: production, ...build } = spec.build;
+    const secrets = { ...(previews.productionSecrets ? production : {}), ...previews.secrets };
     const buildSpec: ProjectSpec = {
       ...spec,
-      build: { ...spec.build, env: { ...spec.build.env, ...previews.env } },
+      build: { ...build, env: { ...spec.build.env, ...previews.env }, ...(Object.keys(secrets).length ? { secrets } : {}) },
       checkout: { ref: preview.fetchRef, commit: preview.commit },
-      ...(Object.keys(secretEnv).length ? { secretEnv } : {}),
     };
     this.deps.scheduler.schedule(buildSpec, previewVersion(preview.commit), { trigger: 'webhook' });
   }
