@@ -8,6 +8,7 @@ import { resolvePreviewLabel, type Preview } from '../../src/domain/previews/pre
 import { planPreview, previewBuilt, pullRequestGate, type PreviewFacts } from '../../src/domain/previews/preview-plan.js';
 import { jsonSchemas } from '../../src/domain/schema.js';
 import { plan } from '../../src/domain/plan.js';
+import { lineOfPath } from '../../src/domain/yaml-lines.js';
 
 const SHA_A = 'a'.repeat(40);
 const SHA_B = 'b'.repeat(40);
@@ -147,4 +148,15 @@ test('retention of the sync plan never counts or prunes preview builds', () => {
   const built = ['1.0.0', '0.9.0', '0.8.0', 'sha-aaaaaaaaaaaa'].map((version, i) => ({ version, builtAt: 100 - i }));
   const result = plan(desired, { built: { site: built }, live: { site: { version: '1.0.0', domains: [] } }, failed: {}, inFlight: new Set() }, {}, 0);
   assert.deepEqual(result.actions.filter((a) => a.kind === 'prune').map((a) => a.version), ['0.8.0']);
+});
+
+test('a problem\'s path gives its line in the YAML (a missing key: its parent\'s)', () => {
+  const text = '# site\nsource: x\ndeploy: "1.0"\nbuild:\n  image: node\n  command: |\n    npm run build\nredirects:\n  - from: /a\n    to: /b\n  - from: /c\n    to: /d\n';
+  assert.equal(lineOfPath(text, 'deploy'), 3);
+  assert.equal(lineOfPath(text, 'build.image'), 5);
+  assert.equal(lineOfPath(text, 'build.command'), 6);
+  assert.equal(lineOfPath(text, 'build.output'), 4);
+  assert.equal(lineOfPath(text, 'redirects.1.to'), 12);
+  assert.equal(lineOfPath(text, 'domains'), undefined);
+  assert.equal(lineOfPath('not: [valid', 'not'), 1);
 });
