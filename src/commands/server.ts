@@ -19,7 +19,7 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
     port: Flags.integer({ char: 'p', env: 'PORT', default: defaults.port, description: 'HTTP port' }),
     host: Flags.string({ env: 'OPUS_HOST', default: defaults.host, description: 'Address to listen on' }),
     'sync-interval': Flags.string({ description: 'How often to fetch the config repo, e.g. 30s (default: opus.yaml sync.interval)' }),
-    'api-token': Flags.string({ env: 'OPUS_API_TOKEN', description: 'Bearer token required for API calls that change state (default: none, changes only from this machine)' }),
+    'api-token': Flags.string({ env: 'OPUS_API_TOKEN', description: 'Bearer token required for API calls that change state (default: a random admin token made on first start in <data dir>/state/admin-token)' }),
     'webhook-secret': Flags.string({ env: 'OPUS_WEBHOOK_SECRET', description: 'Shared secret of push webhooks at /hooks/github, /hooks/gitea, /hooks/gitlab (default: none, webhooks answer 503)' }),
     'public-url': Flags.string({ env: 'OPUS_PUBLIC_URL', description: 'Where users reach this server, for the URLs in outgoing hook bodies (default: the listen URL)' }),
     'trust-proxy': Flags.boolean({ env: 'OPUS_TRUST_PROXY', default: false, description: 'Behind a reverse proxy or ingress: build the URLs in API answers from X-Forwarded-Proto and X-Forwarded-Host' }),
@@ -53,6 +53,8 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
       ...(s3 ? { s3 } : {}),
     });
     this.log(`Opus is serving on ${server.url} (API: ${server.url}/api/v1/projects)`);
+    // Shown once, when it is made; the CLI on this machine reads the file itself.
+    if (server.createdTokenFile) this.log(`Made an admin token (in ${server.createdTokenFile}, mode 0600). Log in to the dashboard: ${server.url}/_opus/#token=${server.token}`);
     const stop = () => void server.close().then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

@@ -14,6 +14,7 @@ import { errorMessage } from '../domain/errors.js';
 import type { BuildRunner } from '../ports/build-runner.js';
 import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
+import { ensureAdminToken } from './admin-token.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { BuildQueue } from '../services/build-queue.js';
@@ -37,7 +38,7 @@ export interface ServerOptions {
   syncIntervalMs?: number;
   logger: Logger;
   runner?: BuildRunner;
-  /** Bearer token for the API (never logged); without one, changes are accepted from loopback only. */
+  /** Bearer token for the API (never logged); without one, the data dir's admin token (made on first start). */
   apiToken?: string;
   protectReads?: boolean;
   /** Trust X-Forwarded-Proto/-Host from a reverse proxy for the URLs the API answers with. */
@@ -58,6 +59,10 @@ export interface ServerOptions {
 
 export interface RunningServer {
   url: string;
+  /** The API token in force: the configured one, else the data dir's admin token. */
+  token: string;
+  /** Set when the admin token file was made by this start (so it is shown once). */
+  createdTokenFile?: string;
   sync: SyncService;
   queue: BuildQueue;
   close(): Promise<void>;
@@ -67,6 +72,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { logger } = options;
   const dataDir = resolve(options.dataDir);
   const config = options.config ?? (await embeddedConfigRepo(dataDir, logger));
+  const admin = options.apiToken ? { token: options.apiToken, created: false, file: '' } : ensureAdminToken(dataDir);
   const leader = options.leader ?? options.kubernetes?.leader;
   const { store, sites, serving, docker: dockerIds, follower } = await openArtifactStores(dataDir, options.s3, logger, leader);
   const queue = new BuildQueue(2);
@@ -105,7 +111,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       trustProxy: options.trustProxy ?? false,
       queue,
       logger,
-      auth: { ...(options.apiToken ? { token: options.apiToken } : {}), protectReads: options.protectReads ?? false },
+      auth: { token: admin.token, protectReads: options.protectReads ?? false },
       history: new GitConfigHistory(configClone),
       metrics,
       hooks,
@@ -140,6 +146,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   return {
     url,
+    token: admin.token,
+    ...(admin.created ? { createdTokenFile: admin.file } : {}),
     sync,
     queue,
     async close() {

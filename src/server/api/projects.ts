@@ -1,11 +1,13 @@
 import type Router from '@koa/router';
 import { projectStatuses } from '../../services/project-status.js';
+import type { ProjectAccess } from '../access/project-access.js';
 import type { AppDeps } from '../app.js';
 import { serverOrigin } from './origin.js';
 
-export function projectRoutes(router: Router, deps: AppDeps): void {
+export function projectRoutes(router: Router, deps: AppDeps, access: ProjectAccess): void {
   router.get('/projects', async (ctx) => {
-    ctx.body = { projects: await projectStatuses(deps.sync, deps.sites, deps.queue, deps.store, serverOrigin(ctx)) };
+    const all = await projectStatuses(deps.sync, deps.sites, deps.queue, deps.store, serverOrigin(ctx));
+    ctx.body = { projects: all.filter((p) => access.listed(ctx, p.name)) };
   });
   router.get('/projects/:name', async (ctx) => {
     const project = (await projectStatuses(deps.sync, deps.sites, deps.queue, deps.store, serverOrigin(ctx))).find((p) => p.name === ctx.params.name);

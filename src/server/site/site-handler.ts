@@ -114,7 +114,7 @@ export class SiteHandler {
   /** Answers redirects and errors itself; returns the file response for everything else. */
   private async serve(req: IncomingMessage, res: ServerResponse, target: SiteTarget, query: string): Promise<Answer> {
     const { options } = target;
-    if (!this.auth.allows(options.auth, req.headers.authorization)) {
+    if (!(await this.auth.allows(options.auth, req.headers.authorization, req.socket.remoteAddress ?? ''))) {
       res.setHeader('WWW-Authenticate', `Basic realm="${target.project}", charset="UTF-8"`);
       return void sendStatus(res, 401, 'Authentication required');
     }
