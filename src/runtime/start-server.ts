@@ -10,7 +10,8 @@ import { GitSourceRepos } from '../adapters/git/git-source-repos.js';
 import { FsHookOutbox } from '../adapters/hooks/fs-hook-outbox.js';
 import { HttpHookSender } from '../adapters/hooks/http-hook-sender.js';
 import { SETTINGS_FILE, type BuildRunnerKind } from '../domain/desired-state.js';
-import { errorMessage } from '../domain/errors.js';
+import { EMBEDDED_ORIGINS, originsProblem, type Origins } from '../domain/origins.js';
+import { UserError, errorMessage } from '../domain/errors.js';
 import type { BuildRunner } from '../ports/build-runner.js';
 import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
@@ -55,12 +56,16 @@ export interface ServerOptions {
   s3?: S3StoreOptions;
   /** Whether this replica runs the sync loop now (default: the Kubernetes Lease's, else always). */
   leader?: Leadership;
+  /** The dashboard's hosts, the sites domain, path-style hosts (default: EMBEDDED_ORIGINS). */
+  origins?: Origins;
 }
 
 export interface RunningServer {
   url: string;
   /** The API token in force: the configured one, else the data dir's admin token. */
   token: string;
+  /** Where the dashboard is (its first host, or the public URL). */
+  dashboardUrl: string;
   /** Set when the admin token file was made by this start (so it is shown once). */
   createdTokenFile?: string;
   sync: SyncService;
@@ -70,6 +75,9 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger } = options;
+  const origins = options.origins ?? EMBEDDED_ORIGINS;
+  const problem = originsProblem(origins);
+  if (problem) throw new UserError(problem, ['set --dashboard-host, --sites-domain and --path-sites-host so that no site shares a host with the dashboard']);
   const dataDir = resolve(options.dataDir);
   const config = options.config ?? (await embeddedConfigRepo(dataDir, logger));
   const admin = options.apiToken ? { token: options.apiToken, created: false, file: '' } : ensureAdminToken(dataDir);
@@ -87,7 +95,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const metrics = new Metrics(queue);
   // Outgoing hooks: emit() only appends to an outbox under the data dir; each hook has its own delivery loop.
   let publicUrl = options.publicUrl?.replace(/\/+$/, '');
-  const hooks = new HookDeliveryService({ outbox: new FsHookOutbox(join(dataDir, 'state', 'hooks')), sender: new HttpHookSender(), logger, desired: () => sync.desiredState, publicUrl: () => publicUrl ?? '' });
+  const hooks = new HookDeliveryService({ outbox: new FsHookOutbox(join(dataDir, 'state', 'hooks')), sender: new HttpHookSender(), logger, desired: () => sync.desiredState, publicUrl: () => publicUrl ?? '', origins });
   await hooks.start();
   const events = fanOut(metrics, hooks);
   const builds = new BuildService(store, sources, runner, logger, events);
@@ -109,6 +117,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(follower ? { follower } : {}),
       ...(leader ? { leadership: leader } : {}),
       trustProxy: options.trustProxy ?? false,
+      origins,
       queue,
       logger,
       auth: { token: admin.token, protectReads: options.protectReads ?? false },
@@ -147,6 +156,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return {
     url,
     token: admin.token,
+    dashboardUrl: `${publicUrl === url ? `http://${origins.dashboardHosts[0]}:${address.port}` : publicUrl}/_opus/`,
     ...(admin.created ? { createdTokenFile: admin.file } : {}),
     sync,
     queue,

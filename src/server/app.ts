@@ -13,7 +13,9 @@ import type { Metrics } from '../services/metrics.js';
 import type { SiteTable } from '../services/site-table.js';
 import type { SyncService } from '../services/sync-service.js';
 import type { TriggerService } from '../services/trigger-service.js';
+import { EMBEDDED_ORIGINS, type Origins } from '../domain/origins.js';
 import type { ApiAuthOptions } from './api/auth.js';
+import { originGate } from './origin-gate.js';
 import { apiRouter } from './api/router.js';
 import { webhookRoutes, type WebhookOptions } from './hooks/webhooks.js';
 import { dashboardRoutes } from './dashboard/routes.js';
@@ -52,16 +54,23 @@ export interface AppDeps {
   trustProxy?: boolean;
   /** With several replicas: while another one leads, API and webhook requests go to it. */
   leadership?: Leadership;
+  /** Which hosts are the dashboard's, which are sites' (default: the embedded default, sites on *.localhost). */
+  origins?: Origins;
 }
 
-export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>): SiteHandler {
-  const router = new SiteRouter(sites, (project, version) => existsSync(store.versionDir(project, version)), (project) => store.projectDir(project));
+/** The site handler of these deps, serving from `serving` when set. */
+export function siteHandlerOf(deps: AppDeps): SiteHandler {
+  return createSiteHandler(deps.serving ?? deps, deps.origins);
+}
+
+export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>, origins: Origins = EMBEDDED_ORIGINS): SiteHandler {
+  const router = new SiteRouter(sites, (project, version) => existsSync(store.versionDir(project, version)), (project) => store.projectDir(project), origins);
   const handler = new SiteHandler(router, new SiteFiles((hash, coding) => store.variantPath(hash, coding)), (project, version) => store.versionDir(project, version), (project) => sites.recentlyLive(project));
   store.onVersionChange((project, version) => handler.forget(project, version));
   return handler;
 }
 
-export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(deps.serving ?? deps)): Koa {
+export function createApp(deps: AppDeps, site: SiteHandler = siteHandlerOf(deps)): Koa {
   // Only the URLs the API writes use these headers; auth looks at the socket's own address.
   const app = new Koa({ proxy: deps.trustProxy ?? false });
   const api = apiRouter(deps);
@@ -89,6 +98,7 @@ export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(d
     }
     return next();
   });
+  app.use(originGate(deps.origins ?? EMBEDDED_ORIGINS, site));
   app.use(opsRoutes(deps));
   app.use(dashboardRoutes());
   const hooks = webhookRoutes(deps.webhooks, deps.logger);
@@ -96,17 +106,10 @@ export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(d
   app.use(hooks.allowedMethods());
   app.use(api.routes());
   app.use(api.allowedMethods());
-  // In-process callers (tests) reach sites through Koa too; the real server answers them before Koa.
-  app.use(async (ctx, next) => {
-    ctx.respond = false;
-    if (site.handle(ctx.req, ctx.res)) return;
-    ctx.respond = true;
-    return next();
-  });
   return app;
 }
 
-export function createRequestListener(deps: AppDeps, site: SiteHandler = createSiteHandler(deps.serving ?? deps)): RequestListener {
+export function createRequestListener(deps: AppDeps, site: SiteHandler = siteHandlerOf(deps)): RequestListener {
   const api = createApp(deps, site).callback();
   const { leadership } = deps;
   return (req, res) => {

@@ -2,7 +2,7 @@
 // fast path in front of it for site answers already kept in memory.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequestListener, createSiteHandler, type AppDeps } from './app.js';
+import { createRequestListener, siteHandlerOf, type AppDeps } from './app.js';
 import { answerFirst, type FastAnswerer } from './fast-path/fast-front.js';
 import { wireHead } from './fast-path/wire-head.js';
 import { countRequests } from './request-metrics.js';
@@ -18,7 +18,7 @@ export interface OpusServer {
 }
 
 export function createOpusServer(deps: AppDeps): OpusServer {
-  const site = createSiteHandler(deps.serving ?? deps);
+  const site = siteHandlerOf(deps);
   const server = createServer(createRequestListener(deps, site));
   const { metrics } = deps;
   const stopCounting = metrics ? countRequests(server, metrics) : () => {};

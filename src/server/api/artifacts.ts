@@ -5,7 +5,7 @@ import type { Context } from 'koa';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import { Artifacts } from '../../services/artifacts.js';
 import type { AppDeps } from '../app.js';
-import { serverOrigin } from './origin.js';
+import { serverOrigin, sitesOf } from './origin.js';
 
 /** Archives are packed when asked for (gzip of a whole version): a few at once, so downloads cannot take the server's CPU. */
 const MAX_PACKING = 2;
@@ -27,7 +27,7 @@ export function artifactRoutes(router: Router, deps: AppDeps): void {
 
   router.get('/projects/:name/artifacts', async (ctx) => {
     const name = await project(ctx);
-    ctx.body = { project: name, artifacts: await artifacts.list(name, serverOrigin(ctx)) };
+    ctx.body = { project: name, artifacts: await artifacts.list(name, serverOrigin(ctx), sitesOf(ctx, deps)) };
   });
 
   router.get('/projects/:name/artifacts/:version/archive', async (ctx) => {
