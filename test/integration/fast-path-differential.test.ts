@@ -20,7 +20,7 @@ import { SiteTable } from '../../src/services/site-table.js';
 import { SyncService } from '../../src/services/sync-service.js';
 import { exchange, type RawResponse } from '../support/raw-http.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
-import { siteOptions } from '../support/site-server.js';
+import { PATH_STYLE_ORIGINS, siteOptions } from '../support/site-server.js';
 
 const CASES = 400;
 const JS_PATH = '/app/assets/index-Ab12Cd34.js';
@@ -110,7 +110,7 @@ test(`${CASES} generated requests get the same bytes from node:http alone and fr
   const queue = new BuildQueue(1);
   const unused = undefined as never;
   const sync = new SyncService({ config: { fetch: () => Promise.reject(new Error('no config repo here')) }, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
-  const deps = { sync, sites, store, queue, logger: silentLogger };
+  const deps = { sync, sites, store, queue, logger: silentLogger, origins: PATH_STYLE_ORIGINS };
   const opus = createOpusServer(deps);
   t.after(() => opus.close(0));
   const opusPort = (await opus.listen(0, '127.0.0.1')).port;
