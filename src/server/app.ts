@@ -19,6 +19,7 @@ import { originGate } from './origin-gate.js';
 import { apiRouter } from './api/router.js';
 import { webhookRoutes, type WebhookOptions } from './hooks/webhooks.js';
 import { dashboardRoutes } from './dashboard/routes.js';
+import { sessionRoutes } from './dashboard/session-routes.js';
 import { opsRoutes } from './ops.js';
 import { SiteFiles } from './site/site-files.js';
 import { answeredLocally, forwardToLeader } from './forward-to-leader.js';
@@ -100,6 +101,7 @@ export function createApp(deps: AppDeps, site: SiteHandler = siteHandlerOf(deps)
   });
   app.use(originGate(deps.origins ?? EMBEDDED_ORIGINS, site));
   app.use(opsRoutes(deps));
+  app.use(sessionRoutes(deps.auth?.token));
   app.use(dashboardRoutes());
   const hooks = webhookRoutes(deps.webhooks, deps.logger);
   app.use(hooks.routes());

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { startServer, type RunningServer } from '../../src/runtime/start-server.js';
 import { createLogger } from '../../src/services/logger.js';
 import { eventually, gitSync, makeSourceRepo, opus, writeFiles, type RunResult } from './fixtures.js';
+import { siteOrigin } from './local-fetch.js';
 
 if (!process.env.DOCKER_HOST && existsSync('/run/opus-docker/docker.sock')) process.env.DOCKER_HOST = 'unix:///run/opus-docker/docker.sock';
 
@@ -34,6 +35,8 @@ export interface OpusWorld {
   logs: string[];
   /** The real CLI, pointed at this server and this config repo. */
   run(...args: string[]): Promise<RunResult>;
+  /** http://<label>.localhost:<port>/: a project's own origin (label `site`) or a preview's (`1-0-0--site`). */
+  siteUrl(label: string): string;
   /** fetch() on the server with the API token. */
   api(path: string, init?: RequestInit): Promise<Response>;
   /** Syncs now and waits until every project is synced (or `until` says so). */
@@ -92,6 +95,7 @@ export async function startOpusWorld(projects: Record<string, ProjectSetup>, opt
     server,
     logs,
     run: (...args) => opus(args, { env }),
+    siteUrl: (label) => `${siteOrigin(server.url, label)}/`,
     api,
     async settle(until = (list) => list.every((p) => p.status === 'synced' || p.status === 'not deployed')) {
       await api('/api/v1/sync', { method: 'POST' });
