@@ -17,7 +17,8 @@ import { startSiteServer } from '../support/site-server.js';
 /** A download whose end (or abandonment by this test) raises nothing. */
 const download = (url: string) =>
   new Promise<IncomingMessage>((resolve, reject) =>
-    get(url, (response) => resolve(response.on('error', () => undefined)))
+    // The API is on the dashboard's host (opus.localhost on this server), not on the sites' 127.0.0.1.
+    get(url, { headers: { Host: 'opus.localhost' } }, (response) => resolve(response.on('error', () => undefined)))
       .on('error', reject));
 
 test('at most two archives are packed at once; a third download gets 503 with Retry-After until one ends', async (t) => {

@@ -3,6 +3,7 @@
 // Host of its own. So this connects to 127.0.0.1 and sends the URL's host as the Host header.
 // Anything else goes to the real fetch. Redirects are never followed (like redirect: 'manual').
 import { request } from 'node:http';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 
 export async function localFetch(url: string, init: RequestInit = {}): Promise<Response> {
   const target = new URL(url);
@@ -19,7 +20,11 @@ export async function localFetch(url: string, init: RequestInit = {}): Promise<R
         for (const [name, value] of Object.entries(res.headers)) for (const v of Array.isArray(value) ? value : [value ?? '']) answer.append(name, v);
         const status = res.statusCode ?? 500;
         const empty = status === 204 || status === 304 || init.method === 'HEAD';
-        resolve(new Response(empty ? null : Buffer.concat(chunks), { status, headers: answer }));
+        // Decoded as fetch() decodes a content coding; the headers stay as sent.
+        const raw = Buffer.concat(chunks);
+        const coding = res.headers['content-encoding'];
+        const decoded = coding === 'br' ? brotliDecompressSync(raw) : coding === 'gzip' ? gunzipSync(raw) : raw;
+        resolve(new Response(empty ? null : decoded, { status, headers: answer }));
       });
       res.on('error', reject);
     });
