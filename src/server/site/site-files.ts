@@ -3,9 +3,15 @@
 // nothing here is ever invalidated; per-request filesystem work is what makes static servers slow.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { extname, join, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
 import mime from 'mime-types';
+import { readConfined } from './confined-read.js';
+
+/** Netlify's rules files configure the site and are never served themselves. */
+const NEVER_SERVED = new Set(['_headers', '_redirects']);
+/** Larger files are not served (they would be held in memory whole). */
+export const MAX_SERVED_FILE_BYTES = 256 * 1024 ** 2;
 
 export interface SiteFile {
   /** Path relative to the version root, as found. */
@@ -53,18 +59,11 @@ export class SiteFiles {
   }
 
   private async load(root: string, relative: string): Promise<SiteFile | undefined> {
-    let real: string;
-    try {
-      const realRoot = await realpath(root);
-      real = await realpath(join(root, relative));
-      // A symlink may point anywhere: only what resolves inside the version is served.
-      if (!real.startsWith(realRoot + sep)) return undefined;
-    } catch {
-      return undefined;
-    }
-    const info = await stat(real).catch(() => undefined);
-    if (!info?.isFile()) return undefined;
-    const identity = await readFile(real);
+    if (NEVER_SERVED.has(relative)) return undefined;
+    // A symlink may point anywhere: only a regular file that resolves inside the version is served.
+    const read = await readConfined(root, relative, MAX_SERVED_FILE_BYTES);
+    if (read?.kind !== 'file') return undefined;
+    const { data: identity, real } = read;
     const hash = createHash('sha256').update(identity).digest('hex');
     const variant = async (kind: 'br' | 'gzip') => {
       const path = this.variantPath(hash, kind);
@@ -77,7 +76,7 @@ export class SiteFiles {
       ...(br ? { br } : {}),
       ...(gzip ? { gzip } : {}),
       etag: `"${hash.slice(0, 40)}"`,
-      lastModified: new Date(Math.floor(info.mtimeMs / 1000) * 1000),
+      lastModified: new Date(Math.floor(read.mtimeMs / 1000) * 1000),
       contentType: mime.contentType(extname(real)) || 'application/octet-stream',
     };
   }
