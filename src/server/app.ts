@@ -57,6 +57,8 @@ export interface AppDeps {
   leadership?: Leadership;
   /** Which hosts are the dashboard's, which are sites' (default: the embedded default, sites on *.localhost). */
   origins?: Origins;
+  /** How long an archive download may stall before it is cut (default ARCHIVE_IDLE_MS). */
+  archiveIdleMs?: number;
 }
 
 /** The site handler of these deps, serving from `serving` when set. */

@@ -9,6 +9,8 @@ import { serverOrigin, sitesOf } from './origin.js';
 
 /** Archives are packed when asked for (gzip of a whole version): a few at once, so downloads cannot take the server's CPU. */
 const MAX_PACKING = 2;
+/** A download whose client reads nothing for this long is cut, so a stalled client cannot hold a slot. */
+export const ARCHIVE_IDLE_MS = 30_000;
 
 export function artifactRoutes(router: Router, deps: AppDeps): void {
   const artifacts = new Artifacts(deps.store, deps.sites, deps.sync);
@@ -33,6 +35,15 @@ export function artifactRoutes(router: Router, deps: AppDeps): void {
   router.get('/projects/:name/artifacts/:version/archive', async (ctx) => {
     const name = await project(ctx);
     const wanted = String(ctx.params.version);
+    if (ctx.method === 'HEAD') {
+      // Whether it exists, without packing anything (no snapshot, no slot).
+      if (!(await artifacts.exists(name, wanted))) return ctx.throw(404, `${name} has no archive of version "${wanted}"`);
+      ctx.type = 'application/gzip';
+      ctx.attachment(`${name}-${wanted}.tar.gz`);
+      ctx.set('Cache-Control', 'no-cache');
+      ctx.status = 200;
+      return;
+    }
     if (packing >= MAX_PACKING) {
       ctx.set('Retry-After', '5');
       return ctx.throw(503, `${MAX_PACKING} archives are being made already; try again in a few seconds`, { expose: true });
@@ -45,7 +56,12 @@ export function artifactRoutes(router: Router, deps: AppDeps): void {
       if (!archive) packing -= 1;
     }
     if (!archive) return ctx.throw(404, `${name} has no archive of version "${wanted}"`);
-    archive.stream.once('close', () => (packing -= 1));
+    const { socket } = ctx.req;
+    socket.setTimeout(deps.archiveIdleMs ?? ARCHIVE_IDLE_MS, () => socket.destroy());
+    archive.stream.once('close', () => {
+      packing -= 1;
+      socket.setTimeout(0);
+    });
     ctx.type = 'application/gzip';
     ctx.attachment(`${name}-${wanted}.tar.gz`);
     ctx.set('Cache-Control', 'no-cache');

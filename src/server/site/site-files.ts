@@ -27,19 +27,33 @@ export interface SiteFile {
 
 export class SiteFiles {
   private readonly cache = new Map<string, SiteFile | null>();
+  /** The files `cache` holds now: only answers made of these may be remembered elsewhere (they share its buffers). */
+  private readonly kept = new WeakSet<SiteFile>();
   private readonly loading = new Map<string, Promise<SiteFile | undefined>>();
   private cachedBytes = 0;
+  private evictionCount = 0;
 
   constructor(
     private readonly variantPath: (hash: string, coding: 'br' | 'gzip') => string,
     private readonly maxBytes = 512 * 1024 ** 2,
   ) {}
 
+  /** Goes up whenever a file is dropped to stay within the bound: answers that refer to files must be dropped too. */
+  get evictions(): number {
+    return this.evictionCount;
+  }
+
+  /** True while this file is held here, so a reference to it costs no extra memory. */
+  keeps(file: SiteFile): boolean {
+    return this.kept.has(file);
+  }
+
   /** Drops what was read of a version that was removed or published again. */
   forget(root: string): void {
     for (const [key, file] of this.cache) {
       if (!key.startsWith(`${root}\0`)) continue;
       this.cache.delete(key);
+      if (file) this.kept.delete(file);
       this.cachedBytes -= file ? file.identity.length + (file.br?.length ?? 0) + (file.gzip?.length ?? 0) : 0;
     }
   }
@@ -85,10 +99,13 @@ export class SiteFiles {
     const size = file ? file.identity.length + (file.br?.length ?? 0) + (file.gzip?.length ?? 0) : 0;
     if (size > this.maxBytes / 16) return;
     this.cache.set(key, file);
+    if (file) this.kept.add(file);
     this.cachedBytes += size;
     for (const [oldKey, old] of this.cache) {
       if (this.cachedBytes <= this.maxBytes && this.cache.size <= 200_000) break;
       this.cache.delete(oldKey);
+      if (old) this.kept.delete(old);
+      this.evictionCount += 1;
       this.cachedBytes -= old ? old.identity.length + (old.br?.length ?? 0) + (old.gzip?.length ?? 0) : 0;
     }
   }
