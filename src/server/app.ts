@@ -13,7 +13,7 @@ import type { Metrics } from '../services/metrics.js';
 import type { SiteTable } from '../services/site-table.js';
 import type { SyncService } from '../services/sync-service.js';
 import type { TriggerService } from '../services/trigger-service.js';
-import { EMBEDDED_ORIGINS, type Origins } from '../domain/origins.js';
+import { EMBEDDED_ORIGINS, hostRole, type Origins } from '../domain/origins.js';
 import type { ApiAuthOptions } from './api/auth.js';
 import { originGate } from './origin-gate.js';
 import { apiRouter } from './api/router.js';
@@ -118,7 +118,9 @@ export function createRequestListener(deps: AppDeps, site: SiteHandler = siteHan
   const { leadership } = deps;
   return (req, res) => {
     if (site.handle(req, res)) return;
-    if (leadership && !leadership.isLeader() && !answeredLocally(req.url ?? '/')) return forwardToLeader(leadership, req, res);
+    // Only the dashboard's hosts are the leader's business: a site this replica cannot serve yet is its own 404.
+    const dashboard = hostRole(deps.origins ?? EMBEDDED_ORIGINS, req.headers.host)?.kind === 'dashboard';
+    if (leadership && dashboard && !leadership.isLeader() && !answeredLocally(req.url ?? '/')) return forwardToLeader(leadership, req, res);
     void api(req, res);
   };
 }

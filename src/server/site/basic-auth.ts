@@ -1,13 +1,13 @@
 // HTTP basic auth for a site. The bcrypt hash comes from a secret of the server (an environment
-// variable or a file), never from git. bcrypt is slow by design, so it runs asynchronously (the
+// variable or a file), never from git. bcrypt is slow by design, so it runs in a worker thread (the
 // event loop keeps serving), a verified credential is remembered for a while under a keyed hash
 // (never the password itself), and a client that keeps failing waits longer each time.
 import { createHmac, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import bcrypt from 'bcryptjs';
 import { readSecret } from '../../adapters/secrets/read-secret.js';
 import { FailureBackoff } from '../../domain/failure-backoff.js';
 import type { SecretRef } from '../../domain/schema.js';
+import { passwordChecker } from './password-checker.js';
 
 export interface SiteAuth {
   username: string;
@@ -37,7 +37,7 @@ export class BasicAuth {
     if (wait > 0) await sleep(wait);
     const decoded = Buffer.from(header.slice(6), 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
-    const ok = colon > 0 && decoded.slice(0, colon) === auth.username && (await bcrypt.compare(decoded.slice(colon + 1), hash).catch(() => false));
+    const ok = colon > 0 && decoded.slice(0, colon) === auth.username && (await passwordChecker.compare(decoded.slice(colon + 1), hash));
     if (!ok) return false;
     this.backoff.succeeded(client);
     this.verified.delete(id);
