@@ -2,6 +2,10 @@
 // Docker: a page served from one project's host, in a browser logged in to the dashboard and to a
 // members-only sibling, cannot read the dashboard's credentials, cannot change anything through
 // the API (fetch with and without credentials, no-cors, form posts), and cannot read the sibling.
+// The hosts are a real install's, the hard case: the dashboard on opus.example.test and the sites
+// on *.sites.example.test are SAME-SITE (one registrable domain), so the browser sends the
+// SameSite=Strict session cookie along with a site's requests to the dashboard host; what refuses
+// them is the Origin / Sec-Fetch-Site / custom header check, and the absence of CORS headers.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import bcrypt from 'bcryptjs';
@@ -19,13 +23,13 @@ before(async () => {
     attacker: { versions: { '1.0.0': { 'public/index.html': '<!doctype html><title>attacker</title><p>attacker</p>\n' } }, deploy: '1.0.0' },
     victim: { versions: { '1.0.0': { 'public/index.html': 'victim 1.0.0\n' }, '1.1.0': { 'public/index.html': 'victim 1.1.0\n' } }, deploy: '1.1.0' },
     members: { versions: { '1.0.0': { 'public/index.html': 'members secret page\n' } }, deploy: '1.0.0', yaml: 'auth:\n  username: team\n  passwordHash:\n    env: OPUS_E2E_ISOLATION_HASH\n' },
-  });
+  }, { origins: { dashboardHosts: ['opus.example.test', '127.0.0.1'], sitesDomain: 'sites.example.test', pathHosts: [] } });
   await w.settle();
   // Build 1.0.0 of victim too, so there is a version a request could delete.
   assert.equal((await w.api('/api/v1/projects/victim/builds', { method: 'POST', body: JSON.stringify({ version: '1.0.0' }), headers: { 'Content-Type': 'application/json' } })).status, 202);
   await w.server.queue.idle();
-  dashboard = `http://localhost:${new URL(w.url).port}`;
-  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'] });
+  dashboard = `http://opus.example.test:${new URL(w.url).port}`;
+  browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP *.example.test 127.0.0.1'] });
   // The user: logged in to the dashboard (with the login URL opus server prints) and to the members site.
   context = await browser.newContext({ httpCredentials: { username: 'team', password: 's3cret' } });
   const login = await context.newPage();
@@ -41,13 +45,16 @@ after(async () => {
 
 async function attackerPage(): Promise<Page> {
   const page = await context.newPage();
-  await page.goto(w.siteUrl('attacker'));
+  await page.goto(siteUrl('attacker'));
   assert.equal(await page.textContent('p'), 'attacker');
   return page;
 }
 
 /** Runs `expression` in the page, as the page's own script would (a string: these tests are not compiled against the DOM). */
 const inBrowser = <T = unknown>(page: Page, expression: string): Promise<T> => page.evaluate(expression) as Promise<T>;
+
+/** A project's (or a preview's) own origin under the sites domain. */
+const siteUrl = (label: string) => `http://${label}.sites.example.test:${new URL(w.url).port}/`;
 
 const versionsOf = async (project: string) => ((await (await w.api(`/api/v1/projects/${project}/artifacts`)).json()) as { artifacts: { version: string }[] }).artifacts.map((a) => a.version).sort();
 
@@ -57,7 +64,7 @@ test('the dashboard keeps its credential in an HttpOnly, SameSite=Strict, host-o
   assert.ok(session, 'logged in');
   assert.equal(session.httpOnly, true);
   assert.equal(session.sameSite, 'Strict');
-  assert.equal(session.domain, 'localhost', 'host-only: not sent to *.localhost');
+  assert.equal(session.domain, 'opus.example.test', 'host-only: not sent to *.example.test');
   const page = await context.newPage();
   await page.goto(`${dashboard}/_opus/`);
   await page.locator('#projects tr[data-project="members"]').waitFor();
@@ -113,7 +120,7 @@ test('a site cannot change anything through the API: fetch with and without cred
     const response = await answer;
     assert.equal(response.status(), 403, `form post to ${action}`);
     assert.match(await response.text(), /another origin|needs the header/);
-    await attacker.goto(w.siteUrl('attacker'));
+    await attacker.goto(siteUrl('attacker'));
   }
   await attacker.close();
   await w.server.queue.idle();
@@ -125,7 +132,7 @@ test('a site cannot change anything through the API: fetch with and without cred
 
 test('a site cannot read a sibling protected by basic auth, though the browser holds its credentials', async () => {
   const own = await context.newPage();
-  await own.goto(w.siteUrl('members'));
+  await own.goto(siteUrl('members'));
   assert.equal((await own.textContent('body'))?.trim(), 'members secret page', 'the user sees it');
   await own.close();
   const attacker = await attackerPage();
@@ -143,7 +150,7 @@ test('a site cannot read a sibling protected by basic auth, though the browser h
       results.push('blocked ' + error.name);
     }
     return results;
-  })(${JSON.stringify(w.siteUrl('members'))}, ${JSON.stringify(dashboard)})`);
+  })(${JSON.stringify(siteUrl('members'))}, ${JSON.stringify(dashboard)})`);
   assert.deepEqual(reads.slice(0, 4), ['blocked TypeError', 'blocked TypeError', 'blocked TypeError', 'blocked TypeError']);
   assert.match(reads[4] ?? '', /^(blocked SecurityError|no document)$/);
   for (const read of reads) assert.doesNotMatch(read, /members secret page/);
