@@ -9,6 +9,7 @@ import { GitConfigSource } from '../adapters/git/git-config-source.js';
 import { GitSourceRepos } from '../adapters/git/git-source-repos.js';
 import { FsHookOutbox } from '../adapters/hooks/fs-hook-outbox.js';
 import { HttpHookSender } from '../adapters/hooks/http-hook-sender.js';
+import { readSecret } from '../adapters/secrets/read-secret.js';
 import { SETTINGS_FILE, type BuildRunnerKind } from '../domain/desired-state.js';
 import { EMBEDDED_ORIGINS, originsProblem, type Origins } from '../domain/origins.js';
 import { UserError, errorMessage } from '../domain/errors.js';
@@ -19,6 +20,7 @@ import { ensureAdminToken } from './admin-token.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { BuildQueue } from '../services/build-queue.js';
+import { BuildScheduler } from '../services/build-scheduler.js';
 import { BuildService } from '../services/build-service.js';
 import { HookDeliveryService } from '../services/hook-delivery.js';
 import { initialFiles } from '../services/config-edits.js';
@@ -100,11 +102,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const events = fanOut(metrics, hooks);
   const builds = new BuildService(store, sources, runner, logger, events);
   const configClone = join(dataDir, 'state', 'config');
-  const sync = new SyncService({ config: new GitConfigSource(config, configClone), sources, store, builds, queue, sites, logger, events, onSynced: (report, ms) => {
+  // The one path for every build (sync, API, webhooks, restarts); the sync reconciles when one ends.
+  const scheduler = new BuildScheduler({ queue, builds, store, logger, events });
+  const sync = new SyncService({ config: new GitConfigSource(config, configClone), sources, store, builds, queue, scheduler, sites, logger, events, onSynced: (report, ms) => {
     metrics.syncFinished(report, ms);
     hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them
   } });
-  const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger });
+  const triggers = new TriggerService({ sync, sources, store, scheduler, logger });
   const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.
@@ -122,6 +126,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger,
       auth: { token: admin.token, protectReads: options.protectReads ?? false },
       history: new GitConfigHistory(configClone),
+      secrets: readSecret,
       metrics,
       hooks,
       triggers,

@@ -2,7 +2,8 @@
 // fast path in front of it for site answers already kept in memory.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequestListener, siteHandlerOf, type AppDeps } from './app.js';
+import type { AppDeps } from './app-deps.js';
+import { createRequestListener, siteHandlerOf } from './app.js';
 import { answerFirst, type FastAnswerer } from './fast-path/fast-front.js';
 import { wireHead } from './fast-path/wire-head.js';
 import { countRequests } from './request-metrics.js';

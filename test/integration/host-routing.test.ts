@@ -11,9 +11,9 @@ import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
-import { SyncService } from '../../src/services/sync-service.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
 import { localFetch } from '../support/local-fetch.js';
+import { syncServiceFor } from '../support/sync-wiring.js';
 
 async function rawGet(port: number, host: string, path: string): Promise<Response> {
   const { request } = await import('node:http');
@@ -34,7 +34,7 @@ async function serve(t: TestContext, origins: Origins): Promise<{ port: number; 
   const queue = new BuildQueue(1);
   const config: ConfigSource = { fetch: async () => ({ commit: 'c0ffee', settingsText: '', projectFiles: [] }) };
   const unused = undefined as never;
-  const sync = new SyncService({ config, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
+  const sync = syncServiceFor({ config, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
   for (const [project, version, text] of [['site', '1.0.0', 'site one'], ['site', '1.1.0', 'site one-one'], ['a--b', '1.0.0', 'a--b itself'], ['b', '2.0.0', 'b two']] as const) {
     const staging = await store.createStaging(project, version);
     await writeFiles(staging, { 'index.html': text });

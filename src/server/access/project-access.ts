@@ -2,15 +2,21 @@
 // as a whole: its status, versions, archives, builds and logs need the API token (or the
 // dashboard's session) or the site's own credentials; lists leave it out for anyone else.
 import type { Context } from 'koa';
+import type { SecretReader } from '../../ports/secrets.js';
 import type { SiteAuth } from '../site/basic-auth.js';
 import { BasicAuth } from '../site/basic-auth.js';
 import { hasCredential } from '../api/auth.js';
 
 export class ProjectAccess {
-  private readonly basic = new BasicAuth();
+  private readonly basic: BasicAuth;
 
   /** `authOf`: the project's basic auth, live or desired, undefined for a public project. */
-  constructor(private readonly authOf: (project: string) => SiteAuth | undefined) {}
+  constructor(
+    private readonly authOf: (project: string) => SiteAuth | undefined,
+    secrets: SecretReader = () => undefined,
+  ) {
+    this.basic = new BasicAuth(secrets);
+  }
 
   isPrivate(project: string): boolean {
     return this.authOf(project) !== undefined;

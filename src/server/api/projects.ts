@@ -1,10 +1,10 @@
 import type Router from '@koa/router';
 import { projectStatuses } from '../../services/project-status.js';
 import type { ProjectAccess } from '../access/project-access.js';
-import type { AppDeps } from '../app.js';
+import type { CoreDeps } from '../app-deps.js';
 import { sitesOf } from './origin.js';
 
-export function projectRoutes(router: Router, deps: AppDeps, access: ProjectAccess): void {
+export function projectRoutes(router: Router, deps: Pick<CoreDeps, 'queue' | 'sites' | 'store' | 'sync' | 'origins'>, access: ProjectAccess): void {
   router.get('/projects', async (ctx) => {
     const all = await projectStatuses(deps.sync, deps.sites, deps.queue, deps.store, sitesOf(ctx, deps));
     ctx.body = { projects: all.filter((p) => access.listed(ctx, p.name)) };

@@ -1,7 +1,7 @@
 // /api/v1: one module of routes per concern, behind the API auth.
 import Router from '@koa/router';
 import { parseBuildId } from '../../domain/builds.js';
-import type { AppDeps } from '../app.js';
+import type { AppDeps, CoreDeps } from '../app-deps.js';
 import { ProjectAccess } from '../access/project-access.js';
 import { artifactRoutes } from './artifacts.js';
 import { apiAuth, hasCredential } from './auth.js';
@@ -38,8 +38,8 @@ export function apiRouter(deps: AppDeps): Router {
   return router;
 }
 
-export function projectAccess(deps: Pick<AppDeps, 'sites' | 'sync'>): ProjectAccess {
-  return new ProjectAccess((project) => deps.sites.pointer(project)?.site?.auth ?? deps.sync.desiredState?.projects.find((p) => p.name === project)?.site.auth);
+export function projectAccess(deps: Pick<CoreDeps, 'sites' | 'sync' | 'secrets'>): ProjectAccess {
+  return new ProjectAccess((project) => deps.sites.pointer(project)?.site?.auth ?? deps.sync.desiredState?.projects.find((p) => p.name === project)?.site.auth, deps.secrets);
 }
 
 function safeDecode(text: string): string {

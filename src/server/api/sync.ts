@@ -1,10 +1,10 @@
 // GET /api/v1/sync: the last sync's report (without the token: only when and at which commit, since
 // its actions and problems name private projects too); POST runs a sync now.
 import type Router from '@koa/router';
-import type { AppDeps } from '../app.js';
+import type { CoreDeps } from '../app-deps.js';
 import { hasCredential } from './auth.js';
 
-export function syncRoutes(router: Router, deps: AppDeps): void {
+export function syncRoutes(router: Router, deps: Pick<CoreDeps, 'sync'>): void {
   router.get('/sync', (ctx) => {
     const report = deps.sync.lastReport;
     if (!report) ctx.body = { status: 'no sync yet' };

@@ -4,9 +4,9 @@
 // (never the password itself), and a client that keeps failing waits longer each time.
 import { createHmac, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { readSecret } from '../../adapters/secrets/read-secret.js';
 import { FailureBackoff } from '../../domain/failure-backoff.js';
 import type { SecretRef } from '../../domain/schema.js';
+import type { SecretReader } from '../../ports/secrets.js';
 import { passwordChecker } from './password-checker.js';
 
 export interface SiteAuth {
@@ -23,11 +23,13 @@ export class BasicAuth {
   private readonly verified = new Map<string, number>();
   private readonly backoff = new FailureBackoff();
 
+  constructor(private readonly readSecret: SecretReader) {}
+
   /** True when the request may see the site; undefined auth means the site is public. `client` is whom failures slow down. */
   async allows(auth: SiteAuth | undefined, header: string | undefined, client: string): Promise<boolean> {
     if (!auth) return true;
     if (!header?.startsWith('Basic ') || header.length > 1024) return false;
-    const hash = readSecret(auth.passwordHash);
+    const hash = this.readSecret(auth.passwordHash);
     if (!hash) return false;
     const id = createHmac('sha256', this.key).update(hash).update('\0').update(header).digest('base64url');
     const now = Date.now();

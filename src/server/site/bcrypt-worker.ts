@@ -4,7 +4,7 @@ import { parentPort } from 'node:worker_threads';
 import bcrypt from 'bcryptjs';
 
 parentPort?.on('message', ({ id, password, hash }: { id: number; password: string; hash: string }) => {
-  let ok = false;
+  let ok: boolean;
   try {
     ok = bcrypt.compareSync(password, hash);
   } catch {

@@ -1,7 +1,6 @@
 // Which site (project, version) a request is for: <project>.<sites domain>, a preview host
 // (<version>--<project>.<sites domain or previews.domain>), a project's domain, or on a path-style
 // host (an opt-in) /<project>@<version>/ and /<project>/. Never anything on a dashboard host.
-import { existsSync, readdirSync } from 'node:fs';
 import type { SiteOptions } from '../../domain/desired-state.js';
 import { isVersion } from '../../domain/names.js';
 import { hostRole, previewLabel, previewOf, type Origins } from '../../domain/origins.js';
@@ -25,7 +24,8 @@ export class SiteRouter {
   constructor(
     private readonly sites: SiteTable,
     private readonly versionExists: (project: string, version: string) => boolean,
-    private readonly projectDir: (project: string) => string,
+    /** Names of the versions a project has (the store's, see LocalSiteSource.versionNames). */
+    private readonly versionNames: (project: string) => string[],
     private readonly origins: Origins,
   ) {}
 
@@ -72,8 +72,7 @@ export class SiteRouter {
     const key = `${project}/${versionLabel}`;
     let version = this.previewVersions.get(key);
     if (!version) {
-      const dir = this.projectDir(project);
-      version = existsSync(dir) ? readdirSync(dir).find((v) => isVersion(v) && previewLabel(v) === versionLabel) : undefined;
+      version = this.versionNames(project).find((v) => isVersion(v) && previewLabel(v) === versionLabel);
       if (!version) return undefined;
       this.previewVersions.set(key, version);
     }
