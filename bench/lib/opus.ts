@@ -53,7 +53,9 @@ export async function startOpus(root: string, port = 0): Promise<OpusServer> {
   const builds = new BuildService(store, sources, runner, silentLogger);
   const sync = new SyncService({ config, sources, store, builds, queue, sites, logger: silentLogger, scheduler: new BuildScheduler({ queue, builds, store, logger: silentLogger }) });
   // As `opus server` does: the fast path in front of node:http, every response counted for /metrics.
-  const opus = createOpusServer({ sync, sites, store, queue, logger: silentLogger, metrics: new Metrics(queue) });
+  // The same URLs as nginx's (/site/…): the path-style opt-in on 127.0.0.1, a host that is not the dashboard's.
+  const origins = { dashboardHosts: ['opus.localhost'], sitesDomain: 'localhost', pathHosts: ['127.0.0.1'] };
+  const opus = createOpusServer({ sync, sites, store, queue, logger: silentLogger, metrics: new Metrics(queue), origins });
   const { port: listening } = await opus.listen(port, '127.0.0.1');
   return { port: listening, server: opus.server, store, sites, close: () => opus.close(0) };
 }

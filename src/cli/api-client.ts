@@ -5,6 +5,8 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { UserError, errorMessage } from '../domain/errors.js';
+import { readAdminToken } from '../runtime/admin-token.js';
+import { defaultDataDir } from '../runtime/defaults.js';
 
 export interface CliLogin {
   server: string;
@@ -37,6 +39,21 @@ export function savedLogin(): Partial<CliLogin> {
   }
 }
 
+/**
+ * A server on this machine made its admin token under the same data dir the CLI defaults to: read
+ * it, so the first commands need no login. Never sent to a server elsewhere.
+ */
+function localAdminToken(server: string): string | undefined {
+  let host: string;
+  try {
+    host = new URL(server).hostname;
+  } catch {
+    return undefined;
+  }
+  const local = host === 'localhost' || host.endsWith('.localhost') || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
+  return local ? readAdminToken(defaultDataDir()) : undefined;
+}
+
 export const serverFlags = {
   server: Flags.string({ env: 'OPUS_SERVER', description: `URL of the Opus server (default: from opus login, else ${DEFAULT_SERVER})` }),
   token: Flags.string({ env: 'OPUS_TOKEN', description: 'API token (default: from opus login)' }),
@@ -49,7 +66,7 @@ export class ApiClient {
   constructor(flags: { server?: string | undefined; token?: string | undefined }) {
     const saved = savedLogin();
     this.server = (flags.server ?? saved.server ?? DEFAULT_SERVER).replace(/\/+$/, '');
-    this.token = flags.token ?? saved.token;
+    this.token = flags.token ?? saved.token ?? localAdminToken(this.server);
   }
 
   get<T>(path: string): Promise<T> {
@@ -85,7 +102,7 @@ export class ApiClient {
       }
     })();
     if (response.status === 401 || response.status === 403) {
-      throw new UserError(`the server refused the request: ${message}`, ['run opus login --server <url> --token <token>, or set OPUS_TOKEN'], EXIT.auth);
+      throw new UserError(`the server refused the request: ${message}`, ['run opus login --server <url> --token <token>, or set OPUS_TOKEN (a server on this machine keeps its admin token in <data dir>/state/admin-token)'], EXIT.auth);
     }
     throw new UserError(message || `the server answered ${response.status}`, [], exitCodeFor(response.status));
   }

@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { EMBEDDED_ORIGINS, type Origins } from '../domain/origins.js';
 import { durationMs } from '../domain/units.js';
 import { defaultDataDir, defaults } from '../runtime/defaults.js';
 import { kubernetesFromEnv } from '../runtime/kubernetes.js';
@@ -19,11 +20,14 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
     port: Flags.integer({ char: 'p', env: 'PORT', default: defaults.port, description: 'HTTP port' }),
     host: Flags.string({ env: 'OPUS_HOST', default: defaults.host, description: 'Address to listen on' }),
     'sync-interval': Flags.string({ description: 'How often to fetch the config repo, e.g. 30s (default: opus.yaml sync.interval)' }),
-    'api-token': Flags.string({ env: 'OPUS_API_TOKEN', description: 'Bearer token required for API calls that change state (default: none, changes only from this machine)' }),
+    'api-token': Flags.string({ env: 'OPUS_API_TOKEN', description: 'Bearer token required for API calls that change state (default: a random admin token made on first start in <data dir>/state/admin-token)' }),
     'webhook-secret': Flags.string({ env: 'OPUS_WEBHOOK_SECRET', description: 'Shared secret of push webhooks at /hooks/github, /hooks/gitea, /hooks/gitlab (default: none, webhooks answer 503)' }),
     'public-url': Flags.string({ env: 'OPUS_PUBLIC_URL', description: 'Where users reach this server, for the URLs in outgoing hook bodies (default: the listen URL)' }),
     'trust-proxy': Flags.boolean({ env: 'OPUS_TRUST_PROXY', default: false, description: 'Behind a reverse proxy or ingress: build the URLs in API answers from X-Forwarded-Proto and X-Forwarded-Host' }),
     'protect-reads': Flags.boolean({ env: 'OPUS_PROTECT_READS', default: false, description: 'Require the API token for reading too' }),
+    'dashboard-host': Flags.string({ env: 'OPUS_DASHBOARD_HOST', description: `Host names (comma-separated) of the dashboard and API; no site is ever served on them (default: ${EMBEDDED_ORIGINS.dashboardHosts.join(',')})` }),
+    'sites-domain': Flags.string({ env: 'OPUS_SITES_DOMAIN', description: `Projects are served on <project>.<sites domain>, previews on <version>--<project>.<sites domain> (default: ${EMBEDDED_ORIGINS.sitesDomain})` }),
+    'path-sites-host': Flags.string({ env: 'OPUS_PATH_SITES_HOST', description: 'Opt-in: host names (comma-separated, never a dashboard host) that serve /<project>/ and /<project>@<version>/' }),
     'log-format': Flags.string({ options: ['auto', 'json', 'human'], default: defaults.logFormat, description: 'JSON lines, or human lines (auto: human on a terminal)' }),
   };
 
@@ -51,11 +55,24 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
       ...(webhookSecret ? { webhookSecret } : {}),
       ...(kubernetes ? { kubernetes } : {}),
       ...(s3 ? { s3 } : {}),
+      origins: originsFromFlags(flags),
     });
     this.log(`Opus is serving on ${server.url} (API: ${server.url}/api/v1/projects)`);
+    // Shown once, when it is made; the CLI on this machine reads the file itself.
+    if (server.createdTokenFile) this.log(`Made an admin token (in ${server.createdTokenFile}, mode 0600). Log in to the dashboard: ${server.dashboardUrl}#token=${server.token}`);
     const stop = () => void server.close().then(() => process.exit(0));
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     await new Promise(() => undefined);
   }
+}
+
+function originsFromFlags(flags: { 'dashboard-host'?: string | undefined; 'sites-domain'?: string | undefined; 'path-sites-host'?: string | undefined }): Origins {
+  const list = (text: string | undefined) => (text ?? '').split(',').map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const dashboard = list(flags['dashboard-host']);
+  return {
+    dashboardHosts: dashboard.length ? dashboard : EMBEDDED_ORIGINS.dashboardHosts,
+    sitesDomain: flags['sites-domain']?.trim().toLowerCase() || EMBEDDED_ORIGINS.sitesDomain,
+    pathHosts: list(flags['path-sites-host']),
+  };
 }

@@ -1,7 +1,8 @@
 // Outgoing hooks: which hook gets which event, and the JSON body every receiver gets. Pure.
 import type { EventName, OpusEvent } from './events.js';
 import type { SecretRef } from './schema.js';
-import { previewUrl } from './urls.js';
+import { EMBEDDED_ORIGINS, type Origins } from './origins.js';
+import { previewUrl, siteAddress, siteUrl } from './urls.js';
 
 /** A hook of opus.yaml as the server uses it. */
 export interface HookSpec {
@@ -41,7 +42,7 @@ export interface HookPayload {
 }
 
 /** `publicUrl` is where users reach the server, e.g. https://opus.example.com (no trailing slash needed). */
-export function hookPayload(id: string, facts: OpusEvent, publicUrl: string): HookPayload {
+export function hookPayload(id: string, facts: OpusEvent, publicUrl: string, origins: Pick<Origins, 'sitesDomain' | 'pathHosts'> = EMBEDDED_ORIGINS): HookPayload {
   const base = publicUrl.replace(/\/+$/, '');
   const { project, version } = facts;
   return {
@@ -58,8 +59,8 @@ export function hookPayload(id: string, facts: OpusEvent, publicUrl: string): Ho
     problems: facts.problems ?? null,
     preview: facts.preview ?? null,
     urls: {
-      site: project ? `${base}/${project}/` : null,
-      preview: facts.preview?.url ?? (project && version ? previewUrl(base, project, version) : null),
+      site: project ? siteUrl(siteAddress(base, origins), project) : null,
+      preview: facts.preview?.url ?? (project && version ? (previewUrl(siteAddress(base, origins), project, version) ?? null) : null),
       build: project && version ? `${base}/api/v1/builds/${project}@${encodeURIComponent(version)}` : null,
     },
   };

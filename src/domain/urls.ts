@@ -1,34 +1,58 @@
-// Where a project and each of its versions can be seen, as absolute URLs. Pure.
+// Where a project and each of its versions can be seen, as absolute URLs: every project on a host
+// of its own (<project>.<sites domain>), previews on <version>--<project>.<sites domain>, in the
+// scheme and port the dashboard was reached by. Pure.
+import type { Origins } from './origins.js';
+import { previewLabel } from './origins.js';
 
 export interface ProjectUrls {
-  /** The live version under the server's own address. */
+  /** The live version on its own host. */
   site: string;
   /** The live version on each of the project's domains. */
   domains: string[];
-  /** Each built version at /<project>@<version>/ (and on its preview host when previews.domain is set). */
+  /** Each built version on its preview host (a version that is no host label: on the path-style host, if any). */
   previews: Record<string, string>;
+  /** Preview hosts under opus.yaml's previews.domain, when it is set. */
   previewHosts?: Record<string, string>;
 }
 
-/** `origin` is the server's address as the client reached it, e.g. http://127.0.0.1:8080. */
-export function projectUrls(origin: string, project: string, domains: string[], versions: string[], previewDomain?: string): ProjectUrls {
-  const scheme = origin.startsWith('https:') ? 'https' : 'http';
-  const base = origin.replace(/\/+$/, '');
-  const previews = Object.fromEntries(versions.map((v) => [v, previewUrl(base, project, v)]));
-  const urls: ProjectUrls = { site: `${base}/${project}/`, domains: domains.map((d) => `${scheme}://${d}/`), previews };
+export interface SiteAddress {
+  scheme: 'http' | 'https';
+  /** ":8080", or "" for the scheme's default port. */
+  port: string;
+  sitesDomain: string;
+  /** Where path-style sites are served (the opt-in), e.g. http://sites.internal:8080. */
+  pathOrigin?: string;
+}
+
+/** `origin` is the dashboard's address as the client reached it, e.g. http://localhost:8080. */
+export function siteAddress(origin: string, origins: Pick<Origins, 'sitesDomain' | 'pathHosts'>): SiteAddress {
+  const url = new URL(origin);
+  const scheme = url.protocol === 'https:' ? 'https' : 'http';
+  const port = url.port ? `:${url.port}` : '';
+  const path = origins.pathHosts[0];
+  return { scheme, port, sitesDomain: origins.sitesDomain, ...(path ? { pathOrigin: `${scheme}://${path}${port}` } : {}) };
+}
+
+export function siteUrl(address: SiteAddress, project: string): string {
+  return `${address.scheme}://${project}.${address.sitesDomain}${address.port}/`;
+}
+
+/** The preview of a version; undefined when it can be no host label and there is no path-style host. */
+export function previewUrl(address: SiteAddress, project: string, version: string): string | undefined {
+  const label = previewLabel(version);
+  if (label) return `${address.scheme}://${label}--${project}.${address.sitesDomain}${address.port}/`;
+  return address.pathOrigin ? `${address.pathOrigin}/${project}@${encodeURIComponent(version)}/` : undefined;
+}
+
+export function projectUrls(address: SiteAddress, project: string, domains: string[], versions: string[], previewDomain?: string): ProjectUrls {
+  const previews = Object.fromEntries(versions.flatMap((v) => {
+    const url = previewUrl(address, project, v);
+    return url ? [[v, url]] : [];
+  }));
+  const urls: ProjectUrls = { site: siteUrl(address, project), domains: domains.map((d) => `${address.scheme}://${d}/`), previews };
   if (previewDomain) {
-    const hosts = versions.map((v) => [v, previewHostLabel(v)] as const).filter(([, label]) => label !== undefined);
-    urls.previewHosts = Object.fromEntries(hosts.map(([v, label]) => [v, `${scheme}://${label}--${project}.${previewDomain}/`]));
+    const hosts = versions.map((v) => [v, previewLabel(v)] as const).filter(([, label]) => label !== undefined);
+    urls.previewHosts = Object.fromEntries(hosts.map(([v, label]) => [v, `${address.scheme}://${label}--${project}.${previewDomain}/`]));
   }
   return urls;
-}
-
-export function previewUrl(origin: string, project: string, version: string): string {
-  return `${origin}/${project}@${encodeURIComponent(version)}/`;
-}
-
-/** `1.2.0` → `1-2-0`, as the site router reads preview hosts; undefined when the version cannot be a DNS label. */
-export function previewHostLabel(version: string): string | undefined {
-  const label = version.replace(/\./g, '-').toLowerCase();
-  return /^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$/.test(label) && !label.includes('--') ? label : undefined;
 }

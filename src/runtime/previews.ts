@@ -43,10 +43,12 @@ export interface PreviewWiring {
   sources: SourceRepos;
   /** The config repo's URL or path, as the server was given it. */
   configRepo: string;
+  /** The sites domain: preview hosts live under it unless opus.yaml's previews.domain says otherwise. */
+  sitesDomain: string;
 }
 
-export async function startPreviews({ dataDir, sync, sites, store, scheduler, logger, events, tokens, publicUrl, sources, configRepo }: PreviewWiring): Promise<PreviewService> {
-  const reporting = new PreviewReporting({ reporter: new HttpForgeReporter(tokens), logger, publicUrl, previewDomain: () => sites.previewDomain });
+export async function startPreviews({ dataDir, sync, sites, store, scheduler, logger, events, tokens, publicUrl, sources, configRepo, sitesDomain }: PreviewWiring): Promise<PreviewService> {
+  const reporting = new PreviewReporting({ reporter: new HttpForgeReporter(tokens), logger, publicUrl, previewDomain: () => sites.previewDomain ?? sitesDomain });
   const configPulls = new ConfigPullRequests({ configRepo, configAtRef: new GitConfigAtRef(configRepo), sync, scheduler, store, sources, reporting, logger });
   const previews = new PreviewService({
     sync,

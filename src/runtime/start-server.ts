@@ -11,10 +11,12 @@ import { FsHookOutbox } from '../adapters/hooks/fs-hook-outbox.js';
 import { HttpHookSender } from '../adapters/hooks/http-hook-sender.js';
 import { readSecret } from '../adapters/secrets/read-secret.js';
 import { SETTINGS_FILE, type BuildRunnerKind } from '../domain/desired-state.js';
-import { errorMessage } from '../domain/errors.js';
+import { EMBEDDED_ORIGINS, originsProblem, type Origins } from '../domain/origins.js';
+import { UserError, errorMessage } from '../domain/errors.js';
 import type { BuildRunner } from '../ports/build-runner.js';
 import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
+import { ensureAdminToken } from './admin-token.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { forgeTokensFromEnv, startPreviews, type ForgeTokens } from './previews.js';
@@ -41,7 +43,7 @@ export interface ServerOptions {
   syncIntervalMs?: number;
   logger: Logger;
   runner?: BuildRunner;
-  /** Bearer token for the API (never logged); without one, changes are accepted from loopback only. */
+  /** Bearer token for the API (never logged); without one, the data dir's admin token (made on first start). */
   apiToken?: string;
   protectReads?: boolean;
   /** Trust X-Forwarded-Proto/-Host from a reverse proxy for the URLs the API answers with. */
@@ -60,10 +62,18 @@ export interface ServerOptions {
   leader?: Leadership;
   /** Tokens for commit statuses and comments of previews (default: GITHUB_TOKEN, GITEA_TOKEN, GITLAB_TOKEN). */
   forgeTokens?: ForgeTokens;
+  /** The dashboard's hosts, the sites domain, path-style hosts (default: EMBEDDED_ORIGINS). */
+  origins?: Origins;
 }
 
 export interface RunningServer {
   url: string;
+  /** The API token in force: the configured one, else the data dir's admin token. */
+  token: string;
+  /** Where the dashboard is (its first host, or the public URL). */
+  dashboardUrl: string;
+  /** Set when the admin token file was made by this start (so it is shown once). */
+  createdTokenFile?: string;
   sync: SyncService;
   queue: BuildQueue;
   previews: PreviewService;
@@ -72,8 +82,12 @@ export interface RunningServer {
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { logger } = options;
+  const origins = options.origins ?? EMBEDDED_ORIGINS;
+  const problem = originsProblem(origins);
+  if (problem) throw new UserError(problem, ['set --dashboard-host, --sites-domain and --path-sites-host so that no site shares a host with the dashboard']);
   const dataDir = resolve(options.dataDir);
   const config = options.config ?? (await embeddedConfigRepo(dataDir, logger));
+  const admin = options.apiToken ? { token: options.apiToken, created: false, file: '' } : ensureAdminToken(dataDir);
   const leader = options.leader ?? options.kubernetes?.leader;
   const { store, sites, serving, docker: dockerIds, follower } = await openArtifactStores(dataDir, options.s3, logger, leader);
   const queue = new BuildQueue(2);
@@ -88,7 +102,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const metrics = new Metrics(queue);
   // Outgoing hooks: emit() only appends to an outbox under the data dir; each hook has its own delivery loop.
   let publicUrl = options.publicUrl?.replace(/\/+$/, '');
-  const hooks = new HookDeliveryService({ outbox: new FsHookOutbox(join(dataDir, 'state', 'hooks')), sender: new HttpHookSender(), logger, desired: () => sync.desiredState, publicUrl: () => publicUrl ?? '' });
+  const hooks = new HookDeliveryService({ outbox: new FsHookOutbox(join(dataDir, 'state', 'hooks')), sender: new HttpHookSender(), logger, desired: () => sync.desiredState, publicUrl: () => publicUrl ?? '', origins });
   await hooks.start();
   const events = fanOut(metrics, hooks);
   const builds = new BuildService(store, sources, runner, logger, events, readSecret);
@@ -100,7 +114,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them
   } });
   const triggers = new TriggerService({ sync, sources, store, scheduler, logger });
-  const previews = await startPreviews({ dataDir, sync, sites, store, scheduler, logger, events, tokens: options.forgeTokens ?? forgeTokensFromEnv(), publicUrl: () => publicUrl ?? '', sources, configRepo: config });
+  const previews = await startPreviews({ dataDir, sync, sites, store, scheduler, logger, events, tokens: options.forgeTokens ?? forgeTokensFromEnv(), publicUrl: () => publicUrl ?? '', sources, configRepo: config, sitesDomain: origins.sitesDomain });
   const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.
@@ -113,9 +127,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       ...(follower ? { follower } : {}),
       ...(leader ? { leadership: leader } : {}),
       trustProxy: options.trustProxy ?? false,
+      origins,
       queue,
       logger,
-      auth: { ...(options.apiToken ? { token: options.apiToken } : {}), protectReads: options.protectReads ?? false },
+      auth: { token: admin.token, protectReads: options.protectReads ?? false },
       history: new GitConfigHistory(configClone),
       secrets: readSecret,
       metrics,
@@ -153,6 +168,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   return {
     url,
+    token: admin.token,
+    dashboardUrl: `${publicUrl === url ? `http://${origins.dashboardHosts[0]}:${address.port}` : publicUrl}/_opus/`,
+    ...(admin.created ? { createdTokenFile: admin.file } : {}),
     sync,
     queue,
     previews,

@@ -1,6 +1,7 @@
 // What the server is made of, as the composition root hands it over: the types every route's
 // dependencies are picked from (each route takes only what it uses), apart from app.ts so that
 // routes never import the module that mounts them.
+import type { Origins } from '../domain/origins.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { ConfigHistory } from '../ports/config-history.js';
 import type { Leadership } from '../ports/leadership.js';
@@ -40,7 +41,7 @@ export interface CoreDeps {
   store: ArtifactStore;
   queue: BuildQueue;
   logger: Logger;
-  /** API token settings; by default no token, so changes are accepted from loopback only. */
+  /** API token settings; without a token every change is refused. */
   auth?: ApiAuthOptions;
   /** Outgoing hook deliveries: /api/v1/hooks answers 404 without them. */
   hooks?: HookDeliveryService;
@@ -62,6 +63,10 @@ export interface CoreDeps {
   secrets?: SecretReader;
   /** Previews of pull requests and branches: their hosts, /api/v1/projects/:project/previews. */
   previews?: PreviewService;
+  /** Which hosts are the dashboard's, which are sites' (default: the embedded default, sites on *.localhost). */
+  origins?: Origins;
+  /** How long an archive download may stall before it is cut (default ARCHIVE_IDLE_MS). */
+  archiveIdleMs?: number;
 }
 
 export function siteServing(deps: AppDeps): SiteServing {

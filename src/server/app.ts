@@ -2,11 +2,14 @@
 // createRequestListener puts the site handler in front of it for the real server.
 import type { RequestListener } from 'node:http';
 import Koa from 'koa';
+import { EMBEDDED_ORIGINS, hostRole, type Origins } from '../domain/origins.js';
 import type { SecretReader } from '../ports/secrets.js';
 import { siteServing, type AppDeps, type SiteServing } from './app-deps.js';
+import { originGate } from './origin-gate.js';
 import { apiRouter } from './api/router.js';
 import { webhookRoutes } from './webhooks/webhooks.js';
 import { dashboardRoutes } from './dashboard/routes.js';
+import { sessionRoutes } from './dashboard/session-routes.js';
 import { opsRoutes } from './ops.js';
 import { SiteFiles } from './site/site-files.js';
 import { answeredLocally, forwardToLeader } from './forward-to-leader.js';
@@ -15,14 +18,19 @@ import { SiteRouter, type PreviewAliases } from './site/site-router.js';
 
 export type { AppDeps, SiteServing } from './app-deps.js';
 
-export function createSiteHandler({ sites, store }: SiteServing, secrets?: SecretReader, aliases?: PreviewAliases): SiteHandler {
-  const router = new SiteRouter(sites, (project, version) => store.hasVersion(project, version), (project) => store.versionNames(project), aliases);
+/** The site handler of these deps: serving from `serving` when set, on the hosts `origins` gives sites, with preview aliases. */
+export function siteHandlerOf(deps: AppDeps): SiteHandler {
+  return createSiteHandler(siteServing(deps), deps.secrets, deps.origins, deps.previews);
+}
+
+export function createSiteHandler({ sites, store }: SiteServing, secrets?: SecretReader, origins: Origins = EMBEDDED_ORIGINS, aliases?: PreviewAliases): SiteHandler {
+  const router = new SiteRouter(sites, (project, version) => store.hasVersion(project, version), (project) => store.versionNames(project), origins, aliases);
   const handler = new SiteHandler(router, new SiteFiles((hash, coding) => store.variantPath(hash, coding)), (project, version) => store.versionDir(project, version), (project) => sites.recentlyLive(project), secrets);
   store.onVersionChange((project, version) => handler.forget(project, version));
   return handler;
 }
 
-export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(siteServing(deps), deps.secrets, deps.previews)): Koa {
+export function createApp(deps: AppDeps, site: SiteHandler = siteHandlerOf(deps)): Koa {
   // Only the URLs the API writes use these headers; auth looks at the socket's own address.
   const app = new Koa({ proxy: deps.trustProxy ?? false });
   const api = apiRouter(deps);
@@ -50,29 +58,26 @@ export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(s
     }
     return next();
   });
+  app.use(originGate(deps.origins ?? EMBEDDED_ORIGINS, site));
   app.use(opsRoutes(deps));
+  app.use(sessionRoutes(deps.auth?.token));
   app.use(dashboardRoutes());
   const hooks = webhookRoutes(deps.webhooks, deps.logger);
   app.use(hooks.routes());
   app.use(hooks.allowedMethods());
   app.use(api.routes());
   app.use(api.allowedMethods());
-  // In-process callers (tests) reach sites through Koa too; the real server answers them before Koa.
-  app.use(async (ctx, next) => {
-    ctx.respond = false;
-    if (site.handle(ctx.req, ctx.res)) return;
-    ctx.respond = true;
-    return next();
-  });
   return app;
 }
 
-export function createRequestListener(deps: AppDeps, site: SiteHandler = createSiteHandler(siteServing(deps), deps.secrets, deps.previews)): RequestListener {
+export function createRequestListener(deps: AppDeps, site: SiteHandler = siteHandlerOf(deps)): RequestListener {
   const api = createApp(deps, site).callback();
   const { leadership } = deps;
   return (req, res) => {
     if (site.handle(req, res)) return;
-    if (leadership && !leadership.isLeader() && !answeredLocally(req.url ?? '/')) return forwardToLeader(leadership, req, res);
+    // Only the dashboard's hosts are the leader's business: a site this replica cannot serve yet is its own 404.
+    const dashboard = hostRole(deps.origins ?? EMBEDDED_ORIGINS, req.headers.host)?.kind === 'dashboard';
+    if (leadership && dashboard && !leadership.isLeader() && !answeredLocally(req.url ?? '/')) return forwardToLeader(leadership, req, res);
     void api(req, res);
   };
 }

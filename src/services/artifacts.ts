@@ -2,7 +2,7 @@
 // whether live, and where to preview and download each one.
 import { removalRefusal } from '../domain/artifacts.js';
 import { isVersion } from '../domain/names.js';
-import { previewUrl } from '../domain/urls.js';
+import { previewUrl, type SiteAddress } from '../domain/urls.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { SiteTable } from './site-table.js';
 import type { DesiredStateView } from './desired-state-view.js';
@@ -19,7 +19,8 @@ export interface ArtifactInfo {
   builtAt: string;
   live: boolean;
   desired: boolean;
-  previewUrl: string;
+  /** Absent for a version that can be no host label when no path-style host is set. */
+  previewUrl?: string;
   archiveUrl: string;
 }
 
@@ -40,8 +41,8 @@ export class Artifacts {
     return (await this.store.listBuilt(project)).length > 0;
   }
 
-  /** Newest first. `origin` is the server's address as the client reached it. */
-  async list(project: string, origin: string): Promise<ArtifactInfo[]> {
+  /** Newest first. `origin` is the server's address as the client reached it, `address` where its sites are. */
+  async list(project: string, origin: string, address: SiteAddress): Promise<ArtifactInfo[]> {
     const live = this.sites.liveVersion(project);
     const desired = this.sync.desiredVersion(project);
     const built = (await this.store.listBuilt(project)).sort((a, b) => b.builtAt - a.builtAt || b.version.localeCompare(a.version));
@@ -49,6 +50,7 @@ export class Artifacts {
       built.map(async ({ version, builtAt }) => {
         const record = await this.store.readBuild(project, version);
         const facts = record?.status === 'succeeded' ? record : undefined;
+        const preview = previewUrl(address, project, version);
         return {
           version,
           ...(facts?.commit ? { commit: facts.commit } : {}),
@@ -58,7 +60,7 @@ export class Artifacts {
           builtAt: facts?.finishedAt ?? new Date(builtAt).toISOString(),
           live: version === live,
           desired: version === desired,
-          previewUrl: previewUrl(origin, project, version),
+          ...(preview ? { previewUrl: preview } : {}),
           archiveUrl: `${origin}/api/v1/projects/${project}/artifacts/${encodeURIComponent(version)}/archive`,
         };
       }),

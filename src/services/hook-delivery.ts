@@ -7,6 +7,7 @@ import type { DesiredState } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import { selectDeliveries, type DeliveryFilter, type DeliveryRecord, type NewDelivery } from '../domain/hook-deliveries.js';
 import { hookPayload, hookWants, type HookSpec } from '../domain/hooks.js';
+import type { Origins } from '../domain/origins.js';
 import type { EventSink, OpusEvent } from '../ports/event-sink.js';
 import type { HookOutbox, HookSender } from '../ports/hook-outbox.js';
 import { HookLoop } from './hook-loop.js';
@@ -20,6 +21,8 @@ export interface HookDeliveryOptions {
   desired: () => DesiredState | undefined;
   /** Where users reach this server, for the URLs in each body. */
   publicUrl: () => string;
+  /** Where sites are served, for the site and preview URLs in each body (default: *.localhost). */
+  origins?: Origins;
   policy?: Partial<RetryPolicy>;
   /** Delivered and failed deliveries kept per hook (default 500). */
   keepFinished?: number;
@@ -67,7 +70,7 @@ export class HookDeliveryService implements EventSink {
       const targets = this.currentHooks().filter((hook) => hookWants(hook, event.event));
       if (targets.length === 0) return;
       const at = new Date().toISOString();
-      const payload = hookPayload(randomUUID(), { ...event, at }, this.options.publicUrl());
+      const payload = hookPayload(randomUUID(), { ...event, at }, this.options.publicUrl(), this.options.origins);
       for (const hook of targets) {
         const draft: NewDelivery = { id: randomUUID(), hook: hook.id, ...(hook.name ? { hookName: hook.name } : {}), url: hook.url, secret: hook.secret, event: event.event, payload, createdAt: at };
         if (this.early) this.early.push(draft);

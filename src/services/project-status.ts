@@ -2,7 +2,7 @@
 import { formatProblem } from '../domain/desired-state.js';
 import { buildKey } from '../domain/names.js';
 import type { SyncStatus } from '../domain/project-filter.js';
-import { projectUrls, type ProjectUrls } from '../domain/urls.js';
+import { projectUrls, type ProjectUrls, type SiteAddress } from '../domain/urls.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import type { BuildQueue } from './build-queue.js';
 import type { SiteTable } from './site-table.js';
@@ -24,8 +24,8 @@ export interface ProjectStatus {
   urls: ProjectUrls;
 }
 
-/** `origin`: the server's address as the client reached it, for absolute URLs. */
-export async function projectStatuses(sync: DesiredStateView, sites: SiteTable, queue: BuildQueue, store: ArtifactStore, origin = ''): Promise<ProjectStatus[]> {
+/** `address`: where sites are, as the client reached the server (see siteAddress), for absolute URLs. */
+export async function projectStatuses(sync: DesiredStateView, sites: SiteTable, queue: BuildQueue, store: ArtifactStore, address: SiteAddress): Promise<ProjectStatus[]> {
   const desired = sync.desiredState;
   const report = sync.lastReport;
   const live = sites.snapshot();
@@ -40,7 +40,7 @@ export async function projectStatuses(sync: DesiredStateView, sites: SiteTable, 
     const lastBuild = newest && withoutSettings(newest);
     const domains = spec?.domains ?? live[name]?.domains ?? [];
     const versions = built.get(name) ?? [];
-    const urls = projectUrls(origin, name, domains, versions, sites.previewDomain);
+    const urls = projectUrls(address, name, domains, versions, sites.previewDomain);
     const base = { name, ...(target ? { desired: target } : {}), ...(live[name] ? { live: live[name].version } : {}), domains, ...(lastBuild ? { lastBuild } : {}), versions, urls };
     if (desired?.brokenProjects.includes(name)) {
       // With the file as well as the path (as `opus validate` says it); a misnamed site.yml is this project's too.

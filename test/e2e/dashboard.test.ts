@@ -8,6 +8,7 @@ import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { repoRoot } from '../support/fixtures.js';
 import { startOpusWorld, type OpusWorld } from '../support/opus-world.js';
+import { localFetch } from '../support/local-fetch.js';
 
 const SLOW_BUILD = 'for i in 1 2 3 4 5 6; do echo "line $i"; sleep 1; done; mkdir -p dist && cp -r public/. dist/';
 const screenshots = join(repoRoot, 'test-results');
@@ -64,8 +65,8 @@ test('the dashboard lists every project with live and desired versions and statu
   await page.locator('#d-versions tr[data-version="1.0.0"]').waitFor();
   assert.match(await page.locator('#d-versions tr[data-version="1.1.0"]').innerText(), /1\.1\.0\s*LIVE/);
   const preview = await page.locator('#d-versions tr[data-version="1.0.0"] a', { hasText: 'preview' }).getAttribute('href');
-  assert.equal(preview, `${w.url}/site@1.0.0/`);
-  assert.equal(await (await fetch(preview as string)).text(), 'site 1.0.0\n');
+  assert.equal(preview, w.siteUrl('1-0-0--site'));
+  assert.equal(await (await localFetch(preview as string)).text(), 'site 1.0.0\n');
   assert.match(await page.locator('#d-history').innerText(), /deploy 1\.0\.0 → 1\.1\.0[\s\S]*added at 1\.0\.0/);
   await page.locator('#d-log').filter({ hasText: 'opus: published' }).waitFor();
   assert.match(await page.locator('#d-builds').innerText(), /succeeded\s+1\.1\.0/);

@@ -9,6 +9,7 @@ import { join, relative } from 'node:path';
 import { test } from 'node:test';
 import { cleanDocker, projectYaml, startBuildServer } from '../support/build-server.js';
 import { eventually, makeSourceRepo, tempDir } from '../support/fixtures.js';
+import { localFetch, siteOrigin } from '../support/local-fetch.js';
 
 const GOOD = 'mkdir -p dist && echo "<h1>v1</h1>" > dist/index.html';
 /** d0 → ".", d1 → "d0/..", …: each link alone stays inside (lexically), the chain climbs to "/". */
@@ -59,7 +60,8 @@ test('hostile build output and scripts are confined, capped and masked; every si
   }
   const s = await startBuildServer(t, { files });
   const served = async (project: string, path = '') => {
-    const response = await fetch(`${s.url}/${project}/${path}`);
+    // On the project's own host, as a browser asks for it.
+    const response = await localFetch(`${siteOrigin(s.url, project)}/${path}`);
     return { status: response.status, text: await response.text(), headers: JSON.stringify([...response.headers]) };
   };
   const finished = async (project: string, version: string) => {

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
 import { chromium, type Browser } from 'playwright-core';
+import { localFetch } from '../support/local-fetch.js';
 import { startOpusWorld, type OpusWorld } from '../support/opus-world.js';
 import { viteSpa } from './vite-app.js';
 
@@ -204,8 +205,8 @@ test('Chromium: a deploy and a rollback are seen on the next reload; a version t
 });
 
 test('Chromium: basic auth keeps a site private, and the right credentials open it', async () => {
-  assert.equal((await curl('127.0.0.1', '/members/', '-u', 'team:s3cret')).status, 200, 'curl with the credentials');
-  assert.equal((await curl('127.0.0.1', '/members/')).status, 401, 'curl without');
+  assert.equal((await curl('members.localhost', '/', '-u', 'team:s3cret')).status, 200, 'curl with the credentials');
+  assert.equal((await curl('members.localhost', '/')).status, 401, 'curl without');
   const contexts = {
     none: await browser.newContext(),
     wrong: await browser.newContext({ httpCredentials: { username: 'team', password: 'nope' } }),
@@ -213,14 +214,15 @@ test('Chromium: basic auth keeps a site private, and the right credentials open 
   };
   try {
     // (A page with no credentials to offer ends in a navigation error here; the context's own requests show the 401.)
-    const none = await contexts.none.request.get(`${w.url}/members/`);
-    assert.equal(none.status(), 401);
-    assert.match(none.headers()['www-authenticate'] ?? '', /^Basic realm="members"/);
-    const wrong = await (await contexts.wrong.newPage()).goto(`${w.url}/members/`);
+    // (Playwright's own request client resolves in Node, which knows no *.localhost: the same request through localFetch.)
+    const none = await localFetch(w.siteUrl('members'));
+    assert.equal(none.status, 401);
+    assert.match(none.headers.get('www-authenticate') ?? '', /^Basic realm="members"/);
+    const wrong = await (await contexts.wrong.newPage()).goto(w.siteUrl('members'));
     assert.equal(wrong?.status(), 401);
     assert.doesNotMatch((await wrong?.text()) ?? '', /members only/);
     const page = await contexts.right.newPage();
-    const right = await page.goto(`${w.url}/members/`);
+    const right = await page.goto(w.siteUrl('members'));
     assert.equal(right?.status(), 200);
     assert.equal((await page.textContent('body'))?.trim(), 'members only');
   } finally {

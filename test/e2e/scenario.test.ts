@@ -3,7 +3,7 @@
 // in Docker (DOCKER_HOST from the environment) and serves over HTTP.
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -14,6 +14,8 @@ import { DEFAULT_SANDBOX } from '../../src/domain/build-limits.js';
 import { serverId } from '../../src/runtime/artifact-stores.js';
 import { eventually, gitSync, makeSourceRepo, opus, opusBin, repoRoot, tagVersion, tempDir, writeFiles, type RunResult } from '../support/fixtures.js';
 import { htmlVersion, jsVersions, viteApp } from './vite-app.js';
+import { localFetch, siteOrigin } from '../support/local-fetch.js';
+import { readAdminToken } from '../../src/runtime/admin-token.js';
 
 /** Each Vite build runs npm install in a fresh container. */
 const BUILD_MS = 120_000;
@@ -117,14 +119,16 @@ function scenario(name: string, body: (w: World) => Promise<void>): void {
 }
 
 async function get(url: string): Promise<Response> {
-  const response = await fetch(url, { redirect: 'manual' });
+  const response = await localFetch(url);
   const body = Buffer.from(await response.arrayBuffer());
   return { status: response.status, body, text: body.toString('utf8') };
 }
 
 /** Loads a page as a browser would: its HTML, then the module script it references. */
 async function loadPage(w: World, path: string): Promise<Page> {
-  const url = `${w.url}${path}`;
+  // `/site/…` is asked for as a browser would, on the project's own host: http://site.localhost:<port>/…
+  const [, project = '', rest = '/'] = /^\/([^/]+)(\/.*)?$/.exec(path) ?? [];
+  const url = `${siteOrigin(w.url, project)}${rest}`;
   const page: Page = await get(url);
   const version = htmlVersion(page.text);
   if (version) page.version = version;
@@ -132,7 +136,7 @@ async function loadPage(w: World, path: string): Promise<Page> {
   if (page.status === 200 && src) {
     const jsUrl = new URL(src, url);
     const js = await get(jsUrl.href);
-    page.js = { path: jsUrl.pathname.slice(path.length), status: js.status, body: js.body, versions: [...new Set(jsVersions(js.text))] };
+    page.js = { path: jsUrl.pathname.slice(rest.length), status: js.status, body: js.body, versions: [...new Set(jsVersions(js.text))] };
   }
   return page;
 }
@@ -171,7 +175,14 @@ async function initConfigRepo(w: World): Promise<void> {
 }
 
 async function syncNow(w: World): Promise<void> {
-  const response = await fetch(`${w.url}/api/v1/sync`, { method: 'POST' });
+  assert.equal((await fetch(`${w.url}/api/v1/sync`, { method: 'POST' })).status, 401, 'no change without a credential, not even from this machine');
+  // The admin token the server made on its first start, where the CLI on this machine finds it too.
+  const token = readAdminToken(w.data);
+  assert.ok(token, 'opus server made an admin token under its data dir');
+  assert.equal((statSync(join(w.data, 'state', 'admin-token')).mode & 0o777).toString(8), '600');
+  // Printed once, on the first start, as a login URL for the dashboard (the token in its fragment).
+  assert.equal(w.output.join('').split(`/_opus/#token=${token}`).length - 1, 1, 'the login URL was printed once');
+  const response = await fetch(`${w.url}/api/v1/sync`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
   assert.equal(response.status, 200, await response.text());
 }
 
@@ -282,7 +293,7 @@ scenario('a new user deploys a real Vite app, upgrades it with no mixed response
   assert.ok(await volumeExists(cacheVolume), `the builds kept their package cache in ${cacheVolume}`);
   await step(w, ['remove', 'site'], 'remove project site');
   await syncNow(w);
-  await eventually(async () => ((await get(`${w.url}/site/`)).status === 404 ? true : undefined), 15_000, '/site/ to answer 404');
+  await eventually(async () => ((await get(`${siteOrigin(w.url, 'site')}/`)).status === 404 ? true : undefined), 15_000, '/site/ to answer 404');
   assert.equal(await project(w, 'site'), undefined, 'a removed project is no longer listed');
   assert.equal(await volumeExists(cacheVolume), false, 'the removed project\'s build cache is gone');
   assert.deepEqual(subjects(w.remote), [

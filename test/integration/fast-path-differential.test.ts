@@ -20,7 +20,7 @@ import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { exchange, type RawResponse } from '../support/raw-http.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
-import { siteOptions } from '../support/site-server.js';
+import { PATH_STYLE_ORIGINS, siteOptions } from '../support/site-server.js';
 import { syncServiceFor } from '../support/sync-wiring.js';
 
 const CASES = 400;
@@ -111,7 +111,7 @@ test(`${CASES} generated requests get the same bytes from node:http alone and fr
   const queue = new BuildQueue(1);
   const unused = undefined as never;
   const sync = syncServiceFor({ config: { fetch: () => Promise.reject(new Error('no config repo here')) }, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
-  const deps = { sync, sites, store, queue, logger: silentLogger, secrets: readSecret };
+  const deps = { sync, sites, store, queue, logger: silentLogger, secrets: readSecret, origins: PATH_STYLE_ORIGINS };
   const opus = createOpusServer(deps);
   t.after(() => opus.close(0));
   const opusPort = (await opus.listen(0, '127.0.0.1')).port;

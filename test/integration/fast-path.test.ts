@@ -17,6 +17,7 @@ import { Metrics } from '../../src/services/metrics.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { exchange, rawRequest, splitResponses, type RawResponse } from '../support/raw-http.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
+import { PATH_STYLE_ORIGINS } from '../support/site-server.js';
 import { syncServiceFor } from '../support/sync-wiring.js';
 
 const JS = `export const app = ${JSON.stringify('fast path '.repeat(20_000))};\n`;
@@ -61,13 +62,13 @@ async function world(t: TestContext): Promise<World> {
     metrics,
     started,
     async server(tc) {
-      const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, metrics });
+      const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, metrics, origins: PATH_STYLE_ORIGINS });
       started.push(server);
       tc.after(() => server.close(0));
       return (await server.listen(0, '127.0.0.1')).port;
     },
     async nodeOnly(tc) {
-      const server = createServer(createRequestListener({ sync, sites, store, queue, logger: silentLogger }));
+      const server = createServer(createRequestListener({ sync, sites, store, queue, logger: silentLogger, origins: PATH_STYLE_ORIGINS }));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       tc.after(() => {
         server.closeAllConnections();

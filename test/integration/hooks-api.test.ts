@@ -50,7 +50,8 @@ test('a sync of a broken config repo reports config.invalid to the hook; the CLI
   assert.ok(existsSync(join(dataDir, 'state', 'hooks', 'ops')), 'the outbox lives under <data-dir>/state/hooks/<hook>');
 
   // The CLI, as a user runs it.
-  const env = { XDG_CONFIG_HOME: join(dir, 'xdg') };
+  // No login and no token flag: the CLI finds the admin token the server made under the same data dir.
+  const env = { XDG_CONFIG_HOME: join(dir, 'xdg'), OPUS_DATA_DIR: dataDir };
   const cli = (...args: string[]) => opus([...args, '--server', server.url], { env });
   const listed = await eventually(async () => {
     const result = await cli('hooks', 'deliveries', '--json');
@@ -81,10 +82,12 @@ test('a sync of a broken config repo reports config.invalid to the hook; the CLI
   assert.equal(unknown.code, 4);
   assert.match(unknown.stderr, /no delivery "no-such-delivery"/);
 
-  // The API behind it.
-  const bad = await fetch(`${server.url}/api/v1/hooks/deliveries?status=lost`);
+  // The API behind it: deliveries hold the bodies sent about every project, so they need the token.
+  const auth = { headers: { Authorization: `Bearer ${server.token}` } };
+  assert.equal((await fetch(`${server.url}/api/v1/hooks/deliveries`)).status, 401);
+  const bad = await fetch(`${server.url}/api/v1/hooks/deliveries?status=lost`, auth);
   assert.equal(bad.status, 400);
-  const one = (await (await fetch(`${server.url}/api/v1/hooks/deliveries/${delivery.id}`)).json()) as DeliveryRecord;
+  const one = (await (await fetch(`${server.url}/api/v1/hooks/deliveries/${delivery.id}`, auth)).json()) as DeliveryRecord;
   assert.equal(one.payload.configCommit, commit);
   assert.equal(one.redeliveries, 1);
   assert.equal('secret' in one, false);
@@ -93,7 +96,7 @@ test('a sync of a broken config repo reports config.invalid to the hook; the CLI
   // A broken opus.yaml changes nothing, hooks included: its config.invalid goes to the hook of the last valid one.
   await writeFiles(configDir, { 'opus.yaml': 'hooks: [oops\n' });
   gitSync(configDir, 'commit', '--quiet', '-am', 'break opus.yaml');
-  await fetch(`${server.url}/api/v1/sync`, { method: 'POST' });
+  await fetch(`${server.url}/api/v1/sync`, { method: 'POST', ...auth });
   const broken = await eventually(() => receiver.accepted.find((r) => r.body.problems?.some((p) => p.file === 'opus.yaml')), 60_000, 'config.invalid for opus.yaml');
   assert.equal(broken.body.configCommit, gitSync(configDir, 'rev-parse', 'HEAD').trim());
   assert.deepEqual(receiver.rejected, []);

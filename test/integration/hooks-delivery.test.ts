@@ -29,6 +29,7 @@ function service(t: TestContext, dir: string, receivers: HookReceiver[], options
     logger: silentLogger,
     desired: () => desired,
     publicUrl: () => 'https://opus.example.com',
+    origins: { dashboardHosts: ['opus.example.com'], sitesDomain: 'sites.example.net', pathHosts: [] },
     policy: { ...FAST, ...options.policy },
     stopGraceMs: 200,
   });
@@ -87,7 +88,7 @@ test('a receiver that refuses connections for a while gets every event once, in 
   assert.ok(first);
   assert.equal(first.event, 'build.queued');
   assert.equal(first.body.event, 'build.queued');
-  assert.equal(first.body.urls.preview, 'https://opus.example.com/site@1.0.0/');
+  assert.equal(first.body.urls.preview, 'https://1-0-0--site.sites.example.net/', 'the preview on its own host under the sites domain');
   assert.equal(first.delivery, head.id, 'X-Opus-Delivery is the delivery id the API shows');
   await eventually(async () => ((await storedRecords(dir, 'a')).every((s) => s.status === 'delivered') ? true : undefined), 30_000, 'delivered on disk');
 });

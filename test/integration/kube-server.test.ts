@@ -14,6 +14,7 @@ import { createLogger } from '../../src/services/logger.js';
 import { eventually, gitSync, makeSourceRepo, tempDir, writeFiles } from '../support/fixtures.js';
 import { startKubeApiStandIn } from '../support/kube-api-stand-in.js';
 import { startKubeletStandIn } from '../support/kubelet-stand-in.js';
+import { localFetch, siteOrigin } from '../support/local-fetch.js';
 
 const TOKEN = 'kube-server-test-token';
 
@@ -50,7 +51,7 @@ test('builds run as Jobs and one replica at a time runs the sync loop, by the Le
   const a = await replica('opus-0');
   let aClosed = false;
   t.after(() => (aClosed ? undefined : a.close()));
-  const page = (server: RunningServer) => fetch(`${server.url}/site/`).then((r) => (r.ok ? r.text() : undefined), () => undefined);
+  const page = (server: RunningServer) => localFetch(`${siteOrigin(server.url, 'site')}/`).then((r) => (r.ok ? r.text() : undefined), () => undefined);
   assert.equal(await eventually(() => page(a), 60_000, 'the site built in a Job'), '<h1>built in a Job</h1>');
   assert.equal(kubelet.jobs.length, 1);
   assert.equal(kubelet.jobs[0]?.spec.template.spec.initContainers?.[1]?.image, 'node:20');

@@ -15,6 +15,7 @@ import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { gitSync } from '../support/fixtures.js';
+import { localFetch } from '../support/local-fetch.js';
 import { startOpusWorld, type OpusWorld } from '../support/opus-world.js';
 import { syncServiceFor } from '../support/sync-wiring.js';
 
@@ -67,13 +68,13 @@ test('projects: desired, live, status, last build and the URLs of the site and o
   assert.deepEqual(projects.map((p) => [p.name, p.status, p.live, p.desired]), [['site', 'synced', '1.1.0', '1.1.0'], ['web-app', 'synced', '2.0.0', '2.0.0']]);
   const site = projects[0] as Project;
   assert.deepEqual(site.versions, ['1.1.0', '1.0.0']);
-  assert.equal(site.urls.site, `${w.url}/site/`);
-  assert.deepEqual(site.urls.previews, { '1.1.0': `${w.url}/site@1.1.0/`, '1.0.0': `${w.url}/site@1.0.0/` });
+  assert.equal(site.urls.site, w.siteUrl('site'));
+  assert.deepEqual(site.urls.previews, { '1.1.0': w.siteUrl('1-1-0--site'), '1.0.0': w.siteUrl('1-0-0--site') });
   assert.equal(site.lastBuild?.version, '1.1.0');
   assert.equal(site.lastBuild?.commit, tagCommit('site', '1.1.0'));
   assert.equal('settings' in (site.lastBuild ?? {}), false, 'no internal bookkeeping in the API');
-  assert.equal(await (await fetch(site.urls.site)).text(), '<h1>site 1.1.0</h1>\n');
-  assert.equal(await (await fetch(site.urls.previews['1.0.0'] as string)).text(), '<h1>site 1.0.0</h1>\n');
+  assert.equal(await (await localFetch(site.urls.site)).text(), '<h1>site 1.1.0</h1>\n');
+  assert.equal(await (await localFetch(site.urls.previews['1.0.0'] as string)).text(), '<h1>site 1.0.0</h1>\n');
   assert.equal((await w.api('/api/v1/projects/nope')).status, 404);
 });
 
@@ -84,7 +85,7 @@ test('artifacts: every built version with its commit, size, files, build time, a
     assert.equal(a.commit, tagCommit('site', a.version));
     assert.ok((a.durationMs ?? 0) > 0, 'build time');
     assert.ok(Date.parse(a.builtAt) > Date.now() - 10 * 60_000, 'built at');
-    assert.equal(a.previewUrl, `${w.url}/site@${a.version}/`);
+    assert.equal(a.previewUrl, w.siteUrl(`${a.version.replace(/\./g, '-')}--site`));
   }
   assert.deepEqual(artifacts.map((a) => [a.files, a.bytes]), [[2, '<h1>site 1.1.0</h1>\n'.length + 'about\n'.length], [1, '<h1>site 1.0.0</h1>\n'.length]]);
   assert.equal((await w.api('/api/v1/projects/nope/artifacts')).status, 404);
@@ -105,7 +106,7 @@ test('the archive of a version holds exactly the files that are served for it', 
   const files = (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && e.name !== 'a.tar.gz');
   assert.deepEqual(files.map((e) => join(e.parentPath, e.name).slice(dir.length + 1)).sort(), ['assets/app.js', 'index.html']);
   for (const file of ['index.html', 'assets/app.js']) {
-    assert.equal(await readFile(join(dir, file), 'utf8'), await (await fetch(`${w.url}/web-app@2.0.0/${file}`)).text(), file);
+    assert.equal(await readFile(join(dir, file), 'utf8'), await (await localFetch(`${w.siteUrl('2-0-0--web-app')}${file}`)).text(), file);
   }
   assert.equal((await w.api('/api/v1/projects/web-app/artifacts/9.9.9/archive')).status, 404);
 });
@@ -122,9 +123,9 @@ test('removing a version: refused for the live one, needs the token, then it is 
   assert.deepEqual(await removed.json(), { project: 'site', version: '1.0.0', removed: true });
   const { artifacts } = await json<{ artifacts: Artifact[] }>('/api/v1/projects/site/artifacts');
   assert.deepEqual(artifacts.map((a) => a.version), ['1.1.0']);
-  assert.equal((await fetch(`${w.url}/site@1.0.0/`)).status, 404);
+  assert.equal((await localFetch(w.siteUrl('1-0-0--site'))).status, 404);
   assert.equal((await w.api('/api/v1/projects/site/artifacts/1.0.0/archive')).status, 404);
-  assert.equal(await (await fetch(`${w.url}/site/`)).text(), '<h1>site 1.1.0</h1>\n');
+  assert.equal(await (await localFetch(w.siteUrl('site'))).text(), '<h1>site 1.1.0</h1>\n');
 });
 
 test('history: who deployed what, from which version to which, from the config repo\'s git log', async () => {
@@ -156,7 +157,7 @@ test('the OpenAPI document is served and describes every route of the API', asyn
 
 test('/metrics counts builds, syncs, the queue and requests; /readyz says ready; no token in any log line', async () => {
   assert.equal((await fetch(`${w.url}/readyz`)).status, 200);
-  await fetch(`${w.url}/site/`);
+  await localFetch(w.siteUrl('site'));
   await fetch(`${w.url}/api/v1/projects`, { headers: { Authorization: `Bearer ${w.token}x` } }).catch(() => undefined);
   const response = await fetch(`${w.url}/metrics`);
   assert.equal(response.status, 200);

@@ -9,6 +9,7 @@ import { after, before, test } from 'node:test';
 import * as tar from 'tar';
 import { opus } from '../support/fixtures.js';
 import { startOpusWorld, type OpusWorld } from '../support/opus-world.js';
+import { localFetch } from '../support/local-fetch.js';
 
 let w: OpusWorld;
 
@@ -35,7 +36,7 @@ test('opus list: a table of every project, the same data with --json, exit 1 whi
   const table = await w.run('list');
   assert.equal(table.code, 1, table.stderr);
   assert.deepEqual(rowOf(table.stdout, 'site')?.slice(0, 4), ['site', '1.1.0', '1.1.0', 'synced']);
-  assert.equal(rowOf(table.stdout, 'site')?.at(-1), `${w.url}/site/`);
+  assert.equal(rowOf(table.stdout, 'site')?.at(-1), w.siteUrl('site'));
   assert.deepEqual(rowOf(table.stdout, 'web-app')?.slice(0, 4), ['web-app', '2.0.0', '2.0.0', 'synced']);
   assert.deepEqual(rowOf(table.stdout, 'broken')?.slice(0, 4), ['broken', '-', '0.1.0', 'failed']);
   assert.match(table.stdout, /broken: .*exited with code 3/);
@@ -64,7 +65,7 @@ test('opus status: one project in full; 1 when it failed, 4 when there is none',
   assert.equal(site.code, 0, site.stderr);
   assert.match(site.stdout, /^site: synced/);
   assert.match(site.stdout, /live\s+1\.1\.0/);
-  assert.match(site.stdout, new RegExp(`1\\.0\\.0\\s+${w.url}/site@1\\.0\\.0/`));
+  assert.match(site.stdout, new RegExp(`1\\.0\\.0\\s+${w.siteUrl('1-0-0--site').replace(/\./g, '\\.')}`));
   const json = await w.run('status', 'site', '--json');
   assert.deepEqual(parse(json.stdout), await apiJson('/projects/site'));
 
@@ -80,7 +81,7 @@ test('opus artifacts lists built versions; download saves what is served; remove
   const list = await w.run('artifacts', 'site');
   assert.equal(list.code, 0, list.stderr);
   assert.deepEqual(rowOf(list.stdout, '1.1.0')?.slice(0, 2), ['1.1.0', 'live,desired']);
-  assert.deepEqual(rowOf(list.stdout, '1.0.0')?.at(-1), `${w.url}/site@1.0.0/`);
+  assert.deepEqual(rowOf(list.stdout, '1.0.0')?.at(-1), w.siteUrl('1-0-0--site'));
   assert.deepEqual(parse((await w.run('artifacts', 'site', '--json')).stdout), await apiJson('/projects/site/artifacts'));
 
   const dir = await mkdtemp(join(tmpdir(), 'opus-download-'));
@@ -89,8 +90,8 @@ test('opus artifacts lists built versions; download saves what is served; remove
   assert.equal(download.code, 0, download.stderr);
   assert.equal((parse(download.stdout) as { file: string }).file, join(dir, 'site.tar.gz'));
   await tar.x({ file: join(dir, 'site.tar.gz'), cwd: dir });
-  assert.equal(await readFile(join(dir, 'index.html'), 'utf8'), await (await fetch(`${w.url}/site/`)).text());
-  assert.equal(await readFile(join(dir, 'css/app.css'), 'utf8'), await (await fetch(`${w.url}/site/css/app.css`)).text());
+  assert.equal(await readFile(join(dir, 'index.html'), 'utf8'), await (await localFetch(w.siteUrl('site'))).text());
+  assert.equal(await readFile(join(dir, 'css/app.css'), 'utf8'), await (await localFetch(`${w.siteUrl('site')}css/app.css`)).text());
   assert.equal((await w.run('artifacts', 'download', 'site', '9.9.9', '-o', join(dir, 'x.tar.gz'))).code, 4);
 
   const live = await w.run('artifacts', 'remove', 'site', '1.1.0');

@@ -90,7 +90,8 @@ test('behind a proxy (--trust-proxy) the API\u2019s URLs follow X-Forwarded-Prot
   for (const trust of [true, false]) {
     const { url, sites } = await serve(t, false, trust);
     await sites.set('site', { version: '1.0.0', domains: [] });
-    assert.equal(await siteUrl(url), trust ? 'https://opus.example.com/site/' : `${url}/site/`);
+    // Sites are on their own hosts: the proxy's scheme and port carry over, never its host.
+    assert.equal(await siteUrl(url), trust ? 'https://site.localhost/' : `http://site.localhost:${new URL(url).port}/`);
   }
 });
 

@@ -55,7 +55,7 @@ test('a config pull request that deploys a version builds it and links the exact
   const done = await statusBy(head, 'opus/site', 'success');
   assert.equal(done.targetUrl, `http://${world.hostOf('1-1-0')}/`);
   assert.equal((await world.get(world.hostOf('1-1-0'))).body, '<h1>1.1.0</h1>');
-  assert.equal((await world.get('127.0.0.1', '/site/')).body, '<h1>1.0.0</h1>', 'nothing goes live before the merge');
+  assert.equal((await world.site('/')).body, '<h1>1.0.0</h1>', 'nothing goes live before the merge');
   const comment = world.forge.api.comments.get(`github:acme/config#${pr}`)?.find((c) => c.body.startsWith('<!-- opus-preview:@config -->'));
   assert.match(comment?.body ?? '', /1\.0\.0 → \*\*1\.1\.0\*\* \| ✅ built/);
 });
@@ -66,7 +66,7 @@ test('a config pull request that deploys a broken version fails its status with 
   const failed = await statusBy(head, 'opus/site', 'failure');
   assert.match(failed.description ?? '', /The build of 2\.0\.0 failed: merging would keep 1\.0\.0 live/);
   assert.match(await (await fetch(failed.targetUrl ?? '')).text(), /build failed/);
-  assert.equal((await world.get('127.0.0.1', '/site/')).body, '<h1>1.0.0</h1>');
+  assert.equal((await world.site('/')).body, '<h1>1.0.0</h1>');
 });
 
 test('a config pull request that breaks the YAML gets a failing status naming file, line and problem', async () => {
@@ -78,5 +78,5 @@ test('a config pull request that breaks the YAML gets a failing status naming fi
   const yaml = await statusBy(broken, 'opus/config', 'failure');
   assert.match(yaml.description ?? '', /^opus\.yaml:\d+: not valid YAML/);
   assert.deepEqual(world.statusesOf(broken).filter((s) => s.context === 'opus/site'), [], 'nothing is built under a broken opus.yaml');
-  assert.equal((await world.get('127.0.0.1', '/site/')).body, '<h1>1.0.0</h1>');
+  assert.equal((await world.site('/')).body, '<h1>1.0.0</h1>');
 });

@@ -71,8 +71,8 @@ test('a pull request: pending, then success with a URL that serves its commit; p
   assert.equal((await world.get(world.hostOf('pr-1'))).body, '<h1>feature A</h1>');
   assert.equal((await world.get(world.hostOf(a.slice(0, 7)))).body, '<h1>feature A</h1>');
   assert.equal((await world.get(world.hostOf('pr-1'), '/stage.txt')).body, 'preview preview-only-secret none\n', 'previews.env over build.env, the preview\'s secret and never production\'s');
-  assert.equal((await world.get('127.0.0.1', '/site/')).body, '<h1>production 1.0.0</h1>');
-  assert.equal((await world.get('127.0.0.1', '/site/stage.txt')).body, 'production none production-only-secret\n', 'production never gets the preview\'s env or secrets');
+  assert.equal((await world.site('/')).body, '<h1>production 1.0.0</h1>');
+  assert.equal((await world.site('/stage.txt')).body, 'production none production-only-secret\n', 'production never gets the preview\'s env or secrets');
   const [marked] = comment('github', 1);
   assert.ok(marked, 'one marked comment');
   assert.match(marked.body, new RegExp(`http://${world.hostOf('pr-1').replace(/\./g, '\\.')}/`));
@@ -183,7 +183,7 @@ test('closing removes the preview and its commits\' URLs, and marks the comment 
   assert.equal((await world.get(world.hostOf(a.slice(0, 7)))).status, 404, 'only pr-1 used commit A');
   assert.equal((await world.get(world.hostOf(b.slice(0, 7)))).body, '<h1>feature B</h1>', 'pr-3 still serves commit B');
   assert.match(comment('github', 1)[0]?.body ?? '', /closed/);
-  assert.equal((await world.get('127.0.0.1', '/site/')).body, '<h1>production 1.0.0</h1>');
+  assert.equal((await world.site('/')).body, '<h1>production 1.0.0</h1>');
   const metrics = await (await fetch(`${world.server.url}/metrics`)).text();
   assert.match(metrics, /opus_preview_events_total\{event="ready"\} [3-9]/);
   assert.match(metrics, /opus_preview_events_total\{event="failed"\} 1/);

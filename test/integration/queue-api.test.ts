@@ -9,6 +9,7 @@ import { test, type TestContext } from 'node:test';
 import type { BuildView } from '../../src/domain/builds.js';
 import { cleanDocker, containersOf, projectYaml, startBuildServer } from '../support/build-server.js';
 import { eventually, makeSourceRepo, tempDir } from '../support/fixtures.js';
+import { localFetch, siteOrigin } from '../support/local-fetch.js';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 const id = (project: string, version: string) => encodeURIComponent(`${project}@${version}`);
@@ -101,7 +102,7 @@ test('triggers: unknown project 404, bad version 400, unknown tag 400, latest re
   const command = 'mkdir -p dist && cp -r public/. dist/ && cat /proc/sys/kernel/random/uuid > dist/stamp.txt';
   const s = await startBuildServer(t, { files: { 'opus.yaml': '', [`projects/${project}.yaml`]: projectYaml(source, { command, deploy: '1.0.0' }) } });
   const stamp = () => readFile(join(s.store.versionDir(project, '1.0.0'), 'stamp.txt'), 'utf8');
-  const served = async () => (await fetch(`${s.url}/${project}/stamp.txt`)).text();
+  const served = async () => (await localFetch(`${siteOrigin(s.url, project)}/stamp.txt`)).text();
   const first = await eventually(async () => (s.sites.liveVersion(project) === '1.0.0' ? stamp() : undefined), 60_000, 'the deployed version');
   assert.equal(await served(), first);
 

@@ -12,13 +12,18 @@ import { createLogger } from '../../src/services/logger.js';
 import { cleanDocker, projectYaml } from '../support/build-server.js';
 import { eventually, gitSync, makeSourceRepo, opus, tempDir, writeFiles } from '../support/fixtures.js';
 import { startS3Server } from '../support/s3-server.js';
+import { localFetch, siteOrigin } from '../support/local-fetch.js';
 
 if (!process.env.DOCKER_HOST && existsSync('/run/opus-docker/docker.sock')) process.env.DOCKER_HOST = 'unix:///run/opus-docker/docker.sock';
 
 const APP_JS = `${'console.log("opus replicas");\n'.repeat(200)}`;
 
+/** Several replicas share one token (OPUS_API_TOKEN): each would make an admin token of its own otherwise. */
+const TOKEN = 'replicas-test-token';
+const AUTH = { Authorization: `Bearer ${TOKEN}` };
+
 const page = async (url: string): Promise<{ status: number; body: string }> => {
-  const response = await fetch(url);
+  const response = await localFetch(url);
   return { status: response.status, body: await response.text() };
 };
 
@@ -63,23 +68,23 @@ test('two replicas on one S3 store: both serve, switch within a second of each o
   const s3Options = { url: `s3://${s3.bucket}/replicas-${randomUUID().slice(0, 8)}`, endpoint: s3.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } };
   const logs = { leader: [] as string[], follower: [] as string[] };
   const replica = (name: 'leader' | 'follower', extra: Partial<ServerOptions> = {}): Promise<RunningServer> =>
-    startServer({ dataDir: join(dir, name), config: configDir, port: 0, host: '127.0.0.1', syncIntervalMs: 3_600_000, logger: createLogger('json', (line) => void logs[name].push(line)), s3: s3Options, ...extra });
+    startServer({ dataDir: join(dir, name), config: configDir, port: 0, host: '127.0.0.1', syncIntervalMs: 3_600_000, logger: createLogger('json', (line) => void logs[name].push(line)), s3: s3Options, apiToken: TOKEN, ...extra });
   const leader = await replica('leader');
   t.after(() => leader.close());
   let follower = await replica('follower', { leader: { isLeader: () => false, leaderUrl: () => leader.url } });
   t.after(() => follower.close());
 
   // v1: built by the leader's first sync, served by both from their mirrors.
-  for (const server of [leader, follower]) await eventually(async () => ((await page(`${server.url}/${project}/`)).body === 'v1\n' ? true : undefined), 60_000, `v1 on ${server.url}`);
+  for (const server of [leader, follower]) await eventually(async () => ((await page(`${siteOrigin(server.url, project)}/`)).body === 'v1\n' ? true : undefined), 60_000, `v1 on ${server.url}`);
   assert.ok(existsSync(join(dir, 'follower', 'mirror', project, '1.0.0', 'index.html')), 'the follower serves from its own mirror');
-  const compressed = await fetch(`${follower.url}/${project}/static/app.js`, { headers: { 'Accept-Encoding': 'br' } });
+  const compressed = await localFetch(`${siteOrigin(follower.url, project)}/static/app.js`, { headers: { 'Accept-Encoding': 'br' } });
   assert.equal(compressed.headers.get('content-encoding'), 'br', 'the mirror made the precompressed variants');
   assert.equal(await compressed.text(), APP_JS);
 
   // v2: a deploy commit, one sync of the leader; both replicas switch, within a second of each other.
   await writeFiles(configDir, { [`projects/${project}.yaml`]: projectYaml(source, { deploy: '2.0.0' }) });
   gitSync(configDir, 'commit', '--quiet', '-am', 'deploy 2.0.0');
-  const watchers = [watchFor(`${leader.url}/${project}/`, 'v2\n'), watchFor(`${follower.url}/${project}/`, 'v2\n')];
+  const watchers = [watchFor(`${siteOrigin(leader.url, project)}/`, 'v2\n'), watchFor(`${siteOrigin(follower.url, project)}/`, 'v2\n')];
   t.after(() => watchers.forEach((w) => w.stop()));
   await leader.sync.sync();
   const giveUp = setTimeout(() => watchers.forEach((w) => w.stop()), 60_000);
@@ -89,7 +94,7 @@ test('two replicas on one S3 store: both serve, switch within a second of each o
   t.diagnostic(`the replicas first served v2 ${followerAt - leaderAt} ms apart (follower minus leader)`);
   assert.ok(Math.abs(leaderAt - followerAt) < 1_000, `the replicas switched ${Math.abs(leaderAt - followerAt)} ms apart`);
   assert.equal(logs.leader.filter((line) => line.includes('"build succeeded"')).length, 2, 'the leader built both versions in Docker');
-  assert.equal((await page(`${follower.url}/${project}@1.0.0/`)).body, 'v1\n', 'a built version stays reachable on the follower');
+  assert.equal((await page(`${siteOrigin(follower.url, `1-0-0--${project}`)}/`)).body, 'v1\n', 'a built version stays reachable on the follower');
   // Preview hosts (opus.yaml previews.domain, read by the leader's sync) work on every replica.
   // Replicas read it from the shared store with the list of versions, every few seconds.
   for (const server of [leader, follower]) await eventually(async () => ((await hostPage(server.url, `1-0-0--${project}.preview.test`)) === 'v1\n' ? true : undefined), 10_000, `the preview host on ${server.url}`);
@@ -102,26 +107,27 @@ test('two replicas on one S3 store: both serve, switch within a second of each o
   assert.ok(logs.follower.some((line) => line.includes('"mirrored a version"')));
   const artifacts = (await (await fetch(`${follower.url}/api/v1/projects/${project}/artifacts`)).json()) as { artifacts: { version: string; live: boolean }[] };
   assert.deepEqual(artifacts.artifacts.map(({ version, live }) => ({ version, live })).sort((a, b) => a.version.localeCompare(b.version)), [{ version: '1.0.0', live: false }, { version: '2.0.0', live: true }]);
-  // Without an API token, changes are taken from the server's own machine only: one forwarded by another replica is not that.
+  // Changes need the token, on the leader and through the follower alike; being on the same machine counts for nothing.
   assert.equal((await fetch(`${follower.url}/api/v1/sync`, { method: 'POST' })).status, 401, 'POST /api/v1/sync through the follower');
-  assert.equal((await fetch(`${follower.url}/API/v1/sync`, { method: 'POST' })).status, 404, 'another spelling goes to the leader too, which knows no such route');
-  assert.equal((await fetch(`${leader.url}/api/v1/sync`, { method: 'POST' })).status, 200, 'the same request on the leader itself');
+  assert.equal((await fetch(`${leader.url}/api/v1/sync`, { method: 'POST' })).status, 401, 'POST /api/v1/sync on the leader, from its own machine');
+  assert.equal((await fetch(`${follower.url}/API/v1/sync`, { method: 'POST', headers: AUTH })).status, 404, 'another spelling goes to the leader too, which knows no such route');
+  assert.equal((await fetch(`${leader.url}/api/v1/sync`, { method: 'POST', headers: AUTH })).status, 200, 'the same request on the leader itself, with the token');
   assert.equal(follower.sync.desiredState, undefined, 'no spelling of the path ran a sync on the follower');
   const statuses = (await (await fetch(`${follower.url}/api/v1/projects`)).json()) as { projects: { name: string; live?: string; desired?: string }[] };
   const viaFollower = statuses.projects.find((p) => p.name === project);
   assert.equal(viaFollower?.desired, '2.0.0', 'the follower\'s API answers from the leader, which read the config repo');
-  assert.equal(JSON.stringify(viaFollower).includes(follower.url), true, 'with URLs of the host the client asked');
+  assert.equal(JSON.stringify(viaFollower).includes(`.localhost:${new URL(follower.url).port}/`), true, 'with URLs in the port the client asked');
 
   // v1 removed from the store (through the leader's API): it leaves the follower's mirror.
-  assert.equal((await fetch(`${leader.url}/api/v1/projects/${project}/artifacts/1.0.0`, { method: 'DELETE' })).status, 200);
+  assert.equal((await fetch(`${leader.url}/api/v1/projects/${project}/artifacts/1.0.0`, { method: 'DELETE', headers: AUTH })).status, 200);
   await eventually(() => (existsSync(join(dir, 'follower', 'mirror', project, '1.0.0')) ? undefined : true), 20_000, 'v1 to leave the follower mirror');
-  assert.equal((await page(`${follower.url}/${project}@1.0.0/`)).status, 404);
-  assert.equal((await page(`${follower.url}/${project}/`)).body, 'v2\n');
+  assert.equal((await page(`${siteOrigin(follower.url, `1-0-0--${project}`)}/`)).status, 404);
+  assert.equal((await page(`${siteOrigin(follower.url, project)}/`)).body, 'v2\n');
 
   // A restarted follower serves the live version as soon as it listens.
   await follower.close();
   follower = await replica('follower', { leader: { isLeader: () => false, leaderUrl: () => leader.url } });
-  assert.equal((await page(`${follower.url}/${project}/`)).body, 'v2\n');
+  assert.equal((await page(`${siteOrigin(follower.url, project)}/`)).body, 'v2\n');
   assert.equal(follower.sync.desiredState, undefined);
 
   // While no replica is known to lead, the API says so and the sites are still served.
@@ -130,7 +136,7 @@ test('two replicas on one S3 store: both serve, switch within a second of each o
   const noLeader = await fetch(`${follower.url}/api/v1/projects`);
   assert.equal(noLeader.status, 503);
   assert.equal(noLeader.headers.get('retry-after'), '5');
-  assert.equal((await page(`${follower.url}/${project}/`)).body, 'v2\n');
+  assert.equal((await page(`${siteOrigin(follower.url, project)}/`)).body, 'v2\n');
 });
 
 test('opus server --store refuses what is not an s3:// URL with a bucket', async () => {

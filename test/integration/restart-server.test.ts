@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import type { BuildView } from '../../src/domain/builds.js';
 import { cleanDocker, containersOf, projectYaml } from '../support/build-server.js';
 import { eventually, gitSync, makeSourceRepo, opusBin, tempDir, writeFiles } from '../support/fixtures.js';
+import { readAdminToken } from '../../src/runtime/admin-token.js';
 
 function freePort(): Promise<number> {
   return new Promise((resolve) => {
@@ -56,7 +57,9 @@ test('SIGKILL of the server mid-build, then a restart: every queued and running 
   let server = startOpus(args, log);
   t.after(() => killed(server));
   const api = async <T>(method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${url}/api/v1${path}`, { method, ...(body ? { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } } : {}) });
+    // The admin token the server made on its first start (the same one after the restart).
+    const headers = { Authorization: `Bearer ${readAdminToken(join(dir, 'data')) ?? ''}`, ...(body ? { 'Content-Type': 'application/json' } : {}) };
+    const response = await fetch(`${url}/api/v1${path}`, { method, headers, ...(body ? { body: JSON.stringify(body) } : {}) });
     return { status: response.status, body: (await response.json()) as T };
   };
 

@@ -17,6 +17,7 @@ import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
+import { PATH_STYLE_ORIGINS } from '../support/site-server.js';
 import { syncServiceFor } from '../support/sync-wiring.js';
 
 const SECRET = `opus-secret-${randomUUID()}`;
@@ -64,7 +65,7 @@ async function start(t: TestContext, entry: Entry = 'createApp'): Promise<Harnes
   const runner: BuildRunner = { run: () => Promise.reject(new Error('no builds in serving tests')) };
   const builds = new BuildService(store, sources, runner, silentLogger);
   const sync = syncServiceFor({ config, sources, store, builds, queue, sites, logger: silentLogger });
-  const deps: AppDeps = { sync, sites, store, queue, logger: silentLogger };
+  const deps: AppDeps = { sync, sites, store, queue, logger: silentLogger, origins: PATH_STYLE_ORIGINS };
   let port: number;
   if (entry === 'createApp') {
     const server = createServer(createApp(deps).callback());
@@ -397,12 +398,13 @@ for (const entry of ENTRIES) {
   });
 }
 
-test('the API keeps answering beside the sites', async (t) => {
+test('the API keeps answering beside the sites, on the dashboard host only', async (t) => {
   const { port } = await start(t);
   const health = await get(port, '/healthz');
   assert.equal(health.status, 200);
   assert.deepEqual(JSON.parse(health.body), { ok: true });
-  const projects = JSON.parse((await get(port, '/api/v1/projects')).body) as { projects: { name: string; live?: string }[] };
+  assert.equal((await get(port, '/api/v1/projects')).status, 404, 'the path-style sites host is no API');
+  const projects = JSON.parse((await get(port, '/api/v1/projects', { headers: { Host: 'opus.localhost' } })).body) as { projects: { name: string; live?: string }[] };
   assert.deepEqual(
     projects.projects.map((p) => [p.name, p.live]),
     [

@@ -78,7 +78,8 @@ test('opus trigger --wait against a server follows the log and fails when the bu
   t.after(() => cleanDocker(project));
   const command = 'echo building; if [ -e fail ]; then echo broken; exit 5; fi; mkdir -p dist && cp -r public/. dist/';
   const s = await startBuildServer(t, { files: { 'opus.yaml': '', [`projects/${project}.yaml`]: projectYaml(source, { command }) } });
-  const env = { XDG_CONFIG_HOME: dir };
+  // Triggering and cancelling change state: the CLI sends the server's token.
+  const env = { XDG_CONFIG_HOME: dir, OPUS_TOKEN: s.token };
   const ok = await opus(['trigger', project, '1.0.0', '--wait', '--server', s.url], { env });
   assert.equal(ok.code, 0, ok.stderr);
   assert.match(ok.stdout, new RegExp(`${project}@1.0.0 (queued|running)[\\s\\S]*building[\\s\\S]*${project}@1.0.0 succeeded`));

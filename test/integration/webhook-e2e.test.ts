@@ -11,6 +11,7 @@ import { cleanDocker, projectYaml } from '../support/build-server.js';
 import { eventually, gitSync, makeSourceRepo, tagVersion, tempDir, writeFiles } from '../support/fixtures.js';
 import { gitAsync, startGitHttpServer } from '../support/git-http-server.js';
 import { githubPushBody, postGithub } from '../support/webhooks.js';
+import { localFetch, siteOrigin } from '../support/local-fetch.js';
 
 const SECRET = 'webhook secret for the e2e test';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -34,7 +35,7 @@ test('git push of a tag + a signed GitHub webhook deploys it for deploy: latest;
   const server = await startServer({ dataDir: join(dir, 'data'), config: configDir, port: 0, host: '127.0.0.1', logger: silentLogger, webhookSecret: SECRET, syncIntervalMs: 3_600_000, webhookDebounceMs: 100 });
   t.after(() => server.close());
   const served = async () => {
-    const response = await fetch(`${server.url}/${project}/`);
+    const response = await localFetch(`${siteOrigin(server.url, project)}/`);
     return response.ok ? response.text() : `${response.status}`;
   };
   await eventually(async () => ((await served()) === '1.0.0 page\n' ? true : undefined), 60_000, '1.0.0 served');

@@ -36,6 +36,8 @@ export function projectYaml(source: string, options: { deploy?: string; command?
 
 export interface BuildServer {
   url: string;
+  /** The API token; api() sends it. */
+  token: string;
   dir: string;
   configDir: string;
   store: FsArtifactStore;
@@ -83,7 +85,8 @@ export async function startBuildServer(t: TestContext, options: BuildServerOptio
   const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger: silentLogger });
   const webhooks = new WebhookService({ sync, triggers, logger: silentLogger, configRepo: configDir, debounceMs: options.debounceMs ?? 200 });
   const secret = options.webhookSecret ? { secret: options.webhookSecret } : {};
-  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, triggers, webhooks: { service: webhooks, ...secret } });
+  const token = `build-server-token-${Math.random().toString(36).slice(2)}`;
+  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, triggers, webhooks: { service: webhooks, ...secret }, auth: { token, protectReads: false } });
   const url = `http://127.0.0.1:${(await server.listen(0, '127.0.0.1')).port}`;
   t.after(async () => {
     await webhooks.idle();
@@ -94,6 +97,7 @@ export async function startBuildServer(t: TestContext, options: BuildServerOptio
   await sync.sync();
   return {
     url,
+    token,
     dir,
     configDir,
     store,
@@ -108,7 +112,8 @@ export async function startBuildServer(t: TestContext, options: BuildServerOptio
       gitSync(configDir, 'commit', '--quiet', '-m', message);
     },
     async api(method, path, body) {
-      const response = await fetch(`${url}/api/v1${path}`, { method, ...(body === undefined ? {} : { body: JSON.stringify(body), headers: { 'Content-Type': 'application/json' } }) });
+      const headers = { Authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'Content-Type': 'application/json' }) };
+      const response = await fetch(`${url}/api/v1${path}`, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
       const text = await response.text();
       return { status: response.status, body: (text ? JSON.parse(text) : {}) as never };
     },

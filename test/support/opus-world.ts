@@ -5,9 +5,11 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Origins } from '../../src/domain/origins.js';
 import { startServer, type RunningServer } from '../../src/runtime/start-server.js';
 import { createLogger } from '../../src/services/logger.js';
 import { eventually, gitSync, makeSourceRepo, opus, writeFiles, type RunResult } from './fixtures.js';
+import { siteOrigin } from './local-fetch.js';
 
 if (!process.env.DOCKER_HOST && existsSync('/run/opus-docker/docker.sock')) process.env.DOCKER_HOST = 'unix:///run/opus-docker/docker.sock';
 
@@ -34,6 +36,8 @@ export interface OpusWorld {
   logs: string[];
   /** The real CLI, pointed at this server and this config repo. */
   run(...args: string[]): Promise<RunResult>;
+  /** http://<label>.localhost:<port>/: a project's own origin (label `site`) or a preview's (`1-0-0--site`). */
+  siteUrl(label: string): string;
   /** fetch() on the server with the API token. */
   api(path: string, init?: RequestInit): Promise<Response>;
   /** Syncs now and waits until every project is synced (or `until` says so). */
@@ -52,7 +56,7 @@ export function projectYaml(source: string, deploy: string | undefined, command 
   return [`source: ${JSON.stringify(source)}`, ...(deploy ? [`deploy: ${JSON.stringify(deploy)}`] : []), `build:\n  image: node:20\n  command: ${JSON.stringify(command)}\n  output: dist`].join('\n') + '\n';
 }
 
-export async function startOpusWorld(projects: Record<string, ProjectSetup>, options: { protectReads?: boolean; settings?: string } = {}): Promise<OpusWorld> {
+export async function startOpusWorld(projects: Record<string, ProjectSetup>, options: { protectReads?: boolean; settings?: string; origins?: Origins } = {}): Promise<OpusWorld> {
   const dir = await mkdtemp(join(tmpdir(), 'opus-ops-'));
   const sources: Record<string, string> = {};
   const files: Record<string, string> = { 'opus.yaml': `sync:\n  interval: 1h\n${options.settings ?? ''}` };
@@ -78,6 +82,7 @@ export async function startOpusWorld(projects: Record<string, ProjectSetup>, opt
     logger: createLogger('json', (line) => void logs.push(line)),
     apiToken: token,
     protectReads: options.protectReads ?? false,
+    ...(options.origins ? { origins: options.origins } : {}),
   });
   const api = (path: string, init: RequestInit = {}) => fetch(`${server.url}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, ...(init.headers as Record<string, string> | undefined) } });
   const env = { OPUS_SERVER: server.url, OPUS_TOKEN: token, OPUS_CONFIG: configDir, XDG_CONFIG_HOME: join(dir, 'xdg') };
@@ -92,6 +97,7 @@ export async function startOpusWorld(projects: Record<string, ProjectSetup>, opt
     server,
     logs,
     run: (...args) => opus(args, { env }),
+    siteUrl: (label) => `${siteOrigin(server.url, label)}/`,
     api,
     async settle(until = (list) => list.every((p) => p.status === 'synced' || p.status === 'not deployed')) {
       await api('/api/v1/sync', { method: 'POST' });

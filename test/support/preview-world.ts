@@ -35,6 +35,8 @@ export interface PreviewWorld {
   setRef(ref: string, commit: string): void;
   /** GET on the server with a Host header. */
   get(host: string, path?: string): Promise<{ status: number; body: string }>;
+  /** GET on production: site.localhost, as a browser reaches it. */
+  site(path?: string): Promise<{ status: number; body: string }>;
   hostOf(label: string): string;
   statusesOf(sha: string): StatusCall[];
   /** Waits for the newest status of a commit to be `state`. */
@@ -120,6 +122,7 @@ export async function startPreviewWorld(options: PreviewWorldOptions): Promise<P
       gitSync(bare, 'update-ref', ref, commit);
     },
     get: (host, path = '/') => get(server.url, host, path),
+    site: (path = '/') => get(server.url, `site.localhost:${port}`, path),
     hostOf: (label) => `${label}--site.${PREVIEW_DOMAIN}:${port}`,
     statusesOf: (sha) => forge.api.statuses.filter((s) => s.sha === sha),
     statusOf: (sha, state, timeoutMs = 120_000) =>
@@ -136,7 +139,7 @@ export async function startPreviewWorld(options: PreviewWorldOptions): Promise<P
   };
   await eventually(async () => {
     if (!server.sync.desiredState || server.sync.scheduler.active().length > 0) return undefined;
-    const live = await get(server.url, '127.0.0.1', '/site/');
+    const live = await get(server.url, `site.localhost:${port}`, '/');
     return live.status === 200 ? live : undefined;
   }, 120_000, 'production 1.0.0 to be live');
   return world;

@@ -3,7 +3,9 @@ import { join } from 'node:path';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import { readSecret } from '../../src/adapters/secrets/read-secret.js';
 import type { SiteOptions } from '../../src/domain/desired-state.js';
+import type { Origins } from '../../src/domain/origins.js';
 import type { ConfigSource } from '../../src/ports/git-sources.js';
+import type { AppDeps } from '../../src/server/app.js';
 import { createOpusServer } from '../../src/server/opus-server.js';
 import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
@@ -20,10 +22,16 @@ export interface SiteServer {
   close(): Promise<void>;
 }
 
+/**
+ * Serving tests ask for /<project>/ on 127.0.0.1: the path-style opt-in, on a host that is not the
+ * dashboard's (that is opus.localhost here). Host-style routing has tests of its own.
+ */
+export const PATH_STYLE_ORIGINS: Origins = { dashboardHosts: ['opus.localhost'], sitesDomain: 'localhost', pathHosts: ['127.0.0.1'] };
+
 export const siteOptions = (overrides: Partial<SiteOptions> = {}): SiteOptions => ({ spa: false, redirects: [], headers: [], ...overrides });
 
 /** Only the HTTP side is real here: builds and the config repo are not used by these tests. */
-export async function startSiteServer(root: string): Promise<SiteServer> {
+export async function startSiteServer(root: string, extra: Pick<AppDeps, 'archiveIdleMs'> = {}): Promise<SiteServer> {
   const store = new FsArtifactStore(join(root, 'artifacts'));
   const sites = new SiteTable(store);
   await sites.load();
@@ -32,7 +40,7 @@ export async function startSiteServer(root: string): Promise<SiteServer> {
   const unused = undefined as never;
   const builds = new BuildService(store, unused, unused, silentLogger);
   const sync = syncServiceFor({ config: unusedConfig, sources: unused, store, builds, queue, sites, logger: silentLogger });
-  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, secrets: readSecret });
+  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, secrets: readSecret, origins: PATH_STYLE_ORIGINS, ...extra });
   const { port } = await server.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,

@@ -80,9 +80,10 @@ test('a hook gets the events it lists, or all with "*"', () => {
   assert.equal(hookWants({ events: ['*'] }, 'sync.failed'), true);
 });
 
-test('the body has every documented key, null when unknown, and URLs under the public URL', () => {
+test('the body has every documented key, null when unknown, the build URL under the public URL and the site on its own host', () => {
   const at = '2025-01-01T00:00:00.000Z';
-  const body = hookPayload('e1', { event: 'deploy.succeeded', at, project: 'site', version: '1.2.0+b', previousVersion: '1.1.0', configCommit: 'abc' }, 'https://opus.example.com/');
+  const origins = { dashboardHosts: ['opus.example.com'], sitesDomain: 'sites.example.net', pathHosts: ['paths.example.net'] };
+  const body = hookPayload('e1', { event: 'deploy.succeeded', at, project: 'site', version: '1.2.0+b', previousVersion: '1.1.0', configCommit: 'abc' }, 'https://opus.example.com/', origins);
   assert.deepEqual(body, {
     id: 'e1',
     event: 'deploy.succeeded',
@@ -96,7 +97,7 @@ test('the body has every documented key, null when unknown, and URLs under the p
     durationMs: null,
     problems: null,
     preview: null,
-    urls: { site: 'https://opus.example.com/site/', preview: 'https://opus.example.com/site@1.2.0%2Bb/', build: 'https://opus.example.com/api/v1/builds/site@1.2.0%2Bb' },
+    urls: { site: 'https://site.sites.example.net/', preview: 'https://paths.example.net/site@1.2.0%2Bb/', build: 'https://opus.example.com/api/v1/builds/site@1.2.0%2Bb' },
   });
   const invalid = hookPayload('e2', { event: 'config.invalid', at, problems: [{ file: 'opus.yaml', path: 'hooks.0.url', message: 'bad' }] }, 'http://127.0.0.1:8080');
   assert.deepEqual(invalid.urls, { site: null, preview: null, build: null });

@@ -24,7 +24,7 @@ Download one with "opus artifacts download", remove one with "opus artifacts rem
       a.files === undefined ? '-' : String(a.files),
       formatDuration(a.durationMs),
       formatAgo(a.builtAt),
-      a.previewUrl,
+      a.previewUrl ?? '-',
     ]);
     this.log(formatTable(['version', 'state', 'commit', 'size', 'files', 'build time', 'built', 'preview'], rows));
     return result;

@@ -158,6 +158,8 @@ function serverEnv(o: InstallOptions): V1EnvVar[] {
     { name: 'HOME', value: '/tmp' },
     ...(o.configRepo ? [{ name: 'OPUS_CONFIG', value: o.configRepo }] : []),
     ...(url ? [{ name: 'OPUS_PUBLIC_URL', value: url }] : []),
+    // The dashboard and API answer only on their own host (and loopback, for the CLI in the pod).
+    ...(o.host ? [{ name: 'OPUS_DASHBOARD_HOST', value: `${o.host},localhost,127.0.0.1` }] : []),
     // Behind the Ingress: the API's URLs say https and the host the user asked for.
     ...(ingressHosts(o).length > 0 ? [{ name: 'OPUS_TRUST_PROXY', value: 'true' }] : []),
     ...(o.dockerHost ? [{ name: 'DOCKER_HOST', value: o.dockerHost }] : []),

@@ -3,7 +3,7 @@
 // would put live. Pure: the files at the head and production's desired state come in.
 import { formatProblem, type ConfigProblem, type DesiredState, type ProjectSpec } from '../desired-state.js';
 import { lineOfPath } from '../yaml-lines.js';
-import { previewHostLabel } from '../urls.js';
+import { previewLabel } from '../origins.js';
 import type { CommitStatus } from './preview-report.js';
 
 /** Statuses about the files themselves go under this context; each project's under opus/<project>. */
@@ -70,7 +70,7 @@ export function configCommentBody(problems: readonly ConfigProblem[], rows: read
 /** Where a built tag version of a project is seen: its preview host, else its path. */
 export function versionUrl(publicUrl: string, previewDomain: string | undefined, project: string, version: string): string {
   const base = publicUrl.replace(/\/+$/, '');
-  const label = previewHostLabel(version);
+  const label = previewLabel(version);
   if (!previewDomain || !label) return `${base}/${project}@${encodeURIComponent(version)}/`;
   const origin = new URL(base);
   return `${origin.protocol}//${label}--${project}.${previewDomain}${origin.port ? `:${origin.port}` : ''}/`;

@@ -5,12 +5,14 @@ import type { Context } from 'koa';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import { Artifacts } from '../../services/artifacts.js';
 import type { CoreDeps } from '../app-deps.js';
-import { serverOrigin } from './origin.js';
+import { serverOrigin, sitesOf } from './origin.js';
 
 /** Archives are packed when asked for (gzip of a whole version): a few at once, so downloads cannot take the server's CPU. */
 const MAX_PACKING = 2;
+/** A download whose client reads nothing for this long is cut, so a stalled client cannot hold a slot. */
+export const ARCHIVE_IDLE_MS = 30_000;
 
-export function artifactRoutes(router: Router, deps: Pick<CoreDeps, 'logger' | 'sites' | 'store' | 'sync'>): void {
+export function artifactRoutes(router: Router, deps: Pick<CoreDeps, 'logger' | 'sites' | 'store' | 'sync' | 'origins' | 'archiveIdleMs'>): void {
   const artifacts = new Artifacts(deps.store, deps.sites, deps.sync);
   let packing = 0;
 
@@ -27,12 +29,21 @@ export function artifactRoutes(router: Router, deps: Pick<CoreDeps, 'logger' | '
 
   router.get('/projects/:name/artifacts', async (ctx) => {
     const name = await project(ctx);
-    ctx.body = { project: name, artifacts: await artifacts.list(name, serverOrigin(ctx)) };
+    ctx.body = { project: name, artifacts: await artifacts.list(name, serverOrigin(ctx), sitesOf(ctx, deps)) };
   });
 
   router.get('/projects/:name/artifacts/:version/archive', async (ctx) => {
     const name = await project(ctx);
     const wanted = String(ctx.params.version);
+    if (ctx.method === 'HEAD') {
+      // Whether it exists, without packing anything (no snapshot, no slot).
+      if (!(await artifacts.exists(name, wanted))) return ctx.throw(404, `${name} has no archive of version "${wanted}"`);
+      ctx.type = 'application/gzip';
+      ctx.attachment(`${name}-${wanted}.tar.gz`);
+      ctx.set('Cache-Control', 'no-cache');
+      ctx.status = 200;
+      return;
+    }
     if (packing >= MAX_PACKING) {
       ctx.set('Retry-After', '5');
       return ctx.throw(503, `${MAX_PACKING} archives are being made already; try again in a few seconds`, { expose: true });
@@ -45,7 +56,12 @@ export function artifactRoutes(router: Router, deps: Pick<CoreDeps, 'logger' | '
       if (!archive) packing -= 1;
     }
     if (!archive) return ctx.throw(404, `${name} has no archive of version "${wanted}"`);
-    archive.stream.once('close', () => (packing -= 1));
+    const { socket } = ctx.req;
+    socket.setTimeout(deps.archiveIdleMs ?? ARCHIVE_IDLE_MS, () => socket.destroy());
+    archive.stream.once('close', () => {
+      packing -= 1;
+      socket.setTimeout(0);
+    });
     ctx.type = 'application/gzip';
     ctx.attachment(`${name}-${wanted}.tar.gz`);
     ctx.set('Cache-Control', 'no-cache');

@@ -1,43 +1,51 @@
-// API authentication: a bearer token guards everything that changes state (and, by setting,
-// reading too). Without a configured token, changes are accepted from this machine only.
-import { timingSafeEqual } from 'node:crypto';
-import type { Middleware } from 'koa';
-import { FORWARDED_HEADER } from '../forward-to-leader.js';
+// API authentication: every change needs a credential, the API token as `Authorization: Bearer`,
+// or the dashboard's session cookie (made from the token) together with a request from the
+// dashboard's own origin. Nothing is trusted for where it comes from: a host-network build and a
+// reverse proxy are on this machine too. Reads are public unless --protect-reads (see access/).
+import type { Context, Middleware } from 'koa';
+import { DASHBOARD_REQUEST_HEADER, crossOriginProblem } from '../../domain/request-origin.js';
+import { sameSecret } from './secrets.js';
+import { SESSION_COOKIE, cookieValue, validSession } from './session.js';
 
 export interface ApiAuthOptions {
-  /** The token clients send as `Authorization: Bearer <token>`; undefined when none is set. */
+  /** The token clients send as `Authorization: Bearer <token>`; without one every change is refused. */
   token?: string;
   /** Require the token for reading too. */
   protectReads: boolean;
 }
 
+export type Credential = 'token' | 'session';
+
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Which credential the request carries, if any (checked, not just present). */
+export function credentialOf(ctx: Context, token: string | undefined): Credential | undefined {
+  if (!token) return undefined;
+  const bearer = /^Bearer (.+)$/.exec(ctx.get('Authorization'))?.[1];
+  if (bearer !== undefined) return sameSecret(bearer, token) ? 'token' : undefined;
+  return validSession(token, cookieValue(ctx.get('Cookie'), SESSION_COOKIE)) ? 'session' : undefined;
+}
 
 export function apiAuth(options: ApiAuthOptions): Middleware {
   return async (ctx, next) => {
     const read = READS.has(ctx.method);
+    const credential = credentialOf(ctx, options.token);
+    ctx.state.credential = credential;
     if (read && !options.protectReads) return next();
-    const { token } = options;
-    if (token === undefined) {
-      // A request another replica forwarded came from wherever that replica was asked: not from here.
-      if (read || (isLoopback(ctx.socket.remoteAddress) && !ctx.get(FORWARDED_HEADER))) return next();
-      return ctx.throw(401, 'this Opus server has no API token: set OPUS_API_TOKEN on the server to change state remotely');
-    }
-    const given = /^Bearer (.+)$/.exec(ctx.get('Authorization'))?.[1] ?? '';
-    if (!sameSecret(given, token)) {
+    if (!options.token) return ctx.throw(401, 'this Opus server has no API token, so it accepts no changes: set OPUS_API_TOKEN on the server');
+    if (!credential) {
       ctx.set('WWW-Authenticate', 'Bearer realm="opus"');
-      ctx.throw(401, 'a valid API token is required: send Authorization: Bearer <token> (opus login saves one)');
+      return ctx.throw(401, 'a valid API token is required: send Authorization: Bearer <token> (opus login saves one)');
+    }
+    if (credential === 'session' && !read) {
+      const problem = crossOriginProblem({ host: ctx.get('Host'), origin: ctx.get('Origin') || undefined, secFetchSite: ctx.get('Sec-Fetch-Site') || undefined, customHeader: ctx.get(DASHBOARD_REQUEST_HEADER) || undefined });
+      if (problem) return ctx.throw(403, problem);
     }
     return next();
   };
 }
 
-export function sameSecret(given: string, expected: string): boolean {
-  const a = Buffer.from(given);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-function isLoopback(address: string | undefined): boolean {
-  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1' || (address?.startsWith('127.') ?? false);
+/** True when an earlier apiAuth found the API token or a session on this request. */
+export function hasCredential(ctx: Context): boolean {
+  return ctx.state.credential === 'token' || ctx.state.credential === 'session';
 }

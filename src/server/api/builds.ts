@@ -4,13 +4,14 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { parseBuildId } from '../../domain/builds.js';
 import type { BuildRecord } from '../../ports/artifact-store.js';
+import type { ProjectAccess } from '../access/project-access.js';
 import type { CoreDeps } from '../app-deps.js';
 import { readJsonObject } from '../raw-body.js';
 import { buildLogRoute } from './build-log.js';
 
 const CANCEL_WAIT_MS = 15_000;
 
-export function buildRoutes(router: Router, deps: Pick<CoreDeps, 'store' | 'sync' | 'triggers'>): void {
+export function buildRoutes(router: Router, deps: Pick<CoreDeps, 'store' | 'sync' | 'triggers'>, access: ProjectAccess): void {
   const scheduler = deps.sync.scheduler;
 
   router.post('/projects/:project/builds', async (ctx) => {
@@ -25,7 +26,9 @@ export function buildRoutes(router: Router, deps: Pick<CoreDeps, 'store' | 'sync
   router.get('/builds', async (ctx) => {
     const project = typeof ctx.query.project === 'string' ? ctx.query.project : undefined;
     const limit = Math.min(Math.max(Number(ctx.query.limit ?? 50) || 50, 1), 1000);
-    ctx.body = { builds: await scheduler.views(project, limit) };
+    if (project) await access.check(ctx, project);
+    const views = await scheduler.views(project, limit);
+    ctx.body = { builds: project ? views : views.filter((b) => access.listed(ctx, b.project)) };
   });
 
   router.get('/builds/:id', async (ctx) => {

@@ -78,7 +78,7 @@ export const schemas = {
   },
   Artifact: {
     type: 'object',
-    required: ['version', 'builtAt', 'live', 'desired', 'previewUrl', 'archiveUrl'],
+    required: ['version', 'builtAt', 'live', 'desired', 'archiveUrl'],
     properties: {
       version: str,
       commit: str,

@@ -12,7 +12,7 @@ const error = (description: string) => json(ref('Error'), description);
 const name = { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'Project name' };
 const version = { name: 'version', in: 'path', required: true, schema: { type: 'string' }, description: 'A built version' };
 const buildId = { name: 'id', in: 'path', required: true, schema: { type: 'string' }, description: 'Build id: <project>@<version>, URL-encoded' };
-/** Reads need the token only when the server protects reads; changes always do (or come from loopback without one). */
+/** Reads need the token only when the server protects reads (or the project has basic auth: then its credentials do too); changes always do. */
 const read = { security: [{}, { bearer: [] }] };
 const change = { security: [{ bearer: [] }] };
 const unauthorized = { 401: error('No or a wrong API token') };
@@ -26,7 +26,7 @@ export const openApiDocument = {
   info: {
     title: 'Opus API',
     version: '1',
-    description: 'GitOps CI/CD and hosting for frontend apps. Send `Authorization: Bearer <token>` (the server\'s OPUS_API_TOKEN).',
+    description: 'GitOps CI/CD and hosting for frontend apps. Send `Authorization: Bearer <token>` (the server\'s OPUS_API_TOKEN, or the admin token in <data dir>/state/admin-token). A project with basic auth is private: its reads take the token or its own credentials (`Authorization: Basic`).',
   },
   servers: [{ url: '/api/v1' }],
   components: { schemas, securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },

@@ -1,14 +1,16 @@
 import type Router from '@koa/router';
 import { projectStatuses } from '../../services/project-status.js';
+import type { ProjectAccess } from '../access/project-access.js';
 import type { CoreDeps } from '../app-deps.js';
-import { serverOrigin } from './origin.js';
+import { sitesOf } from './origin.js';
 
-export function projectRoutes(router: Router, deps: Pick<CoreDeps, 'queue' | 'sites' | 'store' | 'sync'>): void {
+export function projectRoutes(router: Router, deps: Pick<CoreDeps, 'queue' | 'sites' | 'store' | 'sync' | 'origins'>, access: ProjectAccess): void {
   router.get('/projects', async (ctx) => {
-    ctx.body = { projects: await projectStatuses(deps.sync, deps.sites, deps.queue, deps.store, serverOrigin(ctx)) };
+    const all = await projectStatuses(deps.sync, deps.sites, deps.queue, deps.store, sitesOf(ctx, deps));
+    ctx.body = { projects: all.filter((p) => access.listed(ctx, p.name)) };
   });
   router.get('/projects/:name', async (ctx) => {
-    const project = (await projectStatuses(deps.sync, deps.sites, deps.queue, deps.store, serverOrigin(ctx))).find((p) => p.name === ctx.params.name);
+    const project = (await projectStatuses(deps.sync, deps.sites, deps.queue, deps.store, sitesOf(ctx, deps))).find((p) => p.name === ctx.params.name);
     if (!project) ctx.throw(404, `no project "${ctx.params.name}"`);
     ctx.body = project;
   });

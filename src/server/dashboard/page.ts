@@ -15,12 +15,15 @@ export const PAGE = `<!doctype html>
   <a class="brand" href="#">Opus</a>
   <span id="summary" class="summary"></span>
   <span id="server" class="server" title="Last sync"></span>
+  <button id="login" type="button" hidden>Log in</button>
+  <button id="logout" type="button" hidden>Log out</button>
 </header>
 <div id="auth" class="auth" hidden>
   <form id="auth-form">
-    <label for="token">This server needs an API token to read.</label>
+    <label for="token"><span id="auth-reason"></span> <code>opus server</code> printed a login URL when it made the token; it is in <code>&lt;data dir&gt;/state/admin-token</code>.</label>
     <input id="token" type="password" autocomplete="off" placeholder="API token">
-    <button type="submit">Use token</button>
+    <button type="submit">Log in</button>
+    <span id="auth-error" class="bad"></span>
   </form>
 </div>
 <main class="layout">

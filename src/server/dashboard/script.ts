@@ -2,11 +2,13 @@
 // string so the package needs no bundler and no asset copying; it must not contain backticks or "${").
 
 export const SCRIPT = String.raw`// Opus dashboard: reads the JSON API and follows build logs (GET /api/v1/builds/:id/log sends
-// Server-Sent Events while a build runs; read with fetch so the API token can be sent).
-// No framework, no build step.
+// Server-Sent Events while a build runs, read with fetch). The API token never reaches this script's
+// storage: it is exchanged once for an HttpOnly session cookie (POST /_opus/session), which the
+// browser sends with every same-origin request. No framework, no build step.
 const POLL_MS = 2000;
 const state = { projects: [], selected: decodeURIComponent(location.hash.slice(1)), filter: '', builds: undefined, followed: '', pinned: '', logAbort: null, slowAt: 0 };
-let token = localStorage.getItem('opus-token') || '';
+// Sent with every request: the server refuses changes made with the cookie without it (CSRF).
+const REQUEST_HEADER = { 'X-Opus-Request': 'dashboard' };
 
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -22,10 +24,10 @@ function h(tag, attrs, ...children) {
 const $ = (selector) => document.querySelector(selector);
 
 async function api(path, init = {}) {
-  const headers = Object.assign({}, init.headers, token ? { Authorization: 'Bearer ' + token } : {});
-  const response = await fetch('/api/v1' + path, Object.assign({}, init, { headers }));
+  const headers = Object.assign({}, init.headers, REQUEST_HEADER);
+  const response = await fetch('/api/v1' + path, Object.assign({}, init, { headers, credentials: 'same-origin' }));
   if (response.status === 401) {
-    $('#auth').hidden = false;
+    showLogin(true);
     throw Object.assign(new Error('an API token is needed'), { status: 401 });
   }
   return response;
@@ -242,14 +244,46 @@ async function refresh() {
 }
 
 $('#filter').addEventListener('input', (event) => { state.filter = event.target.value; renderProjects(); });
+function showLogin(needed) {
+  $('#auth').hidden = false;
+  $('#auth-reason').textContent = needed ? 'This needs the API token.' : 'Log in with the API token to see private projects and make changes.';
+}
+async function session(path, body) {
+  const response = await fetch('/_opus/' + path, { method: 'POST', headers: Object.assign({ 'Content-Type': 'application/json' }, REQUEST_HEADER), body: JSON.stringify(body || {}), credentials: 'same-origin' });
+  return response.ok;
+}
+async function showSession() {
+  const response = await fetch('/_opus/session', { headers: REQUEST_HEADER, credentials: 'same-origin' }).catch(() => null);
+  const loggedIn = !!(response && response.ok && (await response.json()).loggedIn);
+  $('#login').hidden = loggedIn;
+  $('#logout').hidden = !loggedIn;
+}
+async function logIn(token) {
+  const ok = await session('session', { token: token });
+  $('#auth-error').textContent = ok ? '' : 'That is not this server\'s API token.';
+  if (ok) $('#auth').hidden = true;
+  await showSession();
+  refresh();
+}
 $('#auth-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  token = $('#token').value.trim();
-  localStorage.setItem('opus-token', token);
-  $('#auth').hidden = true;
-  refresh();
+  const input = $('#token');
+  const token = input.value.trim();
+  input.value = '';
+  logIn(token);
 });
+$('#login').addEventListener('click', () => showLogin(false));
+$('#logout').addEventListener('click', async () => { await session('logout'); await showSession(); refresh(); });
 window.addEventListener('hashchange', () => { state.selected = decodeURIComponent(location.hash.slice(1)); refresh(); });
-refresh();
+// The login URL opus server prints (/_opus/#token=…): the fragment never reaches the server or its logs; it is used once and dropped.
+if (location.hash.startsWith('#token=')) {
+  const token = decodeURIComponent(location.hash.slice(7));
+  history.replaceState(null, '', location.pathname + location.search);
+  state.selected = '';
+  logIn(token);
+} else {
+  showSession();
+  refresh();
+}
 setInterval(refresh, POLL_MS);
 `;

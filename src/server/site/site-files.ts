@@ -3,9 +3,15 @@
 // nothing here is ever invalidated; per-request filesystem work is what makes static servers slow.
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile, realpath, stat } from 'node:fs/promises';
-import { extname, join, sep } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { extname } from 'node:path';
 import mime from 'mime-types';
+import { readConfined } from './confined-read.js';
+
+/** Netlify's rules files configure the site and are never served themselves. */
+const NEVER_SERVED = new Set(['_headers', '_redirects']);
+/** Larger files are not served (they would be held in memory whole). */
+export const MAX_SERVED_FILE_BYTES = 256 * 1024 ** 2;
 
 export interface SiteFile {
   /** Path relative to the version root, as found. */
@@ -21,19 +27,33 @@ export interface SiteFile {
 
 export class SiteFiles {
   private readonly cache = new Map<string, SiteFile | null>();
+  /** The files `cache` holds now: only answers made of these may be remembered elsewhere (they share its buffers). */
+  private readonly kept = new WeakSet<SiteFile>();
   private readonly loading = new Map<string, Promise<SiteFile | undefined>>();
   private cachedBytes = 0;
+  private evictionCount = 0;
 
   constructor(
     private readonly variantPath: (hash: string, coding: 'br' | 'gzip') => string,
     private readonly maxBytes = 512 * 1024 ** 2,
   ) {}
 
+  /** Goes up whenever a file is dropped to stay within the bound: answers that refer to files must be dropped too. */
+  get evictions(): number {
+    return this.evictionCount;
+  }
+
+  /** True while this file is held here, so a reference to it costs no extra memory. */
+  keeps(file: SiteFile): boolean {
+    return this.kept.has(file);
+  }
+
   /** Drops what was read of a version that was removed or published again. */
   forget(root: string): void {
     for (const [key, file] of this.cache) {
       if (!key.startsWith(`${root}\0`)) continue;
       this.cache.delete(key);
+      if (file) this.kept.delete(file);
       this.cachedBytes -= file ? file.identity.length + (file.br?.length ?? 0) + (file.gzip?.length ?? 0) : 0;
     }
   }
@@ -53,18 +73,11 @@ export class SiteFiles {
   }
 
   private async load(root: string, relative: string): Promise<SiteFile | undefined> {
-    let real: string;
-    try {
-      const realRoot = await realpath(root);
-      real = await realpath(join(root, relative));
-      // A symlink may point anywhere: only what resolves inside the version is served.
-      if (!real.startsWith(realRoot + sep)) return undefined;
-    } catch {
-      return undefined;
-    }
-    const info = await stat(real).catch(() => undefined);
-    if (!info?.isFile()) return undefined;
-    const identity = await readFile(real);
+    if (NEVER_SERVED.has(relative)) return undefined;
+    // A symlink may point anywhere: only a regular file that resolves inside the version is served.
+    const read = await readConfined(root, relative, MAX_SERVED_FILE_BYTES);
+    if (read?.kind !== 'file') return undefined;
+    const { data: identity, real } = read;
     const hash = createHash('sha256').update(identity).digest('hex');
     const variant = async (kind: 'br' | 'gzip') => {
       const path = this.variantPath(hash, kind);
@@ -77,7 +90,7 @@ export class SiteFiles {
       ...(br ? { br } : {}),
       ...(gzip ? { gzip } : {}),
       etag: `"${hash.slice(0, 40)}"`,
-      lastModified: new Date(Math.floor(info.mtimeMs / 1000) * 1000),
+      lastModified: new Date(Math.floor(read.mtimeMs / 1000) * 1000),
       contentType: mime.contentType(extname(real)) || 'application/octet-stream',
     };
   }
@@ -86,10 +99,13 @@ export class SiteFiles {
     const size = file ? file.identity.length + (file.br?.length ?? 0) + (file.gzip?.length ?? 0) : 0;
     if (size > this.maxBytes / 16) return;
     this.cache.set(key, file);
+    if (file) this.kept.add(file);
     this.cachedBytes += size;
     for (const [oldKey, old] of this.cache) {
       if (this.cachedBytes <= this.maxBytes && this.cache.size <= 200_000) break;
       this.cache.delete(oldKey);
+      if (old) this.kept.delete(old);
+      this.evictionCount += 1;
       this.cachedBytes -= old ? old.identity.length + (old.br?.length ?? 0) + (old.gzip?.length ?? 0) : 0;
     }
   }

@@ -17,6 +17,13 @@ import { SiteRulesCache } from './site-rules.js';
 const ASSET_LIKE = /\.[A-Za-z0-9]{1,8}$/;
 /** Routes the fast path remembers; past that they are all dropped and found again. */
 const MAX_ROUTES = 10_000;
+/**
+ * Remembered answers: each refers to a file SiteFiles keeps (so the bodies are held once, whatever
+ * the spelling of the URL), and all of them together are bounded in count and in key bytes.
+ */
+const MAX_ANSWERS = 100_000;
+const MAX_ANSWER_KEY_BYTES = 16 * 1024 ** 2;
+const MAX_REMEMBERED_PATH = 1024;
 
 type Answer = FileResponse | undefined;
 
@@ -26,10 +33,13 @@ export class SiteHandler {
    * Versions are immutable, so what a path answers is fixed for a version and its site options:
    * after the first request it is one map lookup. Keyed by the options object, which a switch replaces.
    */
-  private readonly answers = new WeakMap<SiteOptions, Map<string, FileResponse>>();
+  private answers = new WeakMap<SiteOptions, Map<string, FileResponse>>();
   /** Bumped when a version is removed or published again, so its remembered answers no longer match. */
   private readonly generations = new Map<string, number>();
   private forgotten = 0;
+  private answerCount = 0;
+  private answersAtEviction = 0;
+  private answerKeyBytes = 0;
   /**
    * Routes of the fast path by host and request target, valid while neither the site table nor the
    * versions changed: clients repeat the same strings, so this is two lookups instead of a route.
@@ -65,11 +75,7 @@ export class SiteHandler {
     this.serve(req, res, target, request.query).then((answer) => {
       if (!answer) return;
       sendFile(req, res, answer);
-      if (answer.transient) return;
-      let answers = this.answers.get(target.options);
-      if (!answers) this.answers.set(target.options, (answers = new Map<string, FileResponse>()));
-      if (answers.size > 100_000) answers.clear();
-      answers.set(key, answer);
+      this.remember(target, key, answer);
     }).catch((error: unknown) => {
       if (!res.headersSent) sendStatus(res, 500, 'Internal error');
       else res.destroy(error as Error);
@@ -105,7 +111,28 @@ export class SiteHandler {
     return this.keptAnswer(route.target, route.key);
   }
 
+  /** Only answers whose body SiteFiles holds anyway; a large file read per request is not kept once per URL spelling. */
+  private remember(target: SiteTarget, key: string, answer: FileResponse): void {
+    if (answer.transient || !this.files.keeps(answer.file) || target.path.length > MAX_REMEMBERED_PATH) return;
+    if (this.answerCount >= MAX_ANSWERS || this.answerKeyBytes >= MAX_ANSWER_KEY_BYTES) this.dropAnswers();
+    let answers = this.answers.get(target.options);
+    if (!answers) this.answers.set(target.options, (answers = new Map<string, FileResponse>()));
+    if (answers.has(key)) return;
+    answers.set(key, answer);
+    this.answerCount += 1;
+    this.answerKeyBytes += key.length * 2 + 64;
+  }
+
+  private dropAnswers(): void {
+    this.answers = new WeakMap();
+    this.answerCount = 0;
+    this.answerKeyBytes = 0;
+    this.answersAtEviction = this.files.evictions;
+  }
+
   private keptAnswer(target: SiteTarget, key: string): FileResponse | undefined {
+    // SiteFiles let go of files to stay in its bound: answers holding them would keep them alive.
+    if (this.files.evictions !== this.answersAtEviction) this.dropAnswers();
     return target.options.auth ? undefined : this.answers.get(target.options)?.get(key);
   }
 
@@ -120,7 +147,7 @@ export class SiteHandler {
   /** Answers redirects and errors itself; returns the file response for everything else. */
   private async serve(req: IncomingMessage, res: ServerResponse, target: SiteTarget, query: string): Promise<Answer> {
     const { options } = target;
-    if (!this.auth.allows(options.auth, req.headers.authorization)) {
+    if (!(await this.auth.allows(options.auth, req.headers.authorization, req.socket.remoteAddress ?? ''))) {
       res.setHeader('WWW-Authenticate', `Basic realm="${target.project}", charset="UTF-8"`);
       return void sendStatus(res, 401, 'Authentication required');
     }

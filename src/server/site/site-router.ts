@@ -1,7 +1,9 @@
-// Which site (project, version) a request is for: a project's domain, a preview host
-// (<version>--<project>.<preview domain>), /<project>@<version>/ or /<project>/.
+// Which site (project, version) a request is for: <project>.<sites domain>, a preview host
+// (<version>--<project>.<sites domain or previews.domain>), a project's domain, or on a path-style
+// host (an opt-in) /<project>@<version>/ and /<project>/. Never anything on a dashboard host.
 import type { SiteOptions } from '../../domain/desired-state.js';
-import { isProjectName, isVersion } from '../../domain/names.js';
+import { isVersion } from '../../domain/names.js';
+import { hostRole, previewLabel, previewOf, type Origins } from '../../domain/origins.js';
 import type { SiteTable } from '../../services/site-table.js';
 
 export interface SiteTarget {
@@ -31,15 +33,20 @@ export class SiteRouter {
     private readonly versionExists: (project: string, version: string) => boolean,
     /** Names of the versions a project has (the store's, see LocalSiteSource.versionNames). */
     private readonly versionNames: (project: string) => string[],
+    private readonly origins: Origins,
     private readonly aliases?: PreviewAliases,
   ) {}
 
   route(hostHeader: string | undefined, path: string): SiteTarget | undefined {
-    const host = (hostHeader ?? '').replace(/:\d+$/, '').toLowerCase();
-    const byDomain = this.sites.projectForHost(host);
-    if (byDomain) return this.live(byDomain, '', path);
-    const preview = this.sites.previewDomain;
-    if (preview && host.endsWith(`.${preview}`)) return this.previewByHost(host.slice(0, -preview.length - 1), path);
+    const role = hostRole(this.origins, hostHeader);
+    if (!role || role.kind === 'dashboard') return undefined;
+    if (role.kind === 'site') return this.sites.pointer(role.label) ? this.live(role.label, '', path) : this.previewByHost(role.label, path);
+    if (role.kind === 'other') {
+      const byDomain = this.sites.projectForHost(role.host);
+      if (byDomain) return this.live(byDomain, '', path);
+      const preview = this.sites.previewDomain;
+      return preview && role.host.endsWith(`.${preview}`) ? this.previewByHost(role.host.slice(0, -preview.length - 1), path) : undefined;
+    }
     const slash = path.indexOf('/', 1);
     const first = slash < 0 ? path.slice(1) : path.slice(1, slash);
     const rest = slash < 0 ? '' : path.slice(slash);
@@ -65,19 +72,19 @@ export class SiteRouter {
     return pointer ? { project, version: pointer.version, base, path, options: pointer.site ?? DEFAULT_SITE_OPTIONS } : undefined;
   }
 
-  /** `1-2-0--site`: dots of the version are dashes in a host name; found among the built versions. */
+  /** `1-2-0--site` or `1.2.0--site`: found among the built versions by their host label. */
   private previewByHost(label: string, path: string): SiteTarget | undefined {
-    const split = label.lastIndexOf('--');
-    const project = label.slice(split + 2);
-    if (split <= 0 || !isProjectName(project) || !this.sites.pointer(project)) return undefined;
-    const key = `${project}/${label.slice(0, split)}`;
+    const preview = previewOf(label);
+    if (!preview || !this.sites.pointer(preview.project)) return undefined;
+    const { project, versionLabel } = preview;
+    const key = `${project}/${versionLabel}`;
     let version = this.previewVersions.get(key);
     if (!version) {
-      version = this.versionNames(project).find((v) => isVersion(v) && v.replace(/\./g, '-').toLowerCase() === label.slice(0, split));
+      version = this.versionNames(project).find((v) => isVersion(v) && previewLabel(v) === versionLabel);
       if (version) this.previewVersions.set(key, version);
     }
     // Not a version's own label: a preview alias, which moves, so it is never remembered here.
-    version ??= this.aliases?.resolve(project, label.slice(0, split));
+    version ??= this.aliases?.resolve(project, versionLabel);
     if (!version || !this.versionExists(project, version)) return undefined;
     return { project, version, base: '', path, options: this.options(project) };
   }
