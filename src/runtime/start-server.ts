@@ -16,6 +16,8 @@ import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
+import { startTls, type TlsOptions } from './tls.js';
+import { servedHosts } from '../services/certificates/served-hosts.js';
 import { BuildQueue } from '../services/build-queue.js';
 import { BuildService } from '../services/build-service.js';
 import { HookDeliveryService } from '../services/hook-delivery.js';
@@ -54,10 +56,14 @@ export interface ServerOptions {
   s3?: S3StoreOptions;
   /** Whether this replica runs the sync loop now (default: the Kubernetes Lease's, else always). */
   leader?: Leadership;
+  /** HTTPS beside HTTP (see runtime/tls.ts): own certificates and ACME. */
+  tls?: TlsOptions;
 }
 
 export interface RunningServer {
   url: string;
+  /** The HTTPS listener's address, with TLS on. */
+  httpsUrl?: string;
   sync: SyncService;
   queue: BuildQueue;
   close(): Promise<void>;
@@ -95,6 +101,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.
   await follower?.start();
+  const dashboardHost = publicUrl ? new URL(publicUrl).hostname : undefined;
+  const tls = options.tls && (await startTls(options.tls, logger, () => servedHosts(serving.sites, (project) => serving.store.projectDir(project), dashboardHost)));
   const server = createOpusServer({
       sync,
       sites,
@@ -111,11 +119,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       hooks,
       triggers,
       webhooks: { service: webhooks, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
-    });
+    }, tls?.serving);
   const address = await server.listen(options.port, options.host);
-  const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${address.port}`;
+  const local = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+  const url = `http://${local}:${address.port}`;
+  const httpsUrl = options.tls && server.secure && `https://${local}:${(await server.secure.listen(options.tls.httpsPort, options.host)).port}`;
   publicUrl ??= url;
-  logger.info('opus server listening', { url, dataDir, config });
+  logger.info('opus server listening', { url, ...(httpsUrl ? { httpsUrl } : {}), dataDir, config });
 
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -140,6 +150,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   return {
     url,
+    ...(httpsUrl ? { httpsUrl } : {}),
     sync,
     queue,
     async close() {
@@ -149,6 +160,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await follower?.stop();
       await options.kubernetes?.close();
       await server.close();
+      await tls?.close();
     },
   };
 }

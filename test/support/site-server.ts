@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import type { SiteOptions } from '../../src/domain/desired-state.js';
 import type { ConfigSource } from '../../src/ports/git-sources.js';
-import { createOpusServer } from '../../src/server/opus-server.js';
+import { createOpusServer, type TlsServing } from '../../src/server/opus-server.js';
 import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
@@ -13,6 +13,8 @@ import { writeFiles } from './fixtures.js';
 
 export interface SiteServer {
   url: string;
+  /** With TLS serving: the HTTPS listener on 127.0.0.1. */
+  httpsPort?: number;
   store: FsArtifactStore;
   sites: SiteTable;
   publish(project: string, version: string, files: Record<string, string | Buffer>): Promise<void>;
@@ -22,7 +24,7 @@ export interface SiteServer {
 export const siteOptions = (overrides: Partial<SiteOptions> = {}): SiteOptions => ({ spa: false, redirects: [], headers: [], ...overrides });
 
 /** Only the HTTP side is real here: builds and the config repo are not used by these tests. */
-export async function startSiteServer(root: string): Promise<SiteServer> {
+export async function startSiteServer(root: string, tls?: TlsServing): Promise<SiteServer> {
   const store = new FsArtifactStore(join(root, 'artifacts'));
   const sites = new SiteTable(store);
   await sites.load();
@@ -31,10 +33,12 @@ export async function startSiteServer(root: string): Promise<SiteServer> {
   const unused = undefined as never;
   const builds = new BuildService(store, unused, unused, silentLogger);
   const sync = new SyncService({ config: unusedConfig, sources: unused, store, builds, queue, sites, logger: silentLogger });
-  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger });
+  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger }, tls);
   const { port } = await server.listen(0, '127.0.0.1');
+  const httpsPort = server.secure && (await server.secure.listen(0, '127.0.0.1')).port;
   return {
     url: `http://127.0.0.1:${port}`,
+    ...(httpsPort ? { httpsPort } : {}),
     store,
     sites,
     async publish(project, version, files) {
