@@ -3,7 +3,7 @@
 import yaml from 'js-yaml';
 import type { z } from 'zod';
 import { projectNameProblem, versionProblem } from './names.js';
-import type { HeaderRule } from './header-rules.js';
+import { hstsRule, type HeaderRule } from './header-rules.js';
 import { hookId, type HookSpec } from './hooks.js';
 import type { RedirectRule } from './redirects.js';
 import { projectSchema, settingsSchema, type ProjectFile, type SecretRef, type SettingsFile } from './schema.js';
@@ -208,10 +208,15 @@ function toProject(name: string, file: string, parsed: ProjectFile, settings: Se
     site: {
       spa: parsed.spa ?? false,
       redirects: (parsed.redirects ?? []).map((r) => ({ from: r.from, to: r.to, status: r.status ?? 301, force: r.force ?? false })),
-      headers: parsed.headers ?? [],
+      headers: [...hstsRules(parsed.hsts), ...(parsed.headers ?? [])],
       ...(parsed.auth ? { auth: parsed.auth } : {}),
     },
   };
+}
+
+function hstsRules(hsts: ProjectFile['hsts']): HeaderRule[] {
+  const rule = hstsRule(typeof hsts === 'object' ? { ...hsts, ...(hsts.maxAge === undefined ? {} : { maxAgeMs: durationMs(hsts.maxAge) }) } : hsts);
+  return rule ? [rule] : [];
 }
 
 function checkDomainsAreUnique(projects: ProjectSpec[], problems: ConfigProblem[], broken: string[]): void {

@@ -96,6 +96,17 @@ export const projectSchema = z
     spa: z.boolean().optional().describe('Single-page app: unknown paths that do not look like files get index.html'),
     redirects: z.array(redirectRule).optional().describe('Redirect and rewrite rules, as in a Netlify _redirects file (applied after the build output\'s own _redirects)'),
     headers: z.array(headerRule).optional().describe('Extra response headers by path, as in a Netlify _headers file'),
+    hsts: z
+      .union([
+        z.boolean(),
+        z.strictObject({
+          maxAge: duration.optional().describe('How long browsers remember to use HTTPS only (default 8760h, a year)'),
+          includeSubDomains: z.boolean().optional().describe('Also for every subdomain of each host (default false)'),
+          preload: z.boolean().optional().describe('Ask to be in browsers\' preload lists (default false; needs includeSubDomains and a year)'),
+        }),
+      ])
+      .optional()
+      .describe('Strict-Transport-Security on the site\'s answers, so browsers use HTTPS only (opt-in: default off)'),
     auth: z
       .strictObject({ username: z.string().min(1), passwordHash: secretRef.describe('A bcrypt hash (htpasswd -B), read from a secret of the server') })
       .optional()
