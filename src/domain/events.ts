@@ -12,6 +12,7 @@ export const EVENT_NAMES = [
   'rollback',
   'config.invalid',
   'sync.failed',
+  'certificate.failed',
 ] as const;
 
 export type EventName = (typeof EVENT_NAMES)[number];
@@ -32,5 +33,7 @@ export interface OpusEvent {
   /** Human-readable reason for failures and invalid config. */
   message?: string;
   durationMs?: number;
+  /** The host name of a certificate event. */
+  domain?: string;
   problems?: { file: string; path: string; message: string; line?: number }[];
 }

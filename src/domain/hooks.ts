@@ -38,6 +38,8 @@ export interface HookPayload {
   configCommit: string | null;
   message: string | null;
   durationMs: number | null;
+  /** The host name of a certificate event. */
+  domain: string | null;
   problems: { file: string; path: string; message: string; line?: number }[] | null;
   urls: { site: string | null; preview: string | null; build: string | null };
 }
@@ -57,6 +59,7 @@ export function hookPayload(id: string, facts: OpusEvent, publicUrl: string): Ho
     configCommit: facts.configCommit ?? null,
     message: facts.message ?? null,
     durationMs: facts.durationMs ?? null,
+    domain: facts.domain ?? null,
     problems: facts.problems ?? null,
     urls: {
       site: project ? `${base}/${project}/` : null,

@@ -94,6 +94,7 @@ test('the body has every documented key, null when unknown, and URLs under the p
     configCommit: 'abc',
     message: null,
     durationMs: null,
+    domain: null,
     problems: null,
     urls: { site: 'https://opus.example.com/site/', preview: 'https://opus.example.com/site@1.2.0%2Bb/', build: 'https://opus.example.com/api/v1/builds/site@1.2.0%2Bb' },
   });
