@@ -67,6 +67,8 @@ export interface Settings {
   runner?: BuildRunnerKind;
   /** Outgoing hooks; absent when opus.yaml has none. */
   hooks?: HookSpec[];
+  /** ACME settings of opus.yaml (flags and env win). */
+  tls?: { email?: string; directory?: string; onDemand?: boolean };
 }
 
 export interface DesiredState {
@@ -176,6 +178,7 @@ function toSettings(file: SettingsFile): Settings {
     keep: file.retention?.keep ?? d.keep,
     ...(file.previews ? { previewDomain: file.previews.domain } : {}),
     ...(file.builds?.runner ? { runner: file.builds.runner } : {}),
+    ...(file.tls ? { tls: file.tls } : {}),
     ...(file.hooks?.length ? { hooks: file.hooks.map((h) => ({ id: hookId(h), ...(h.name ? { name: h.name } : {}), url: h.url, events: h.events, secret: h.secret })) } : {}),
     defaults: {
       timeoutMs: file.builds?.timeout === undefined ? d.defaults.timeoutMs : durationMs(file.builds.timeout),

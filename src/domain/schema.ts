@@ -135,6 +135,14 @@ export const settingsSchema = z
       .optional()
       .describe('Preview URLs by host name, besides /<project>@<version>/'),
     hooks: hooks.optional(),
+    tls: z
+      .strictObject({
+        email: z.email().optional().describe('ACME account email (opus server --acme-email and OPUS_ACME_EMAIL win over it)'),
+        directory: z.url({ protocol: /^https$/ }).optional().describe('ACME directory URL of the CA (default Let\'s Encrypt; --acme-directory wins)'),
+        onDemand: z.boolean().optional().describe('Order a preview host\'s certificate at its first visit (built versions only, rate limited; default true). A wildcard certificate from files covers previews without'),
+      })
+      .optional()
+      .describe('Certificates by ACME for the dashboard host and every project domain (with opus server --https-port)'),
   })
   .describe('Opus settings shared by all projects: opus.yaml');
 

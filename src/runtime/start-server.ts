@@ -17,7 +17,8 @@ import { createOpusServer } from '../server/opus-server.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { startTls, type TlsOptions } from './tls.js';
-import { servedHosts } from '../services/certificates/served-hosts.js';
+import { projectDomains, servedHosts } from '../services/certificates/served-hosts.js';
+import { namesToOrder } from '../domain/tls-names.js';
 import { BuildQueue } from '../services/build-queue.js';
 import { BuildService } from '../services/build-service.js';
 import { HookDeliveryService } from '../services/hook-delivery.js';
@@ -101,8 +102,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.
   await follower?.start();
-  const dashboardHost = publicUrl ? new URL(publicUrl).hostname : undefined;
-  const tls = options.tls && (await startTls(options.tls, logger, () => servedHosts(serving.sites, (project) => serving.store.projectDir(project), dashboardHost)));
+  const dashboardHost = publicUrl && URL.canParse(publicUrl) ? new URL(publicUrl).hostname : undefined;
+  const tls = options.tls && (await startTls(options.tls, {
+    dataDir,
+    logger,
+    events,
+    ...(leader ? { leader } : {}),
+    served: () => servedHosts(serving.sites, (project) => serving.store.projectDir(project), dashboardHost),
+    wanted: () => namesToOrder(dashboardHost, projectDomains(serving.sites)),
+    settings: () => sync.desiredState?.settings,
+  }));
   const server = createOpusServer({
       sync,
       sites,

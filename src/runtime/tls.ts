@@ -1,39 +1,108 @@
-// Wires TLS serving: the certificate table, own certificates from files (watched), and ACME.
+// Wires TLS serving: the certificate table, own certificates from files (watched), and ACME
+// (acme-client against the configured CA, certificates kept in a certificate store).
+import { join } from 'node:path';
+import { AcmeIssuer, LETS_ENCRYPT, type AcmeAccount } from '../adapters/acme/acme-issuer.js';
 import { watchCertificateFiles, type CertificateFiles } from '../adapters/fs/certificate-files.js';
+import { FsCertificateStore } from '../adapters/fs/fs-certificate-store.js';
+import type { Settings } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import { servedHostKind, type ServedHosts } from '../domain/tls-names.js';
+import type { CertificateStore } from '../ports/certificate-store.js';
+import type { EventSink } from '../ports/event-sink.js';
+import type { Leadership } from '../ports/leadership.js';
 import type { TlsServing } from '../server/opus-server.js';
 import { CertificateTable } from '../server/tls/certificate-table.js';
 import { AcmeChallenges } from '../services/certificates/acme-challenges.js';
+import { CertificateManager, type CertificateManagerDeps } from '../services/certificates/certificate-manager.js';
 import type { Logger } from '../services/logger.js';
+
+export interface AcmeOptions {
+  /** The account email; else opus.yaml tls.email. */
+  email?: string;
+  /** The CA's directory URL; else opus.yaml tls.directory, else Let's Encrypt. */
+  directoryUrl?: string;
+  /** PEM of the CA the directory's HTTPS is signed by, when the system does not trust it (an internal CA, tests). */
+  directoryCa?: string;
+  /** How often certificates are checked for renewal and the store for other replicas' (default 60 s). */
+  checkMs?: number;
+  retry?: CertificateManagerDeps['retry'];
+  onDemand?: CertificateManagerDeps['onDemand'];
+}
 
 export interface TlsOptions {
   /** Where HTTPS listens (443 on a bare server). */
   httpsPort: number;
   /** Own certificates: each <name>.crt (or .pem) with its <name>.key, reloaded when they change. */
   certificatesDir?: string;
+  acme?: AcmeOptions;
+}
+
+export interface TlsContext {
+  dataDir: string;
+  logger: Logger;
+  events: EventSink;
+  leader?: Leadership;
+  /** A shared certificate store; by default <dataDir>/state/certificates. */
+  store?: CertificateStore;
+  served: () => ServedHosts;
+  /** Names to order ahead: the dashboard host and every project domain. */
+  wanted: () => string[];
+  /** opus.yaml's settings as last read. */
+  settings: () => Settings | undefined;
 }
 
 export interface RunningTls {
   serving: TlsServing;
   table: CertificateTable;
+  certificates?: CertificateManager;
   close(): Promise<void>;
 }
 
-export async function startTls(options: TlsOptions, logger: Logger, served: () => ServedHosts): Promise<RunningTls> {
+export async function startTls(options: TlsOptions, context: TlsContext): Promise<RunningTls> {
+  const { logger } = context;
   const table = new CertificateTable();
   const challenges = new AcmeChallenges();
   const files = options.certificatesDir ? await ownCertificates(options.certificatesDir, table, logger) : undefined;
+  const acme = options.acme;
+  const account = (): AcmeAccount | undefined => {
+    const yaml = context.settings()?.tls;
+    const email = acme?.email ?? yaml?.email;
+    return email ? { email, directoryUrl: acme?.directoryUrl ?? yaml?.directory ?? LETS_ENCRYPT } : undefined;
+  };
+  const onDemand = (): CertificateManagerDeps['onDemand'] => (context.settings()?.tls?.onDemand === false ? false : acme?.onDemand);
+  const store = context.store ?? new FsCertificateStore(join(context.dataDir, 'state', 'certificates'));
+  const manager = new CertificateManager({
+    issuer: new AcmeIssuer({ account, store, ...(acme?.directoryCa ? { directoryCa: acme.directoryCa } : {}) }),
+    store,
+    challenges,
+    install: (name, pair) => table.set(name, 'acme', pair),
+    installed: (name) => table.list().find((c) => c.source === 'acme' && c.id === name),
+    served: context.served,
+    active: () => account() !== undefined,
+    wanted: context.wanted,
+    events: context.events,
+    logger,
+    ...(context.leader ? { leader: context.leader } : {}),
+    get onDemand() {
+      return onDemand();
+    },
+    ...(acme?.retry ? { retry: acme.retry } : {}),
+  });
+  await manager.start(acme?.checkMs);
   const serving: TlsServing = {
     table,
     challenges,
-    redirects: (host) => table.has(host) || (false && servedHostKind(host, served()) !== undefined),
+    missing: async (host) => ((await manager.onDemand(host)) ? table.contextFor(host) : undefined),
+    // Hosts with a certificate, and those one would be ordered for on their first HTTPS visit.
+    redirects: (host) => table.has(host) || (account() !== undefined && onDemand() !== false && servedHostKind(host, context.served()) !== undefined),
   };
   return {
     serving,
     table,
+    certificates: manager,
     async close() {
       files?.close();
+      await manager.stop();
     },
   };
 }

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
+import { noEvents } from '../../src/ports/event-sink.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { startTls, type RunningTls } from '../../src/runtime/tls.js';
 import { servedHosts } from '../../src/services/certificates/served-hosts.js';
@@ -39,7 +40,7 @@ before(async () => {
   await mkdir(certs);
   await makeLeaf(ca, certs, 'site', [SITE]);
   await makeLeaf(ca, certs, 'previews', [`*.${PREVIEWS}`]);
-  tls = await startTls({ httpsPort: 0, certificatesDir: certs }, silentLogger, () => servedHosts(server.sites, (p) => server.store.projectDir(p), undefined));
+  tls = await startTls({ httpsPort: 0, certificatesDir: certs }, { dataDir: dir, logger: silentLogger, events: noEvents, served: () => servedHosts(server.sites, (p) => server.store.projectDir(p), undefined), wanted: () => [], settings: () => undefined });
   server = await startSiteServer(dir, tls.serving);
   httpsPort = server.httpsPort ?? 0;
   await server.publish('site', '1.0.0', { 'index.html': '<h1>site v1</h1>', 'app.js': APP_JS });

@@ -7,16 +7,21 @@ import type { CertificateIssuer, ChallengeResponder, IssuedCertificate } from '.
 
 export const LETS_ENCRYPT = acme.directory.letsencrypt.production;
 
-export interface AcmeIssuerOptions {
+export interface AcmeAccount {
   directoryUrl: string;
   email: string;
+}
+
+export interface AcmeIssuerOptions {
+  /** Read at each order: the email and CA may come from opus.yaml, which changes. */
+  account: () => AcmeAccount | undefined;
   store: CertificateStore;
   /** PEM of CAs the directory's own HTTPS is trusted with (an internal CA, tests); default the system's. */
   directoryCa?: string;
 }
 
 export class AcmeIssuer implements CertificateIssuer {
-  private client: Promise<acme.Client> | undefined;
+  private client: { directoryUrl: string; client: Promise<acme.Client> } | undefined;
 
   constructor(private readonly options: AcmeIssuerOptions) {
     // acme-client talks through one shared axios instance.
@@ -24,11 +29,13 @@ export class AcmeIssuer implements CertificateIssuer {
   }
 
   async issue(names: string[], challenges: ChallengeResponder): Promise<IssuedCertificate> {
-    const client = await this.account();
+    const account = this.options.account();
+    if (!account) throw new Error('no ACME email: set opus server --acme-email, OPUS_ACME_EMAIL or tls.email in opus.yaml');
+    const client = await this.clientFor(account.directoryUrl);
     const [key, csr] = await acme.crypto.createCsr({ commonName: names[0] ?? '', altNames: names }, await acme.crypto.createPrivateEcdsaKey('P-256'));
     const cert = await client.auto({
       csr,
-      email: this.options.email,
+      email: account.email,
       termsOfServiceAgreed: true,
       challengePriority: ['http-01'],
       // The CA checks the names from outside; a check from here would need this machine to resolve its own names.
@@ -44,19 +51,21 @@ export class AcmeIssuer implements CertificateIssuer {
     return { cert, key: key.toString() };
   }
 
-  private account(): Promise<acme.Client> {
-    this.client ??= (async () => {
-      const { store, directoryUrl } = this.options;
+  private clientFor(directoryUrl: string): Promise<acme.Client> {
+    if (this.client?.directoryUrl === directoryUrl) return this.client.client;
+    const client = (async () => {
+      const { store } = this.options;
       let accountKey = await store.readAccountKey(directoryUrl);
       if (!accountKey) {
         accountKey = (await acme.crypto.createPrivateEcdsaKey('P-256')).toString();
         await store.writeAccountKey(directoryUrl, accountKey);
       }
       return new acme.Client({ directoryUrl, accountKey, backoffAttempts: 10, backoffMin: 500, backoffMax: 5_000 });
-    })().catch((error: unknown) => {
-      this.client = undefined;
-      throw error;
+    })();
+    this.client = { directoryUrl, client };
+    client.catch(() => {
+      if (this.client?.client === client) this.client = undefined;
     });
-    return this.client;
+    return client;
   }
 }

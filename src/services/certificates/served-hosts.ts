@@ -18,3 +18,8 @@ export function servedHosts(sites: SiteTable, projectDir: (project: string) => s
     },
   };
 }
+
+/** Every domain of every live project, for the names ordered ahead. */
+export function projectDomains(sites: SiteTable): string[] {
+  return Object.values(sites.snapshot()).flatMap((site) => site.domains);
+}
