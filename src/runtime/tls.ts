@@ -1,7 +1,7 @@
 // Wires TLS serving: the certificate table, own certificates from files (watched), and ACME
 // (acme-client against the configured CA, certificates kept in a certificate store).
 import { join } from 'node:path';
-import { AcmeIssuer, LETS_ENCRYPT, type AcmeAccount } from '../adapters/acme/acme-issuer.js';
+import { AcmeIssuer, LETS_ENCRYPT, type AcmeAccount, type AcmeIssuerOptions } from '../adapters/acme/acme-issuer.js';
 import { watchCertificateFiles, type CertificateFiles } from '../adapters/fs/certificate-files.js';
 import { FsCertificateStore } from '../adapters/fs/fs-certificate-store.js';
 import type { Settings } from '../domain/desired-state.js';
@@ -26,6 +26,7 @@ export interface AcmeOptions {
   /** How often certificates are checked for renewal and the store for other replicas' (default 60 s). */
   checkMs?: number;
   retry?: CertificateManagerDeps['retry'];
+  requestRetries?: AcmeIssuerOptions['requestRetries'];
   onDemand?: CertificateManagerDeps['onDemand'];
 }
 
@@ -72,7 +73,7 @@ export async function startTls(options: TlsOptions, context: TlsContext): Promis
   const onDemand = (): CertificateManagerDeps['onDemand'] => (context.settings()?.tls?.onDemand === false ? false : acme?.onDemand);
   const store = context.store ?? new FsCertificateStore(join(context.dataDir, 'state', 'certificates'));
   const manager = new CertificateManager({
-    issuer: new AcmeIssuer({ account, store, ...(acme?.directoryCa ? { directoryCa: acme.directoryCa } : {}) }),
+    issuer: new AcmeIssuer({ account, store, ...(acme?.directoryCa ? { directoryCa: acme.directoryCa } : {}), ...(acme?.requestRetries ? { requestRetries: acme.requestRetries } : {}) }),
     store,
     challenges,
     install: (name, pair) => table.set(name, 'acme', pair),

@@ -24,7 +24,7 @@ export interface SiteServer {
 export const siteOptions = (overrides: Partial<SiteOptions> = {}): SiteOptions => ({ spa: false, redirects: [], headers: [], ...overrides });
 
 /** Only the HTTP side is real here: builds and the config repo are not used by these tests. */
-export async function startSiteServer(root: string, tls?: TlsServing): Promise<SiteServer> {
+export async function startSiteServer(root: string, tls?: TlsServing, ports: { http?: number } = {}): Promise<SiteServer> {
   const store = new FsArtifactStore(join(root, 'artifacts'));
   const sites = new SiteTable(store);
   await sites.load();
@@ -34,7 +34,7 @@ export async function startSiteServer(root: string, tls?: TlsServing): Promise<S
   const builds = new BuildService(store, unused, unused, silentLogger);
   const sync = new SyncService({ config: unusedConfig, sources: unused, store, builds, queue, sites, logger: silentLogger });
   const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger }, tls);
-  const { port } = await server.listen(0, '127.0.0.1');
+  const { port } = await server.listen(ports.http ?? 0, '127.0.0.1');
   const httpsPort = server.secure && (await server.secure.listen(0, '127.0.0.1')).port;
   return {
     url: `http://127.0.0.1:${port}`,

@@ -28,7 +28,7 @@ export async function makeLeaf(ca: TestCa, outDir: string, file: string, names: 
   const csr = join(outDir, `${file}.csr.tmp`);
   const crt = join(outDir, `${file}.crt.tmp`);
   const ext = join(outDir, `${file}.ext.tmp`);
-  await writeFile(ext, `subjectAltName=${names.map((n) => `DNS:${n}`).join(',')}\n`);
+  await writeFile(ext, `subjectAltName=${names.map((n) => (/^[\d.]+$/.test(n) ? `IP:${n}` : `DNS:${n}`)).join(',')}\n`);
   await run('openssl', ['req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${names[0] ?? 'test'}`, '-keyout', key, '-out', csr]);
   await run('openssl', ['x509', '-req', '-in', csr, '-CA', ca.certPath, '-CAkey', ca.keyPath, '-CAcreateserial', '-days', String(days), '-extfile', ext, '-out', crt]);
   const pair = { cert: (await readFile(crt, 'utf8')) + ca.pem, key: await readFile(key, 'utf8') };

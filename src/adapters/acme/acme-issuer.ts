@@ -18,6 +18,8 @@ export interface AcmeIssuerOptions {
   store: CertificateStore;
   /** PEM of CAs the directory's own HTTPS is trusted with (an internal CA, tests); default the system's. */
   directoryCa?: string;
+  /** acme-client's own retries of one request (network errors, 5xx, 429): default 5, waiting 5 s more each time. */
+  requestRetries?: { attempts: number; delaySeconds: number };
 }
 
 export class AcmeIssuer implements CertificateIssuer {
@@ -26,12 +28,22 @@ export class AcmeIssuer implements CertificateIssuer {
   constructor(private readonly options: AcmeIssuerOptions) {
     // acme-client talks through one shared axios instance.
     if (options.directoryCa) acme.axios.defaults.httpsAgent = new Agent({ ca: options.directoryCa, keepAlive: true });
+    const retries = options.requestRetries;
+    if (retries) Object.assign(acme.axios.defaults, { acmeSettings: { ...acmeSettings(), retryMaxAttempts: retries.attempts, retryDefaultDelay: retries.delaySeconds } });
   }
 
   async issue(names: string[], challenges: ChallengeResponder): Promise<IssuedCertificate> {
     const account = this.options.account();
     if (!account) throw new Error('no ACME email: set opus server --acme-email, OPUS_ACME_EMAIL or tls.email in opus.yaml');
-    const client = await this.clientFor(account.directoryUrl);
+    try {
+      return await this.order(await this.clientFor(account.directoryUrl), account, names, challenges);
+    } catch (error) {
+      // acme-client reports an unreachable CA as a TypeError of its own; say what was tried.
+      throw new Error(`ACME order at ${account.directoryUrl} failed: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private async order(client: acme.Client, account: AcmeAccount, names: string[], challenges: ChallengeResponder): Promise<IssuedCertificate> {
     const [key, csr] = await acme.crypto.createCsr({ commonName: names[0] ?? '', altNames: names }, await acme.crypto.createPrivateEcdsaKey('P-256'));
     const cert = await client.auto({
       csr,
@@ -68,4 +80,8 @@ export class AcmeIssuer implements CertificateIssuer {
     });
     return client;
   }
+}
+
+function acmeSettings(): Record<string, unknown> {
+  return (acme.axios.defaults as { acmeSettings?: Record<string, unknown> }).acmeSettings ?? {};
 }

@@ -97,11 +97,15 @@ export class CertificateManager {
   /** For a handshake no certificate covers: orders one if Opus serves the host; true once installed. */
   async onDemand(host: string): Promise<boolean> {
     const limits = this.deps.onDemand === undefined ? ON_DEMAND : this.deps.onDemand;
-    if (!limits || !this.deps.active() || servedHostKind(host, this.deps.served()) === undefined) return false;
+    const kind = this.deps.active() ? servedHostKind(host, this.deps.served()) : undefined;
+    if (!kind) return false;
     const running = this.ordering.get(host);
     if (running) return running;
     if (!this.isLeader()) return this.loadOne(host);
     if (!this.due(host)) return false;
+    // The dashboard host and project domains are ordered ahead anyway: a visit only makes it sooner.
+    if (kind !== 'preview') return this.order(host);
+    if (!limits) return false;
     const now = this.now();
     if (!allowedByRate(this.onDemandOrders, now, limits.limit, limits.windowMs)) {
       this.deps.logger.warn('on-demand certificate orders are rate limited', { domain: host, limit: limits.limit });
