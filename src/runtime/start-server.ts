@@ -128,7 +128,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       hooks,
       triggers,
       webhooks: { service: webhooks, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
+      ...(tls ? { certificates: tls.report } : {}),
     }, tls?.serving);
+  if (tls) metrics.watchCertificates(tls.report);
   const address = await server.listen(options.port, options.host);
   const local = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
   const url = `http://${local}:${address.port}`;

@@ -13,7 +13,7 @@ import type { Leadership } from '../ports/leadership.js';
 import type { TlsServing } from '../server/opus-server.js';
 import { CertificateTable } from '../server/tls/certificate-table.js';
 import { AcmeChallenges } from '../services/certificates/acme-challenges.js';
-import { CertificateManager, type CertificateManagerDeps } from '../services/certificates/certificate-manager.js';
+import { CertificateManager, type CertificateManagerDeps, type CertificateStatus } from '../services/certificates/certificate-manager.js';
 import type { Logger } from '../services/logger.js';
 
 export interface AcmeOptions {
@@ -56,6 +56,8 @@ export interface RunningTls {
   serving: TlsServing;
   table: CertificateTable;
   certificates?: CertificateManager;
+  /** Every certificate served, own files and ACME, for the API, the dashboard and /metrics. */
+  report(): CertificateStatus[];
   close(): Promise<void>;
 }
 
@@ -101,6 +103,10 @@ export async function startTls(options: TlsOptions, context: TlsContext): Promis
     serving,
     table,
     certificates: manager,
+    report: () => [
+      ...table.list().filter((c) => c.source === 'files').flatMap((c) => c.names.map((name) => ({ name, source: 'files' as const, notAfter: c.notAfter.toISOString() }))),
+      ...manager.status().map((s) => ({ ...s, source: 'acme' as const })),
+    ],
     async close() {
       files?.close();
       await manager.stop();

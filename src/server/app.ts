@@ -7,6 +7,7 @@ import type { Leadership } from '../ports/leadership.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { ConfigHistory } from '../ports/config-history.js';
 import type { BuildQueue } from '../services/build-queue.js';
+import type { CertificateStatus } from '../services/certificates/certificate-manager.js';
 import type { HookDeliveryService } from '../services/hook-delivery.js';
 import type { Logger } from '../services/logger.js';
 import type { Metrics } from '../services/metrics.js';
@@ -52,6 +53,8 @@ export interface AppDeps {
   trustProxy?: boolean;
   /** With several replicas: while another one leads, API and webhook requests go to it. */
   leadership?: Leadership;
+  /** With HTTPS on: every served certificate's state (GET /api/v1/certificates, the dashboard). */
+  certificates?: () => CertificateStatus[];
 }
 
 export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>): SiteHandler {

@@ -17,6 +17,7 @@ import type { EventSink, OpusEvent } from '../../src/ports/event-sink.js';
 import { startTls, type RunningTls } from '../../src/runtime/tls.js';
 import { projectDomains, servedHosts } from '../../src/services/certificates/served-hosts.js';
 import { silentLogger } from '../../src/services/logger.js';
+import { Metrics } from '../../src/services/metrics.js';
 import { freePort, startPebble, type Pebble } from '../support/pebble.js';
 import { startSiteServer, type SiteServer } from '../support/site-server.js';
 
@@ -111,8 +112,13 @@ describe('ACME certificates from pebble', () => {
       return cert instanceof X509Certificate && cert.serialNumber !== first.serialNumber ? cert : undefined;
     });
     assert.ok(Date.parse(renewed.validTo) > Date.parse(first.validTo));
-    const status = tls.certificates?.status().find((s) => s.name === SITE);
-    assert.ok(status?.notAfter && !status.error);
+    const status = tls.report().find((s) => s.name === SITE);
+    assert.ok(status?.source === 'acme' && status.notAfter && !status.error);
+    const metrics = new Metrics(undefined, { processMetrics: false });
+    metrics.watchCertificates(tls.report);
+    const text = await metrics.text();
+    assert.ok(text.includes(`opus_certificate_expiry_timestamp_seconds{name="${SITE}",source="acme"} ${Date.parse(status.notAfter) / 1000}`), text);
+    assert.ok(text.includes(`opus_certificate_failing{name="${SITE}"} 0`));
   });
 
   test('a preview host Opus serves gets one on demand; strangers and the rate limit get none', async () => {
@@ -135,7 +141,10 @@ describe('ACME certificates from pebble', () => {
     assert.match(failed.message ?? '', /keeps serving/);
     const still = await served(SITE);
     assert.ok(still instanceof X509Certificate && still.serialNumber === before.serialNumber);
-    const status = tls.certificates?.status().find((s) => s.name === SITE);
-    assert.ok(status?.error && status.nextAttemptAt);
+    const status = tls.report().find((s) => s.name === SITE);
+    assert.ok(status?.error && status.nextAttemptAt && status.notAfter === new Date(still.validTo).toISOString());
+    const metrics = new Metrics(undefined, { processMetrics: false });
+    metrics.watchCertificates(tls.report);
+    assert.ok((await metrics.text()).includes(`opus_certificate_failing{name="${SITE}"} 1`));
   });
 });

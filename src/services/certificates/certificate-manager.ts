@@ -41,6 +41,8 @@ export interface CertificateManagerDeps {
 
 export interface CertificateStatus {
   name: string;
+  /** ACME, or own certificate files. */
+  source?: 'acme' | 'files';
   notAfter?: string;
   renewAt?: string;
   /** The last failure, while it is not yet fixed by a success. */
