@@ -2,8 +2,9 @@
 // answers the caller serves while the order is open.
 
 export interface ChallengeResponder {
-  add(token: string, keyAuthorization: string): void;
-  remove(token: string): void;
+  /** Resolves once the answer is served (by every replica). */
+  add(token: string, keyAuthorization: string): Promise<void> | void;
+  remove(token: string): Promise<void> | void;
 }
 
 export interface IssuedCertificate {

@@ -17,4 +17,10 @@ export interface CertificateStore {
   /** The ACME account's private key (PEM), one per CA directory URL. */
   readAccountKey(directoryUrl: string): Promise<string | undefined>;
   writeAccountKey(directoryUrl: string, pem: string): Promise<void>;
+  /** HTTP-01 answers while an order is open, so a replica that does not order answers them too (shared stores only). */
+  readonly challenges?: {
+    write(token: string, keyAuthorization: string): Promise<void>;
+    read(token: string): Promise<string | undefined>;
+    remove(token: string): Promise<void>;
+  };
 }

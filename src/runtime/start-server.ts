@@ -75,7 +75,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const dataDir = resolve(options.dataDir);
   const config = options.config ?? (await embeddedConfigRepo(dataDir, logger));
   const leader = options.leader ?? options.kubernetes?.leader;
-  const { store, sites, serving, docker: dockerIds, follower } = await openArtifactStores(dataDir, options.s3, logger, leader);
+  const { store, sites, serving, docker: dockerIds, follower, certificates } = await openArtifactStores(dataDir, options.s3, logger, leader);
   const queue = new BuildQueue(2);
   const docker = new Docker();
   // Containers are labelled with this data dir, so a restart removes what a killed server left running.
@@ -108,6 +108,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     logger,
     events,
     ...(leader ? { leader } : {}),
+    ...(certificates ? { store: certificates } : {}),
     served: () => servedHosts(serving.sites, (project) => serving.store.projectDir(project), dashboardHost),
     wanted: () => namesToOrder(dashboardHost, projectDomains(serving.sites)),
     settings: () => sync.desiredState?.settings,

@@ -64,7 +64,8 @@ export interface RunningTls {
 export async function startTls(options: TlsOptions, context: TlsContext): Promise<RunningTls> {
   const { logger } = context;
   const table = new CertificateTable();
-  const challenges = new AcmeChallenges();
+  const store: CertificateStore = context.store ?? new FsCertificateStore(join(context.dataDir, 'state', 'certificates'));
+  const challenges = new AcmeChallenges(store.challenges);
   const files = options.certificatesDir ? await ownCertificates(options.certificatesDir, table, logger) : undefined;
   const acme = options.acme;
   const account = (): AcmeAccount | undefined => {
@@ -73,7 +74,6 @@ export async function startTls(options: TlsOptions, context: TlsContext): Promis
     return email ? { email, directoryUrl: acme?.directoryUrl ?? yaml?.directory ?? LETS_ENCRYPT } : undefined;
   };
   const onDemand = (): CertificateManagerDeps['onDemand'] => (context.settings()?.tls?.onDemand === false ? false : acme?.onDemand);
-  const store = context.store ?? new FsCertificateStore(join(context.dataDir, 'state', 'certificates'));
   const manager = new CertificateManager({
     issuer: new AcmeIssuer({ account, store, ...(acme?.directoryCa ? { directoryCa: acme.directoryCa } : {}), ...(acme?.requestRetries ? { requestRetries: acme.requestRetries } : {}) }),
     store,

@@ -8,18 +8,14 @@ import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect as tlsConnect } from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 import { promisify } from 'node:util';
-import { DEFAULT_SETTINGS } from '../../src/domain/desired-state.js';
-import { namesToOrder } from '../../src/domain/tls-names.js';
 import type { EventSink, OpusEvent } from '../../src/ports/event-sink.js';
-import { startTls, type RunningTls } from '../../src/runtime/tls.js';
-import { projectDomains, servedHosts } from '../../src/services/certificates/served-hosts.js';
-import { silentLogger } from '../../src/services/logger.js';
+import type { RunningTls } from '../../src/runtime/tls.js';
 import { Metrics } from '../../src/services/metrics.js';
 import { freePort, startPebble, type Pebble } from '../support/pebble.js';
-import { startSiteServer, type SiteServer } from '../support/site-server.js';
+import type { SiteServer } from '../support/site-server.js';
+import { servedCertificate, startTlsSite, until, type TlsSite } from '../support/tls-site.js';
 
 const run = promisify(execFile);
 const SITE = 'site.opus.test';
@@ -29,63 +25,35 @@ const VALIDITY_S = 9;
 
 let dir: string;
 let pebble: Pebble;
+let site: TlsSite;
 let tls: RunningTls;
 let server: SiteServer;
 let httpsPort: number;
 const events: Omit<OpusEvent, 'at'>[] = [];
 const sink: EventSink = { emit: (event) => void events.push(event) };
+const served = (servername: string) => servedCertificate(httpsPort, servername);
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'opus-acme-'));
   const httpPort = await freePort();
   pebble = await startPebble(join(dir, 'pebble'), { httpPort, validitySeconds: VALIDITY_S });
-  const settings = { ...DEFAULT_SETTINGS, tls: { email: 'ops@opus.test', directory: pebble.directoryUrl } };
-  tls = await startTls(
-    { httpsPort: 0, acme: { directoryCa: pebble.listenerCa, checkMs: 250, retry: { baseMs: 500, factor: 2, capMs: 2_000 }, requestRetries: { attempts: 1, delaySeconds: 1 }, onDemand: { limit: 1, windowMs: 3_600_000 } } },
-    {
-      dataDir: dir,
-      logger: silentLogger,
-      events: sink,
-      served: () => servedHosts(server.sites, (p) => server.store.projectDir(p), undefined),
-      wanted: () => (server ? namesToOrder(undefined, projectDomains(server.sites)) : []),
-      settings: () => settings,
-    },
-  );
-  server = await startSiteServer(dir, tls.serving, { http: httpPort });
-  httpsPort = server.httpsPort ?? 0;
+  site = await startTlsSite(dir, {
+    tls: { acme: { directoryCa: pebble.listenerCa, checkMs: 250, retry: { baseMs: 500, factor: 2, capMs: 2_000 }, requestRetries: { attempts: 1, delaySeconds: 1 }, onDemand: { limit: 1, windowMs: 3_600_000 } } },
+    settings: { email: 'ops@opus.test', directory: pebble.directoryUrl },
+    httpPort,
+    events: sink,
+  });
+  ({ tls, server, httpsPort } = site);
   await server.publish('site', '1.0.0', { 'index.html': '<h1>site v1</h1>' });
   await server.publish('site', '1.1.0', { 'index.html': '<h1>site v1.1</h1>' });
-  await server.publish('site', '1.2.0', { 'index.html': '<h1>site v1.2</h1>' });
   await server.sites.setPreviewDomain(PREVIEWS);
 });
 
 after(async () => {
-  await server?.close();
-  await tls?.close();
+  await site?.close();
   await pebble?.close();
   await rm(dir, { recursive: true, force: true });
 });
-
-function served(servername: string): Promise<X509Certificate | Error> {
-  return new Promise((resolve) => {
-    const socket = tlsConnect({ host: '127.0.0.1', port: httpsPort, servername, rejectUnauthorized: false }, () => {
-      const cert = socket.getPeerX509Certificate();
-      socket.end();
-      resolve(cert ?? new Error('no certificate'));
-    });
-    socket.on('error', resolve);
-  });
-}
-
-async function until<T>(what: string, check: () => Promise<T | undefined> | T | undefined, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('ACME certificates from pebble', () => {
   let first: X509Certificate;

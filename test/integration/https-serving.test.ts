@@ -133,10 +133,10 @@ describe('HTTPS serving', () => {
     const redirect = await plainGet(port, '/docs/?a=1', SITE);
     assert.equal(redirect.status, 308);
     assert.equal(redirect.location, `https://${SITE}:${httpsPort}/docs/?a=1`);
-    tls.serving.challenges.add('tok3n', 'tok3n.thumbprint');
+    await tls.serving.challenges.add('tok3n', 'tok3n.thumbprint');
     const challenge = await plainGet(port, '/.well-known/acme-challenge/tok3n', SITE);
     assert.deepEqual([challenge.status, challenge.body], [200, 'tok3n.thumbprint']);
-    tls.serving.challenges.remove('tok3n');
+    await tls.serving.challenges.remove('tok3n');
     assert.equal((await plainGet(port, '/.well-known/acme-challenge/tok3n', SITE)).status, 308);
     const local = await plainGet(port, '/site/', '127.0.0.1');
     assert.deepEqual([local.status, local.body], [200, '<h1>site v1</h1>']);

@@ -54,10 +54,10 @@ export class AcmeIssuer implements CertificateIssuer {
       skipChallengeVerification: true,
       challengeCreateFn: async (_authz, challenge, keyAuthorization) => {
         if (challenge.type !== 'http-01') throw new Error(`only http-01 is answered, not ${challenge.type}`);
-        challenges.add(challenge.token, keyAuthorization);
+        await challenges.add(challenge.token, keyAuthorization);
       },
       challengeRemoveFn: async (_authz, challenge) => {
-        challenges.remove(challenge.token);
+        await challenges.remove(challenge.token);
       },
     });
     return { cert, key: key.toString() };

@@ -1,7 +1,7 @@
 // The plain HTTP listener beside HTTPS: ACME HTTP-01 challenges are answered here, and every
 // request for a host Opus has (or may get) a certificate for is redirected to HTTPS. Other hosts
 // (an IP address, localhost: the CLI on the server itself) are served as before.
-import type { RequestListener } from 'node:http';
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { CHALLENGE_PREFIX, type AcmeChallenges } from '../../services/certificates/acme-challenges.js';
 import type { FastAnswerer } from '../fast-path/fast-front.js';
 
@@ -20,19 +20,26 @@ export function hostOnly(hostHeader: string | undefined): string {
 export function redirectingListener(tls: HttpsRedirects, listener: RequestListener): RequestListener {
   return (req, res) => {
     const url = req.url ?? '/';
-    const proof = req.method === 'GET' ? tls.challenges.answer(url) : undefined;
-    if (proof !== undefined) {
-      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(Buffer.byteLength(proof)), 'Cache-Control': 'no-store' });
-      return void res.end(proof);
+    if (req.method === 'GET' && url.startsWith(CHALLENGE_PREFIX)) {
+      void tls.challenges.answer(url).then((proof) => {
+        if (proof === undefined) return redirectOrServe(tls, listener, req, res, url);
+        res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': String(Buffer.byteLength(proof)), 'Cache-Control': 'no-store' });
+        res.end(proof);
+      });
+      return;
     }
-    const host = hostOnly(req.headers.host);
-    const port = tls.httpsPort();
-    if (port === undefined || !tls.redirects(host)) return listener(req, res);
-    // Only hosts with a certificate get here, so Location never names a host a stranger chose freely.
-    const location = `https://${host}${port === 443 ? '' : `:${port}`}${url.startsWith('/') ? url : '/'}`;
-    res.writeHead(308, { Location: location, 'Content-Length': '0', 'Cache-Control': 'no-cache' });
-    res.end();
+    redirectOrServe(tls, listener, req, res, url);
   };
+}
+
+function redirectOrServe(tls: HttpsRedirects, listener: RequestListener, req: IncomingMessage, res: ServerResponse, url: string): void {
+  const host = hostOnly(req.headers.host);
+  const port = tls.httpsPort();
+  if (port === undefined || !tls.redirects(host)) return void listener(req, res);
+  // Only hosts with a certificate get here, so Location never names a host a stranger chose freely.
+  const location = `https://${host}${port === 443 ? '' : `:${port}`}${url.startsWith('/') ? url : '/'}`;
+  res.writeHead(308, { Location: location, 'Content-Length': '0', 'Cache-Control': 'no-cache' });
+  res.end();
 }
 
 /** The fast path leaves challenges and hosts that are redirected to the listener above. */
