@@ -11,6 +11,7 @@ import { plainAnswer } from './site/send-file.js';
 import type { SiteHandler } from './site/site-handler.js';
 import type { CertificateTable, MissingCertificate } from './tls/certificate-table.js';
 import { redirectingListener, unlessRedirected, type HttpsRedirects } from './tls/http-to-https.js';
+import type { PlainAnswerer } from './tls/http2-fast-path.js';
 import { createSecureListener, type SecureListener } from './tls/secure-listener.js';
 
 /** HTTPS beside plain HTTP: certificates by SNI, and the HTTP port redirecting (see tls/). */
@@ -33,8 +34,9 @@ export function createOpusServer(deps: AppDeps, tls?: TlsServing): OpusServer {
   const site = createSiteHandler(deps.serving ?? deps);
   const listener = createRequestListener(deps, site);
   const { metrics } = deps;
-  const kept = keptSiteAnswers(site);
-  const secure = tls && createSecureListener(tls.table, tls.missing, listener, kept, metrics);
+  const plain = keptPlainAnswers(site);
+  const kept = keptSiteAnswers(plain);
+  const secure = tls && createSecureListener(tls.table, tls.missing, listener, { http1: kept, http2: plain }, metrics);
   const redirects = tls && { ...tls, httpsPort: () => secure?.port };
   const server = createServer(redirects ? redirectingListener(redirects, listener) : listener);
   const stopCounting = metrics ? countRequests(server, metrics) : () => {};
@@ -66,14 +68,22 @@ export function createOpusServer(deps: AppDeps, tls?: TlsServing): OpusServer {
   };
 }
 
-function keptSiteAnswers(site: SiteHandler): FastAnswerer {
+/** The answer the site handler keeps for a plain request, in the coding it accepts; undefined when none is kept. */
+function keptPlainAnswers(site: SiteHandler): PlainAnswerer {
   return (request) => {
     const kept = site.kept(request.target, request.host);
     if (!kept) return undefined;
     const { file } = kept;
     const coding = chooseCoding(request.acceptEncoding, { br: file.br !== undefined, gzip: file.gzip !== undefined });
-    const answer = plainAnswer(kept, coding, request.ifNoneMatch, request.ifModifiedSince);
-    const head = wireHead(answer);
-    return head ? { status: answer.status, head, ...(answer.body ? { body: answer.body } : {}) } : undefined;
+    return plainAnswer(kept, coding, request.ifNoneMatch, request.ifModifiedSince);
+  };
+}
+
+/** The same as HTTP/1.1 wire bytes for the fast path. */
+function keptSiteAnswers(plain: PlainAnswerer): FastAnswerer {
+  return (request) => {
+    const answer = plain(request);
+    const head = answer && wireHead(answer);
+    return answer && head ? { status: answer.status, head, ...(answer.body ? { body: answer.body } : {}) } : undefined;
   };
 }

@@ -143,6 +143,36 @@ describe('HTTPS serving', () => {
     assert.equal((await plainGet(port, '/', 'stranger.example.net')).status, 404);
   });
 
+  test('HTTP/2: a kept answer (the fast path, core API) is the same as the first one (compatibility layer)', async () => {
+    await server.publish('site', '1.0.1', { 'index.html': '<h1>site v1</h1>', 'app.js': APP_JS, 'fresh.css': 'body{color:red}'.repeat(100) });
+    await server.sites.set('site', { version: '1.0.1', domains: [SITE], site: siteOptions({ headers: [{ for: '/*', values: { 'Strict-Transport-Security': 'max-age=63072000' } }] }) });
+    const session = http2Connect(`https://${SITE}:${httpsPort}`, { ca: ca.pem, host: '127.0.0.1', servername: SITE });
+    after(() => session.close());
+    const ask = (method: string, headers: Record<string, string> = {}) =>
+      new Promise<{ headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+        const stream = session.request({ ':method': method, ':path': '/fresh.css', ...headers });
+        let answer: Record<string, unknown> = {};
+        let body = '';
+        stream.on('response', (h) => (answer = { ...h }));
+        stream.on('data', (chunk: Buffer) => (body += chunk.toString('latin1')));
+        stream.on('end', () => resolve({ headers: answer, body }));
+        stream.on('error', reject);
+      });
+    const without = ({ date: _date, ...rest }: Record<string, unknown>) => rest;
+    for (const headers of [{}, { 'accept-encoding': 'gzip, br' }] as Record<string, string>[]) {
+      const cold = await ask('GET', headers);
+      const warm = await ask('GET', headers);
+      assert.deepEqual(without(warm.headers), without(cold.headers));
+      assert.equal(warm.body, cold.body);
+      assert.equal(warm.headers['strict-transport-security'], 'max-age=63072000');
+      const head = await ask('HEAD', headers);
+      assert.deepEqual(without(head.headers), without(cold.headers));
+      assert.equal(head.body, '');
+      const notModified = await ask('GET', { ...headers, 'if-none-match': String(cold.headers.etag) });
+      assert.equal(notModified.headers[':status'], 304);
+    }
+  });
+
   test('a certificate replaced on disk is served to new connections; an open HTTP/2 connection goes on', async () => {
     const session = http2Connect(`https://${SITE}:${httpsPort}`, { ca: ca.pem, host: '127.0.0.1', servername: SITE });
     after(() => session.close());

@@ -1,6 +1,7 @@
 // The HTTPS listener: HTTP/2 and HTTP/1.1 by ALPN on one port, the certificate chosen by SNI from
 // the certificate table at each handshake. HTTP/1.1 connections go through the fast path first,
-// exactly as on plain HTTP; HTTP/2 ones go to node's http2 compatibility layer.
+// exactly as on plain HTTP; HTTP/2 streams whose answer is kept are answered with the http2 core
+// API, the others go to node's http2 compatibility layer.
 import type { RequestListener } from 'node:http';
 import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, type Http2ServerResponse } from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
@@ -9,6 +10,7 @@ import type { Metrics } from '../../services/metrics.js';
 import { answerFirst, type FastAnswerer } from '../fast-path/fast-front.js';
 import { countRequests, requestKind } from '../request-metrics.js';
 import type { CertificateTable, MissingCertificate } from './certificate-table.js';
+import { answerStreamsFirst, type PlainAnswerer } from './http2-fast-path.js';
 
 export interface SecureListener {
   readonly server: Http2SecureServer;
@@ -18,7 +20,7 @@ export interface SecureListener {
   close(graceMs: number): Promise<void>;
 }
 
-export function createSecureListener(table: CertificateTable, missing: MissingCertificate | undefined, listener: RequestListener, kept: FastAnswerer, metrics?: Metrics): SecureListener {
+export function createSecureListener(table: CertificateTable, missing: MissingCertificate | undefined, listener: RequestListener, kept: { http1: FastAnswerer; http2: PlainAnswerer }, metrics?: Metrics): SecureListener {
   const server = createSecureServer({ allowHTTP1: true, SNICallback: table.sniCallback(missing), minVersion: 'TLSv1.2' }, http2Aware(listener, metrics));
   // Handshakes that fail (no certificate for the name, scanners) are the client's problem, not a log line.
   server.on('tlsClientError', () => undefined);
@@ -28,7 +30,8 @@ export function createSecureListener(table: CertificateTable, missing: MissingCe
     session.once('close', () => sessions.delete(session));
   });
   const stopCounting = metrics ? countRequests(server, metrics) : () => {};
-  const front = answerFirst(server, kept, (status) => metrics?.request('site', status), {
+  answerStreamsFirst(server, kept.http2, (status) => metrics?.request('site', status));
+  const front = answerFirst(server, kept.http1, (status) => metrics?.request('site', status), {
     event: 'secureConnection',
     bypass: (socket: Socket) => (socket as TLSSocket).alpnProtocol === 'h2',
   });
