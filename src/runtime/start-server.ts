@@ -137,6 +137,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const url = `http://${local}:${address.port}`;
   const httpsUrl = options.tls && server.secure && `https://${local}:${(await server.secure.listen(options.tls.httpsPort, options.host)).port}`;
   publicUrl ??= url;
+  await tls?.start();
   logger.info('opus server listening', { url, ...(httpsUrl ? { httpsUrl } : {}), dataDir, config });
 
   let timer: NodeJS.Timeout | undefined;

@@ -56,6 +56,8 @@ export interface RunningTls {
   serving: TlsServing;
   table: CertificateTable;
   certificates?: CertificateManager;
+  /** Starts ordering and renewing: call once the HTTP port listens, as the CA validates through it. */
+  start(): Promise<void>;
   /** Every certificate served, own files and ACME, for the API, the dashboard and /metrics. */
   report(): CertificateStatus[];
   close(): Promise<void>;
@@ -91,7 +93,6 @@ export async function startTls(options: TlsOptions, context: TlsContext): Promis
     },
     ...(acme?.retry ? { retry: acme.retry } : {}),
   });
-  await manager.start(acme?.checkMs);
   const serving: TlsServing = {
     table,
     challenges,
@@ -103,6 +104,7 @@ export async function startTls(options: TlsOptions, context: TlsContext): Promis
     serving,
     table,
     certificates: manager,
+    start: () => manager.start(acme?.checkMs),
     report: () => [
       ...table.list().filter((c) => c.source === 'files').flatMap((c) => c.names.map((name) => ({ name, source: 'files' as const, notAfter: c.notAfter.toISOString() }))),
       ...manager.status().map((s) => ({ ...s, source: 'acme' as const })),

@@ -42,6 +42,7 @@ before(async () => {
   await makeLeaf(ca, certs, 'previews', [`*.${PREVIEWS}`]);
   tls = await startTls({ httpsPort: 0, certificatesDir: certs }, { dataDir: dir, logger: silentLogger, events: noEvents, served: () => servedHosts(server.sites, (p) => server.store.projectDir(p), undefined), wanted: () => [], settings: () => undefined });
   server = await startSiteServer(dir, tls.serving);
+  await tls.start();
   httpsPort = server.httpsPort ?? 0;
   await server.publish('site', '1.0.0', { 'index.html': '<h1>site v1</h1>', 'app.js': APP_JS });
   await server.sites.set('site', { version: '1.0.0', domains: [SITE], site: siteOptions({ headers: [{ for: '/*', values: { 'Strict-Transport-Security': 'max-age=63072000' } }] }) });

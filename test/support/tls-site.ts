@@ -50,6 +50,7 @@ export async function startTlsSite(dir: string, options: TlsSiteOptions): Promis
     return server;
   };
   server = await startSiteServer(dir, tls.serving, options.httpPort ? { http: options.httpPort } : {});
+  await tls.start();
   return {
     tls,
     server,

@@ -6,7 +6,7 @@
 import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { parseSimpleRequest, type SimpleRequest } from './simple-request.js';
-import { KEEP_ALIVE_MS, wholeHead } from './wire-head.js';
+import { KEEP_ALIVE_MS, wholeAnswer, wholeHead } from './wire-head.js';
 
 /** Bodies up to this size are copied behind the head, so each answer is one write. */
 const COPY_LIMIT = 16 * 1024;
@@ -106,12 +106,18 @@ export function answerFirst(server: ConnectionServer, answer: FastAnswerer, answ
         const head = wholeHead(reply.head, request.close);
         const body = request.method === 'GET' ? reply.body : undefined;
         if (!body) socket.write(head);
-        else if (body.length > COPY_LIMIT) {
-          socket.cork();
-          socket.write(head);
-          socket.write(body);
-          socket.uncork();
-        } else socket.write(Buffer.concat([head, body]));
+        else if (body.length <= COPY_LIMIT) socket.write(Buffer.concat([head, body]));
+        else {
+          // A large body: one prebuilt buffer per answer and second (not per request), else head and body corked.
+          const whole = request.close ? undefined : wholeAnswer(head, body);
+          if (whole) socket.write(whole);
+          else {
+            socket.cork();
+            socket.write(head);
+            socket.write(body);
+            socket.uncork();
+          }
+        }
         answered(reply.status);
         connection.answered = true;
         at += request.length;

@@ -44,5 +44,18 @@ function redirectOrServe(tls: HttpsRedirects, listener: RequestListener, req: In
 
 /** The fast path leaves challenges and hosts that are redirected to the listener above. */
 export function unlessRedirected(tls: HttpsRedirects, kept: FastAnswerer): FastAnswerer {
-  return (request) => (request.target.startsWith(CHALLENGE_PREFIX) || tls.redirects(hostOnly(request.host)) ? undefined : kept(request));
+  // The decision per Host header, kept for a second: it is asked on every request of the hot path.
+  let decided = new Map<string, boolean>();
+  let second = 0;
+  const redirects = (host: string): boolean => {
+    const now = Math.floor(Date.now() / 1000);
+    if (now !== second || decided.size > 10_000) {
+      second = now;
+      decided = new Map();
+    }
+    let yes = decided.get(host);
+    if (yes === undefined) decided.set(host, (yes = tls.redirects(hostOnly(host))));
+    return yes;
+  };
+  return (request) => (request.target.startsWith(CHALLENGE_PREFIX) || redirects(request.host) ? undefined : kept(request));
 }
