@@ -119,7 +119,8 @@ export class CertificateManager {
   }
 
   status(): CertificateStatus[] {
-    const names = new Set([...this.deps.wanted(), ...this.loaded.keys(), ...this.failures.keys()]);
+    // Without ACME configured, the wanted names are not ACME's to report (own files may cover them).
+    const names = new Set([...(this.deps.active() ? this.deps.wanted() : []), ...this.loaded.keys(), ...this.failures.keys()]);
     return [...names].sort().map((name) => {
       const installed = this.deps.installed(name);
       const failure = this.failures.get(name);
