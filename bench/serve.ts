@@ -22,7 +22,6 @@ import { serveSite } from './lib/sites.js';
 import { switchRun, type SwitchReport } from './lib/switch-run.js';
 import { median, runWrk, WRK_BIN, type WrkOptions } from './lib/wrk.js';
 
-const TARGET = 0.8;
 /** `opus server` (the CLI's process) against Caddy and against the node:net floor, on every case. */
 const CADDY_TARGET = 1.0;
 const FLOOR_TARGET = 0.95;

@@ -9,6 +9,7 @@ import { GitConfigSource } from '../adapters/git/git-config-source.js';
 import { GitSourceRepos } from '../adapters/git/git-source-repos.js';
 import { FsHookOutbox } from '../adapters/hooks/fs-hook-outbox.js';
 import { HttpHookSender } from '../adapters/hooks/http-hook-sender.js';
+import { readSecret } from '../adapters/secrets/read-secret.js';
 import { SETTINGS_FILE, type BuildRunnerKind } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import type { BuildRunner } from '../ports/build-runner.js';
@@ -17,9 +18,10 @@ import { createOpusServer } from '../server/opus-server.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { startTls, type TlsOptions } from './tls.js';
-import { projectDomains, servedHosts } from '../services/certificates/served-hosts.js';
+import { projectDomains, servedHostsOf } from '../services/certificates/served-hosts.js';
 import { namesToOrder } from '../domain/tls-names.js';
 import { BuildQueue } from '../services/build-queue.js';
+import { BuildScheduler } from '../services/build-scheduler.js';
 import { BuildService } from '../services/build-service.js';
 import { HookDeliveryService } from '../services/hook-delivery.js';
 import { initialFiles } from '../services/config-edits.js';
@@ -93,11 +95,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const events = fanOut(metrics, hooks);
   const builds = new BuildService(store, sources, runner, logger, events);
   const configClone = join(dataDir, 'state', 'config');
-  const sync = new SyncService({ config: new GitConfigSource(config, configClone), sources, store, builds, queue, sites, logger, events, onSynced: (report, ms) => {
+  // The one path for every build (sync, API, webhooks, restarts); the sync reconciles when one ends.
+  const scheduler = new BuildScheduler({ queue, builds, store, logger, events });
+  const sync = new SyncService({ config: new GitConfigSource(config, configClone), sources, store, builds, queue, scheduler, sites, logger, events, onSynced: (report, ms) => {
     metrics.syncFinished(report, ms);
     hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them
   } });
-  const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger });
+  const triggers = new TriggerService({ sync, sources, store, scheduler, logger });
   const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.
@@ -109,7 +113,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     events,
     ...(leader ? { leader } : {}),
     ...(certificates ? { store: certificates } : {}),
-    served: () => servedHosts(serving.sites, (project) => serving.store.projectDir(project), dashboardHost),
+    served: servedHostsOf(serving.sites, (project) => serving.store.versionNames(project), dashboardHost),
     wanted: () => namesToOrder(dashboardHost, projectDomains(serving.sites)),
     settings: () => sync.desiredState?.settings,
   }));
@@ -125,6 +129,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger,
       auth: { ...(options.apiToken ? { token: options.apiToken } : {}), protectReads: options.protectReads ?? false },
       history: new GitConfigHistory(configClone),
+      secrets: readSecret,
       metrics,
       hooks,
       triggers,

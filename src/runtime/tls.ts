@@ -59,7 +59,7 @@ export interface RunningTls {
   /** Starts ordering and renewing: call once the HTTP port listens, as the CA validates through it. */
   start(): Promise<void>;
   /** Every certificate served, own files and ACME, for the API, the dashboard and /metrics. */
-  report(): CertificateStatus[];
+  readonly report: () => CertificateStatus[];
   close(): Promise<void>;
 }
 

@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { noEvents } from '../../src/ports/event-sink.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { startTls, type RunningTls } from '../../src/runtime/tls.js';
-import { servedHosts } from '../../src/services/certificates/served-hosts.js';
+import { servedHostsOf } from '../../src/services/certificates/served-hosts.js';
 import { siteOptions, startSiteServer, type SiteServer } from '../support/site-server.js';
 import { makeCa, makeLeaf, type TestCa } from '../support/test-certificates.js';
 
@@ -40,7 +40,7 @@ before(async () => {
   await mkdir(certs);
   await makeLeaf(ca, certs, 'site', [SITE]);
   await makeLeaf(ca, certs, 'previews', [`*.${PREVIEWS}`]);
-  tls = await startTls({ httpsPort: 0, certificatesDir: certs }, { dataDir: dir, logger: silentLogger, events: noEvents, served: () => servedHosts(server.sites, (p) => server.store.projectDir(p), undefined), wanted: () => [], settings: () => undefined });
+  tls = await startTls({ httpsPort: 0, certificatesDir: certs }, { dataDir: dir, logger: silentLogger, events: noEvents, served: () => servedHostsOf(server.sites, (p) => server.store.versionNames(p), undefined)(), wanted: () => [], settings: () => undefined });
   server = await startSiteServer(dir, tls.serving);
   await tls.start();
   httpsPort = server.httpsPort ?? 0;

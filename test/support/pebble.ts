@@ -76,7 +76,7 @@ export async function startPebble(dir: string, options: PebbleOptions): Promise<
     });
   const close = async () => {
     for (const child of processes) child.kill('SIGTERM');
-    await Promise.all(processes.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : undefined)));
+    await Promise.all(processes.map((child) => (child.exitCode === null ? new Promise((resolve) => child.once('exit', resolve)) : Promise.resolve())));
   };
   const deadline = Date.now() + 15_000;
   for (;;) {
@@ -86,7 +86,7 @@ export async function startPebble(dir: string, options: PebbleOptions): Promise<
     } catch (error) {
       if (Date.now() > deadline) {
         await close();
-        throw new Error(`pebble did not start: ${String(error)}\n${output()}`);
+        throw new Error(`pebble did not start: ${String(error)}\n${output()}`, { cause: error });
       }
       await new Promise((resolve) => setTimeout(resolve, 100));
     }

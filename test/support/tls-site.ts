@@ -3,12 +3,12 @@
 import { X509Certificate } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/domain/desired-state.js';
-import { namesToOrder } from '../../src/domain/tls-names.js';
+import { namesToOrder, type ServedHosts } from '../../src/domain/tls-names.js';
 import { noEvents, type EventSink } from '../../src/ports/event-sink.js';
 import type { CertificateStore } from '../../src/ports/certificate-store.js';
 import type { Leadership } from '../../src/ports/leadership.js';
 import { startTls, type RunningTls, type TlsOptions } from '../../src/runtime/tls.js';
-import { projectDomains, servedHosts } from '../../src/services/certificates/served-hosts.js';
+import { projectDomains, servedHostsOf } from '../../src/services/certificates/served-hosts.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { startSiteServer, type SiteServer } from './site-server.js';
 
@@ -31,6 +31,7 @@ export interface TlsSiteOptions {
 
 export async function startTlsSite(dir: string, options: TlsSiteOptions): Promise<TlsSite> {
   let server: SiteServer | undefined;
+  let served: (() => ServedHosts) | undefined;
   const settings: Settings = { ...DEFAULT_SETTINGS, ...(options.settings ? { tls: options.settings } : {}) };
   const tls = await startTls(
     { httpsPort: 0, ...options.tls },
@@ -40,16 +41,14 @@ export async function startTlsSite(dir: string, options: TlsSiteOptions): Promis
       events: options.events ?? noEvents,
       ...(options.leader ? { leader: options.leader } : {}),
       ...(options.store ? { store: options.store } : {}),
-      served: () => servedHosts(site().sites, (p) => site().store.projectDir(p), undefined),
+      served: () => served?.() ?? { projectForHost: () => undefined, previewExists: () => false },
       wanted: () => (server ? namesToOrder(undefined, projectDomains(server.sites)) : []),
       settings: () => settings,
     },
   );
-  const site = (): SiteServer => {
-    if (!server) throw new Error('not started yet');
-    return server;
-  };
   server = await startSiteServer(dir, tls.serving, options.httpPort ? { http: options.httpPort } : {});
+  const { sites, store } = server;
+  served = servedHostsOf(sites, (project) => store.versionNames(project), undefined);
   await tls.start();
   return {
     tls,

@@ -39,7 +39,7 @@ export class AcmeIssuer implements CertificateIssuer {
       return await this.order(await this.clientFor(account.directoryUrl), account, names, challenges);
     } catch (error) {
       // acme-client reports an unreachable CA as a TypeError of its own; say what was tried.
-      throw new Error(`ACME order at ${account.directoryUrl} failed: ${error instanceof Error ? error.message : String(error)}`);
+      throw new Error(`ACME order at ${account.directoryUrl} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
   }
 
