@@ -93,7 +93,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hooks = new HookDeliveryService({ outbox: new FsHookOutbox(join(dataDir, 'state', 'hooks')), sender: new HttpHookSender(), logger, desired: () => sync.desiredState, publicUrl: () => publicUrl ?? '' });
   await hooks.start();
   const events = fanOut(metrics, hooks);
-  const builds = new BuildService(store, sources, runner, logger, events);
+  const builds = new BuildService(store, sources, runner, logger, events, readSecret);
   const configClone = join(dataDir, 'state', 'config');
   // The one path for every build (sync, API, webhooks, restarts); the sync reconciles when one ends.
   const scheduler = new BuildScheduler({ queue, builds, store, logger, events });
