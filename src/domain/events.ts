@@ -12,6 +12,9 @@ export const EVENT_NAMES = [
   'rollback',
   'config.invalid',
   'sync.failed',
+  'preview.ready',
+  'preview.failed',
+  'preview.removed',
   'certificate.failed',
 ] as const;
 
@@ -36,4 +39,6 @@ export interface OpusEvent {
   /** The host name of a certificate event. */
   domain?: string;
   problems?: { file: string; path: string; message: string; line?: number }[];
+  /** Previews: which one (pr-<n> or a branch's label) and where it is served. */
+  preview?: { alias: string; kind: 'pr' | 'branch'; number?: number; branch?: string; url?: string };
 }

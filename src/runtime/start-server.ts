@@ -17,6 +17,7 @@ import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
+import { forgeTokensFromEnv, startPreviews, type ForgeTokens } from './previews.js';
 import { startTls, type TlsOptions } from './tls.js';
 import { projectDomains, servedHostsOf } from '../services/certificates/served-hosts.js';
 import { namesToOrder } from '../domain/tls-names.js';
@@ -28,6 +29,7 @@ import { initialFiles } from '../services/config-edits.js';
 import type { Logger } from '../services/logger.js';
 import { fanOut, Metrics } from '../services/metrics.js';
 import { SyncService } from '../services/sync-service.js';
+import type { PreviewService } from '../services/previews/preview-service.js';
 import { RunnerChoice } from '../services/runner-choice.js';
 import { TriggerService } from '../services/trigger-service.js';
 import { WebhookService } from '../services/webhook-service.js';
@@ -59,6 +61,8 @@ export interface ServerOptions {
   s3?: S3StoreOptions;
   /** Whether this replica runs the sync loop now (default: the Kubernetes Lease's, else always). */
   leader?: Leadership;
+  /** Tokens for commit statuses and comments of previews (default: GITHUB_TOKEN, GITEA_TOKEN, GITLAB_TOKEN). */
+  forgeTokens?: ForgeTokens;
   /** HTTPS beside HTTP (see runtime/tls.ts): own certificates and ACME. */
   tls?: TlsOptions;
 }
@@ -69,6 +73,7 @@ export interface RunningServer {
   httpsUrl?: string;
   sync: SyncService;
   queue: BuildQueue;
+  previews: PreviewService;
   close(): Promise<void>;
 }
 
@@ -102,6 +107,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them
   } });
   const triggers = new TriggerService({ sync, sources, store, scheduler, logger });
+  const previews = await startPreviews({ dataDir, sync, sites, store, scheduler, logger, events, tokens: options.forgeTokens ?? forgeTokensFromEnv(), publicUrl: () => publicUrl ?? '', sources, configRepo: config });
   const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.
@@ -133,7 +139,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       metrics,
       hooks,
       triggers,
-      webhooks: { service: webhooks, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
+      webhooks: { service: webhooks, previews, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
+      previews,
       ...(tls ? { certificates: tls.report } : {}),
     }, tls?.serving);
   if (tls) metrics.watchCertificates(tls.report);
@@ -159,6 +166,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!resumed && sync.desiredState && !sync.desiredState.settingsBroken) {
       resumed = true;
       await triggers.resume().catch((error: unknown) => logger.error('cannot resume builds', { error: errorMessage(error) }));
+      previews.resume();
     }
     if (stopped) return;
     const interval = options.syncIntervalMs ?? sync.desiredState?.settings.syncIntervalMs ?? 60_000;
@@ -171,6 +179,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(httpsUrl ? { httpsUrl } : {}),
     sync,
     queue,
+    previews,
     async close() {
       stopped = true;
       clearTimeout(timer);

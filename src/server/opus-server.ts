@@ -32,7 +32,7 @@ export interface OpusServer {
 }
 
 export function createOpusServer(deps: AppDeps, tls?: TlsServing): OpusServer {
-  const site = createSiteHandler(siteServing(deps), deps.secrets);
+  const site = createSiteHandler(siteServing(deps), deps.secrets, deps.previews);
   const listener = createRequestListener(deps, site);
   const { metrics } = deps;
   const plain = keptPlainAnswers(site);
