@@ -1,15 +1,20 @@
-// Serving benchmark: Opus (createOpusServer: its fast path, then node:http) against nginx serving the same
-// published version directory, with wrk, on this machine in this run; then a switching run that
-// checks no page load ever gets a mix of two versions while the live version flips 100 times.
+// Serving benchmark: Opus against nginx and Caddy serving the same published version directory, with
+// wrk, on this machine in this run: in-process (createOpusServer: its fast path, then node:http) and
+// `opus server` as the CLI starts it (its own process, sync loop, API and metrics running), over
+// plain HTTP and over HTTPS (HTTP/1.1 with wrk, HTTP/2 with h2load, one certificate for all); then a
+// switching run that checks no page load ever gets a mix of two versions while the live version flips.
 //
-//   npm run bench:serve [-- --strict] [-- --runs 3 --duration 8 --connections 50 --no-floor --skip-switch]
+//   npm run bench:serve [-- --strict] [-- --runs 3 --duration 8 --connections 50 --no-floor --skip-https --skip-switch]
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { isCompressible } from '../src/domain/compressible.js';
+import { startCaddy, writeBrotliBeside, type Caddy } from './lib/caddy.js';
+import { benchCertificate, httpsStage, TLS_HOST } from './lib/https-stage.js';
 import { NGINX_BIN, startNginx, writeGzipBeside, type Nginx } from './lib/nginx.js';
+import { startOpusProcess, type OpusProcess } from './lib/opus-cli.js';
 import { freePort, plainSite, publishVersion, startOpus, type OpusServer } from './lib/opus.js';
 import { startNetReplay, startReplay, type ReplayServer } from './lib/replay-server.js';
 import { fetchOnce, serveCases, verifyCase, type Case, type ServerName } from './lib/serve-cases.js';
@@ -17,7 +22,9 @@ import { serveSite } from './lib/sites.js';
 import { switchRun, type SwitchReport } from './lib/switch-run.js';
 import { median, runWrk, WRK_BIN, type WrkOptions } from './lib/wrk.js';
 
-const TARGET = 0.8;
+/** `opus server` (the CLI's process) against Caddy and against the node:net floor, on every case. */
+const CADDY_TARGET = 1.0;
+const FLOOR_TARGET = 0.95;
 const { values: flags } = parseArgs({
   options: {
     strict: { type: 'boolean', default: false },
@@ -28,6 +35,7 @@ const { values: flags } = parseArgs({
     'no-floor': { type: 'boolean', default: false },
     'skip-wrk': { type: 'boolean', default: false },
     'skip-switch': { type: 'boolean', default: false },
+    'skip-https': { type: 'boolean', default: false },
     cases: { type: 'string', default: 'a,b,c,b2' },
   },
 });
@@ -78,20 +86,26 @@ async function measure(servers: Measured[], cases: Case[]): Promise<Row[]> {
 }
 
 function printTable(rows: Row[], withFloor: boolean): boolean {
-  const head = ['case', 'nginx req/s', 'opus req/s', 'opus/nginx', 'target', 'result', ...(withFloor ? ['node:http floor', 'node:net floor', 'net floor/nginx', 'opus/net floor'] : [])];
-  const lines = rows.map(({ c, rps, problems }) => {
-    const [n, o, h, f] = [rps.nginx, rps.opus, rps['node:http floor'], rps['node:net floor']].map((v) => (v ? median(v) : undefined));
-    const ratio = n && o ? o / n : undefined;
-    const result = problems.length ? 'INVALID' : !c.required ? 'info' : ratio !== undefined && ratio >= TARGET ? 'PASS' : 'FAIL';
-    return [`${c.id}) ${c.title}`, fmt(n), fmt(o), ratio?.toFixed(2) ?? '—', c.required ? TARGET.toFixed(2) : '—', result, ...(withFloor ? [fmt(h), fmt(f), f && n ? (f / n).toFixed(2) : '—', f && o ? (o / f).toFixed(2) : '—'] : [])];
+  const head = ['case', 'nginx', 'caddy', 'opus', 'opus server', 'server/caddy', 'server/net floor', 'server/nginx', 'result', 'opus/nginx', ...(withFloor ? ['node:http floor', 'node:net floor', 'net floor/nginx'] : [])];
+  const ratio = (a: number | undefined, b: number | undefined) => (a && b ? a / b : undefined);
+  const verdicts = rows.map(({ c, rps, problems }) => {
+    const [n, caddy, o, cli, h, f] = [rps.nginx, rps.caddy, rps.opus, rps['opus server'], rps['node:http floor'], rps['node:net floor']].map((v) => (v ? median(v) : undefined));
+    const vsCaddy = ratio(cli, caddy);
+    const vsFloor = ratio(cli, f);
+    const pass = problems.length === 0 && vsCaddy !== undefined && vsCaddy >= CADDY_TARGET && (!withFloor || (vsFloor !== undefined && vsFloor >= FLOOR_TARGET));
+    const result = problems.length ? 'INVALID' : !c.required ? 'info' : pass ? 'PASS' : 'FAIL';
+    const cells = [`${c.id}) ${c.title}`, fmt(n), fmt(caddy), fmt(o), fmt(cli), vsCaddy?.toFixed(2) ?? '—', vsFloor?.toFixed(2) ?? '—', ratio(cli, n)?.toFixed(2) ?? '—', result, ratio(o, n)?.toFixed(2) ?? '—', ...(withFloor ? [fmt(h), fmt(f), ratio(f, n)?.toFixed(2) ?? '—'] : [])];
+    return { cells, ok: !c.required || pass };
   });
+  const lines = verdicts.map((v) => v.cells);
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
   const print = (cells: string[]) => console.log(cells.map((cell, i) => (i === 0 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  '));
   print(head);
   print(widths.map((w) => '-'.repeat(w)));
   lines.forEach(print);
+  console.log(`targets: opus server ≥ ${CADDY_TARGET.toFixed(2)}× caddy${withFloor ? ` and ≥ ${FLOOR_TARGET.toFixed(2)}× the node:net floor` : ''} on every required case; opus = the in-process server, shown with its ratio to nginx`);
   for (const { c, problems } of rows) for (const p of problems) console.log(`  ! ${c.id}: ${p}`);
-  return rows.every(({ c, rps, problems }) => !c.required || (problems.length === 0 && median(rps.opus ?? [0]) >= TARGET * median(rps.nginx ?? [1])));
+  return verdicts.every((v) => v.ok);
 }
 
 function printSwitch(r: SwitchReport): boolean {
@@ -113,9 +127,13 @@ async function main(): Promise<number> {
   const tmp = await mkdtemp(join(tmpdir(), 'opus-bench-serve-'));
   let opus: OpusServer | undefined;
   let nginx: Nginx | undefined;
+  let caddy: Caddy | undefined;
+  let cli: OpusProcess | undefined;
   let floors: ReplayServer[] = [];
   const stopAll = async () => {
     await nginx?.stop();
+    await caddy?.stop();
+    await cli?.stop();
     for (const floor of floors) await floor.close();
     await opus?.close();
     await rm(tmp, { recursive: true, force: true });
@@ -133,17 +151,23 @@ async function main(): Promise<number> {
     const versionDir = await publishVersion(opus.store, 'site', '1.0.0', site.files);
     await opus.sites.set('site', { version: '1.0.0', domains: [], site: plainSite });
     const gz = await writeGzipBeside(versionDir, isCompressible);
-    nginx = await startNginx({ tempDir: await mkdtemp(join(tmp, 'nginx-')), port: await freePort(), urlPrefix: '/site/', dir: versionDir });
-    console.log(`site: ${Object.keys(site.files).length} files published with FsArtifactStore into ${versionDir}; ${gz} .gz files (zlib level 9) beside them for nginx's gzip_static`);
-    console.log(`opus on 127.0.0.1:${opus.port}, nginx on 127.0.0.1:${nginx.port} (config ${nginx.configPath})`);
+    const br = await writeBrotliBeside(versionDir);
+    const certs = await mkdtemp(join(tmp, 'certs-'));
+    const tls = benchCertificate(certs);
+    nginx = await startNginx({ tempDir: await mkdtemp(join(tmp, 'nginx-')), port: await freePort(), urlPrefix: '/site/', dir: versionDir, tls: { port: await freePort(), ...tls } });
+    const caddyTls = { port: await freePort(), ...tls };
+    caddy = await startCaddy({ tempDir: await mkdtemp(join(tmp, 'caddy-')), port: await freePort(), urlPrefix: '/site/', dir: versionDir, tls: caddyTls, tlsHost: TLS_HOST });
+    cli = await startOpusProcess({ dir: await mkdtemp(join(tmp, 'opus-server-')), files: site.files, port: await freePort(), httpsPort: await freePort(), certificatesDir: certs });
+    console.log(`site: ${Object.keys(site.files).length} files published with FsArtifactStore into ${versionDir}; ${gz} .gz (zlib 9) and ${br} .br (brotli 11) files beside them for nginx's gzip_static and Caddy's precompressed`);
+    console.log(`opus (in-process) on 127.0.0.1:${opus.port}; opus server (CLI process) on 127.0.0.1:${cli.port}, https ${cli.httpsPort}; nginx on ${nginx.port} (config ${nginx.configPath}); caddy on ${caddy.port}, https ${caddyTls.port}`);
 
     const etag = async (port: number) => String((await fetchOnce(port, '/site/', {})).headers.etag);
     const opusTag = await etag(opus.port);
-    const etags = { nginx: await etag(nginx.port), opus: opusTag, 'node:http floor': opusTag, 'node:net floor': opusTag };
+    const etags = { nginx: await etag(nginx.port), caddy: await etag(caddy.port), opus: opusTag, 'opus server': await etag(cli.port), 'node:http floor': opusTag, 'node:net floor': opusTag };
     const files = { indexHtml: await readFile(join(versionDir, 'index.html')), entryJs: site.entryJs, entryJsBody: await readFile(join(versionDir, site.entryJs)) };
     const wanted = new Set(flags.cases.split(','));
     const cases = serveCases(files, etags).filter((c) => wanted.has(c.id));
-    const servers: Measured[] = [{ name: 'nginx', port: nginx.port }, { name: 'opus', port: opus.port }];
+    const servers: Measured[] = [{ name: 'nginx', port: nginx.port }, { name: 'caddy', port: caddy.port }, { name: 'opus', port: opus.port }, { name: 'opus server', port: cli.port }];
     if (!flags['no-floor']) {
       floors = [await startReplay(opus.port), await startNetReplay(opus.port)];
       for (const floor of floors) for (const c of cases) await floor.record(c.path, c.headers('opus'));
@@ -175,6 +199,19 @@ async function main(): Promise<number> {
       }
     }
 
+    let httpsOk = true;
+    if (!flags['skip-wrk'] && !flags['skip-https']) {
+      console.log(`\nHTTPS runs (https://${TLS_HOST}, one self-signed P-256 certificate for all three; wrk -t1 -c${flags.connections} for HTTP/1.1, h2load -t1 -c${flags.connections} -m1 for HTTP/2):`);
+      const tlsServers = [
+        { name: 'caddy' as const, httpsPort: caddyTls.port },
+        { name: 'nginx' as const, httpsPort: nginx.tlsPort ?? 0 },
+        { name: 'opus server' as const, httpsPort: cli.httpsPort },
+      ];
+      httpsOk = await httpsStage(tlsServers, cases.filter((c) => c.id !== 'b2'), { runs, durationSeconds: Number(flags.duration), connections: Number(flags.connections) }, load);
+      const busy = busyWarning();
+      if (busy) console.log(busy);
+    }
+
     let switchOk = true;
     if (!flags['skip-switch']) {
       const b = serveSite('B');
@@ -184,7 +221,7 @@ async function main(): Promise<number> {
       const report = await switchRun({ sites: opus.sites, project: 'site', siteUrl: `http://127.0.0.1:${opus.port}/site/`, versions: [{ version: '1.0.0', marker: 'A' }, { version: '2.0.0', marker: 'B' }], site: plainSite, switches: Number(flags.switches), intervalMs: 30, concurrency: 20 });
       switchOk = printSwitch(report);
     }
-    if (flags.strict && !(serveOk && switchOk)) {
+    if (flags.strict && !(serveOk && httpsOk && switchOk)) {
       console.log('\n--strict: failing because a ratio is under the target or the switching run failed');
       return 1;
     }

@@ -9,6 +9,7 @@ DOCKER_HOST="$(bash scripts/docker-engine.sh | tail -n 1)"
 export DOCKER_HOST
 bash scripts/base-image.sh >/dev/null
 bash scripts/chromium.sh
+bash scripts/tls-tools.sh
 
 rm -rf dist
 npx tsc -p tsconfig.json

@@ -3,7 +3,7 @@
 import { request } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 
-export type ServerName = 'nginx' | 'opus' | 'node:http floor' | 'node:net floor';
+export type ServerName = 'nginx' | 'caddy' | 'opus' | 'opus server' | 'node:http floor' | 'node:net floor';
 
 export interface Case {
   id: string;

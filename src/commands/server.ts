@@ -28,6 +28,10 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
     'dashboard-host': Flags.string({ env: 'OPUS_DASHBOARD_HOST', description: `Host names (comma-separated) of the dashboard and API; no site is ever served on them (default: ${EMBEDDED_ORIGINS.dashboardHosts.join(',')})` }),
     'sites-domain': Flags.string({ env: 'OPUS_SITES_DOMAIN', description: `Projects are served on <project>.<sites domain>, previews on <version>--<project>.<sites domain> (default: ${EMBEDDED_ORIGINS.sitesDomain})` }),
     'path-sites-host': Flags.string({ env: 'OPUS_PATH_SITES_HOST', description: 'Opt-in: host names (comma-separated, never a dashboard host) that serve /<project>/ and /<project>@<version>/' }),
+    'https-port': Flags.integer({ env: 'OPUS_HTTPS_PORT', description: 'Serve HTTPS (HTTP/2 and HTTP/1.1) on this port; --port then redirects hosts with a certificate to it and answers ACME challenges (default: 443 when --acme-email or --certificates is given, else no HTTPS)' }),
+    certificates: Flags.string({ env: 'OPUS_CERTIFICATES', description: 'A directory of own certificates, each <name>.crt (or .pem) beside <name>.key, a wildcard too; reloaded when the files change' }),
+    'acme-email': Flags.string({ env: 'OPUS_ACME_EMAIL', description: 'Get certificates by ACME (Let\'s Encrypt by default) for the public URL\'s host and every project domain, with this account email (else opus.yaml tls.email)' }),
+    'acme-directory': Flags.string({ env: 'OPUS_ACME_DIRECTORY', description: 'The ACME CA\'s directory URL (staging, an internal CA; default opus.yaml tls.directory, else Let\'s Encrypt)' }),
     'log-format': Flags.string({ options: ['auto', 'json', 'human'], default: defaults.logFormat, description: 'JSON lines, or human lines (auto: human on a terminal)' }),
   };
 
@@ -41,6 +45,14 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
     const s3 = flags.store ? s3StoreFromEnv(flags.store, process.env) : undefined;
     const logger = createLogger(format);
     const kubernetes = await kubernetesFromEnv(process.env, logger, flags.port);
+    const tlsWanted = flags['https-port'] !== undefined || flags.certificates !== undefined || flags['acme-email'] !== undefined;
+    const tls = tlsWanted
+      ? {
+          httpsPort: flags['https-port'] ?? 443,
+          ...(flags.certificates ? { certificatesDir: flags.certificates } : {}),
+          acme: { ...(flags['acme-email'] ? { email: flags['acme-email'] } : {}), ...(flags['acme-directory'] ? { directoryUrl: flags['acme-directory'] } : {}) },
+        }
+      : undefined;
     const server = await startServer({
       dataDir: flags['data-dir'] ?? defaultDataDir(),
       ...(flags.config ? { config: flags.config } : {}),
@@ -56,8 +68,9 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
       ...(kubernetes ? { kubernetes } : {}),
       ...(s3 ? { s3 } : {}),
       origins: originsFromFlags(flags),
+      ...(tls ? { tls } : {}),
     });
-    this.log(`Opus is serving on ${server.url} (API: ${server.url}/api/v1/projects)`);
+    this.log(`Opus is serving on ${server.url}${server.httpsUrl ? ` and ${server.httpsUrl}` : ''} (API: ${server.url}/api/v1/projects)`);
     // Shown once, when it is made; the CLI on this machine reads the file itself.
     if (server.createdTokenFile) this.log(`Made an admin token (in ${server.createdTokenFile}, mode 0600). Log in to the dashboard: ${server.dashboardUrl}#token=${server.token}`);
     const stop = () => void server.close().then(() => process.exit(0));

@@ -1,4 +1,5 @@
 import { Args } from '@oclif/core';
+import type { CertificateStatus } from '../services/certificates/certificate-manager.js';
 import type { ProjectStatus } from '../services/project-status.js';
 import { ApiCommand } from '../cli/api-command.js';
 import { formatAgo, formatBytes, formatDuration } from '../cli/format.js';
@@ -11,7 +12,10 @@ Exits 1 when the project is failed or has a config error, 4 when there is no suc
 
   async run(): Promise<ProjectStatus> {
     const { args, flags } = await this.parse(Status);
-    const project = await this.client(flags).get<ProjectStatus>(`/projects/${encodeURIComponent(args.project)}`);
+    const client = this.client(flags);
+    const project = await client.get<ProjectStatus>(`/projects/${encodeURIComponent(args.project)}`);
+    // A server without HTTPS (or an older one) has no certificates to show.
+    const tls = await client.get<{ https: boolean; certificates: CertificateStatus[] }>('/certificates').catch(() => undefined);
     if (project.status === 'failed' || project.status === 'config error') this.problemsFound();
     const build = project.lastBuild;
     const lines = [
@@ -19,7 +23,7 @@ Exits 1 when the project is failed or has a config error, 4 when there is no suc
       `  live        ${project.live ?? '-'}`,
       `  desired     ${project.desired ?? '-'}`,
       `  site        ${project.live ? project.urls.site : '- (nothing live)'}`,
-      ...project.urls.domains.map((d) => `  domain      ${d}`),
+      ...project.urls.domains.map((d) => `  domain      ${d}${tls?.https ? certificateNote(new URL(d).hostname, tls.certificates) : ''}`),
     ];
     if (build) {
       const facts = [build.commit ? `commit ${build.commit.slice(0, 12)}` : '', build.durationMs !== undefined ? `took ${formatDuration(build.durationMs)}` : '', build.files !== undefined ? `${build.files} files, ${formatBytes(build.bytes)}` : '']
@@ -38,4 +42,13 @@ Exits 1 when the project is failed or has a config error, 4 when there is no suc
     this.log(lines.join('\n'));
     return project;
   }
+}
+
+/** "(certificate until …)", and a failing renewal with its next attempt. */
+function certificateNote(host: string, certificates: CertificateStatus[]): string {
+  const wildcard = `*${host.slice(host.indexOf('.'))}`;
+  const cert = certificates.find((c) => c.name === host && c.notAfter) ?? certificates.find((c) => c.name === wildcard) ?? certificates.find((c) => c.name === host);
+  if (!cert) return '  (no certificate yet)';
+  const until = cert.notAfter ? `certificate until ${cert.notAfter.slice(0, 10)}${cert.source === 'files' ? ', own file' : ''}` : 'no certificate';
+  return `  (${until}${cert.error ? `; renewal FAILED: ${cert.error}, next attempt ${cert.nextAttemptAt ?? 'soon'}` : ''})`;
 }

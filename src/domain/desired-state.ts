@@ -3,7 +3,7 @@
 import yaml from 'js-yaml';
 import type { z } from 'zod';
 import { projectNameProblem, tagVersionProblem } from './names.js';
-import type { HeaderRule } from './header-rules.js';
+import { hstsRule, type HeaderRule } from './header-rules.js';
 import { toPreviewSpec, type PreviewSpec } from './previews/preview-config.js';
 import { hookId, type HookSpec } from './hooks.js';
 import type { RedirectRule } from './redirects.js';
@@ -79,6 +79,8 @@ export interface Settings {
   runner?: BuildRunnerKind;
   /** Outgoing hooks; absent when opus.yaml has none. */
   hooks?: HookSpec[];
+  /** ACME settings of opus.yaml (flags and env win). */
+  tls?: { email?: string; directory?: string; onDemand?: boolean };
 }
 
 export interface DesiredState {
@@ -199,6 +201,7 @@ function toSettings(file: SettingsFile): Settings {
     keep: file.retention?.keep ?? d.keep,
     ...(file.previews ? { previewDomain: file.previews.domain } : {}),
     ...(file.builds?.runner ? { runner: file.builds.runner } : {}),
+    ...(file.tls ? { tls: file.tls } : {}),
     ...(file.hooks?.length ? { hooks: file.hooks.map((h) => ({ id: hookId(h), ...(h.name ? { name: h.name } : {}), url: h.url, events: h.events, secret: h.secret })) } : {}),
     defaults: {
       timeoutMs: file.builds?.timeout === undefined ? d.defaults.timeoutMs : durationMs(file.builds.timeout),
@@ -241,10 +244,15 @@ function toProject(name: string, file: string, parsed: ProjectFile, settings: Se
     site: {
       spa: parsed.spa ?? false,
       redirects: (parsed.redirects ?? []).map((r) => ({ from: r.from, to: r.to, status: r.status ?? 301, force: r.force ?? false })),
-      headers: parsed.headers ?? [],
+      headers: [...hstsRules(parsed.hsts), ...(parsed.headers ?? [])],
       ...(parsed.auth ? { auth: parsed.auth } : {}),
     },
   };
+}
+
+function hstsRules(hsts: ProjectFile['hsts']): HeaderRule[] {
+  const rule = hstsRule(typeof hsts === 'object' ? { ...hsts, ...(hsts.maxAge === undefined ? {} : { maxAgeMs: durationMs(hsts.maxAge) }) } : hsts);
+  return rule ? [rule] : [];
 }
 
 /** `limits:` of a YAML file with its sizes in bytes. */

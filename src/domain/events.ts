@@ -15,6 +15,7 @@ export const EVENT_NAMES = [
   'preview.ready',
   'preview.failed',
   'preview.removed',
+  'certificate.failed',
 ] as const;
 
 export type EventName = (typeof EVENT_NAMES)[number];
@@ -35,6 +36,8 @@ export interface OpusEvent {
   /** Human-readable reason for failures and invalid config. */
   message?: string;
   durationMs?: number;
+  /** The host name of a certificate event. */
+  domain?: string;
   problems?: { file: string; path: string; message: string; line?: number }[];
   /** Previews: which one (pr-<n> or a branch's label) and where it is served. */
   preview?: { alias: string; kind: 'pr' | 'branch'; number?: number; branch?: string; url?: string };

@@ -53,3 +53,13 @@ export function headersFor(rules: CompiledHeaderRule[], path: string): Record<st
   }
   return result;
 }
+
+/** A project's `hsts` as a header rule for every path; undefined when it is off. */
+export function hstsRule(hsts: boolean | { maxAgeMs?: number; includeSubDomains?: boolean; preload?: boolean } | undefined): HeaderRule | undefined {
+  if (!hsts) return undefined;
+  const options = hsts === true ? {} : hsts;
+  const parts = [`max-age=${Math.floor((options.maxAgeMs ?? 365 * 24 * 3_600_000) / 1000)}`];
+  if (options.includeSubDomains) parts.push('includeSubDomains');
+  if (options.preload) parts.push('preload');
+  return { for: '/*', values: { 'Strict-Transport-Security': parts.join('; ') } };
+}

@@ -35,6 +35,8 @@ export interface HookPayload {
   configCommit: string | null;
   message: string | null;
   durationMs: number | null;
+  /** The host name of a certificate event. */
+  domain: string | null;
   problems: { file: string; path: string; message: string; line?: number }[] | null;
   /** preview.* events: which preview (pr-<n> or a branch's label) and its URL. */
   preview: NonNullable<OpusEvent['preview']> | null;
@@ -56,6 +58,7 @@ export function hookPayload(id: string, facts: OpusEvent, publicUrl: string, ori
     configCommit: facts.configCommit ?? null,
     message: facts.message ?? null,
     durationMs: facts.durationMs ?? null,
+    domain: facts.domain ?? null,
     problems: facts.problems ?? null,
     preview: facts.preview ?? null,
     urls: {

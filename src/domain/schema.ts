@@ -141,6 +141,17 @@ export const projectSchema = z
     spa: z.boolean().optional().describe('Single-page app: unknown paths that do not look like files get index.html'),
     redirects: z.array(redirectRule).optional().describe('Redirect and rewrite rules, as in a Netlify _redirects file (applied after the build output\'s own _redirects)'),
     headers: z.array(headerRule).optional().describe('Extra response headers by path, as in a Netlify _headers file'),
+    hsts: z
+      .union([
+        z.boolean(),
+        z.strictObject({
+          maxAge: duration.optional().describe('How long browsers remember to use HTTPS only (default 8760h, a year)'),
+          includeSubDomains: z.boolean().optional().describe('Also for every subdomain of each host (default false)'),
+          preload: z.boolean().optional().describe('Ask to be in browsers\' preload lists (default false; needs includeSubDomains and a year)'),
+        }),
+      ])
+      .optional()
+      .describe('Strict-Transport-Security on the site\'s answers, so browsers use HTTPS only (opt-in: default off)'),
     auth: z
       .strictObject({ username: z.string().min(1), passwordHash: secretRef.describe('A bcrypt hash (htpasswd -B), read from a secret of the server') })
       .optional()
@@ -173,6 +184,14 @@ export const settingsSchema = z
       .optional()
       .describe('Preview URLs by host name, besides /<project>@<version>/'),
     hooks: hooks.optional(),
+    tls: z
+      .strictObject({
+        email: z.email().optional().describe('ACME account email (opus server --acme-email and OPUS_ACME_EMAIL win over it)'),
+        directory: z.url({ protocol: /^https$/ }).optional().describe('ACME directory URL of the CA (default Let\'s Encrypt; --acme-directory wins)'),
+        onDemand: z.boolean().optional().describe('Order a preview host\'s certificate at its first visit (built versions only, rate limited; default true). A wildcard certificate from files covers previews without'),
+      })
+      .optional()
+      .describe('Certificates by ACME for the dashboard host and every project domain (with opus server --https-port)'),
   })
   .describe('Opus settings shared by all projects: opus.yaml');
 

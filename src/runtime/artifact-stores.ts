@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { FsArtifactStore } from '../adapters/fs/fs-artifact-store.js';
 import { FsMirrorLedger } from '../adapters/fs/fs-mirror-ledger.js';
 import { S3ArtifactStore } from '../adapters/s3/s3-artifact-store.js';
+import { S3CertificateStore } from '../adapters/s3/s3-certificate-store.js';
+import type { CertificateStore } from '../ports/certificate-store.js';
 import { parseS3Url, S3Objects, s3Client, type S3ClientOptions, type S3Location } from '../adapters/s3/s3-objects.js';
 import { UserError } from '../domain/errors.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
@@ -30,6 +32,8 @@ export interface ArtifactStores {
   serving: SiteServing;
   /** On a Docker Engine: this server's build containers (a restart removes the ones it left) and its package caches. */
   docker: { owner: string; cacheId: string };
+  /** With a shared store: certificates every replica serves (else under the data dir). */
+  certificates?: CertificateStore;
   follower?: LiveFollower;
 }
 
@@ -66,7 +70,8 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
   }
   const client = s3Client({ region: s3.region ?? 'us-east-1', ...(s3.endpoint ? { endpoint: s3.endpoint } : {}), ...(s3.credentials ? { credentials: s3.credentials } : {}) });
   // Staging and running builds' logs under the data dir; sites are served from the mirror below, never from the bucket.
-  const store = new S3ArtifactStore(new S3Objects(client, storeLocation(s3.url)), dataDir);
+  const objects = new S3Objects(client, storeLocation(s3.url));
+  const store = new S3ArtifactStore(objects, dataDir);
   const sites = new SiteTable(store);
   await sites.load().catch((error: unknown) => {
     throw new UserError(`cannot read the artifact store ${store.root}: ${(error as Error).message}`, ['check OPUS_S3_ENDPOINT, AWS_REGION and the AWS credentials, and that the bucket exists']);
@@ -86,7 +91,7 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
   // Replicas share the bucket and, in pods, the data dir's path: the host name (the pod's name) tells
   // their build containers apart, so a replica that starts never removes another one's running
   // builds on a shared engine. Their package caches are the store's: whichever replica leads uses it.
-  return { store, sites, serving: { store: mirror, sites: serving }, docker: { owner: serverId(`${store.root}\n${dataDir}\n${hostname()}`), cacheId: serverId(store.root) }, follower };
+  return { store, sites, serving: { store: mirror, sites: serving }, docker: { owner: serverId(`${store.root}\n${dataDir}\n${hostname()}`), cacheId: serverId(store.root) }, follower, certificates: new S3CertificateStore(objects) };
 }
 
 /** Names this server's build containers and cache volumes on a Docker Engine: the same across restarts. */

@@ -20,6 +20,9 @@ import { ensureAdminToken } from './admin-token.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { forgeTokensFromEnv, startPreviews, type ForgeTokens } from './previews.js';
+import { startTls, type TlsOptions } from './tls.js';
+import { isDnsName, namesToOrder } from '../domain/tls-names.js';
+import { projectDomains, servedHostsOf } from '../services/certificates/served-hosts.js';
 import { BuildQueue } from '../services/build-queue.js';
 import { BuildScheduler } from '../services/build-scheduler.js';
 import { BuildService } from '../services/build-service.js';
@@ -64,6 +67,8 @@ export interface ServerOptions {
   forgeTokens?: ForgeTokens;
   /** The dashboard's hosts, the sites domain, path-style hosts (default: EMBEDDED_ORIGINS). */
   origins?: Origins;
+  /** HTTPS beside HTTP (see runtime/tls.ts): own certificates and ACME. */
+  tls?: TlsOptions;
 }
 
 export interface RunningServer {
@@ -74,6 +79,8 @@ export interface RunningServer {
   dashboardUrl: string;
   /** Set when the admin token file was made by this start (so it is shown once). */
   createdTokenFile?: string;
+  /** The HTTPS listener's address, with TLS on. */
+  httpsUrl?: string;
   sync: SyncService;
   queue: BuildQueue;
   previews: PreviewService;
@@ -89,7 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const config = options.config ?? (await embeddedConfigRepo(dataDir, logger));
   const admin = options.apiToken ? { token: options.apiToken, created: false, file: '' } : ensureAdminToken(dataDir);
   const leader = options.leader ?? options.kubernetes?.leader;
-  const { store, sites, serving, docker: dockerIds, follower } = await openArtifactStores(dataDir, options.s3, logger, leader);
+  const { store, sites, serving, docker: dockerIds, follower, certificates } = await openArtifactStores(dataDir, options.s3, logger, leader);
   const queue = new BuildQueue(2);
   const docker = new Docker();
   // Containers are labelled with this data dir, so a restart removes what a killed server left running.
@@ -119,6 +126,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.
   await follower?.start();
+  const dashboardHost = publicUrl && URL.canParse(publicUrl) ? new URL(publicUrl).hostname : origins.dashboardHosts.find((host) => isDnsName(host));
+  const tls = options.tls && (await startTls(options.tls, {
+    dataDir,
+    logger,
+    events,
+    ...(leader ? { leader } : {}),
+    ...(certificates ? { store: certificates } : {}),
+    served: servedHostsOf(serving.sites, (project) => serving.store.versionNames(project), dashboardHost, origins.sitesDomain),
+    wanted: () => namesToOrder(dashboardHost, projectDomains(serving.sites, origins.sitesDomain)),
+    settings: () => sync.desiredState?.settings,
+  }));
   const server = createOpusServer({
       sync,
       sites,
@@ -138,11 +156,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       triggers,
       webhooks: { service: webhooks, previews, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
       previews,
-    });
+      ...(tls ? { certificates: tls.report } : {}),
+    }, tls?.serving);
+  if (tls) metrics.watchCertificates(tls.report);
   const address = await server.listen(options.port, options.host);
-  const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${address.port}`;
+  const local = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
+  const url = `http://${local}:${address.port}`;
+  const httpsUrl = options.tls && server.secure && `https://${local}:${(await server.secure.listen(options.tls.httpsPort, options.host)).port}`;
   publicUrl ??= url;
-  logger.info('opus server listening', { url, dataDir, config });
+  await tls?.start();
+  logger.info('opus server listening', { url, ...(httpsUrl ? { httpsUrl } : {}), dataDir, config });
 
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -171,6 +194,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     token: admin.token,
     dashboardUrl: `${publicUrl === url ? `http://${origins.dashboardHosts[0]}:${address.port}` : publicUrl}/_opus/`,
     ...(admin.created ? { createdTokenFile: admin.file } : {}),
+    ...(httpsUrl ? { httpsUrl } : {}),
     sync,
     queue,
     previews,
@@ -181,6 +205,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await follower?.stop();
       await options.kubernetes?.close();
       await server.close();
+      await tls?.close();
     },
   };
 }

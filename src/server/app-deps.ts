@@ -8,6 +8,7 @@ import type { Leadership } from '../ports/leadership.js';
 import type { LocalSiteSource } from '../ports/local-site-source.js';
 import type { SecretReader } from '../ports/secrets.js';
 import type { BuildQueue } from '../services/build-queue.js';
+import type { CertificateStatus } from '../services/certificates/certificate-manager.js';
 import type { HookDeliveryService } from '../services/hook-delivery.js';
 import type { Logger } from '../services/logger.js';
 import type { Metrics } from '../services/metrics.js';
@@ -67,6 +68,8 @@ export interface CoreDeps {
   origins?: Origins;
   /** How long an archive download may stall before it is cut (default ARCHIVE_IDLE_MS). */
   archiveIdleMs?: number;
+  /** With HTTPS on: every served certificate's state (GET /api/v1/certificates, the dashboard). */
+  certificates?: () => CertificateStatus[];
 }
 
 export function siteServing(deps: AppDeps): SiteServing {

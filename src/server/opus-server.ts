@@ -10,22 +10,41 @@ import { countRequests } from './request-metrics.js';
 import { chooseCoding } from './site/negotiation.js';
 import { plainAnswer } from './site/send-file.js';
 import type { SiteHandler } from './site/site-handler.js';
+import type { CertificateTable, MissingCertificate } from './tls/certificate-table.js';
+import { redirectingListener, unlessRedirected, type HttpsRedirects } from './tls/http-to-https.js';
+import type { PlainAnswerer } from './tls/http2-fast-path.js';
+import { createSecureListener, type SecureListener } from './tls/secure-listener.js';
+
+/** HTTPS beside plain HTTP: certificates by SNI, and the HTTP port redirecting (see tls/). */
+export interface TlsServing extends Omit<HttpsRedirects, 'httpsPort'> {
+  table: CertificateTable;
+  /** On-demand issuance for a served host no certificate covers yet. */
+  missing?: MissingCertificate;
+}
 
 export interface OpusServer {
   readonly server: Server;
+  /** The HTTPS listener, with TLS serving on. */
+  readonly secure?: SecureListener;
   listen(port: number, host: string): Promise<AddressInfo>;
   /** Stops accepting, ends idle connections, and cuts what is still running after `graceMs`. */
   close(graceMs?: number): Promise<void>;
 }
 
-export function createOpusServer(deps: AppDeps): OpusServer {
+export function createOpusServer(deps: AppDeps, tls?: TlsServing): OpusServer {
   const site = siteHandlerOf(deps);
-  const server = createServer(createRequestListener(deps, site));
+  const listener = createRequestListener(deps, site);
   const { metrics } = deps;
+  const plain = keptPlainAnswers(site);
+  const kept = keptSiteAnswers(plain);
+  const secure = tls && createSecureListener(tls.table, tls.missing, listener, { http1: kept, http2: plain }, metrics);
+  const redirects = tls && { ...tls, httpsPort: () => secure?.port };
+  const server = createServer(redirects ? redirectingListener(redirects, listener) : listener);
   const stopCounting = metrics ? countRequests(server, metrics) : () => {};
-  const front = answerFirst(server, keptSiteAnswers(site), (status) => metrics?.request('site', status));
+  const front = answerFirst(server, redirects ? unlessRedirected(redirects, kept) : kept, (status) => metrics?.request('site', status));
   return {
     server,
+    ...(secure ? { secure } : {}),
     listen: (port, host) =>
       new Promise((done, fail) => {
         server.once('error', fail);
@@ -37,25 +56,35 @@ export function createOpusServer(deps: AppDeps): OpusServer {
     async close(graceMs = 5_000) {
       stopCounting();
       const closed = new Promise<void>((done) => server.close(() => done()));
+      const secureClosed = secure?.close(graceMs);
       front.endAll();
       const grace = setTimeout(() => {
         server.closeAllConnections();
         front.destroyAll();
       }, graceMs);
       await closed;
+      await secureClosed;
       clearTimeout(grace);
     },
   };
 }
 
-function keptSiteAnswers(site: SiteHandler): FastAnswerer {
+/** The answer the site handler keeps for a plain request, in the coding it accepts; undefined when none is kept. */
+function keptPlainAnswers(site: SiteHandler): PlainAnswerer {
   return (request) => {
     const kept = site.kept(request.target, request.host);
     if (!kept) return undefined;
     const { file } = kept;
     const coding = chooseCoding(request.acceptEncoding, { br: file.br !== undefined, gzip: file.gzip !== undefined });
-    const answer = plainAnswer(kept, coding, request.ifNoneMatch, request.ifModifiedSince);
-    const head = wireHead(answer);
-    return head ? { status: answer.status, head, ...(answer.body ? { body: answer.body } : {}) } : undefined;
+    return plainAnswer(kept, coding, request.ifNoneMatch, request.ifModifiedSince);
+  };
+}
+
+/** The same as HTTP/1.1 wire bytes for the fast path. */
+function keptSiteAnswers(plain: PlainAnswerer): FastAnswerer {
+  return (request) => {
+    const answer = plain(request);
+    const head = answer && wireHead(answer);
+    return answer && head ? { status: answer.status, head, ...(answer.body ? { body: answer.body } : {}) } : undefined;
   };
 }

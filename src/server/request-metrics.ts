@@ -19,7 +19,7 @@ export function requestKind(url: string): RequestKind {
 }
 
 /** Starts counting; returns the function that stops. */
-export function countRequests(server: Server, metrics: Metrics): () => void {
+export function countRequests(server: object, metrics: Metrics): () => void {
   const listener = (message: unknown) => {
     const { request, response, server: from } = message as FinishMessage;
     if (from !== server) return;

@@ -3,6 +3,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { EventSink, OpusEvent } from '../ports/event-sink.js';
 import type { BuildQueue } from './build-queue.js';
+import type { CertificateStatus } from './certificates/certificate-manager.js';
 import type { SyncReport } from './sync-service.js';
 
 export type RequestKind = 'site' | 'api' | 'webhook' | 'dashboard' | 'ops' | 'other';
@@ -95,6 +96,31 @@ export class Metrics implements EventSink {
     if (!byStatus) this.requestCounts.set(kind, (byStatus = new Float64Array(STATUS_SLOTS)));
     const slot = status >= 0 && status < STATUS_SLOTS ? status : 0;
     byStatus[slot] = (byStatus[slot] as number) + 1;
+  }
+
+  /** Each certificate's expiry, and whether its last order or renewal failed, read at each scrape. */
+  watchCertificates(report: () => CertificateStatus[]): void {
+    const registers = [this.registry];
+    new Gauge({
+      name: 'opus_certificate_expiry_timestamp_seconds',
+      help: 'When each served certificate expires (Unix time), by host name and source (acme, files)',
+      labelNames: ['name', 'source'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of report()) if (c.notAfter) this.set({ name: c.name, source: c.source ?? 'acme' }, Date.parse(c.notAfter) / 1000);
+      },
+    });
+    new Gauge({
+      name: 'opus_certificate_failing',
+      help: '1 while the last ACME order or renewal of a host name failed (the old certificate keeps serving), else 0',
+      labelNames: ['name'],
+      registers,
+      collect() {
+        this.reset();
+        for (const c of report()) if (c.source !== 'files') this.set({ name: c.name }, c.error ? 1 : 0);
+      },
+    });
   }
 
   get contentType(): string {

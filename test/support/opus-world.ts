@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Origins } from '../../src/domain/origins.js';
 import { startServer, type RunningServer } from '../../src/runtime/start-server.js';
+import type { TlsOptions } from '../../src/runtime/tls.js';
 import { createLogger } from '../../src/services/logger.js';
 import { eventually, gitSync, makeSourceRepo, opus, writeFiles, type RunResult } from './fixtures.js';
 import { siteOrigin } from './local-fetch.js';
@@ -56,7 +57,7 @@ export function projectYaml(source: string, deploy: string | undefined, command 
   return [`source: ${JSON.stringify(source)}`, ...(deploy ? [`deploy: ${JSON.stringify(deploy)}`] : []), `build:\n  image: node:20\n  command: ${JSON.stringify(command)}\n  output: dist`].join('\n') + '\n';
 }
 
-export async function startOpusWorld(projects: Record<string, ProjectSetup>, options: { protectReads?: boolean; settings?: string; origins?: Origins } = {}): Promise<OpusWorld> {
+export async function startOpusWorld(projects: Record<string, ProjectSetup>, options: { protectReads?: boolean; settings?: string; origins?: Origins; port?: number; tls?: TlsOptions } = {}): Promise<OpusWorld> {
   const dir = await mkdtemp(join(tmpdir(), 'opus-ops-'));
   const sources: Record<string, string> = {};
   const files: Record<string, string> = { 'opus.yaml': `sync:\n  interval: 1h\n${options.settings ?? ''}` };
@@ -76,8 +77,9 @@ export async function startOpusWorld(projects: Record<string, ProjectSetup>, opt
   const server = await startServer({
     dataDir,
     config: configDir,
-    port: 0,
+    port: options.port ?? 0,
     host: '127.0.0.1',
+    ...(options.tls ? { tls: options.tls } : {}),
     syncIntervalMs: 3_600_000,
     logger: createLogger('json', (line) => void logs.push(line)),
     apiToken: token,

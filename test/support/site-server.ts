@@ -6,7 +6,7 @@ import type { SiteOptions } from '../../src/domain/desired-state.js';
 import type { Origins } from '../../src/domain/origins.js';
 import type { ConfigSource } from '../../src/ports/git-sources.js';
 import type { AppDeps } from '../../src/server/app.js';
-import { createOpusServer } from '../../src/server/opus-server.js';
+import { createOpusServer, type TlsServing } from '../../src/server/opus-server.js';
 import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
@@ -16,6 +16,8 @@ import { syncServiceFor } from './sync-wiring.js';
 
 export interface SiteServer {
   url: string;
+  /** With TLS serving: the HTTPS listener on 127.0.0.1. */
+  httpsPort?: number;
   store: FsArtifactStore;
   sites: SiteTable;
   publish(project: string, version: string, files: Record<string, string | Buffer>): Promise<void>;
@@ -31,7 +33,8 @@ export const PATH_STYLE_ORIGINS: Origins = { dashboardHosts: ['opus.localhost'],
 export const siteOptions = (overrides: Partial<SiteOptions> = {}): SiteOptions => ({ spa: false, redirects: [], headers: [], ...overrides });
 
 /** Only the HTTP side is real here: builds and the config repo are not used by these tests. */
-export async function startSiteServer(root: string, extra: Pick<AppDeps, 'archiveIdleMs'> = {}): Promise<SiteServer> {
+export async function startSiteServer(root: string, options: Pick<AppDeps, 'archiveIdleMs'> & { tls?: TlsServing; http?: number } = {}): Promise<SiteServer> {
+  const { tls, http, ...extra } = options;
   const store = new FsArtifactStore(join(root, 'artifacts'));
   const sites = new SiteTable(store);
   await sites.load();
@@ -40,10 +43,12 @@ export async function startSiteServer(root: string, extra: Pick<AppDeps, 'archiv
   const unused = undefined as never;
   const builds = new BuildService(store, unused, unused, silentLogger);
   const sync = syncServiceFor({ config: unusedConfig, sources: unused, store, builds, queue, sites, logger: silentLogger });
-  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, secrets: readSecret, origins: PATH_STYLE_ORIGINS, ...extra });
-  const { port } = await server.listen(0, '127.0.0.1');
+  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, secrets: readSecret, origins: PATH_STYLE_ORIGINS, ...extra }, tls);
+  const { port } = await server.listen(http ?? 0, '127.0.0.1');
+  const httpsPort = server.secure && (await server.secure.listen(0, '127.0.0.1')).port;
   return {
     url: `http://127.0.0.1:${port}`,
+    ...(httpsPort ? { httpsPort } : {}),
     store,
     sites,
     async publish(project, version, files) {

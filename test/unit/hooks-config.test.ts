@@ -95,6 +95,7 @@ test('the body has every documented key, null when unknown, the build URL under 
     configCommit: 'abc',
     message: null,
     durationMs: null,
+    domain: null,
     problems: null,
     preview: null,
     urls: { site: 'https://site.sites.example.net/', preview: 'https://paths.example.net/site@1.2.0%2Bb/', build: 'https://opus.example.com/api/v1/builds/site@1.2.0%2Bb' },

@@ -131,6 +131,11 @@ export const openApiDocument = {
     '/hooks/deliveries/{id}/redeliver': {
       post: { summary: 'Send a delivery again', ...change, parameters: [{ ...buildId, description: 'Delivery id' }], responses: { 202: json({ type: 'object' }, 'Queued again'), 404: error('No such delivery'), ...unauthorized } },
     },
+    '/certificates': {
+      get: get('Certificates served over HTTPS (own files and ACME): host name, source, expiry, renewal time, the last failure and the next attempt', {
+        200: json({ type: 'object', properties: { https: { type: 'boolean' }, certificates: { type: 'array', items: { type: 'object', properties: { name: { type: 'string' }, source: { enum: ['acme', 'files'] }, notAfter: { type: 'string' }, renewAt: { type: 'string' }, error: { type: 'string' }, failedAt: { type: 'string' }, nextAttemptAt: { type: 'string' } } } } } }, 'The certificates'),
+      }),
+    },
     '/openapi.json': { get: get('This document', { 200: json({ type: 'object' }, 'OpenAPI 3.1') }) },
     '/healthz': { servers: [{ url: '/' }], get: { summary: 'Liveness: the process answers', security: [{}], responses: { 200: json({ type: 'object' }, 'Alive') } } },
     '/readyz': {

@@ -6,6 +6,7 @@ import { ProjectAccess } from '../access/project-access.js';
 import { artifactRoutes } from './artifacts.js';
 import { apiAuth, hasCredential } from './auth.js';
 import { buildRoutes } from './builds.js';
+import { certificateRoutes } from './certificates.js';
 import { historyRoutes } from './history.js';
 import { hookRoutes } from './hooks.js';
 import { openApiRoutes } from './openapi.js';
@@ -37,6 +38,7 @@ export function apiRouter(deps: AppDeps): Router {
   openApiRoutes(router);
   syncRoutes(router, deps);
   buildRoutes(router, deps, access);
+  certificateRoutes(router, deps);
   return router;
 }
 

@@ -14,6 +14,7 @@ export const PAGE = `<!doctype html>
 <header class="top">
   <a class="brand" href="#">Opus</a>
   <span id="summary" class="summary"></span>
+  <span id="certs" class="server" hidden></span>
   <span id="server" class="server" title="Last sync"></span>
   <button id="login" type="button" hidden>Log in</button>
   <button id="logout" type="button" hidden>Log out</button>

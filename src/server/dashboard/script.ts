@@ -218,9 +218,23 @@ async function follow(build) {
   }
 }
 
+/** HTTPS: how many certificates, the soonest expiry, and every failing order or renewal (names in the tooltip). */
+function renderCertificates(tls) {
+  const el = $('#certs');
+  el.hidden = !tls || !tls.https;
+  if (el.hidden) return;
+  const certs = tls.certificates;
+  const failing = certs.filter((c) => c.error);
+  const soonest = certs.map((c) => c.notAfter).filter(Boolean).sort()[0];
+  el.textContent = certs.length + ' certificate' + (certs.length === 1 ? '' : 's') + (soonest ? ' · next expiry ' + soonest.slice(0, 10) : '') + (failing.length ? ' · ' + failing.length + ' renewal failing' : '');
+  el.className = 'server' + (failing.length ? ' failing' : '');
+  el.title = certs.map((c) => c.name + ': ' + (c.notAfter ? 'until ' + c.notAfter : 'none yet') + (c.error ? ' · FAILED ' + c.error + ' · next attempt ' + c.nextAttemptAt : '')).join('\n');
+}
+
 async function refresh() {
   try {
-    const [{ projects }, sync] = await Promise.all([getJson('/projects'), getJson('/sync').catch(() => null)]);
+    const [{ projects }, sync, tls] = await Promise.all([getJson('/projects'), getJson('/sync').catch(() => null), getJson('/certificates').catch(() => null)]);
+    renderCertificates(tls);
     state.projects = projects;
     $('#server').textContent = sync && sync.at ? 'synced ' + fmt.ago(sync.at) + (sync.error ? ' · sync failed: ' + sync.error : '') : 'waiting for the first sync';
     renderProjects();

@@ -20,6 +20,8 @@ code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, m
 .brand { font-weight: 700; font-size: 17px; color: var(--text); letter-spacing: .2px; }
 .summary { color: var(--muted); }
 .server { margin-left: auto; color: var(--muted); font-size: 13px; }
+.server.failing { color: var(--bad); }
+#certs:not([hidden]) + .server { margin-left: 16px; }
 .auth { padding: 12px 24px; background: var(--warn-bg); color: var(--warn); }
 .auth form { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; }
 .auth input { padding: 6px 8px; border: 1px solid var(--line); border-radius: 6px; min-width: 260px; }

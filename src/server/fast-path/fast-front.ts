@@ -3,10 +3,10 @@
 // the socket with prebuilt bytes; node:http's per-request objects are what cap a Node server well
 // below nginx (bench/serve). At the first request that is anything else, the connection is handed
 // to node:http for good, with the unread bytes put back, so node:http sees exactly what was sent.
-import type { Server } from 'node:http';
+import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
 import { parseSimpleRequest, type SimpleRequest } from './simple-request.js';
-import { KEEP_ALIVE_MS, wholeHead } from './wire-head.js';
+import { KEEP_ALIVE_MS, wholeAnswer, wholeHead } from './wire-head.js';
 
 /** Bodies up to this size are copied behind the head, so each answer is one write. */
 const COPY_LIMIT = 16 * 1024;
@@ -37,9 +37,20 @@ interface Connection {
   handOff(unread: Buffer): void;
 }
 
-export function answerFirst(server: Server, answer: FastAnswerer, answered: (status: number) => void): FastFront {
-  const nodeHttp = server.listeners('connection') as ((socket: Socket) => void)[];
-  server.removeAllListeners('connection');
+/** An http.Server, or a TLS server whose decrypted connections come as 'secureConnection'. */
+export type ConnectionServer = EventEmitter & { keepAliveTimeout?: number };
+
+export interface FastFrontOptions {
+  /** 'secureConnection' on a TLS server (default 'connection'). */
+  event?: 'connection' | 'secureConnection';
+  /** Connections node handles from the start (HTTP/2 by ALPN). */
+  bypass?: (socket: Socket) => boolean;
+}
+
+export function answerFirst(server: ConnectionServer, answer: FastAnswerer, answered: (status: number) => void, options: FastFrontOptions = {}): FastFront {
+  const event = options.event ?? 'connection';
+  const nodeHttp = server.listeners(event) as ((socket: Socket) => void)[];
+  server.removeAllListeners(event);
   // The Keep-Alive header the fast path writes says 5 s; node:http must mean the same.
   server.keepAliveTimeout = KEEP_ALIVE_MS;
   /** Connections on the fast path, swept once a second (a coarse clock: no timer per request). */
@@ -61,7 +72,11 @@ export function answerFirst(server: Server, answer: FastAnswerer, answered: (sta
     }
   }, 1000).unref();
 
-  server.on('connection', (socket: Socket) => {
+  server.on(event, (socket: Socket) => {
+    if (options.bypass?.(socket)) {
+      for (const listener of nodeHttp) listener.call(server, socket);
+      return;
+    }
     held.add(socket);
     socket.once('close', () => {
       held.delete(socket);
@@ -91,12 +106,18 @@ export function answerFirst(server: Server, answer: FastAnswerer, answered: (sta
         const head = wholeHead(reply.head, request.close);
         const body = request.method === 'GET' ? reply.body : undefined;
         if (!body) socket.write(head);
-        else if (body.length > COPY_LIMIT) {
-          socket.cork();
-          socket.write(head);
-          socket.write(body);
-          socket.uncork();
-        } else socket.write(Buffer.concat([head, body]));
+        else if (body.length <= COPY_LIMIT) socket.write(Buffer.concat([head, body]));
+        else {
+          // A large body: one prebuilt buffer per answer and second (not per request), else head and body corked.
+          const whole = request.close ? undefined : wholeAnswer(head, body);
+          if (whole) socket.write(whole);
+          else {
+            socket.cork();
+            socket.write(head);
+            socket.write(body);
+            socket.uncork();
+          }
+        }
         answered(reply.status);
         connection.answered = true;
         at += request.length;

@@ -1,0 +1,28 @@
+// Runs h2load (Debian's nghttp2-client) over HTTPS/HTTP/2 for a fixed time and reads its summary.
+import { execFile } from 'node:child_process';
+
+export const H2LOAD_BIN = process.env.H2LOAD_BIN ?? '/usr/bin/h2load';
+
+export interface H2loadResult {
+  requestsPerSecond: number;
+  succeeded: number;
+  failed: number;
+  /** Responses that were not 2xx or 3xx. */
+  bad: number;
+  raw: string;
+}
+
+export function runH2load(url: string, o: { connections: number; durationSeconds: number; headers: Record<string, string> }): Promise<H2loadResult> {
+  // One thread like wrk -t1; one stream at a time per connection, so both tools keep the same number of requests in flight.
+  const args = ['-t1', `-c${o.connections}`, '-m1', `-D${o.durationSeconds}`, ...Object.entries(o.headers).flatMap(([n, v]) => ['-H', `${n.toLowerCase()}: ${v}`]), url];
+  return new Promise((resolve, reject) => {
+    execFile(H2LOAD_BIN, args, { timeout: (o.durationSeconds + 30) * 1000, maxBuffer: 4 << 20 }, (error, stdout, stderr) => {
+      if (error) return reject(new Error(`h2load failed: ${error.message}\n${stderr}`));
+      const rps = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(stdout)?.[1];
+      const requests = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed/.exec(stdout);
+      const codes = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(stdout);
+      if (!rps || !requests) return reject(new Error(`cannot read h2load output:\n${stdout}`));
+      resolve({ requestsPerSecond: Number(rps), succeeded: Number(requests[1]), failed: Number(requests[2]), bad: codes ? Number(codes[3]) + Number(codes[4]) : 0, raw: stdout });
+    });
+  });
+}
