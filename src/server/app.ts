@@ -10,7 +10,7 @@ import type { BuildQueue } from '../services/build-queue.js';
 import type { HookDeliveryService } from '../services/hook-delivery.js';
 import type { Logger } from '../services/logger.js';
 import type { Metrics } from '../services/metrics.js';
-import type { SiteTable } from '../services/site-table.js';
+import { recentlyLiveOf, type SiteTable } from '../services/site-table.js';
 import type { SyncService } from '../services/sync-service.js';
 import type { TriggerService } from '../services/trigger-service.js';
 import type { ApiAuthOptions } from './api/auth.js';
@@ -56,7 +56,7 @@ export interface AppDeps {
 
 export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>): SiteHandler {
   const router = new SiteRouter(sites, (project, version) => existsSync(store.versionDir(project, version)), (project) => store.projectDir(project));
-  const handler = new SiteHandler(router, new SiteFiles((hash, coding) => store.variantPath(hash, coding)), (project, version) => store.versionDir(project, version), (project) => sites.recentlyLive(project));
+  const handler = new SiteHandler(router, new SiteFiles((hash, coding) => store.variantPath(hash, coding)), (project, version) => store.versionDir(project, version), (pointer) => recentlyLiveOf(pointer));
   store.onVersionChange((project, version) => handler.forget(project, version));
   return handler;
 }

@@ -2,6 +2,7 @@
 // (<version>--<project>.<preview domain>), /<project>@<version>/ or /<project>/.
 import { existsSync, readdirSync } from 'node:fs';
 import type { SiteOptions } from '../../domain/desired-state.js';
+import type { LivePointer } from '../../ports/artifact-store.js';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import type { SiteTable } from '../../services/site-table.js';
 
@@ -13,6 +14,12 @@ export interface SiteTarget {
   /** The raw path within the site, "" when the request named only the base. */
   path: string;
   options: SiteOptions;
+  /**
+   * For a project's live site only: the pointer the route was worked out from. What was live
+   * before it is judged from this pointer, never from the table later on: a switch may land while
+   * the request waits for a file.
+   */
+  live?: LivePointer;
 }
 
 export const DEFAULT_SITE_OPTIONS: SiteOptions = { spa: false, redirects: [], headers: [] };
@@ -48,13 +55,9 @@ export class SiteRouter {
     return this.sites.changes;
   }
 
-  liveVersion(project: string): string | undefined {
-    return this.sites.liveVersion(project);
-  }
-
   private live(project: string, base: string, path: string): SiteTarget | undefined {
     const pointer = this.sites.pointer(project);
-    return pointer ? { project, version: pointer.version, base, path, options: pointer.site ?? DEFAULT_SITE_OPTIONS } : undefined;
+    return pointer ? { project, version: pointer.version, base, path, options: pointer.site ?? DEFAULT_SITE_OPTIONS, live: pointer } : undefined;
   }
 
   /** `1-2-0--site`: dots of the version are dashes in a host name; found among the built versions. */
