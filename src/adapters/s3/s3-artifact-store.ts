@@ -34,7 +34,7 @@ interface VersionMarker {
 export class S3ArtifactStore implements ArtifactStore, VersionSource {
   readonly root: string;
   private readonly listeners: ((project: string, version: string) => void)[] = [];
-  /** live.json is read-modified-written: one writer at a time in this process (one replica writes: see the sync Lease). */
+  /** Writers of live.json in this process go one at a time (no pointless conflicts); other processes are kept apart by the condition. */
   private liveWrites: Promise<unknown> = Promise.resolve();
 
   /** `localDir` holds staging directories and logs while builds run. */
@@ -171,13 +171,9 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
     await this.s3.putText(`${META}/serving.json`, `${JSON.stringify(settings)}\n`);
   }
 
+  /** A compare-and-swap of live.json (S3Objects.update): writers in other processes lose nothing either. */
   setLive(project: string, pointer: Omit<LivePointer, 'since'> | undefined): Promise<void> {
-    const write = this.liveWrites.then(async () => {
-      const live = await this.readLive();
-      if (pointer === undefined) delete live[project];
-      else live[project] = { ...pointer, since: live[project]?.version === pointer.version ? live[project].since : new Date().toISOString() };
-      await this.s3.putText(`${META}/live.json`, `${JSON.stringify(live, null, 2)}\n`);
-    });
+    const write = this.liveWrites.then(() => this.s3.update(`${META}/live.json`, (text) => `${JSON.stringify(withPointer(text === undefined ? {} : (JSON.parse(text) as Record<string, LivePointer>), project, pointer), null, 2)}\n`));
     this.liveWrites = write.catch(() => undefined);
     return write;
   }
@@ -222,4 +218,10 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
     const text = await this.s3.getText(this.markerKey(project, version));
     return text === undefined ? undefined : (JSON.parse(text) as VersionMarker);
   }
+}
+
+function withPointer(live: Record<string, LivePointer>, project: string, pointer: Omit<LivePointer, 'since'> | undefined): Record<string, LivePointer> {
+  if (pointer === undefined) delete live[project];
+  else live[project] = { ...pointer, since: live[project]?.version === pointer.version ? live[project].since : new Date().toISOString() };
+  return live;
 }
