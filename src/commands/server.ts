@@ -24,6 +24,7 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
     'public-url': Flags.string({ env: 'OPUS_PUBLIC_URL', description: 'Where users reach this server, for the URLs in outgoing hook bodies (default: the listen URL)' }),
     'trust-proxy': Flags.boolean({ env: 'OPUS_TRUST_PROXY', default: false, description: 'Behind a reverse proxy or ingress: build the URLs in API answers from X-Forwarded-Proto and X-Forwarded-Host' }),
     'protect-reads': Flags.boolean({ env: 'OPUS_PROTECT_READS', default: false, description: 'Require the API token for reading too' }),
+    drain: Flags.string({ env: 'OPUS_DRAIN', default: '0s', description: 'On SIGTERM, keep serving this long with /readyz failing before closing, so a load balancer moves traffic away first (e.g. 5s)' }),
     'log-format': Flags.string({ options: ['auto', 'json', 'human'], default: defaults.logFormat, description: 'JSON lines, or human lines (auto: human on a terminal)' }),
   };
 
@@ -51,6 +52,7 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
       ...(webhookSecret ? { webhookSecret } : {}),
       ...(kubernetes ? { kubernetes } : {}),
       ...(s3 ? { s3 } : {}),
+      drainMs: durationMs(flags.drain),
     });
     this.log(`Opus is serving on ${server.url} (API: ${server.url}/api/v1/projects)`);
     const stop = () => void server.close().then(() => process.exit(0));

@@ -54,6 +54,8 @@ export interface ServerOptions {
   s3?: S3StoreOptions;
   /** Whether this replica runs the sync loop now (default: the Kubernetes Lease's, else always). */
   leader?: Leadership;
+  /** How long a shutdown keeps serving with /readyz failing, so load balancers move away first (default 0). */
+  drainMs?: number;
 }
 
 export interface RunningServer {
@@ -143,12 +145,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     sync,
     queue,
     async close() {
+      // Work stops first; serving drains; the Lease is given up last, once nothing of this replica's runs.
       stopped = true;
       clearTimeout(timer);
+      await server.close(undefined, options.drainMs);
       await hooks.stop();
       await follower?.stop();
       await options.kubernetes?.close();
-      await server.close();
     },
   };
 }

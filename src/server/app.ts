@@ -52,6 +52,8 @@ export interface AppDeps {
   trustProxy?: boolean;
   /** With several replicas: while another one leads, API and webhook requests go to it. */
   leadership?: Leadership;
+  /** Set by the server while it shuts down: /readyz then answers 503. */
+  shutdown?: { readonly draining: boolean };
 }
 
 export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>): SiteHandler {

@@ -13,13 +13,23 @@ import type { SiteHandler } from './site/site-handler.js';
 export interface OpusServer {
   readonly server: Server;
   listen(port: number, host: string): Promise<AddressInfo>;
-  /** Stops accepting, ends idle connections, and cuts what is still running after `graceMs`. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Drains, then closes: for `drainMs` /readyz answers 503 while requests are still served, each
+   * answer ending its connection (so load balancers and keep-alive clients move to other
+   * replicas); then it stops accepting, lets requests in flight finish, and cuts what still runs
+   * after `graceMs`.
+   */
+  close(graceMs?: number, drainMs?: number): Promise<void>;
 }
 
 export function createOpusServer(deps: AppDeps): OpusServer {
   const site = createSiteHandler(deps.serving ?? deps);
-  const server = createServer(createRequestListener(deps, site));
+  const shutdown = { draining: false };
+  const listener = createRequestListener({ ...deps, shutdown }, site);
+  const server = createServer((req, res) => {
+    if (shutdown.draining) res.setHeader('Connection', 'close');
+    listener(req, res);
+  });
   const { metrics } = deps;
   const stopCounting = metrics ? countRequests(server, metrics) : () => {};
   const front = answerFirst(server, keptSiteAnswers(site), (status) => metrics?.request('site', status));
@@ -33,7 +43,10 @@ export function createOpusServer(deps: AppDeps): OpusServer {
           done(server.address() as AddressInfo);
         });
       }),
-    async close(graceMs = 5_000) {
+    async close(graceMs = 5_000, drainMs = 0) {
+      shutdown.draining = true;
+      front.drain();
+      if (drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
       stopCounting();
       const closed = new Promise<void>((done) => server.close(() => done()));
       front.endAll();

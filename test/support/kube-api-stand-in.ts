@@ -27,6 +27,7 @@ const RESOURCES: Record<string, Resource[]> = {
     { name: 'secrets', kind: 'Secret', namespaced: true },
   ],
   'apps/v1': [{ name: 'deployments', kind: 'Deployment', namespaced: true }],
+  'policy/v1': [{ name: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true }],
   'rbac.authorization.k8s.io/v1': [{ name: 'roles', kind: 'Role', namespaced: true }, { name: 'rolebindings', kind: 'RoleBinding', namespaced: true }],
   'networking.k8s.io/v1': [{ name: 'ingresses', kind: 'Ingress', namespaced: true }],
   'batch/v1': [{ name: 'jobs', kind: 'Job', namespaced: true }],
