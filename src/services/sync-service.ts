@@ -51,6 +51,8 @@ export class SyncService {
   private reconciling: Promise<unknown> = Promise.resolve();
   /** Problems already announced, so an invalid config is reported once, not at every sync. */
   private announcedProblems = '';
+  /** The sync failure last announced (sync.failed), until a sync succeeds. */
+  private announcedFailure: string | undefined;
 
   readonly scheduler: BuildScheduler;
 
@@ -130,10 +132,14 @@ export class SyncService {
       this.announcedProblems = problems;
       await this.forgetRemovedProjects(before, this.desired);
       this.resolved = await this.resolveVersions(this.desired.projects);
-      return await this.reconcile();
+      const report = await this.reconcile();
+      this.announcedFailure = undefined;
+      return report;
     } catch (error) {
       logger.error('sync failed', { error: errorMessage(error) });
-      this.events.emit({ event: 'sync.failed', message: errorMessage(error), ...(this.commit ? { configCommit: this.commit } : {}) });
+      // Once per failure: a config repo that stays unreachable is not news at every interval.
+      if (errorMessage(error) !== this.announcedFailure) this.events.emit({ event: 'sync.failed', message: errorMessage(error), ...(this.commit ? { configCommit: this.commit } : {}) });
+      this.announcedFailure = errorMessage(error);
       this.last = { at: new Date().toISOString(), actions: [], problems: this.desired?.problems ?? [], waiting: {}, error: errorMessage(error), ...(this.commit ? { commit: this.commit } : {}) };
       return this.last;
     }

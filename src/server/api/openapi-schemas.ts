@@ -5,7 +5,7 @@ const int = { type: 'integer' } as const;
 const time = { type: 'string', format: 'date-time' } as const;
 const url = { type: 'string', format: 'uri' } as const;
 
-export const SYNC_STATUS_ENUM = ['synced', 'building', 'failed', 'config error', 'out of sync', 'not deployed'];
+export const SYNC_STATUS_ENUM = ['synced', 'building', 'failed', 'config error', 'out of sync', 'not deployed', 'sync failed'];
 
 export const schemas = {
   Error: { type: 'object', required: ['error'], properties: { error: { ...str, description: 'What went wrong and, where it helps, what to do next' } } },

@@ -1,0 +1,82 @@
+// What users read when something is wrong: a missing deploy tag named plainly, a pending deploy
+// under a broken opus.yaml that names the file, and a config repo that cannot be reached reported
+// once (not at every sync) and shown as such in the project status. Real git repos, the real
+// sync service, real Docker builds.
+import assert from 'node:assert/strict';
+import { rename } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test, type TestContext } from 'node:test';
+import Docker from 'dockerode';
+import { DockerBuildRunner } from '../../src/adapters/docker/docker-build-runner.js';
+import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
+import { GitConfigSource } from '../../src/adapters/git/git-config-source.js';
+import { GitSourceRepos } from '../../src/adapters/git/git-source-repos.js';
+import type { OpusEvent } from '../../src/domain/events.js';
+import { BuildQueue } from '../../src/services/build-queue.js';
+import { BuildService } from '../../src/services/build-service.js';
+import { silentLogger } from '../../src/services/logger.js';
+import { projectStatuses } from '../../src/services/project-status.js';
+import { SiteTable } from '../../src/services/site-table.js';
+import { SyncService } from '../../src/services/sync-service.js';
+import { gitSync, makeSourceRepo, tempDir, writeFiles } from '../support/fixtures.js';
+
+const project = (source: string, deploy: string) => `source: ${JSON.stringify(source)}\ndeploy: ${JSON.stringify(deploy)}\nbuild:\n  image: node:20\n  command: "mkdir -p dist && cp -r public/. dist/"\n  output: dist\n`;
+
+async function world(t: TestContext, files: (source: string) => Record<string, string>) {
+  const dir = await tempDir(t, 'opus-messages-');
+  const source = await makeSourceRepo(join(dir, 'app'), { '1.0.0': { 'public/index.html': 'one\n' } });
+  const configDir = join(dir, 'config');
+  await writeFiles(configDir, files(source));
+  gitSync(configDir, 'init', '--quiet');
+  gitSync(configDir, 'add', '--all');
+  gitSync(configDir, 'commit', '--quiet', '-m', 'init');
+  const store = new FsArtifactStore(join(dir, 'artifacts'));
+  const sites = new SiteTable(store);
+  await sites.load();
+  const queue = new BuildQueue(1);
+  const sources = new GitSourceRepos();
+  const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger);
+  const events: Omit<OpusEvent, 'at'>[] = [];
+  const sync = new SyncService({ config: new GitConfigSource(configDir, join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger, events: { emit: (e) => void events.push(e) } });
+  t.after(() => queue.idle());
+  const status = async (name: string) => (await projectStatuses(sync, sites, queue, store)).find((p) => p.name === name);
+  return { dir, source, configDir, sync, queue, events, status };
+}
+
+test('a deploy tag that does not exist is named as such, not as git\u2019s clone output', async (t) => {
+  const dir = await tempDir(t);
+  const source = await makeSourceRepo(join(dir, 'app'), { '1.0.0': { 'index.html': 'one' } });
+  const error = await new GitSourceRepos().checkout(source, '9.9.9', join(dir, 'out')).then(() => undefined, (e: unknown) => e as Error);
+  assert.match(String(error?.message), new RegExp(`^the tag 9\\.9\\.9 does not exist in ${source.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`));
+  assert.doesNotMatch(String(error?.message), /Cloning into/);
+});
+
+test('a pending deploy under a broken opus.yaml names opus.yaml and what is wrong in it', async (t) => {
+  const w = await world(t, (source) => ({ 'opus.yaml': 'builds:\n  concurency: 1\n', 'projects/site.yaml': project(source, '1.0.0') }));
+  await w.sync.sync();
+  const site = await w.status('site');
+  assert.equal(site?.status, 'out of sync');
+  assert.match(site?.reason ?? '', /^opus\.yaml is invalid, so nothing deploys until it is fixed: opus\.yaml.*concurency/);
+});
+
+test('an unreachable config repo: one sync.failed until it recovers, and the status says the sync failed', { timeout: 120_000 }, async (t) => {
+  const w = await world(t, (source) => ({ 'opus.yaml': 'sync:\n  interval: 1h\n', 'projects/site.yaml': project(source, '1.0.0') }));
+  await w.sync.sync();
+  await w.queue.idle();
+  await w.sync.reconcile();
+  assert.equal((await w.status('site'))?.status, 'synced', JSON.stringify(await w.status('site')));
+
+  await rename(w.configDir, `${w.configDir}.gone`);
+  for (let i = 0; i < 5; i++) assert.ok((await w.sync.sync()).error, 'the sync fails');
+  assert.equal(w.events.filter((e) => e.event === 'sync.failed').length, 1, 'reported once, not at every sync');
+  const site = await w.status('site');
+  assert.equal(site?.status, 'sync failed');
+  assert.match(site?.reason ?? '', /^the last sync failed \(.+\); serving 1\.0\.0/);
+
+  await rename(`${w.configDir}.gone`, w.configDir);
+  assert.equal((await w.sync.sync()).error, undefined);
+  assert.equal((await w.status('site'))?.status, 'synced');
+  await rename(w.configDir, `${w.configDir}.gone`);
+  await w.sync.sync();
+  assert.equal(w.events.filter((e) => e.event === 'sync.failed').length, 2, 'a failure after a recovery is news again');
+});
