@@ -3,7 +3,7 @@ import { readDesiredState, type DesiredState, type ProjectSpec } from '../domain
 import { errorMessage } from '../domain/errors.js';
 import { buildKey } from '../domain/names.js';
 import { plan, type Action, type ActualState, type ResolvedVersions } from '../domain/plan.js';
-import { ROLLBACK_PREFIX } from '../domain/rollback.js';
+import { isRollback } from '../domain/rollback.js';
 import { newestSemverTag } from '../domain/versions.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import { noEvents, type EventSink } from '../ports/event-sink.js';
@@ -43,7 +43,6 @@ export class SyncService {
   private desired: DesiredState | undefined;
   private commit: string | undefined;
   /** Subject of the config repo's HEAD commit: tells a rollback from a deploy. */
-  private lastSubject: string | undefined;
   private resolved: ResolvedVersions = {};
   private last: SyncReport | undefined;
   private running: Promise<SyncReport> | undefined;
@@ -113,7 +112,6 @@ export class SyncService {
     try {
       const snapshot = await this.deps.config.fetch();
       this.commit = snapshot.commit;
-      this.lastSubject = snapshot.subject;
       const before = this.desired;
       this.desired = readDesiredState(
         snapshot.settingsText === undefined ? undefined : { path: 'opus.yaml', text: snapshot.settingsText },
@@ -172,16 +170,12 @@ export class SyncService {
     return this.deps.events ?? noEvents;
   }
 
-  /** Every switch of version is a deploy; one made by an `opus rollback` commit is also a rollback. */
-  private announceSwitch(project: string, version: string, from: string | undefined): void {
+  /** Every switch of version is a deploy; one back to an earlier version is also a rollback (see isRollback). */
+  private announceSwitch(project: string, version: string, from: string | undefined, earlier: string[]): void {
     const previous = from ? { previousVersion: from } : {};
     const configCommit = this.commit ? { configCommit: this.commit } : {};
     this.events.emit({ event: 'deploy.succeeded', project, version, ...previous, ...configCommit });
-    if (from && this.rollbackCommit(project)) this.events.emit({ event: 'rollback', project, version, ...previous, ...configCommit });
-  }
-
-  private rollbackCommit(project: string): boolean {
-    return this.lastSubject?.startsWith(`${ROLLBACK_PREFIX}${project} `) ?? false;
+    if (isRollback(from, version, earlier)) this.events.emit({ event: 'rollback', project, version, ...previous, ...configCommit });
   }
 
   private async resolveVersions(projects: ProjectSpec[]): Promise<ResolvedVersions> {
@@ -234,10 +228,11 @@ export class SyncService {
         return;
       case 'switch': {
         const before = sites.liveVersion(action.project);
+        const earlier = sites.recentlyLive(action.project);
         await sites.set(action.project, { version: action.version, domains: action.domains, site: action.site });
         if (before === action.version) return;
         logger.info('deploy succeeded', { project: action.project, version: action.version, from: action.from });
-        this.announceSwitch(action.project, action.version, action.from);
+        this.announceSwitch(action.project, action.version, action.from, earlier);
         return;
       }
       case 'unpublish':

@@ -1,6 +1,7 @@
 // What users read when something is wrong: a missing deploy tag named plainly, a pending deploy
 // under a broken opus.yaml that names the file, and a config repo that cannot be reached reported
-// once (not at every sync) and shown as such in the project status. Real git repos, the real
+// once (not at every sync) and shown as such in the project status; events from what a sync
+// changed, not from the newest commit's subject. Real git repos, the real
 // sync service, real Docker builds.
 import assert from 'node:assert/strict';
 import { rename } from 'node:fs/promises';
@@ -24,7 +25,7 @@ const project = (source: string, deploy: string) => `source: ${JSON.stringify(so
 
 async function world(t: TestContext, files: (source: string) => Record<string, string>) {
   const dir = await tempDir(t, 'opus-messages-');
-  const source = await makeSourceRepo(join(dir, 'app'), { '1.0.0': { 'public/index.html': 'one\n' } });
+  const source = await makeSourceRepo(join(dir, 'app'), { '1.0.0': { 'public/index.html': 'one\n' }, '1.1.0': { 'public/index.html': 'two\n' } });
   const configDir = join(dir, 'config');
   await writeFiles(configDir, files(source));
   gitSync(configDir, 'init', '--quiet');
@@ -39,8 +40,17 @@ async function world(t: TestContext, files: (source: string) => Record<string, s
   const events: Omit<OpusEvent, 'at'>[] = [];
   const sync = new SyncService({ config: new GitConfigSource(configDir, join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger, events: { emit: (e) => void events.push(e) } });
   t.after(() => queue.idle());
+  const commit = async (files: Record<string, string>, message: string) => {
+    await writeFiles(configDir, files);
+    gitSync(configDir, 'commit', '--quiet', '--all', '-m', message);
+  };
+  const settle = async () => {
+    await sync.sync();
+    await queue.idle();
+    await sync.reconcile();
+  };
   const status = async (name: string) => (await projectStatuses(sync, sites, queue, store)).find((p) => p.name === name);
-  return { dir, source, configDir, sync, queue, events, status };
+  return { dir, source, configDir, sync, queue, events, status, commit, settle };
 }
 
 test('a deploy tag that does not exist is named as such, not as git\u2019s clone output', async (t) => {
@@ -79,4 +89,17 @@ test('an unreachable config repo: one sync.failed until it recovers, and the sta
   await rename(w.configDir, `${w.configDir}.gone`);
   await w.sync.sync();
   assert.equal(w.events.filter((e) => e.event === 'sync.failed').length, 2, 'a failure after a recovery is news again');
+});
+
+test('a rollback followed by another commit before the sync still emits rollback (from the switch, not HEAD\u2019s subject)', { timeout: 120_000 }, async (t) => {
+  const w = await world(t, (source) => ({ 'opus.yaml': 'sync:\n  interval: 1h\n', 'projects/site.yaml': project(source, '1.0.0') }));
+  await w.settle();
+  await w.commit({ 'projects/site.yaml': project(w.source, '1.1.0') }, 'deploy site 1.1.0 (was 1.0.0)');
+  await w.settle();
+  assert.deepEqual(w.events.filter((e) => e.event === 'rollback'), []);
+  await w.commit({ 'projects/site.yaml': project(w.source, '1.0.0') }, 'rollback site to 1.0.0 (was 1.1.0)');
+  await w.commit({ 'opus.yaml': 'sync:\n  interval: 30m\n' }, 'sync more often');
+  await w.settle();
+  assert.deepEqual(w.events.filter((e) => e.event === 'rollback').map((e) => [e.project, e.version, e.previousVersion]), [['site', '1.0.0', '1.1.0']]);
+  assert.equal(w.events.filter((e) => e.event === 'deploy.succeeded').length, 3, 'every switch is a deploy too');
 });
