@@ -4,6 +4,7 @@
 // LiveFollower: the API reads the bucket, the site handler the mirror.
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsArtifactStore } from '../adapters/fs/fs-artifact-store.js';
 import { FsMirrorLedger } from '../adapters/fs/fs-mirror-ledger.js';
@@ -58,6 +59,7 @@ export function s3StoreFromEnv(url: string, env: NodeJS.ProcessEnv): S3StoreOpti
 export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | undefined, logger: Logger, leader?: Leadership): Promise<ArtifactStores> {
   if (!s3) {
     const store = new FsArtifactStore(join(dataDir, 'artifacts'));
+    await store.discardAbandoned();
     const sites = new SiteTable(store);
     await sites.load();
     const id = serverId(store.root);
@@ -71,6 +73,8 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
     throw new UserError(`cannot read the artifact store ${store.root}: ${(error as Error).message}`, ['check OPUS_S3_ENDPOINT, AWS_REGION and the AWS credentials, and that the bucket exists']);
   });
   const mirror = new FsArtifactStore(join(dataDir, 'mirror'));
+  // What a killed server left: its builds' local staging and its half-done downloads.
+  await Promise.all([rm(join(dataDir, 'staging'), { recursive: true, force: true }), mirror.discardAbandoned()]);
   const serving = new SiteTable(mirror);
   // What this replica served before a restart, until the first poll says otherwise.
   await serving.load();

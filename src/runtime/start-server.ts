@@ -1,5 +1,6 @@
 // The composition root: config → adapters → services → HTTP server and sync timer.
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import { DockerBuildRunner } from '../adapters/docker/docker-build-runner.js';
@@ -86,7 +87,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hooks = new HookDeliveryService({ outbox: new FsHookOutbox(join(dataDir, 'state', 'hooks')), sender: new HttpHookSender(), logger, desired: () => sync.desiredState, publicUrl: () => publicUrl ?? '' });
   await hooks.start();
   const events = fanOut(metrics, hooks);
-  const builds = new BuildService(store, sources, runner, logger, events);
+  // A killed server's checkouts are this data dir's own: removed before any build starts.
+  const checkouts = join(dataDir, 'checkouts');
+  await rm(checkouts, { recursive: true, force: true });
+  const builds = new BuildService(store, sources, runner, logger, events, checkouts);
   const configClone = join(dataDir, 'state', 'config');
   const sync = new SyncService({ config: new GitConfigSource(config, configClone), sources, store, builds, queue, sites, logger, events, onSynced: (report, ms) => {
     metrics.syncFinished(report, ms);

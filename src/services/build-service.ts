@@ -20,6 +20,8 @@ export class BuildService {
     private readonly runner: BuildRunner,
     private readonly logger: Logger,
     private readonly events: EventSink = noEvents,
+    /** Where sources are checked out, one directory per build (the server's own: a restart empties it). */
+    private readonly checkouts: string = tmpdir(),
   ) {}
 
   /** The project was removed from the config repo: what its builds kept (a package cache) goes too. */
@@ -44,7 +46,8 @@ export class BuildService {
     const logPath = this.store.logPath(project.name, version);
     await mkdir(dirname(logPath), { recursive: true });
     const log = createWriteStream(logPath);
-    const sourceDir = await mkdtemp(join(tmpdir(), `opus-src-${project.name}-`));
+    await mkdir(this.checkouts, { recursive: true });
+    const sourceDir = await mkdtemp(join(this.checkouts, `opus-src-${project.name}-`));
     const outputDir = await this.store.createStaging(project.name, version);
     this.logger.info('build started', { project: project.name, version });
     this.events.emit({ event: 'build.started', project: project.name, version });
