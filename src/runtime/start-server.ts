@@ -96,7 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     metrics.syncFinished(report, ms);
     hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them
   } });
-  const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger });
+  const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger, events });
   const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.

@@ -1,6 +1,6 @@
 // One build of project@version, from source to a published version, with its record and log.
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
@@ -56,6 +56,9 @@ export class BuildService {
       record.commit = await this.sources.checkout(project.source, version, sourceDir);
       log.write(`opus: commit ${record.commit}; running "${project.build.command}" in ${project.build.image}\n`);
       await this.runner.run({ project: project.name, version, commit: record.commit, spec: project.build, sourceDir, outputDir, log, ...(signal ? { signal } : {}) });
+      // Every fact of the build is on record before it is published: a server killed between the
+      // publish and the final record closes it on restart with them (TriggerService.resume).
+      await this.store.writeBuild({ ...record, ...(await outputStats(outputDir)), durationMs: Date.now() - started });
       const stats = await this.store.publish(project.name, version, outputDir);
       Object.assign(record, { status: 'succeeded', attempts: 0, ...stats });
       log.write(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
@@ -86,6 +89,13 @@ export class BuildService {
     });
     return record;
   }
+}
+
+/** Files and bytes of a build's output, as publish counts them. */
+async function outputStats(dir: string): Promise<{ files: number; bytes: number }> {
+  const entries = (await readdir(dir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile());
+  const sizes = await Promise.all(entries.map(async (e) => (await lstat(join(e.parentPath, e.name))).size));
+  return { files: entries.length, bytes: sizes.reduce((a, b) => a + b, 0) };
 }
 
 /** What a build keeps of its queued record: when and why it was queued. */

@@ -5,6 +5,7 @@ import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import { newestSemverTag } from '../domain/versions.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
+import type { EventSink } from '../ports/event-sink.js';
 import type { SourceRepos } from '../ports/git-sources.js';
 import type { BuildScheduler } from './build-scheduler.js';
 import type { Logger } from './logger.js';
@@ -27,6 +28,8 @@ export interface TriggerDeps {
   store: ArtifactStore;
   scheduler: BuildScheduler;
   logger: Logger;
+  /** build.succeeded for a build that was published but not yet recorded as such when the server stopped. */
+  events?: EventSink;
 }
 
 export class TriggerService {
@@ -120,8 +123,13 @@ export class TriggerService {
     return (await this.deps.store.listBuilt(project)).some((b) => b.version === version);
   }
 
+  /** Closes a record left open, with the facts it holds (commit, files, bytes, duration: written before the publish). */
   private async close(record: BuildRecord, status: 'cancelled' | 'succeeded', error?: string): Promise<void> {
     const { error: _old, ...rest } = record;
-    await this.deps.store.writeBuild({ ...rest, status, finishedAt: new Date().toISOString(), ...(error ? { error } : {}) });
+    const closed = { ...rest, status, finishedAt: new Date().toISOString(), ...(status === 'succeeded' ? { attempts: 0 } : {}), ...(error ? { error } : {}) };
+    await this.deps.store.writeBuild(closed);
+    if (status !== 'succeeded') return;
+    this.deps.logger.info('build succeeded (published before the server stopped)', { project: record.project, version: record.version, commit: record.commit });
+    this.deps.events?.emit({ event: 'build.succeeded', project: record.project, version: record.version, ...(record.durationMs !== undefined ? { durationMs: record.durationMs } : {}), ...(record.commit ? { commit: record.commit } : {}) });
   }
 }

@@ -1,0 +1,69 @@
+// Every fact of a build survives a kill after its publish: the record holds the commit, files,
+// bytes and build time before the version is published, and a restart that finds the version
+// published but the record still running closes it with those facts and says build.succeeded.
+// Real git, a real Docker build, the real store on disk.
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import Docker from 'dockerode';
+import { DockerBuildRunner } from '../../src/adapters/docker/docker-build-runner.js';
+import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
+import { GitConfigSource } from '../../src/adapters/git/git-config-source.js';
+import { GitSourceRepos } from '../../src/adapters/git/git-source-repos.js';
+import type { OpusEvent } from '../../src/domain/events.js';
+import type { BuildRecord } from '../../src/ports/artifact-store.js';
+import { BuildQueue } from '../../src/services/build-queue.js';
+import { BuildService } from '../../src/services/build-service.js';
+import { silentLogger } from '../../src/services/logger.js';
+import { SiteTable } from '../../src/services/site-table.js';
+import { SyncService } from '../../src/services/sync-service.js';
+import { TriggerService } from '../../src/services/trigger-service.js';
+import { gitSync, makeSourceRepo, tempDir, writeFiles } from '../support/fixtures.js';
+
+test('the record holds every fact before the publish; a restart closes a published build with them and emits build.succeeded', { timeout: 120_000 }, async (t) => {
+  const dir = await tempDir(t, 'opus-facts-');
+  const source = await makeSourceRepo(join(dir, 'app'), { '1.0.0': { 'public/index.html': 'one\n', 'public/a.js': 'a\n' } });
+  const configDir = join(dir, 'config');
+  await writeFiles(configDir, { 'opus.yaml': 'sync:\n  interval: 1h\n', 'projects/site.yaml': `source: ${JSON.stringify(source)}\ndeploy: "1.0.0"\nbuild:\n  image: node:20\n  command: "sleep 1 && mkdir -p dist && cp -r public/. dist/"\n  output: dist\n` });
+  gitSync(configDir, 'init', '--quiet');
+  gitSync(configDir, 'add', '--all');
+  gitSync(configDir, 'commit', '--quiet', '-m', 'init');
+  const store = new FsArtifactStore(join(dir, 'artifacts'));
+  const sites = new SiteTable(store);
+  await sites.load();
+  const queue = new BuildQueue(1);
+  const sources = new GitSourceRepos();
+  const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, undefined, join(dir, 'checkouts'));
+  const sync = new SyncService({ config: new GitConfigSource(configDir, join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger });
+  t.after(() => queue.idle());
+  const recordFile = join(store.root, '.opus', 'builds', 'site', '1.0.0.json');
+
+  // The record as it is the moment the version appears (a kill right after the publish leaves this).
+  let atPublish: BuildRecord | undefined;
+  const watching = (async () => {
+    while (!existsSync(store.versionDir('site', '1.0.0'))) await new Promise((r) => setTimeout(r, 2));
+    atPublish = JSON.parse(await readFile(recordFile, 'utf8')) as BuildRecord;
+  })();
+  await sync.sync();
+  await queue.idle();
+  await watching;
+  const final = JSON.parse(await readFile(recordFile, 'utf8')) as BuildRecord;
+  assert.equal(final.status, 'succeeded');
+  assert.ok(atPublish?.commit && atPublish.commit === final.commit, 'the commit was on record when the version appeared');
+  assert.deepEqual([atPublish?.files, atPublish?.bytes], [2, 6]);
+  assert.ok((atPublish?.durationMs ?? 0) >= 1000, 'and the build time');
+
+  // What a kill between the publish and the final record leaves: the version, and the record still running with its facts.
+  const { finishedAt: _f, ...checkpoint } = final;
+  await store.writeBuild({ ...checkpoint, status: 'running', durationMs: atPublish?.durationMs ?? 0 });
+  const events: Omit<OpusEvent, 'at'>[] = [];
+  const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger: silentLogger, events: { emit: (e) => void events.push(e) } });
+  assert.deepEqual(await triggers.resume(), [], 'nothing is built again');
+  const closed = JSON.parse(await readFile(recordFile, 'utf8')) as BuildRecord;
+  assert.equal(closed.status, 'succeeded');
+  assert.deepEqual([closed.commit, closed.files, closed.bytes, closed.durationMs], [final.commit, 2, 6, atPublish?.durationMs]);
+  assert.ok(closed.finishedAt);
+  assert.deepEqual(events.map((e) => [e.event, e.project, e.version, e.commit]), [['build.succeeded', 'site', '1.0.0', final.commit]]);
+});
