@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { ConfigWorkspace } from '../adapters/git/config-workspace.js';
+import { initConfigRepo } from '../runtime/config-repo.js';
 import { resolveConfigDir } from '../runtime/defaults.js';
 import { initialFiles } from '../services/config-edits.js';
 import { OpusCommand } from '../cli/opus-command.js';
@@ -12,8 +12,8 @@ export default class Init extends OpusCommand {
 
   async run(): Promise<{ dir: string }> {
     const { args } = await this.parse(Init);
-    const workspace = await ConfigWorkspace.init(resolveConfigDir(args.dir), initialFiles());
-    this.log(`created the config repo ${workspace.dir}\nnext: opus add <name> <git url> --image node:20 --command "npm ci && npm run build" --output dist`);
-    return { dir: workspace.dir };
+    const dir = await initConfigRepo(resolveConfigDir(args.dir), initialFiles());
+    this.log(`created the config repo ${dir}\nnext: opus add <name> <git url> --image node:20 --command "npm ci && npm run build" --output dist`);
+    return { dir };
   }
 }

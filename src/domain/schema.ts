@@ -2,7 +2,7 @@
 // editors use are both made from these definitions.
 import { z } from 'zod';
 import { EVENT_NAMES } from './events.js';
-import { hookId } from './hooks.js';
+import { hookId } from './hook-id.js';
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 
 const duration = z

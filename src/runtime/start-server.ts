@@ -10,6 +10,7 @@ import { GitConfigSource } from '../adapters/git/git-config-source.js';
 import { GitSourceRepos } from '../adapters/git/git-source-repos.js';
 import { FsHookOutbox } from '../adapters/hooks/fs-hook-outbox.js';
 import { HttpHookSender } from '../adapters/hooks/http-hook-sender.js';
+import { readSecret } from '../adapters/secrets/read-secret.js';
 import { SETTINGS_FILE, type BuildRunnerKind } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import type { BuildRunner } from '../ports/build-runner.js';
@@ -18,6 +19,7 @@ import { createOpusServer } from '../server/opus-server.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { BuildQueue } from '../services/build-queue.js';
+import { BuildScheduler } from '../services/build-scheduler.js';
 import { BuildService } from '../services/build-service.js';
 import { HookDeliveryService } from '../services/hook-delivery.js';
 import { initialFiles } from '../services/config-edits.js';
@@ -92,11 +94,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   await rm(checkouts, { recursive: true, force: true });
   const builds = new BuildService(store, sources, runner, logger, events, checkouts);
   const configClone = join(dataDir, 'state', 'config');
-  const sync = new SyncService({ config: new GitConfigSource(config, configClone), sources, store, builds, queue, sites, logger, events, onSynced: (report, ms) => {
+  // The one path for every build (sync, API, webhooks, restarts); the sync reconciles when one ends.
+  const scheduler = new BuildScheduler({ queue, builds, store, logger, events });
+  const sync = new SyncService({ config: new GitConfigSource(config, configClone), sources, store, builds, queue, scheduler, sites, logger, events, onSynced: (report, ms) => {
     metrics.syncFinished(report, ms);
     hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them
   } });
-  const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger, events });
+  const triggers = new TriggerService({ sync, sources, store, scheduler, logger, events });
   const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.
@@ -113,6 +117,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger,
       auth: { ...(options.apiToken ? { token: options.apiToken } : {}), protectReads: options.protectReads ?? false },
       history: new GitConfigHistory(configClone),
+      secrets: readSecret,
       metrics,
       hooks,
       triggers,

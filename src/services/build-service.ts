@@ -1,13 +1,14 @@
 // One build of project@version, from source to a published version, with its record and log.
-import { createWriteStream } from 'node:fs';
 import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
-import { buildSettingsKey } from '../domain/plan.js';
-import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
+import { failedOrCancelled, finished as finishedRecord, runningRecord, succeeded } from '../domain/build-record.js';
+import type { BuildRecord } from '../domain/build-record.js';
+import type { BuildRecords } from '../ports/build-records.js';
+import type { VersionStore } from '../ports/version-store.js';
 import type { BuildRunner } from '../ports/build-runner.js';
 import { noEvents, type EventSink } from '../ports/event-sink.js';
 import type { SourceRepos } from '../ports/git-sources.js';
@@ -15,7 +16,7 @@ import type { Logger } from './logger.js';
 
 export class BuildService {
   constructor(
-    private readonly store: ArtifactStore,
+    private readonly store: VersionStore & BuildRecords,
     private readonly sources: SourceRepos,
     private readonly runner: BuildRunner,
     private readonly logger: Logger,
@@ -33,19 +34,9 @@ export class BuildService {
   async build(project: ProjectSpec, version: string, signal?: AbortSignal): Promise<BuildRecord> {
     const previous = await this.store.readBuild(project.name, version);
     const started = Date.now();
-    const record: BuildRecord = {
-      project: project.name,
-      version,
-      status: 'running',
-      ...queuedFields(previous),
-      startedAt: new Date(started).toISOString(),
-      attempts: previous && previous.status !== 'succeeded' ? previous.attempts : 0,
-      settings: buildSettingsKey(project.source, project.build),
-    };
+    let record = runningRecord(project, version, new Date(started).toISOString(), previous);
     await this.store.writeBuild(record);
-    const logPath = this.store.logPath(project.name, version);
-    await mkdir(dirname(logPath), { recursive: true });
-    const log = createWriteStream(logPath);
+    const log = await this.store.createLog(project.name, version);
     await mkdir(this.checkouts, { recursive: true });
     const sourceDir = await mkdtemp(join(this.checkouts, `opus-src-${project.name}-`));
     const outputDir = await this.store.createStaging(project.name, version);
@@ -53,19 +44,19 @@ export class BuildService {
     this.events.emit({ event: 'build.started', project: project.name, version });
     try {
       log.write(`opus: cloning ${project.source} at ${version}\n`);
-      record.commit = await this.sources.checkout(project.source, version, sourceDir);
-      log.write(`opus: commit ${record.commit}; running "${project.build.command}" in ${project.build.image}\n`);
-      await this.runner.run({ project: project.name, version, commit: record.commit, spec: project.build, sourceDir, outputDir, log, ...(signal ? { signal } : {}) });
+      const commit = await this.sources.checkout(project.source, version, sourceDir);
+      record = { ...record, commit };
+      log.write(`opus: commit ${commit}; running "${project.build.command}" in ${project.build.image}\n`);
+      await this.runner.run({ project: project.name, version, commit, spec: project.build, sourceDir, outputDir, log, ...(signal ? { signal } : {}) });
       // Every fact of the build is on record before it is published: a server killed between the
       // publish and the final record closes it on restart with them (TriggerService.resume).
       await this.store.writeBuild({ ...record, ...(await outputStats(outputDir)), durationMs: Date.now() - started });
       const stats = await this.store.publish(project.name, version, outputDir);
-      Object.assign(record, { status: 'succeeded', attempts: 0, ...stats });
+      record = succeeded(record, stats);
       log.write(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
     } catch (error) {
       // A cancel is no failure: it does not count towards the retry backoff.
-      if (signal?.aborted) Object.assign(record, { status: 'cancelled', error: 'cancelled while running' });
-      else Object.assign(record, { status: 'failed', attempts: record.attempts + 1, error: errorMessage(error) });
+      record = failedOrCancelled(record, signal?.aborted === true, errorMessage(error));
       log.write(`opus: build ${record.status}: ${errorMessage(error)}\n`);
       await this.store.discardStaging(outputDir);
     } finally {
@@ -73,8 +64,7 @@ export class BuildService {
       log.end();
       await finished(log).catch(() => undefined);
     }
-    record.finishedAt = new Date().toISOString();
-    record.durationMs = Date.now() - started;
+    record = finishedRecord(record, new Date().toISOString(), Date.now() - started);
     await this.store.writeBuild(record);
     const fields = { project: project.name, version, commit: record.commit, durationMs: record.durationMs };
     if (record.status === 'failed') this.logger.warn('build failed', { ...fields, error: record.error });
@@ -96,10 +86,4 @@ async function outputStats(dir: string): Promise<{ files: number; bytes: number 
   const entries = (await readdir(dir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile());
   const sizes = await Promise.all(entries.map(async (e) => (await lstat(join(e.parentPath, e.name))).size));
   return { files: entries.length, bytes: sizes.reduce((a, b) => a + b, 0) };
-}
-
-/** What a build keeps of its queued record: when and why it was queued. */
-function queuedFields(previous: BuildRecord | undefined): Pick<BuildRecord, 'queuedAt' | 'trigger' | 'force'> {
-  if (previous?.status !== 'queued') return {};
-  return { ...(previous.queuedAt ? { queuedAt: previous.queuedAt } : {}), ...(previous.trigger ? { trigger: previous.trigger } : {}), ...(previous.force ? { force: true } : {}) };
 }

@@ -113,7 +113,7 @@ export class HookLoop {
     const excess = finished.slice(0, Math.max(0, finished.length - this.options.keepFinished));
     if (excess.length === 0) return;
     this.records = this.records.filter((r) => !excess.includes(r));
-    for (const record of excess) this.chain(() => this.options.outbox.remove(record));
+    for (const record of excess) void this.chain(() => this.options.outbox.remove(record));
     await this.writes;
   }
 

@@ -1,15 +1,16 @@
 // Builds asked for explicitly: by the API (`opus trigger`), by a webhook for `prebuild: true`
 // projects, and again after a restart for every build the stopped server had queued or running.
+import { closedRecord } from '../domain/build-record.js';
 import { requestedVersionProblem, unfinishedRecords, type BuildTrigger, type BuildView } from '../domain/builds.js';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
-import { newestSemverTag } from '../domain/versions.js';
+import { resolveVersion } from '../domain/versions.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import type { EventSink } from '../ports/event-sink.js';
 import type { SourceRepos } from '../ports/git-sources.js';
 import type { BuildScheduler } from './build-scheduler.js';
 import type { Logger } from './logger.js';
-import type { SyncService } from './sync-service.js';
+import type { DesiredStateView } from './desired-state-view.js';
 
 export type TriggerOutcome =
   | { kind: 'queued'; build: BuildView; message: string }
@@ -23,7 +24,7 @@ export interface TriggerOptions {
 }
 
 export interface TriggerDeps {
-  sync: SyncService;
+  sync: DesiredStateView;
   sources: SourceRepos;
   store: ArtifactStore;
   scheduler: BuildScheduler;
@@ -47,7 +48,7 @@ export class TriggerService {
     } catch (error) {
       return { kind: 'error', status: 502, message: errorMessage(error) };
     }
-    const version = requested === 'latest' ? newestSemverTag(tags.keys()) : requested;
+    const version = resolveVersion(requested, tags.keys());
     if (!version) return { kind: 'error', status: 400, message: `${found.source} has no semver tag yet, so "latest" names no version` };
     if (!tags.has(version)) return { kind: 'error', status: 400, message: `${found.source} has no tag "${version}"` };
     return this.schedule(found, version, { trigger: options.trigger ?? 'api', force: options.force === true });
@@ -125,9 +126,7 @@ export class TriggerService {
 
   /** Closes a record left open, with the facts it holds (commit, files, bytes, duration: written before the publish). */
   private async close(record: BuildRecord, status: 'cancelled' | 'succeeded', error?: string): Promise<void> {
-    const { error: _old, ...rest } = record;
-    const closed = { ...rest, status, finishedAt: new Date().toISOString(), ...(status === 'succeeded' ? { attempts: 0 } : {}), ...(error ? { error } : {}) };
-    await this.deps.store.writeBuild(closed);
+    await this.deps.store.writeBuild(closedRecord(record, status, new Date().toISOString(), error));
     if (status !== 'succeeded') return;
     this.deps.logger.info('build succeeded (published before the server stopped)', { project: record.project, version: record.version, commit: record.commit });
     this.deps.events?.emit({ event: 'build.succeeded', project: record.project, version: record.version, ...(record.durationMs !== undefined ? { durationMs: record.durationMs } : {}), ...(record.commit ? { commit: record.commit } : {}) });

@@ -18,7 +18,7 @@ import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
-import { SyncService } from '../../src/services/sync-service.js';
+import { syncServiceFor } from '../support/sync-wiring.js';
 import { TriggerService } from '../../src/services/trigger-service.js';
 import { gitSync, makeSourceRepo, tempDir, writeFiles } from '../support/fixtures.js';
 
@@ -36,7 +36,7 @@ test('the record holds every fact before the publish; a restart closes a publish
   const queue = new BuildQueue(1);
   const sources = new GitSourceRepos();
   const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, undefined, join(dir, 'checkouts'));
-  const sync = new SyncService({ config: new GitConfigSource(configDir, join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger });
+  const sync = syncServiceFor({ config: new GitConfigSource(configDir, join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger });
   t.after(() => queue.idle());
   const recordFile = join(store.root, '.opus', 'builds', 'site', '1.0.0.json');
 

@@ -18,7 +18,7 @@ import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { projectStatuses } from '../../src/services/project-status.js';
 import { SiteTable } from '../../src/services/site-table.js';
-import { SyncService } from '../../src/services/sync-service.js';
+import { syncServiceFor } from '../support/sync-wiring.js';
 import { gitSync, makeSourceRepo, tempDir, writeFiles } from '../support/fixtures.js';
 
 const project = (source: string, deploy: string) => `source: ${JSON.stringify(source)}\ndeploy: ${JSON.stringify(deploy)}\nbuild:\n  image: node:20\n  command: "mkdir -p dist && cp -r public/. dist/"\n  output: dist\n`;
@@ -38,7 +38,7 @@ async function world(t: TestContext, files: (source: string) => Record<string, s
   const sources = new GitSourceRepos();
   const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger);
   const events: Omit<OpusEvent, 'at'>[] = [];
-  const sync = new SyncService({ config: new GitConfigSource(configDir, join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger, events: { emit: (e) => void events.push(e) } });
+  const sync = syncServiceFor({ config: new GitConfigSource(configDir, join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger, events: { emit: (e) => void events.push(e) } });
   t.after(() => queue.idle());
   const commit = async (files: Record<string, string>, message: string) => {
     await writeFiles(configDir, files);

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
-import type { AppDeps } from '../app.js';
+import type { CoreDeps } from '../app-deps.js';
 
-export function syncRoutes(router: Router, deps: AppDeps): void {
+export function syncRoutes(router: Router, deps: Pick<CoreDeps, 'sync'>): void {
   router.get('/sync', (ctx) => {
     ctx.body = deps.sync.lastReport ?? { status: 'no sync yet' };
   });
