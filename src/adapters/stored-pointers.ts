@@ -14,14 +14,28 @@ export interface TextDocuments {
   update?(name: string, change: (text: string | undefined) => string): Promise<void>;
 }
 
+/** The key of live.json that holds the term of its last writer (no project can be named so). */
+const TERM_KEY = '.term';
+
+/** A write of the live pointers refused: another replica leads now (or this one does not). */
+export class FencedWrite extends Error {}
+
 export class StoredPointers implements PointerStore {
   private liveWrites: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly documents: TextDocuments) {}
+  /**
+   * With `term` (and a medium with `update`), writes are fenced: each carries the writer's term,
+   * and one whose term is below the last writer's, or made while not leading (undefined), is refused.
+   */
+  constructor(
+    private readonly documents: TextDocuments,
+    private readonly term?: () => number | undefined,
+  ) {}
 
   async readLive(): Promise<Record<string, LivePointer>> {
     const text = await this.documents.read('live.json');
-    return text === undefined ? {} : (JSON.parse(text) as Record<string, LivePointer>);
+    const { [TERM_KEY]: _term, ...live } = text === undefined ? {} : (JSON.parse(text) as Record<string, LivePointer>);
+    return live;
   }
 
   async readServing(): Promise<ServingSettings> {
@@ -33,8 +47,22 @@ export class StoredPointers implements PointerStore {
     await this.documents.write('serving.json', `${JSON.stringify(settings, null, 2)}\n`);
   }
 
+  /** The term to write with; undefined when writes are not fenced. */
+  private fenced(): number | undefined {
+    if (!this.term) return undefined;
+    const term = this.term();
+    if (term === undefined) throw new FencedWrite('this replica does not hold the sync Lease: it does not write the live pointers');
+    return term;
+  }
+
   setLive(project: string, pointer: Omit<LivePointer, 'since'> | undefined): Promise<void> {
-    const change = (text: string | undefined) => `${JSON.stringify(withLivePointer(text === undefined ? {} : (JSON.parse(text) as Record<string, LivePointer>), project, pointer, new Date().toISOString()), null, 2)}\n`;
+    const change = (text: string | undefined) => {
+      const { [TERM_KEY]: last, ...live } = (text === undefined ? {} : JSON.parse(text)) as Record<string, LivePointer> & { [TERM_KEY]?: number };
+      const term = this.fenced();
+      if (term !== undefined && last !== undefined && last > term) throw new FencedWrite(`the live pointers were written in term ${last}; this replica's term ${term} is over`);
+      const next = withLivePointer(live, project, pointer, new Date().toISOString());
+      return `${JSON.stringify(term === undefined ? next : { [TERM_KEY]: term, ...next }, null, 2)}\n`;
+    };
     const write = this.liveWrites.then(async () => {
       if (this.documents.update) return this.documents.update('live.json', change);
       await this.documents.write('live.json', change(await this.documents.read('live.json')));

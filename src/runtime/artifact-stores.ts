@@ -68,7 +68,9 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
   }
   const client = s3Client({ region: s3.region ?? 'us-east-1', ...(s3.endpoint ? { endpoint: s3.endpoint } : {}), ...(s3.credentials ? { credentials: s3.credentials } : {}) });
   // Staging and running builds' logs under the data dir; sites are served from the mirror below, never from the bucket.
-  const store = new S3ArtifactStore(new S3Objects(client, storeLocation(s3.url)), dataDir);
+  // With a Lease, the live pointers are written in its term: a replica that lost it cannot overwrite its successor.
+  const term = leader?.term ? () => leader.term?.() : undefined;
+  const store = new S3ArtifactStore(new S3Objects(client, storeLocation(s3.url)), dataDir, term);
   const sites = new SiteTable(store);
   await sites.load().catch((error: unknown) => {
     throw new UserError(`cannot read the artifact store ${store.root}: ${(error as Error).message}`, ['check OPUS_S3_ENDPOINT, AWS_REGION and the AWS credentials, and that the bucket exists']);

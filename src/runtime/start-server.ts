@@ -96,6 +96,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const configClone = join(dataDir, 'state', 'config');
   // The one path for every build (sync, API, webhooks, restarts); the sync reconciles when one ends.
   const scheduler = new BuildScheduler({ queue, builds, store, logger, events });
+  // A replica that lost the Lease stops its builds at once (its renew deadline is below the Lease's
+  // duration, so before a successor may start them); its successor builds what is still wanted.
+  leader?.onChange?.((leading) => {
+    if (leading) return;
+    const active = scheduler.active();
+    for (const build of active) void scheduler.cancel(build.project, build.version);
+    if (active.length > 0) logger.warn('this replica lost the sync Lease: its builds were cancelled', { builds: active.map((b) => `${b.project}@${b.version}`) });
+  });
   const sync = new SyncService({ config: new GitConfigSource(config, configClone), sources, store, builds, queue, scheduler, sites, logger, events, onSynced: (report, ms) => {
     metrics.syncFinished(report, ms);
     hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them

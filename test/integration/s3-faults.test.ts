@@ -57,6 +57,25 @@ test('two replicas setting different projects live at the same moment lose no up
   assert.ok(standIn.stats.preconditionFailed > 0, 'the writes did race (and the loser wrote again)');
 });
 
+test('writes of the live pointers are fenced by the Lease term: an old leader cannot overwrite its successor, a follower cannot write', async (t) => {
+  const dir = await tempDir(t);
+  const shared = prefix();
+  let oldTerm: number | undefined = 1;
+  const old = new S3ArtifactStore(standIn.objects(shared), join(dir, 'old'), () => oldTerm);
+  const successor = new S3ArtifactStore(standIn.objects(shared), join(dir, 'new'), () => 2);
+  await old.setLive('alpha', { version: '1.0.0', domains: [] });
+  await successor.setLive('beta', { version: '1.0.0', domains: [] });
+  // The old leader has not noticed yet: its write is refused, and it changes nothing.
+  await assert.rejects(old.setLive('alpha', { version: '0.9.0', domains: [] }), /written in term 2; this replica's term 1 is over/);
+  oldTerm = undefined;
+  await assert.rejects(old.setLive('alpha', { version: '0.9.0', domains: [] }), /does not hold the sync Lease/);
+  const live = await successor.readLive();
+  assert.deepEqual(Object.keys(live).sort(), ['alpha', 'beta'], 'the term is not a project');
+  assert.equal(live.alpha?.version, '1.0.0');
+  await successor.setLive('alpha', { version: '2.0.0', domains: [] });
+  assert.equal((await old.readLive()).alpha?.version, '2.0.0');
+});
+
 test('a publish while a quarter of all requests answer 503 SlowDown: every file and the archive land, a large file in retried parts', async (t) => {
   const dir = await tempDir(t);
   const store = new S3ArtifactStore(standIn.objects(prefix()), join(dir, 'local'));

@@ -45,6 +45,7 @@ export class LeaseElector {
   private deadline: NodeJS.Timeout | undefined;
   private stopped = false;
   private heldTerm: number | undefined;
+  private readonly listeners: ((leading: boolean) => void)[] = [];
   readonly timing: LeaseTiming;
 
   constructor(
@@ -118,12 +119,17 @@ export class LeaseElector {
     return this.isLeader() ? this.heldTerm : undefined;
   }
 
+  onChange(listener: (leading: boolean) => void): void {
+    this.listeners.push(listener);
+  }
+
   /** Tries now and every retry period; errors (and calls that time out) count as a failed renew. */
   start(onChange?: (leader: boolean) => void): void {
+    if (onChange) this.listeners.push(onChange);
     let was = false;
     const notify = () => {
       const leader = this.isLeader();
-      if (leader !== was) onChange?.(leader);
+      if (leader !== was) for (const listener of this.listeners) listener(leader);
       was = leader;
     };
     const tick = async () => {

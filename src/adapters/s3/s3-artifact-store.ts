@@ -40,13 +40,15 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
   private readonly logs: LocalBuildLogs;
 
   /** `localDir` holds staging directories and logs while builds run. */
+  /** With `term` (the sync Lease's, see Leadership.term), writes of the live pointers are fenced by it. */
   constructor(
     private readonly s3: S3Objects,
     private readonly localDir: string,
+    term?: () => number | undefined,
   ) {
     this.root = `s3://${s3.location.bucket}/${s3.location.prefix}`;
     this.logs = new LocalBuildLogs(join(localDir, 'logs'));
-    this.pointers = new StoredPointers({ read: (name) => s3.getText(`${META}/${name}`), write: async (name, text) => void (await s3.putText(`${META}/${name}`, text)), update: (name, change) => s3.update(`${META}/${name}`, change) });
+    this.pointers = new StoredPointers({ read: (name) => s3.getText(`${META}/${name}`), write: async (name, text) => void (await s3.putText(`${META}/${name}`, text)), update: (name, change) => s3.update(`${META}/${name}`, change) }, term);
   }
 
   /** Projects with a built version (from the markers: no delimiter listing, which S3-compatible servers get wrong). */
