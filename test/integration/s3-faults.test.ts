@@ -76,6 +76,23 @@ test('writes of the live pointers are fenced by the Lease term: an old leader ca
   assert.equal((await old.readLive()).alpha?.version, '2.0.0');
 });
 
+test('a mirror never takes a mix of two builds: mid-rebuild (files overwritten, marker not yet) the download is refused until the marker names the new build', async (t) => {
+  const dir = await tempDir(t);
+  const shared = prefix();
+  const store = new S3ArtifactStore(standIn.objects(shared), join(dir, 'local'));
+  const staging = await store.createStaging('site', '1.0.0');
+  await writeFiles(staging, { 'index.html': '<script src="a.js"></script> one', 'a.js': 'one' });
+  await store.publish('site', '1.0.0', staging);
+  // A rebuild in place has overwritten a.js and not yet the rest nor the marker.
+  await standIn.objects(shared).putText('site/1.0.0/a.js', 'two', 'text/javascript');
+  assert.equal(await store.download('site', '1.0.0', join(dir, 'mid')), undefined, 'refused: a.js is not of the build the marker names');
+  const rebuild = await store.createStaging('site', '1.0.0');
+  await writeFiles(rebuild, { 'index.html': '<script src="a.js"></script> two', 'a.js': 'two' });
+  await store.publish('site', '1.0.0', rebuild);
+  assert.ok(await store.download('site', '1.0.0', join(dir, 'after')));
+  assert.deepEqual([await readFile(join(dir, 'after', 'index.html'), 'utf8'), await readFile(join(dir, 'after', 'a.js'), 'utf8')], ['<script src="a.js"></script> two', 'two']);
+});
+
 test('a publish while a quarter of all requests answer 503 SlowDown: every file and the archive land, a large file in retried parts', async (t) => {
   const dir = await tempDir(t);
   const store = new S3ArtifactStore(standIn.objects(prefix()), join(dir, 'local'));
