@@ -20,6 +20,7 @@ import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { BuildQueue } from '../services/build-queue.js';
 import { BuildScheduler } from '../services/build-scheduler.js';
+import { HandedOver } from '../domain/build-record.js';
 import { BuildService } from '../services/build-service.js';
 import { HookDeliveryService } from '../services/hook-delivery.js';
 import { initialFiles } from '../services/config-edits.js';
@@ -97,12 +98,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // The one path for every build (sync, API, webhooks, restarts); the sync reconciles when one ends.
   const scheduler = new BuildScheduler({ queue, builds, store, logger, events });
   // A replica that lost the Lease stops its builds at once (its renew deadline is below the Lease's
-  // duration, so before a successor may start them); its successor builds what is still wanted.
+  // duration, so before a successor may start them) and leaves them queued for the successor,
+  // whose first sync as leader resumes them.
+  /** Whether the builds left unfinished were resumed since this replica last became the leader. */
+  let resumed = false;
   leader?.onChange?.((leading) => {
-    if (leading) return;
+    if (leading) {
+      resumed = false;
+      return;
+    }
     const active = scheduler.active();
-    for (const build of active) void scheduler.cancel(build.project, build.version);
-    if (active.length > 0) logger.warn('this replica lost the sync Lease: its builds were cancelled', { builds: active.map((b) => `${b.project}@${b.version}`) });
+    for (const build of active) void scheduler.cancel(build.project, build.version, new HandedOver());
+    if (active.length > 0) logger.warn('this replica lost the sync Lease: its builds are left to the next leader', { builds: active.map((b) => `${b.project}@${b.version}`) });
   });
   const sync = new SyncService({ config: new GitConfigSource(config, configClone), sources, store, builds, queue, scheduler, sites, logger, events, onSynced: (report, ms) => {
     metrics.syncFinished(report, ms);
@@ -138,7 +145,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  let resumed = false;
   const loop = async () => {
     // With a sync Lease, only the replica that holds it syncs; the others look again soon.
     if (leader && !leader.isLeader()) {

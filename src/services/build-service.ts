@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
-import { failedOrCancelled, finished as finishedRecord, runningRecord, succeeded } from '../domain/build-record.js';
+import { failedOrCancelled, finished as finishedRecord, handedOver, HandedOver, runningRecord, succeeded } from '../domain/build-record.js';
 import type { BuildRecord } from '../domain/build-record.js';
 import type { BuildRecords } from '../ports/build-records.js';
 import type { VersionStore } from '../ports/version-store.js';
@@ -56,13 +56,19 @@ export class BuildService {
       log.write(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
     } catch (error) {
       // A cancel is no failure: it does not count towards the retry backoff.
-      record = failedOrCancelled(record, signal?.aborted === true, errorMessage(error));
+      record = signal?.reason instanceof HandedOver ? handedOver(record) : failedOrCancelled(record, signal?.aborted === true, errorMessage(error));
       log.write(`opus: build ${record.status}: ${errorMessage(error)}\n`);
       await this.store.discardStaging(outputDir);
     } finally {
       await rm(sourceDir, { recursive: true, force: true });
       log.end();
       await finished(log).catch(() => undefined);
+    }
+    if (record.status === 'queued') {
+      // Handed over: the next leader runs it; nothing ended, nothing to announce.
+      await this.store.writeBuild(record);
+      this.logger.info('build handed over to the next leader', { project: project.name, version });
+      return record;
     }
     record = finishedRecord(record, new Date().toISOString(), Date.now() - started);
     await this.store.writeBuild(record);

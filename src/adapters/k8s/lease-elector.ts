@@ -129,8 +129,9 @@ export class LeaseElector {
     let was = false;
     const notify = () => {
       const leader = this.isLeader();
-      if (leader !== was) for (const listener of this.listeners) listener(leader);
+      const changed = leader !== was;
       was = leader;
+      if (changed) for (const listener of this.listeners) listener(leader);
     };
     const tick = async () => {
       await this.tryAcquire().catch(() => {
