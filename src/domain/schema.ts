@@ -74,6 +74,21 @@ const headerRule = z.strictObject({
   values: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name such as "X-Frame-Options"'), z.string()),
 });
 
+const buildLimits = z
+  .strictObject({
+    output: size.optional().describe('All files of the output together (default "1g"); a sparse file counts by its apparent size'),
+    files: z.number().int().positive().optional().describe('Files and directories in the output (default 50000)'),
+    file: size.optional().describe('One file of the output (default "50m")'),
+    log: size.optional().describe('The build log (default "10m"); what the build prints beyond it is cut, with a note'),
+  })
+  .describe('What one build may leave behind; a build over a limit fails and the live version keeps serving');
+const cpus = z.number().positive().max(256).describe('CPUs the build container may use, e.g. 1.5 (default 2)');
+const pids = z.number().int().min(32).max(1_000_000).describe('Processes and threads the build container may run at once (default 1024)');
+const buildUser = z
+  .string()
+  .regex(/^[\w.-]+(?::[\w.-]+)?$/, 'use "uid:gid" such as "1000:1000", or a user name of the image such as "node"')
+  .describe('User the build command runs as (default "1000:1000"; "root" only if the build truly needs it)');
+
 export const buildSchema = z.strictObject({
   image: z.string().min(1).describe('Docker image the build runs in, e.g. "node:20"'),
   command: z.string().min(1).describe('Shell command that builds the app, e.g. "npm ci && npm run build"'),
@@ -82,6 +97,14 @@ export const buildSchema = z.strictObject({
   network: network.optional(),
   timeout: duration.optional().describe('The build is killed after this long (default from opus.yaml, else 15m)'),
   memory: size.optional().describe('Memory limit of the build container (default from opus.yaml, else 2g)'),
+  cpus: cpus.optional(),
+  pids: pids.optional(),
+  user: buildUser.optional(),
+  limits: buildLimits.optional(),
+  secrets: z
+    .record(envName, secretRef)
+    .optional()
+    .describe('Environment variables of the build read from secrets of the server at build time, e.g. NPM_TOKEN: { env: OPUS_NPM_TOKEN }; masked in the build log'),
   cache: z.boolean().optional().describe('Keep a package cache between builds of this project (a Docker volume of this server and project, opus-cache-<server>-<project>, at /opus/cache, removed with the project; default true)'),
 });
 
@@ -111,6 +134,10 @@ export const settingsSchema = z
         timeout: duration.optional(),
         memory: size.optional(),
         network: network.optional(),
+        cpus: cpus.optional(),
+        pids: pids.optional(),
+        user: buildUser.optional(),
+        limits: buildLimits.optional(),
         runner: z
           .enum(['docker', 'kubernetes'])
           .optional()

@@ -93,7 +93,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // A killed server's checkouts are this data dir's own: removed before any build starts.
   const checkouts = join(dataDir, 'checkouts');
   await rm(checkouts, { recursive: true, force: true });
-  const builds = new BuildService(store, sources, runner, logger, events, checkouts);
+  const builds = new BuildService(store, sources, runner, logger, events, readSecret, checkouts);
   const configClone = join(dataDir, 'state', 'config');
   // The one path for every build (sync, API, webhooks, restarts); the sync reconciles when one ends.
   const scheduler = new BuildScheduler({ queue, builds, store, logger, events });

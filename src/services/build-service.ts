@@ -2,7 +2,8 @@
 import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
+import { DEFAULT_BUILD_LIMITS } from '../domain/build-limits.js';
+import { resolveBuildSecrets, type ResolvedSecrets } from '../domain/build-secrets.js';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import { failedOrCancelled, finished as finishedRecord, handedOver, HandedOver, runningRecord, succeeded } from '../domain/build-record.js';
@@ -12,7 +13,10 @@ import type { VersionStore } from '../ports/version-store.js';
 import type { BuildRunner } from '../ports/build-runner.js';
 import { noEvents, type EventSink } from '../ports/event-sink.js';
 import type { SourceRepos } from '../ports/git-sources.js';
+import type { SecretReader } from '../ports/secrets.js';
+import { BuildLog } from './build-log.js';
 import type { Logger } from './logger.js';
+import { MIN_SECRET_LENGTH, maskText } from './secret-mask.js';
 
 export class BuildService {
   constructor(
@@ -21,6 +25,7 @@ export class BuildService {
     private readonly runner: BuildRunner,
     private readonly logger: Logger,
     private readonly events: EventSink = noEvents,
+    private readonly readSecret: SecretReader = () => undefined,
     /** Where sources are checked out, one directory per build (the server's own: a restart empties it). */
     private readonly checkouts: string = tmpdir(),
   ) {}
@@ -36,33 +41,44 @@ export class BuildService {
     const started = Date.now();
     let record = runningRecord(project, version, new Date(started).toISOString(), previous);
     await this.store.writeBuild(record);
-    const log = await this.store.createLog(project.name, version);
+    const limits = project.build.limits ?? DEFAULT_BUILD_LIMITS;
+    // Read before the log opens, so the mask knows them; a missing one fails the build below.
+    let secrets: ResolvedSecrets = { env: {}, values: [] };
+    let missing: Error | undefined;
+    try {
+      secrets = resolveBuildSecrets(project.build.secrets, this.readSecret, MIN_SECRET_LENGTH);
+    } catch (error) {
+      missing = error instanceof Error ? error : new Error(String(error));
+    }
+    const log = new BuildLog(await this.store.createLog(project.name, version), limits.logBytes, secrets.values);
     await mkdir(this.checkouts, { recursive: true });
     const sourceDir = await mkdtemp(join(this.checkouts, `opus-src-${project.name}-`));
     const outputDir = await this.store.createStaging(project.name, version);
     this.logger.info('build started', { project: project.name, version });
     this.events.emit({ event: 'build.started', project: project.name, version });
     try {
-      log.write(`opus: cloning ${project.source} at ${version}\n`);
+      if (missing) throw missing;
+      log.note(`opus: cloning ${project.source} at ${version}\n`);
       const commit = await this.sources.checkout(project.source, version, sourceDir);
       record = { ...record, commit };
-      log.write(`opus: commit ${commit}; running "${project.build.command}" in ${project.build.image}\n`);
-      await this.runner.run({ project: project.name, version, commit, spec: project.build, sourceDir, outputDir, log, ...(signal ? { signal } : {}) });
+      log.note(`opus: commit ${commit}; running "${project.build.command}" in ${project.build.image}\n`);
+      const job = { project: project.name, version, commit, spec: project.build, sourceDir, outputDir, log: log.output, secretEnv: secrets.env };
+      await this.runner.run({ ...job, ...(signal ? { signal } : {}) });
       // Every fact of the build is on record before it is published: a server killed between the
       // publish and the final record closes it on restart with them (TriggerService.resume).
       await this.store.writeBuild({ ...record, ...(await outputStats(outputDir)), durationMs: Date.now() - started });
-      const stats = await this.store.publish(project.name, version, outputDir);
+      const { notes, ...stats } = await this.store.publish(project.name, version, outputDir, limits);
+      for (const line of notes) log.note(`${line}\n`);
       record = succeeded(record, stats);
-      log.write(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
+      log.note(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
     } catch (error) {
-      // A cancel is no failure: it does not count towards the retry backoff.
-      record = signal?.reason instanceof HandedOver ? handedOver(record) : failedOrCancelled(record, signal?.aborted === true, errorMessage(error));
-      log.write(`opus: build ${record.status}: ${errorMessage(error)}\n`);
+      // A cancel is no failure: it does not count towards the retry backoff. A secret in a message is masked there too.
+      record = signal?.reason instanceof HandedOver ? handedOver(record) : failedOrCancelled(record, signal?.aborted === true, maskText(errorMessage(error), secrets.values));
+      log.note(`opus: build ${record.status}: ${errorMessage(error)}\n`);
       await this.store.discardStaging(outputDir);
     } finally {
       await rm(sourceDir, { recursive: true, force: true });
-      log.end();
-      await finished(log).catch(() => undefined);
+      await log.close().catch(() => undefined);
     }
     if (record.status === 'queued') {
       // Handed over: the next leader runs it; nothing ended, nothing to announce.

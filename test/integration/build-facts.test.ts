@@ -36,7 +36,7 @@ test('the record holds every fact before the publish; a restart closes a publish
   await sites.load();
   const queue = new BuildQueue(1);
   const sources = new GitSourceRepos();
-  const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, undefined, join(dir, 'checkouts'));
+  const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, undefined, undefined, join(dir, 'checkouts'));
   const sync = syncServiceFor({ config: new GitConfigSource(configDir, join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger });
   t.after(() => queue.idle());
   const recordFile = join(store.root, '.opus', 'builds', 'site', '1.0.0.json');
@@ -84,7 +84,7 @@ test('a build stopped because its replica lost the Lease is handed over: queued 
   const sources = new GitSourceRepos();
   const events: Omit<OpusEvent, 'at'>[] = [];
   const emit = { emit: (e: Omit<OpusEvent, 'at'>) => void events.push(e) };
-  const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, emit, join(dir, 'checkouts'));
+  const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, emit, undefined, join(dir, 'checkouts'));
   const sync = syncServiceFor({ config: new GitConfigSource(configDir, join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger, events: emit });
   t.after(() => queue.idle());
   await sync.sync();
