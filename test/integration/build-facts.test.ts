@@ -7,38 +7,20 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import Docker from 'dockerode';
-import { DockerBuildRunner } from '../../src/adapters/docker/docker-build-runner.js';
-import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import { GitConfigSource } from '../../src/adapters/git/git-config-source.js';
-import { GitSourceRepos } from '../../src/adapters/git/git-source-repos.js';
 import type { OpusEvent } from '../../src/domain/events.js';
 import { HandedOver } from '../../src/domain/build-record.js';
 import type { BuildRecord } from '../../src/ports/artifact-store.js';
 import { BuildQueue } from '../../src/services/build-queue.js';
-import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
-import { SiteTable } from '../../src/services/site-table.js';
+import { localSync } from '../support/local-sync.js';
 import { syncServiceFor } from '../support/sync-wiring.js';
 import { TriggerService } from '../../src/services/trigger-service.js';
-import { gitSync, makeSourceRepo, tempDir, writeFiles } from '../support/fixtures.js';
+
+const project = (source: string, command: string) => `source: ${JSON.stringify(source)}\ndeploy: "1.0.0"\nbuild:\n  image: node:20\n  command: ${JSON.stringify(command)}\n  output: dist\n`;
 
 test('the record holds every fact before the publish; a restart closes a published build with them and emits build.succeeded', { timeout: 120_000 }, async (t) => {
-  const dir = await tempDir(t, 'opus-facts-');
-  const source = await makeSourceRepo(join(dir, 'app'), { '1.0.0': { 'public/index.html': 'one\n', 'public/a.js': 'a\n' } });
-  const configDir = join(dir, 'config');
-  await writeFiles(configDir, { 'opus.yaml': 'sync:\n  interval: 1h\n', 'projects/site.yaml': `source: ${JSON.stringify(source)}\ndeploy: "1.0.0"\nbuild:\n  image: node:20\n  command: "sleep 1 && mkdir -p dist && cp -r public/. dist/"\n  output: dist\n` });
-  gitSync(configDir, 'init', '--quiet');
-  gitSync(configDir, 'add', '--all');
-  gitSync(configDir, 'commit', '--quiet', '-m', 'init');
-  const store = new FsArtifactStore(join(dir, 'artifacts'));
-  const sites = new SiteTable(store);
-  await sites.load();
-  const queue = new BuildQueue(1);
-  const sources = new GitSourceRepos();
-  const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, undefined, undefined, join(dir, 'checkouts'));
-  const sync = syncServiceFor({ config: new GitConfigSource(configDir, join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger });
-  t.after(() => queue.idle());
+  const { store, sync, sources, queue } = await localSync(t, { '1.0.0': { 'public/index.html': 'one\n', 'public/a.js': 'a\n' } }, (source) => ({ 'opus.yaml': 'sync:\n  interval: 1h\n', 'projects/site.yaml': project(source, 'sleep 1 && mkdir -p dist && cp -r public/. dist/') }));
   const recordFile = join(store.root, '.opus', 'builds', 'site', '1.0.0.json');
 
   // The record as it is the moment the version appears (a kill right after the publish leaves this).
@@ -70,23 +52,7 @@ test('the record holds every fact before the publish; a restart closes a publish
 });
 
 test('a build stopped because its replica lost the Lease is handed over: queued again, not cancelled, and the next leader runs it', { timeout: 120_000 }, async (t) => {
-  const dir = await tempDir(t, 'opus-handover-');
-  const source = await makeSourceRepo(join(dir, 'app'), { '1.0.0': { 'public/index.html': 'one\n' } });
-  const configDir = join(dir, 'config');
-  await writeFiles(configDir, { 'opus.yaml': 'sync:\n  interval: 1h\n', 'projects/site.yaml': `source: ${JSON.stringify(source)}\ndeploy: "1.0.0"\nbuild:\n  image: node:20\n  command: "sleep 30"\n  output: dist\n` });
-  gitSync(configDir, 'init', '--quiet');
-  gitSync(configDir, 'add', '--all');
-  gitSync(configDir, 'commit', '--quiet', '-m', 'init');
-  const store = new FsArtifactStore(join(dir, 'artifacts'));
-  const sites = new SiteTable(store);
-  await sites.load();
-  const queue = new BuildQueue(1);
-  const sources = new GitSourceRepos();
-  const events: Omit<OpusEvent, 'at'>[] = [];
-  const emit = { emit: (e: Omit<OpusEvent, 'at'>) => void events.push(e) };
-  const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, emit, undefined, join(dir, 'checkouts'));
-  const sync = syncServiceFor({ config: new GitConfigSource(configDir, join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger, events: emit });
-  t.after(() => queue.idle());
+  const { dir, configDir, store, sites, sync, sources, builds, events } = await localSync(t, { '1.0.0': { 'public/index.html': 'one\n' } }, (source) => ({ 'opus.yaml': 'sync:\n  interval: 1h\n', 'projects/site.yaml': project(source, 'sleep 30') }));
   await sync.sync();
   const recordFile = join(store.root, '.opus', 'builds', 'site', '1.0.0.json');
   const status = async () => (JSON.parse(await readFile(recordFile, 'utf8').catch(() => '{}')) as Partial<BuildRecord>).status;

@@ -7,39 +7,15 @@ import assert from 'node:assert/strict';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
-import Docker from 'dockerode';
-import { DockerBuildRunner } from '../../src/adapters/docker/docker-build-runner.js';
-import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
-import { GitConfigSource } from '../../src/adapters/git/git-config-source.js';
 import { GitSourceRepos } from '../../src/adapters/git/git-source-repos.js';
-import type { OpusEvent } from '../../src/domain/events.js';
-import { BuildQueue } from '../../src/services/build-queue.js';
-import { BuildService } from '../../src/services/build-service.js';
-import { silentLogger } from '../../src/services/logger.js';
 import { projectStatuses } from '../../src/services/project-status.js';
-import { SiteTable } from '../../src/services/site-table.js';
-import { syncServiceFor } from '../support/sync-wiring.js';
+import { localSync } from '../support/local-sync.js';
 import { gitSync, makeSourceRepo, tempDir, writeFiles } from '../support/fixtures.js';
 
 const project = (source: string, deploy: string) => `source: ${JSON.stringify(source)}\ndeploy: ${JSON.stringify(deploy)}\nbuild:\n  image: node:20\n  command: "mkdir -p dist && cp -r public/. dist/"\n  output: dist\n`;
 
 async function world(t: TestContext, files: (source: string) => Record<string, string>) {
-  const dir = await tempDir(t, 'opus-messages-');
-  const source = await makeSourceRepo(join(dir, 'app'), { '1.0.0': { 'public/index.html': 'one\n' }, '1.1.0': { 'public/index.html': 'two\n' } });
-  const configDir = join(dir, 'config');
-  await writeFiles(configDir, files(source));
-  gitSync(configDir, 'init', '--quiet');
-  gitSync(configDir, 'add', '--all');
-  gitSync(configDir, 'commit', '--quiet', '-m', 'init');
-  const store = new FsArtifactStore(join(dir, 'artifacts'));
-  const sites = new SiteTable(store);
-  await sites.load();
-  const queue = new BuildQueue(1);
-  const sources = new GitSourceRepos();
-  const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger);
-  const events: Omit<OpusEvent, 'at'>[] = [];
-  const sync = syncServiceFor({ config: new GitConfigSource(configDir, join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger, events: { emit: (e) => void events.push(e) } });
-  t.after(() => queue.idle());
+  const { source, configDir, sync, queue, events, store, sites } = await localSync(t, { '1.0.0': { 'public/index.html': 'one\n' }, '1.1.0': { 'public/index.html': 'two\n' } }, files);
   const commit = async (files: Record<string, string>, message: string) => {
     await writeFiles(configDir, files);
     gitSync(configDir, 'commit', '--quiet', '--all', '-m', message);
@@ -50,7 +26,7 @@ async function world(t: TestContext, files: (source: string) => Record<string, s
     await sync.reconcile();
   };
   const status = async (name: string) => (await projectStatuses(sync, sites, queue, store)).find((p) => p.name === name);
-  return { dir, source, configDir, sync, queue, events, status, commit, settle };
+  return { source, configDir, sync, queue, events, status, commit, settle };
 }
 
 test('a deploy tag that does not exist is named as such, not as git\u2019s clone output', async (t) => {
