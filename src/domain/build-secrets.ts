@@ -7,8 +7,8 @@ import { UserError } from './errors.js';
 import type { SecretRef } from './schema.js';
 
 /**
- * Which builds the secrets are for. Previews (a later issue) will read preview-scoped secrets
- * (e.g. build.previewSecrets) for 'preview' builds here, so a pull request never gets production's.
+ * Which builds the secrets are for. A preview's build spec already carries previews.secrets as its
+ * build.secrets (production's only with previews.productionSecrets: services/previews/preview-service.ts).
  */
 export type SecretScope = 'deploy';
 

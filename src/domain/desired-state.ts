@@ -2,8 +2,9 @@
 // problem at once with its file and path, so one broken file never hides another.
 import yaml from 'js-yaml';
 import type { z } from 'zod';
-import { projectNameProblem, versionProblem } from './names.js';
+import { projectNameProblem, tagVersionProblem } from './names.js';
 import type { HeaderRule } from './header-rules.js';
+import { toPreviewSpec, type PreviewSpec } from './previews/preview-config.js';
 import { hookId, type HookSpec } from './hooks.js';
 import type { RedirectRule } from './redirects.js';
 import { projectSchema, settingsSchema, type ProjectFile, type SecretRef, type SettingsFile } from './schema.js';
@@ -62,6 +63,10 @@ export interface ProjectSpec {
   domains: string[];
   keep: number;
   site: SiteOptions;
+  /** Previews of pull requests and branches; absent means none. */
+  previews?: PreviewSpec;
+  /** Only on the spec of a preview build: the commit to check out (by a ref that points at it) instead of a tag. */
+  checkout?: { ref: string; commit: string };
 }
 
 export interface Settings {
@@ -140,7 +145,7 @@ export function readDesiredState(settingsFile: ConfigFile | undefined, projectFi
       if (!nameProblem) brokenProjects.push(name);
       continue;
     }
-    const deployProblem = parsed.deploy === undefined || parsed.deploy === 'latest' ? undefined : versionProblem(parsed.deploy);
+    const deployProblem = parsed.deploy === undefined || parsed.deploy === 'latest' ? undefined : tagVersionProblem(parsed.deploy);
     if (deployProblem) {
       problems.push({ file: file.path, path: 'deploy', message: `${deployProblem}, or "latest"` });
       brokenProjects.push(name);
@@ -232,6 +237,7 @@ function toProject(name: string, file: string, parsed: ProjectFile, settings: Se
     ...(parsed.prebuild ? { prebuild: true } : {}),
     domains: parsed.domains ?? [],
     keep: parsed.retention?.keep ?? settings.keep,
+    ...(parsed.previews ? { previews: toPreviewSpec(parsed.previews) } : {}),
     site: {
       spa: parsed.spa ?? false,
       redirects: (parsed.redirects ?? []).map((r) => ({ from: r.from, to: r.to, status: r.status ?? 301, force: r.force ?? false })),

@@ -33,6 +33,27 @@ const secretRef = z
   ], { error: (issue) => `${issue.input === undefined ? 'required: add it as' : 'use'} { env: NAME } or { file: /path } (the secret itself never goes in git)` })
   .describe('Where the Opus server finds a secret at run time; secrets never live in this repo');
 
+const previews = z
+  .strictObject({
+    pullRequests: z.boolean().optional().describe('Build every pull request (GitHub, Gitea) or merge request (GitLab) to this source; default true'),
+    branches: z
+      .array(z.string().regex(/^[^\s~^:?[\\]+$/, 'use a branch name or a glob such as "feature/*" or "release/**"'))
+      .optional()
+      .describe('Branches whose pushes are built as previews, by name or glob ("*" within a path segment, "**" across); default none'),
+    forks: z.boolean().optional().describe('Build pull requests whose head is in a fork (code from outside the repository); default false'),
+    label: z
+      .string()
+      .min(1)
+      .max(50)
+      .optional()
+      .describe('A pull request by an author without write access is built only once a maintainer adds this label (default "preview")'),
+    max: z.number().int().min(1).max(100).optional().describe('Previews kept per project, the oldest removed first (default 10)'),
+    env: z.record(envName, z.string()).optional().describe('Environment of preview builds, over build.env (no secrets: this file is in git)'),
+    secrets: z.record(envName, secretRef).optional().describe('Secrets of preview builds only, as environment variables, each read from a secret of the server'),
+    productionSecrets: z.boolean().optional().describe('Also give preview builds build.secrets (production\'s); default false'),
+  })
+  .describe('Previews of pull requests and branches: pr-<n>--<project>, <branch>--<project> and <sha7>--<project> on the preview domain');
+
 const hook = z.strictObject({
   name: z
     .string()
@@ -116,6 +137,7 @@ export const projectSchema = z
     prebuild: z.boolean().optional().describe('Build every tag pushed to the source ahead of deploy (needs a push webhook); default false'),
     domains: z.array(hostname).optional().describe('Host names this project is served on, besides /<project>/'),
     retention: retention.optional(),
+    previews: previews.optional(),
     spa: z.boolean().optional().describe('Single-page app: unknown paths that do not look like files get index.html'),
     redirects: z.array(redirectRule).optional().describe('Redirect and rewrite rules, as in a Netlify _redirects file (applied after the build output\'s own _redirects)'),
     headers: z.array(headerRule).optional().describe('Extra response headers by path, as in a Netlify _headers file'),
@@ -156,6 +178,7 @@ export const settingsSchema = z
 
 export type ProjectFile = z.infer<typeof projectSchema>;
 export type SecretRef = z.infer<typeof secretRef>;
+export type PreviewsFile = z.infer<typeof previews>;
 export type SettingsFile = z.infer<typeof settingsSchema>;
 
 export function jsonSchemas(): { project: unknown; settings: unknown } {

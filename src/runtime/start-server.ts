@@ -18,6 +18,7 @@ import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import type { KubernetesRuntime } from './kubernetes.js';
+import { forgeTokensFromEnv, startPreviews, type ForgeTokens } from './previews.js';
 import { BuildQueue } from '../services/build-queue.js';
 import { BuildScheduler } from '../services/build-scheduler.js';
 import { HandedOver } from '../domain/build-record.js';
@@ -27,6 +28,7 @@ import { initialFiles } from '../services/config-edits.js';
 import type { Logger } from '../services/logger.js';
 import { fanOut, Metrics } from '../services/metrics.js';
 import { SyncService } from '../services/sync-service.js';
+import type { PreviewService } from '../services/previews/preview-service.js';
 import { RunnerChoice } from '../services/runner-choice.js';
 import { TriggerService } from '../services/trigger-service.js';
 import { WebhookService } from '../services/webhook-service.js';
@@ -60,12 +62,15 @@ export interface ServerOptions {
   leader?: Leadership;
   /** How long a shutdown keeps serving with /readyz failing, so load balancers move away first (default 0). */
   drainMs?: number;
+  /** Tokens for commit statuses and comments of previews (default: GITHUB_TOKEN, GITEA_TOKEN, GITLAB_TOKEN). */
+  forgeTokens?: ForgeTokens;
 }
 
 export interface RunningServer {
   url: string;
   sync: SyncService;
   queue: BuildQueue;
+  previews: PreviewService;
   close(): Promise<void>;
 }
 
@@ -116,6 +121,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them
   } });
   const triggers = new TriggerService({ sync, sources, store, scheduler, logger, events });
+  const previews = await startPreviews({ dataDir, sync, sites, store, scheduler, logger, events, tokens: options.forgeTokens ?? forgeTokensFromEnv(), publicUrl: () => publicUrl ?? '', sources, configRepo: config });
   const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.
@@ -136,7 +142,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       metrics,
       hooks,
       triggers,
-      webhooks: { service: webhooks, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
+      webhooks: { service: webhooks, previews, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
+      previews,
     });
   const address = await server.listen(options.port, options.host);
   const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${address.port}`;
@@ -156,6 +163,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!resumed && sync.desiredState && !sync.desiredState.settingsBroken) {
       resumed = true;
       await triggers.resume().catch((error: unknown) => logger.error('cannot resume builds', { error: errorMessage(error) }));
+      previews.resume();
     }
     if (stopped) return;
     const interval = options.syncIntervalMs ?? sync.desiredState?.settings.syncIntervalMs ?? 60_000;
@@ -167,6 +175,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url,
     sync,
     queue,
+    previews,
     async close() {
       // Work stops first; serving drains; the Lease is given up last, once nothing of this replica's runs.
       stopped = true;

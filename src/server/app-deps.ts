@@ -10,6 +10,7 @@ import type { BuildQueue } from '../services/build-queue.js';
 import type { HookDeliveryService } from '../services/hook-delivery.js';
 import type { Logger } from '../services/logger.js';
 import type { Metrics } from '../services/metrics.js';
+import type { PreviewService } from '../services/previews/preview-service.js';
 import type { SiteTable } from '../services/site-table.js';
 import type { SyncService } from '../services/sync-service.js';
 import type { TriggerService } from '../services/trigger-service.js';
@@ -61,6 +62,8 @@ export interface CoreDeps {
   shutdown?: { readonly draining: boolean };
   /** Reads the server's secrets (a site's basic auth); without it a site with auth refuses everyone. */
   secrets?: SecretReader;
+  /** Previews of pull requests and branches: their hosts, /api/v1/projects/:project/previews. */
+  previews?: PreviewService;
 }
 
 export function siteServing(deps: AppDeps): SiteServing {

@@ -24,7 +24,7 @@ export interface OpusServer {
 }
 
 export function createOpusServer(deps: AppDeps): OpusServer {
-  const site = createSiteHandler(siteServing(deps), deps.secrets);
+  const site = createSiteHandler(siteServing(deps), deps.secrets, deps.previews);
   const shutdown = { draining: false };
   const listener = createRequestListener({ ...deps, shutdown }, site);
   const server = createServer((req, res) => {

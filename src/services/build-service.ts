@@ -58,8 +58,9 @@ export class BuildService {
     this.events.emit({ event: 'build.started', project: project.name, version });
     try {
       if (missing) throw missing;
-      log.note(`opus: cloning ${project.source} at ${version}\n`);
-      const commit = await this.sources.checkout(project.source, version, sourceDir);
+      const at = project.checkout ? `${project.checkout.ref} (${project.checkout.commit})` : version;
+      log.note(`opus: cloning ${project.source} at ${at}\n`);
+      const commit = project.checkout ? await this.sources.checkoutCommit(project.source, project.checkout.ref, project.checkout.commit, sourceDir) : await this.sources.checkout(project.source, version, sourceDir);
       record = { ...record, commit };
       log.note(`opus: commit ${commit}; running "${project.build.command}" in ${project.build.image}\n`);
       const job = { project: project.name, version, commit, spec: project.build, sourceDir, outputDir, log: log.output, secretEnv: secrets.env };

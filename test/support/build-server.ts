@@ -70,6 +70,7 @@ export async function startBuildServer(t: TestContext, options: BuildServerOptio
   const sources: SourceRepos = {
     listTags: (source) => ((counts.listTags[source] = (counts.listTags[source] ?? 0) + 1), real.listTags(source)),
     checkout: (source, tag, into) => real.checkout(source, tag, into),
+    checkoutCommit: (source, ref, commit, into) => real.checkoutCommit(source, ref, commit, into),
   };
   const events: OpusEvent[] = [];
   const sink = { emit: (event: Omit<OpusEvent, 'at'>) => void events.push({ ...event, at: new Date().toISOString() }) };

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { UserError, errorMessage } from '../../domain/errors.js';
 import { parseLsRemoteTags } from '../../domain/versions.js';
 import type { SourceRepos } from '../../ports/git-sources.js';
+import { fetchCommit } from './fetch-commit.js';
 import { git } from './git-client.js';
 
 export class GitSourceRepos implements SourceRepos {
@@ -23,6 +24,13 @@ export class GitSourceRepos implements SourceRepos {
       throw checkoutError(source, tag, errorMessage(error));
     }
     const commit = (await git(dir).revparse(['HEAD'])).trim();
+    await rm(join(dir, '.git'), { recursive: true, force: true });
+    return commit;
+  }
+
+  async checkoutCommit(source: string, ref: string, commit: string, dir: string): Promise<string> {
+    const repo = await fetchCommit(dir, source, ref, commit);
+    await repo.raw(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit]);
     await rm(join(dir, '.git'), { recursive: true, force: true });
     return commit;
   }
