@@ -1,6 +1,8 @@
 // The live pointers and serving settings of a store, kept as two small JSON documents in its
 // bookkeeping (`live.json`, `serving.json`), whatever holds them (a directory, a bucket). A switch
-// is a read-modify-write: one at a time in this process (one process writes: see the sync Lease).
+// is a read-modify-write: one at a time in this process, and a compare-and-swap where the medium
+// has one (S3's conditional PUT), so another process writing at the same moment (an old leader
+// that has not yet seen it lost the Lease) never makes a change get lost.
 import { withLivePointer, type LivePointer, type ServingSettings } from '../domain/live-pointers.js';
 import type { PointerStore } from '../ports/pointer-store.js';
 
@@ -8,16 +10,32 @@ import type { PointerStore } from '../ports/pointer-store.js';
 export interface TextDocuments {
   read(name: string): Promise<string | undefined>;
   write(name: string, text: string): Promise<void>;
+  /** Read, change, write back only if nobody wrote in between, again until it holds (S3Objects.update). */
+  update?(name: string, change: (text: string | undefined) => string): Promise<void>;
 }
+
+/** The key of live.json that holds the term of its last writer (no project can be named so). */
+const TERM_KEY = '.term';
+
+/** A write of the live pointers refused: another replica leads now (or this one does not). */
+export class FencedWrite extends Error {}
 
 export class StoredPointers implements PointerStore {
   private liveWrites: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly documents: TextDocuments) {}
+  /**
+   * With `term` (and a medium with `update`), writes are fenced: each carries the writer's term,
+   * and one whose term is below the last writer's, or made while not leading (undefined), is refused.
+   */
+  constructor(
+    private readonly documents: TextDocuments,
+    private readonly term?: () => number | undefined,
+  ) {}
 
   async readLive(): Promise<Record<string, LivePointer>> {
     const text = await this.documents.read('live.json');
-    return text === undefined ? {} : (JSON.parse(text) as Record<string, LivePointer>);
+    const { [TERM_KEY]: _term, ...live } = text === undefined ? {} : (JSON.parse(text) as Record<string, LivePointer>);
+    return live;
   }
 
   async readServing(): Promise<ServingSettings> {
@@ -29,10 +47,25 @@ export class StoredPointers implements PointerStore {
     await this.documents.write('serving.json', `${JSON.stringify(settings, null, 2)}\n`);
   }
 
+  /** The term to write with; undefined when writes are not fenced. */
+  private fenced(): number | undefined {
+    if (!this.term) return undefined;
+    const term = this.term();
+    if (term === undefined) throw new FencedWrite('this replica does not hold the sync Lease: it does not write the live pointers');
+    return term;
+  }
+
   setLive(project: string, pointer: Omit<LivePointer, 'since'> | undefined): Promise<void> {
+    const change = (text: string | undefined) => {
+      const { [TERM_KEY]: last, ...live } = (text === undefined ? {} : JSON.parse(text)) as Record<string, LivePointer> & { [TERM_KEY]?: number };
+      const term = this.fenced();
+      if (term !== undefined && last !== undefined && last > term) throw new FencedWrite(`the live pointers were written in term ${last}; this replica's term ${term} is over`);
+      const next = withLivePointer(live, project, pointer, new Date().toISOString());
+      return `${JSON.stringify(term === undefined ? next : { [TERM_KEY]: term, ...next }, null, 2)}\n`;
+    };
     const write = this.liveWrites.then(async () => {
-      const live = withLivePointer(await this.readLive(), project, pointer, new Date().toISOString());
-      await this.documents.write('live.json', `${JSON.stringify(live, null, 2)}\n`);
+      if (this.documents.update) return this.documents.update('live.json', change);
+      await this.documents.write('live.json', change(await this.documents.read('live.json')));
     });
     this.liveWrites = write.catch(() => undefined);
     return write;

@@ -4,11 +4,11 @@ import type { ProjectStatus } from '../services/project-status.js';
 import { ApiCommand } from '../cli/api-command.js';
 import { formatAgo, formatTable } from '../cli/format.js';
 
-const PROBLEMS = new Set(['failed', 'config error']);
+const PROBLEMS = new Set(['failed', 'config error', 'sync failed']);
 
 export default class List extends ApiCommand {
   static override description = `List the projects of an Opus server: live and desired version, status, last build, URL.
-Exits 1 when a listed project is failed or has a config error, so scripts can alert on it.`;
+Exits 1 when a listed project is failed, has a config error or could not be synced, so scripts can alert on it.`;
   static override examples = [
     '<%= config.bin %> list',
     '<%= config.bin %> list "web-*"',
@@ -16,7 +16,7 @@ Exits 1 when a listed project is failed or has a config error, so scripts can al
     '<%= config.bin %> list --json --server https://opus.example.com',
   ];
   static override args = {
-    filter: Args.string({ description: 'Project names (globs such as web-*) or statuses (synced, building, failed, config-error, out-of-sync, not-deployed); comma-separated' }),
+    filter: Args.string({ description: 'Project names (globs such as web-*) or statuses (synced, building, failed, config-error, out-of-sync, not-deployed, sync-failed); comma-separated' }),
   };
 
   async run(): Promise<{ projects: ProjectStatus[] }> {

@@ -32,6 +32,7 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
     certificates: Flags.string({ env: 'OPUS_CERTIFICATES', description: 'A directory of own certificates, each <name>.crt (or .pem) beside <name>.key, a wildcard too; reloaded when the files change' }),
     'acme-email': Flags.string({ env: 'OPUS_ACME_EMAIL', description: 'Get certificates by ACME (Let\'s Encrypt by default) for the public URL\'s host and every project domain, with this account email (else opus.yaml tls.email)' }),
     'acme-directory': Flags.string({ env: 'OPUS_ACME_DIRECTORY', description: 'The ACME CA\'s directory URL (staging, an internal CA; default opus.yaml tls.directory, else Let\'s Encrypt)' }),
+    drain: Flags.string({ env: 'OPUS_DRAIN', default: '0s', description: 'On SIGTERM, keep serving this long with /readyz failing before closing, so a load balancer moves traffic away first (e.g. 5s)' }),
     'log-format': Flags.string({ options: ['auto', 'json', 'human'], default: defaults.logFormat, description: 'JSON lines, or human lines (auto: human on a terminal)' }),
   };
 
@@ -69,6 +70,7 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
       ...(s3 ? { s3 } : {}),
       origins: originsFromFlags(flags),
       ...(tls ? { tls } : {}),
+      drainMs: durationMs(flags.drain),
     });
     this.log(`Opus is serving on ${server.url}${server.httpsUrl ? ` and ${server.httpsUrl}` : ''} (API: ${server.url}/api/v1/projects)`);
     // Shown once, when it is made; the CLI on this machine reads the file itself.

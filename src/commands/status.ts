@@ -6,7 +6,7 @@ import { formatAgo, formatBytes, formatDuration } from '../cli/format.js';
 
 export default class Status extends ApiCommand {
   static override description = `Show one project in full: status and why, live and desired version, last build, URLs of the site and of every built version.
-Exits 1 when the project is failed or has a config error, 4 when there is no such project.`;
+Exits 1 when the project is failed, has a config error or could not be synced, 4 when there is no such project.`;
   static override examples = ['<%= config.bin %> status site', '<%= config.bin %> status site --json'];
   static override args = { project: Args.string({ required: true, description: 'The project' }) };
 
@@ -16,7 +16,7 @@ Exits 1 when the project is failed or has a config error, 4 when there is no suc
     const project = await client.get<ProjectStatus>(`/projects/${encodeURIComponent(args.project)}`);
     // A server without HTTPS (or an older one) has no certificates to show.
     const tls = await client.get<{ https: boolean; certificates: CertificateStatus[] }>('/certificates').catch(() => undefined);
-    if (project.status === 'failed' || project.status === 'config error') this.problemsFound();
+    if (project.status === 'failed' || project.status === 'config error' || project.status === 'sync failed') this.problemsFound();
     const build = project.lastBuild;
     const lines = [
       `${project.name}: ${project.status}${project.reason ? ` (${project.reason})` : ''}`,

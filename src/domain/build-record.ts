@@ -40,6 +40,24 @@ export class BuildCancelled extends Error {
   }
 }
 
+/**
+ * Why a build stopped when its replica lost the sync Lease: not a cancel. Its record goes back to
+ * `queued`, so the replica that leads now runs it (TriggerService.resume) instead of waiting for a
+ * user to trigger a "cancelled" build again.
+ */
+export class HandedOver extends Error {
+  constructor() {
+    super('this replica lost the sync Lease: the build is left to the one that leads now');
+    this.name = 'HandedOver';
+  }
+}
+
+/** The record of a build stopped by HandedOver: queued again, for the next leader. */
+export function handedOver(record: BuildRecord): BuildRecord {
+  const { error: _error, finishedAt: _finished, durationMs: _duration, ...rest } = record;
+  return { ...rest, status: 'queued' };
+}
+
 /** What a record needs to know of the project it builds. */
 export interface BuildSubject {
   name: string;
@@ -112,5 +130,5 @@ export function notRunRecord(project: BuildSubject, version: string, previous: B
 /** A record a restarted server closes without building: its project is gone, or the version was published before the crash. */
 export function closedRecord(record: BuildRecord, status: 'cancelled' | 'succeeded', finishedAt: string, error?: string): BuildRecord {
   const { error: _old, ...rest } = record;
-  return { ...rest, status, finishedAt, ...(error ? { error } : {}) };
+  return { ...rest, status, finishedAt, ...(status === 'succeeded' ? { attempts: 0 } : {}), ...(error ? { error } : {}) };
 }

@@ -26,14 +26,17 @@ function samePointer(a: LiveSite, b: LiveSite | undefined): boolean {
 }
 
 /**
- * Versions to download (new, or rebuilt since they were mirrored) and mirrored versions to drop
- * (gone from the shared store). A version served right now is never dropped: a replica keeps
- * serving it until the live pointers say otherwise.
+ * Versions to download (servable, and new or rebuilt since they were mirrored) and mirrored
+ * versions to drop (gone from the shared store, or no longer servable). Only what a replica may
+ * serve is mirrored: the live versions and those recently live (`servable`, keys of
+ * versionKey), not every built one, so a replica's disk holds what it serves. A version served
+ * right now is never dropped: a replica keeps serving it until the live pointers say otherwise.
  */
-export function mirrorWork(published: VersionStamp[], mirrored: VersionStamp[], served: Set<string>): { fetch: VersionStamp[]; drop: VersionStamp[] } {
+export function mirrorWork(published: VersionStamp[], mirrored: VersionStamp[], served: Set<string>, servable: Set<string>): { fetch: VersionStamp[]; drop: VersionStamp[] } {
   const have = new Map(mirrored.map((m) => [versionKey(m.project, m.version), m.stamp]));
-  const wanted = new Set(published.map((p) => versionKey(p.project, p.version)));
+  const wanted = new Set(published.map((p) => versionKey(p.project, p.version)).filter((key) => servable.has(key)));
   const fetch = published.filter((p) => {
+    if (!wanted.has(versionKey(p.project, p.version))) return false;
     const key = versionKey(p.project, p.version);
     return !have.has(key) || have.get(key) !== p.stamp;
   });

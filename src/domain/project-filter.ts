@@ -1,7 +1,7 @@
 // `opus list [filter]`: a filter is a status ("failed", "out-of-sync") or a glob on project names
 // ("web-*"); several, separated by commas, match when any one does.
 
-export const SYNC_STATUSES = ['synced', 'building', 'failed', 'config error', 'out of sync', 'not deployed'] as const;
+export const SYNC_STATUSES = ['synced', 'building', 'failed', 'config error', 'out of sync', 'not deployed', 'sync failed'] as const;
 export type SyncStatus = (typeof SYNC_STATUSES)[number];
 
 export interface Filterable {

@@ -5,6 +5,7 @@
 import type { SiteServing } from '../server/app.js';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsArtifactStore } from '../adapters/fs/fs-artifact-store.js';
 import { FsMirrorLedger } from '../adapters/fs/fs-mirror-ledger.js';
@@ -63,6 +64,7 @@ export function s3StoreFromEnv(url: string, env: NodeJS.ProcessEnv): S3StoreOpti
 export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | undefined, logger: Logger, leader?: Leadership): Promise<ArtifactStores> {
   if (!s3) {
     const store = new FsArtifactStore(join(dataDir, 'artifacts'));
+    await store.discardAbandoned();
     const sites = new SiteTable(store);
     await sites.load();
     const id = serverId(store.root);
@@ -70,13 +72,17 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
   }
   const client = s3Client({ region: s3.region ?? 'us-east-1', ...(s3.endpoint ? { endpoint: s3.endpoint } : {}), ...(s3.credentials ? { credentials: s3.credentials } : {}) });
   // Staging and running builds' logs under the data dir; sites are served from the mirror below, never from the bucket.
+  // With a Lease, the live pointers are written in its term: a replica that lost it cannot overwrite its successor.
+  const term = leader?.term ? () => leader.term?.() : undefined;
   const objects = new S3Objects(client, storeLocation(s3.url));
-  const store = new S3ArtifactStore(objects, dataDir);
+  const store = new S3ArtifactStore(objects, dataDir, term);
   const sites = new SiteTable(store);
   await sites.load().catch((error: unknown) => {
     throw new UserError(`cannot read the artifact store ${store.root}: ${(error as Error).message}`, ['check OPUS_S3_ENDPOINT, AWS_REGION and the AWS credentials, and that the bucket exists']);
   });
   const mirror = new FsArtifactStore(join(dataDir, 'mirror'));
+  // What a killed server left: its builds' local staging and its half-done downloads.
+  await Promise.all([rm(join(dataDir, 'staging'), { recursive: true, force: true }), mirror.discardAbandoned()]);
   const serving = new SiteTable(mirror);
   // What this replica served before a restart, until the first poll says otherwise.
   await serving.load();

@@ -1,5 +1,6 @@
 // The composition root: config → adapters → services → HTTP server and sync timer.
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import { DockerBuildRunner } from '../adapters/docker/docker-build-runner.js';
@@ -25,6 +26,7 @@ import { isDnsName, namesToOrder } from '../domain/tls-names.js';
 import { projectDomains, servedHostsOf } from '../services/certificates/served-hosts.js';
 import { BuildQueue } from '../services/build-queue.js';
 import { BuildScheduler } from '../services/build-scheduler.js';
+import { HandedOver } from '../domain/build-record.js';
 import { BuildService } from '../services/build-service.js';
 import { HookDeliveryService } from '../services/hook-delivery.js';
 import { initialFiles } from '../services/config-edits.js';
@@ -63,6 +65,8 @@ export interface ServerOptions {
   s3?: S3StoreOptions;
   /** Whether this replica runs the sync loop now (default: the Kubernetes Lease's, else always). */
   leader?: Leadership;
+  /** How long a shutdown keeps serving with /readyz failing, so load balancers move away first (default 0). */
+  drainMs?: number;
   /** Tokens for commit statuses and comments of previews (default: GITHUB_TOKEN, GITEA_TOKEN, GITLAB_TOKEN). */
   forgeTokens?: ForgeTokens;
   /** The dashboard's hosts, the sites domain, path-style hosts (default: EMBEDDED_ORIGINS). */
@@ -112,15 +116,32 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hooks = new HookDeliveryService({ outbox: new FsHookOutbox(join(dataDir, 'state', 'hooks')), sender: new HttpHookSender(), logger, desired: () => sync.desiredState, publicUrl: () => publicUrl ?? '', origins });
   await hooks.start();
   const events = fanOut(metrics, hooks);
-  const builds = new BuildService(store, sources, runner, logger, events, readSecret);
+  // A killed server's checkouts are this data dir's own: removed before any build starts.
+  const checkouts = join(dataDir, 'checkouts');
+  await rm(checkouts, { recursive: true, force: true });
+  const builds = new BuildService(store, sources, runner, logger, events, readSecret, checkouts);
   const configClone = join(dataDir, 'state', 'config');
   // The one path for every build (sync, API, webhooks, restarts); the sync reconciles when one ends.
   const scheduler = new BuildScheduler({ queue, builds, store, logger, events });
+  // A replica that lost the Lease stops its builds at once (its renew deadline is below the Lease's
+  // duration, so before a successor may start them) and leaves them queued for the successor,
+  // whose first sync as leader resumes them.
+  /** Whether the builds left unfinished were resumed since this replica last became the leader. */
+  let resumed = false;
+  leader?.onChange?.((leading) => {
+    if (leading) {
+      resumed = false;
+      return;
+    }
+    const active = scheduler.active();
+    for (const build of active) void scheduler.cancel(build.project, build.version, new HandedOver());
+    if (active.length > 0) logger.warn('this replica lost the sync Lease: its builds are left to the next leader', { builds: active.map((b) => `${b.project}@${b.version}`) });
+  });
   const sync = new SyncService({ config: new GitConfigSource(config, configClone), sources, store, builds, queue, scheduler, sites, logger, events, onSynced: (report, ms) => {
     metrics.syncFinished(report, ms);
     hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them
   } });
-  const triggers = new TriggerService({ sync, sources, store, scheduler, logger });
+  const triggers = new TriggerService({ sync, sources, store, scheduler, logger, events });
   const previews = await startPreviews({ dataDir, sync, sites, store, scheduler, logger, events, tokens: options.forgeTokens ?? forgeTokensFromEnv(), publicUrl: () => publicUrl ?? '', sources, configRepo: config, sitesDomain: origins.sitesDomain });
   const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
@@ -169,7 +190,6 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
-  let resumed = false;
   const loop = async () => {
     // With a sync Lease, only the replica that holds it syncs; the others look again soon.
     if (leader && !leader.isLeader()) {
@@ -199,13 +219,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     queue,
     previews,
     async close() {
+      // Work stops first; serving drains; the Lease is given up last, once nothing of this replica's runs.
       stopped = true;
       clearTimeout(timer);
+      await server.close(undefined, options.drainMs);
+      await tls?.close();
       await hooks.stop();
       await follower?.stop();
       await options.kubernetes?.close();
-      await server.close();
-      await tls?.close();
     },
   };
 }

@@ -60,6 +60,8 @@ export interface CoreDeps {
   trustProxy?: boolean;
   /** With several replicas: while another one leads, API and webhook requests go to it. */
   leadership?: Leadership;
+  /** Set by the server while it shuts down: /readyz then answers 503. */
+  shutdown?: { readonly draining: boolean };
   /** Reads the server's secrets (a site's basic auth); without it a site with auth refuses everyone. */
   secrets?: SecretReader;
   /** Previews of pull requests and branches: their hosts, /api/v1/projects/:project/previews. */

@@ -4,6 +4,7 @@ import type { RequestListener } from 'node:http';
 import Koa from 'koa';
 import { EMBEDDED_ORIGINS, hostRole, type Origins } from '../domain/origins.js';
 import type { SecretReader } from '../ports/secrets.js';
+import { recentlyLiveOf } from '../services/site-table.js';
 import { siteServing, type AppDeps, type SiteServing } from './app-deps.js';
 import { originGate } from './origin-gate.js';
 import { apiRouter } from './api/router.js';
@@ -25,7 +26,7 @@ export function siteHandlerOf(deps: AppDeps): SiteHandler {
 
 export function createSiteHandler({ sites, store }: SiteServing, secrets?: SecretReader, origins: Origins = EMBEDDED_ORIGINS, aliases?: PreviewAliases): SiteHandler {
   const router = new SiteRouter(sites, (project, version) => store.hasVersion(project, version), (project) => store.versionNames(project), origins, aliases);
-  const handler = new SiteHandler(router, new SiteFiles((hash, coding) => store.variantPath(hash, coding)), (project, version) => store.versionDir(project, version), (project) => sites.recentlyLive(project), secrets);
+  const handler = new SiteHandler(router, new SiteFiles((hash, coding) => store.variantPath(hash, coding)), (project, version) => store.versionDir(project, version), (pointer) => recentlyLiveOf(pointer), secrets);
   store.onVersionChange((project, version) => handler.forget(project, version));
   return handler;
 }

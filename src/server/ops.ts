@@ -4,9 +4,14 @@ import type { Middleware } from 'koa';
 import type { CoreDeps } from './app-deps.js';
 import { apiAuth } from './api/auth.js';
 
-export function opsRoutes(deps: Pick<CoreDeps, 'auth' | 'follower' | 'metrics' | 'sync'>): Middleware {
+export function opsRoutes(deps: Pick<CoreDeps, 'auth' | 'follower' | 'metrics' | 'sync' | 'shutdown'>): Middleware {
   const auth = apiAuth(deps.auth ?? { protectReads: false });
   return async (ctx, next) => {
+    if (ctx.path === '/readyz' && deps.shutdown?.draining) {
+      ctx.status = 503;
+      ctx.body = { ready: false, reason: 'shutting down: requests in flight finish, new ones go to other replicas' };
+      return;
+    }
     if (ctx.path === '/readyz') {
       const report = deps.sync.lastReport;
       // With a shared store, serving what is live is enough: a replica without the sync Lease never has a report.

@@ -1,6 +1,6 @@
 // The server `opus server` runs: node:http with the request listener, counted for /metrics, and the
 // fast path in front of it for site answers already kept in memory.
-import { createServer, type Server } from 'node:http';
+import { createServer, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { AppDeps } from './app-deps.js';
 import { createRequestListener, siteHandlerOf } from './app.js';
@@ -27,13 +27,24 @@ export interface OpusServer {
   /** The HTTPS listener, with TLS serving on. */
   readonly secure?: SecureListener;
   listen(port: number, host: string): Promise<AddressInfo>;
-  /** Stops accepting, ends idle connections, and cuts what is still running after `graceMs`. */
-  close(graceMs?: number): Promise<void>;
+  /**
+   * Drains, then closes: for `drainMs` /readyz answers 503 while requests are still served, each
+   * answer ending its connection (so load balancers and keep-alive clients move to other
+   * replicas); then it stops accepting, lets requests in flight finish, and cuts what still runs
+   * after `graceMs`.
+   */
+  close(graceMs?: number, drainMs?: number): Promise<void>;
 }
 
 export function createOpusServer(deps: AppDeps, tls?: TlsServing): OpusServer {
   const site = siteHandlerOf(deps);
-  const listener = createRequestListener(deps, site);
+  const shutdown = { draining: false };
+  const answer = createRequestListener({ ...deps, shutdown }, site);
+  const listener: RequestListener = (req, res) => {
+    // HTTP/2 has no Connection header (and node refuses one); its sessions end with the server.
+    if (shutdown.draining && req.httpVersionMajor < 2) res.setHeader('Connection', 'close');
+    answer(req, res);
+  };
   const { metrics } = deps;
   const plain = keptPlainAnswers(site);
   const kept = keptSiteAnswers(plain);
@@ -53,7 +64,10 @@ export function createOpusServer(deps: AppDeps, tls?: TlsServing): OpusServer {
           done(server.address() as AddressInfo);
         });
       }),
-    async close(graceMs = 5_000) {
+    async close(graceMs = 5_000, drainMs = 0) {
+      shutdown.draining = true;
+      front.drain();
+      if (drainMs > 0) await new Promise((r) => setTimeout(r, drainMs));
       stopCounting();
       const closed = new Promise<void>((done) => server.close(() => done()));
       const secureClosed = secure?.close(graceMs);

@@ -48,16 +48,16 @@ export class BuildQueue {
     return promise;
   }
 
-  /** Cancels a queued build at once, or aborts a running one through its signal. */
-  cancel(key: string): boolean {
+  /** Cancels a queued build at once, or aborts a running one through its signal (with `reason`, default BuildCancelled). */
+  cancel(key: string, reason: Error = new BuildCancelled()): boolean {
     const index = this.waiting.findIndex((e) => e.key === key);
     if (index >= 0) {
       const [entry] = this.waiting.splice(index, 1);
-      entry?.reject(new BuildCancelled());
+      entry?.reject(reason);
       return true;
     }
     const running = this.running.get(key);
-    running?.controller.abort();
+    running?.controller.abort(reason);
     return running !== undefined;
   }
 

@@ -1,7 +1,7 @@
 // Every build, whatever asked for it (the sync loop, the API, a webhook, a restart), goes through
 // here: it is recorded as `queued` in the store before it runs (so a restart finds it), put on the
 // bounded BuildQueue (one per project@version), can be cancelled, and listed with its position.
-import { notRunRecord, queuedRecord } from '../domain/build-record.js';
+import { HandedOver, notRunRecord, queuedRecord } from '../domain/build-record.js';
 import { activeView, buildViews, type ActiveBuild, type BuildTrigger, type BuildView } from '../domain/builds.js';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
@@ -82,11 +82,11 @@ export class BuildScheduler {
   }
 
   /** Cancels a queued build at once, or kills a running one; the promise settles with its record. */
-  cancel(project: string, version: string): Promise<BuildRecord> | undefined {
+  cancel(project: string, version: string, reason?: Error): Promise<BuildRecord> | undefined {
     const id = buildKey(project, version);
     const entry = this.entries.get(id);
     if (!entry) return undefined;
-    this.deps.queue.cancel(id);
+    this.deps.queue.cancel(id, reason);
     this.deps.logger.info('build cancel requested', { project, version });
     return entry.done;
   }
@@ -128,7 +128,10 @@ export class BuildScheduler {
   /** A build that never ran: cancelled while queued (or its record could not be written). */
   private async recordNotRun(project: ProjectSpec, version: string, error: unknown, recorded: Promise<void>): Promise<BuildRecord> {
     await recorded.catch(() => undefined);
-    const record = notRunRecord(project, version, await this.deps.store.readBuild(project.name, version), error, new Date().toISOString());
+    const previous = await this.deps.store.readBuild(project.name, version);
+    // Handed over to the next leader: the record stays queued, for it to run.
+    if (error instanceof HandedOver && previous) return previous;
+    const record = notRunRecord(project, version, previous, error, new Date().toISOString());
     const cancelled = record.status === 'cancelled';
     await this.deps.store.writeBuild(record).catch((e: unknown) => this.deps.logger.error('cannot write a build record', { project: project.name, version, error: errorMessage(e) }));
     this.deps.logger.info(cancelled ? 'build cancelled' : 'build not run', { project: project.name, version, error: record.error });

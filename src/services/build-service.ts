@@ -1,12 +1,12 @@
 // One build of project@version, from source to a published version, with its record and log.
-import { mkdtemp, rm } from 'node:fs/promises';
+import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_BUILD_LIMITS } from '../domain/build-limits.js';
 import { resolveBuildSecrets, type ResolvedSecrets } from '../domain/build-secrets.js';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
-import { failedOrCancelled, finished as finishedRecord, runningRecord, succeeded } from '../domain/build-record.js';
+import { failedOrCancelled, finished as finishedRecord, handedOver, HandedOver, runningRecord, succeeded } from '../domain/build-record.js';
 import type { BuildRecord } from '../domain/build-record.js';
 import type { BuildRecords } from '../ports/build-records.js';
 import type { VersionStore } from '../ports/version-store.js';
@@ -26,6 +26,8 @@ export class BuildService {
     private readonly logger: Logger,
     private readonly events: EventSink = noEvents,
     private readonly readSecret: SecretReader = () => undefined,
+    /** Where sources are checked out, one directory per build (the server's own: a restart empties it). */
+    private readonly checkouts: string = tmpdir(),
   ) {}
 
   /** The project was removed from the config repo: what its builds kept (a package cache) goes too. */
@@ -49,7 +51,8 @@ export class BuildService {
       missing = error instanceof Error ? error : new Error(String(error));
     }
     const log = new BuildLog(await this.store.createLog(project.name, version), limits.logBytes, secrets.values);
-    const sourceDir = await mkdtemp(join(tmpdir(), `opus-src-${project.name}-`));
+    await mkdir(this.checkouts, { recursive: true });
+    const sourceDir = await mkdtemp(join(this.checkouts, `opus-src-${project.name}-`));
     const outputDir = await this.store.createStaging(project.name, version);
     this.logger.info('build started', { project: project.name, version });
     this.events.emit({ event: 'build.started', project: project.name, version });
@@ -62,18 +65,27 @@ export class BuildService {
       log.note(`opus: commit ${commit}; running "${project.build.command}" in ${project.build.image}\n`);
       const job = { project: project.name, version, commit, spec: project.build, sourceDir, outputDir, log: log.output, secretEnv: secrets.env };
       await this.runner.run({ ...job, ...(signal ? { signal } : {}) });
+      // Every fact of the build is on record before it is published: a server killed between the
+      // publish and the final record closes it on restart with them (TriggerService.resume).
+      await this.store.writeBuild({ ...record, ...(await outputStats(outputDir)), durationMs: Date.now() - started });
       const { notes, ...stats } = await this.store.publish(project.name, version, outputDir, limits);
       for (const line of notes) log.note(`${line}\n`);
       record = succeeded(record, stats);
       log.note(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
     } catch (error) {
       // A cancel is no failure: it does not count towards the retry backoff. A secret in a message is masked there too.
-      record = failedOrCancelled(record, signal?.aborted === true, maskText(errorMessage(error), secrets.values));
+      record = signal?.reason instanceof HandedOver ? handedOver(record) : failedOrCancelled(record, signal?.aborted === true, maskText(errorMessage(error), secrets.values));
       log.note(`opus: build ${record.status}: ${errorMessage(error)}\n`);
       await this.store.discardStaging(outputDir);
     } finally {
       await rm(sourceDir, { recursive: true, force: true });
       await log.close().catch(() => undefined);
+    }
+    if (record.status === 'queued') {
+      // Handed over: the next leader runs it; nothing ended, nothing to announce.
+      await this.store.writeBuild(record);
+      this.logger.info('build handed over to the next leader', { project: project.name, version });
+      return record;
     }
     record = finishedRecord(record, new Date().toISOString(), Date.now() - started);
     await this.store.writeBuild(record);
@@ -90,4 +102,11 @@ export class BuildService {
     });
     return record;
   }
+}
+
+/** Files and bytes of a build's output, as publish counts them. */
+async function outputStats(dir: string): Promise<{ files: number; bytes: number }> {
+  const entries = (await readdir(dir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile());
+  const sizes = await Promise.all(entries.map(async (e) => (await lstat(join(e.parentPath, e.name))).size));
+  return { files: entries.length, bytes: sizes.reduce((a, b) => a + b, 0) };
 }

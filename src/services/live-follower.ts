@@ -1,8 +1,9 @@
 // Serving on every replica from a local mirror of the shared (S3) artifact store. The live
 // pointers are polled often (one small read); a version that became live is mirrored whole
 // before the serving table switches to it, so every replica — the one that syncs too — switches
-// within a poll interval plus a download of each other. Built versions are prefetched as they are
-// published, so a switch is usually only a pointer change; versions gone from the store are dropped.
+// within a poll interval plus a download of each other. Live and recently live versions are
+// prefetched (a rebuild of one is fetched again); other built versions are not mirrored, and
+// versions gone from the store or no longer servable are dropped.
 import { liveChanges, mirrorWork, versionKey, type VersionStamp } from '../domain/mirror-plan.js';
 import { backoffCeilingMs, type RetryPolicy } from '../domain/backoff.js';
 import { errorMessage } from '../domain/errors.js';
@@ -10,7 +11,7 @@ import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { MirrorLedger } from '../ports/mirror-ledger.js';
 import type { VersionSource } from '../ports/version-source.js';
 import type { Logger } from './logger.js';
-import type { SiteTable } from './site-table.js';
+import { recentlyLiveOf, type SiteTable } from './site-table.js';
 
 export interface LiveFollowerDeps {
   source: VersionSource;
@@ -87,14 +88,16 @@ export class LiveFollower {
     if (this.deps.follow?.when()) this.deps.follow.sites.adoptPreviewDomain(previewDomain);
   }
 
-  /** One poll of the published versions: download new and rebuilt ones, drop those gone from the store. */
+  /** One poll of the published versions: download new and rebuilt servable ones, drop the rest. */
   async prefetch(): Promise<void> {
     const { source, mirror, serving } = this.deps;
     // The mirror is listed before the store, so a version mirrored after the store's listing is never taken for a removed one.
     const mirrored = await this.mirroredVersions();
     const published = await source.listPublished();
     const served = new Set(Object.entries(serving.snapshot()).map(([project, site]) => versionKey(project, site.version)));
-    const { fetch, drop } = mirrorWork(published, mirrored, served);
+    const shared = await source.readLive();
+    const servable = new Set(Object.entries(shared).flatMap(([project, pointer]) => [pointer.version, ...recentlyLiveOf(pointer)].map((version) => versionKey(project, version))));
+    const { fetch, drop } = mirrorWork(published, mirrored, served, servable);
     for (const gone of drop) {
       await mirror.remove(gone.project, gone.version);
       this.stamps.delete(versionKey(gone.project, gone.version));

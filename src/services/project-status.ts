@@ -50,12 +50,18 @@ export async function projectStatuses(sync: DesiredStateView, sites: SiteTable, 
     if (!spec) return { ...base, status: 'out of sync', reason: 'removed from the config repo' };
     if (spec.deploy === undefined) return { ...base, status: 'not deployed' };
     if (target && inFlight.has(buildKey(name, target))) return { ...base, status: 'building' };
+    // The config repo could not be read: what is live may no longer be what it asks for.
+    if (report?.error) return { ...base, status: 'sync failed', reason: `the last sync failed (${report.error.trim().split('\n')[0]}); serving ${live[name]?.version ?? 'nothing'} as of the config repo's last good commit` };
     if (target && live[name]?.version === target) return { ...base, status: 'synced' };
     // A failed build waiting for its retry is still a failure: say so, and when the next try is.
     const record = builds.find((b) => b.project === name && b.version === target);
     const waiting = report?.waiting[name];
     if (record?.status === 'failed') return { ...base, status: 'failed', reason: [record.error ?? 'build failed', waiting].filter(Boolean).join('; ') };
     if (waiting) return { ...base, status: 'out of sync', reason: waiting };
+    if (desired?.settingsBroken) {
+      const settings = desired.problems.filter((p) => p.file === 'opus.yaml').map(formatProblem).join('; ');
+      return { ...base, status: 'out of sync', reason: `opus.yaml is invalid, so nothing deploys until it is fixed: ${settings || 'see opus validate'}` };
+    }
     return { ...base, status: 'out of sync', reason: 'waiting for the next sync' };
   });
 }

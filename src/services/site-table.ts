@@ -65,7 +65,7 @@ export class SiteTable {
   /** Versions that were live within RECENTLY_LIVE, newest first, other than the live one. */
   recentlyLive(project: string, now = Date.now()): string[] {
     const pointer = this.live.get(project);
-    return recent(pointer?.previous ?? [], pointer?.version, now).map((p) => p.version);
+    return pointer ? recentlyLiveOf(pointer, now) : [];
   }
 
   snapshot(): Record<string, LiveSite> {
@@ -100,6 +100,11 @@ export class SiteTable {
     this.hosts = hosts;
     this.changeCount += 1;
   }
+}
+
+/** The versions that were live within RECENTLY_LIVE before this pointer's, newest first. */
+export function recentlyLiveOf(pointer: LivePointer, now = Date.now()): string[] {
+  return recent(pointer.previous ?? [], pointer.version, now).map((p) => p.version);
 }
 
 /** Within RECENTLY_LIVE (time and count), each version once, never the live one. */

@@ -3,7 +3,7 @@ import { desiredStateOf, type DesiredState, type ProjectSpec } from '../domain/d
 import { errorMessage } from '../domain/errors.js';
 import { buildKey } from '../domain/names.js';
 import { plan, type Action, type ActualState, type ResolvedVersions } from '../domain/plan.js';
-import { isRollbackSubject } from '../domain/rollback.js';
+import { isRollback } from '../domain/rollback.js';
 import { isLatest, resolveVersion } from '../domain/versions.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import { noEvents, type EventSink } from '../ports/event-sink.js';
@@ -43,7 +43,6 @@ export class SyncService {
   private desired: DesiredState | undefined;
   private commit: string | undefined;
   /** Subject of the config repo's HEAD commit: tells a rollback from a deploy. */
-  private lastSubject: string | undefined;
   private resolved: ResolvedVersions = {};
   private last: SyncReport | undefined;
   private running: Promise<SyncReport> | undefined;
@@ -51,6 +50,8 @@ export class SyncService {
   private reconciling: Promise<unknown> = Promise.resolve();
   /** Problems already announced, so an invalid config is reported once, not at every sync. */
   private announcedProblems = '';
+  /** The sync failure last announced (sync.failed), until a sync succeeds. */
+  private announcedFailure: string | undefined;
 
   readonly scheduler: BuildScheduler;
 
@@ -110,7 +111,6 @@ export class SyncService {
     try {
       const snapshot = await this.deps.config.fetch();
       this.commit = snapshot.commit;
-      this.lastSubject = snapshot.subject;
       const before = this.desired;
       this.desired = desiredStateOf(snapshot);
       if (!this.desired.settingsBroken) {
@@ -126,10 +126,14 @@ export class SyncService {
       this.announcedProblems = problems;
       await this.forgetRemovedProjects(before, this.desired);
       this.resolved = await this.resolveVersions(this.desired.projects);
-      return await this.reconcile();
+      const report = await this.reconcile();
+      this.announcedFailure = undefined;
+      return report;
     } catch (error) {
       logger.error('sync failed', { error: errorMessage(error) });
-      this.events.emit({ event: 'sync.failed', message: errorMessage(error), ...(this.commit ? { configCommit: this.commit } : {}) });
+      // Once per failure: a config repo that stays unreachable is not news at every interval.
+      if (errorMessage(error) !== this.announcedFailure) this.events.emit({ event: 'sync.failed', message: errorMessage(error), ...(this.commit ? { configCommit: this.commit } : {}) });
+      this.announcedFailure = errorMessage(error);
       this.last = { at: new Date().toISOString(), actions: [], problems: this.desired?.problems ?? [], waiting: {}, error: errorMessage(error), ...(this.commit ? { commit: this.commit } : {}) };
       return this.last;
     }
@@ -162,16 +166,12 @@ export class SyncService {
     return this.deps.events ?? noEvents;
   }
 
-  /** Every switch of version is a deploy; one made by an `opus rollback` commit is also a rollback. */
-  private announceSwitch(project: string, version: string, from: string | undefined): void {
+  /** Every switch of version is a deploy; one back to an earlier version is also a rollback (see isRollback). */
+  private announceSwitch(project: string, version: string, from: string | undefined, earlier: string[]): void {
     const previous = from ? { previousVersion: from } : {};
     const configCommit = this.commit ? { configCommit: this.commit } : {};
     this.events.emit({ event: 'deploy.succeeded', project, version, ...previous, ...configCommit });
-    if (from && this.rollbackCommit(project)) this.events.emit({ event: 'rollback', project, version, ...previous, ...configCommit });
-  }
-
-  private rollbackCommit(project: string): boolean {
-    return this.lastSubject !== undefined && isRollbackSubject(this.lastSubject, project);
+    if (isRollback(from, version, earlier)) this.events.emit({ event: 'rollback', project, version, ...previous, ...configCommit });
   }
 
   private async resolveVersions(projects: ProjectSpec[]): Promise<ResolvedVersions> {
@@ -224,10 +224,11 @@ export class SyncService {
         return;
       case 'switch': {
         const before = sites.liveVersion(action.project);
+        const earlier = sites.recentlyLive(action.project);
         await sites.set(action.project, { version: action.version, domains: action.domains, site: action.site });
         if (before === action.version) return;
         logger.info('deploy succeeded', { project: action.project, version: action.version, from: action.from });
-        this.announceSwitch(action.project, action.version, action.from);
+        this.announceSwitch(action.project, action.version, action.from, earlier);
         return;
       }
       case 'unpublish':

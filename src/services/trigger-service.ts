@@ -7,6 +7,7 @@ import { errorMessage } from '../domain/errors.js';
 import { isPreviewVersion } from '../domain/names.js';
 import { resolveVersion } from '../domain/versions.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
+import type { EventSink } from '../ports/event-sink.js';
 import type { SourceRepos } from '../ports/git-sources.js';
 import type { BuildScheduler } from './build-scheduler.js';
 import type { Logger } from './logger.js';
@@ -29,6 +30,8 @@ export interface TriggerDeps {
   store: ArtifactStore;
   scheduler: BuildScheduler;
   logger: Logger;
+  /** build.succeeded for a build that was published but not yet recorded as such when the server stopped. */
+  events?: EventSink;
 }
 
 export class TriggerService {
@@ -123,7 +126,11 @@ export class TriggerService {
     return (await this.deps.store.listBuilt(project)).some((b) => b.version === version);
   }
 
+  /** Closes a record left open, with the facts it holds (commit, files, bytes, duration: written before the publish). */
   private async close(record: BuildRecord, status: 'cancelled' | 'succeeded', error?: string): Promise<void> {
     await this.deps.store.writeBuild(closedRecord(record, status, new Date().toISOString(), error));
+    if (status !== 'succeeded') return;
+    this.deps.logger.info('build succeeded (published before the server stopped)', { project: record.project, version: record.version, commit: record.commit });
+    this.deps.events?.emit({ event: 'build.succeeded', project: record.project, version: record.version, ...(record.durationMs !== undefined ? { durationMs: record.durationMs } : {}), ...(record.commit ? { commit: record.commit } : {}) });
   }
 }

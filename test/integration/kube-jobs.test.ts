@@ -150,7 +150,7 @@ test('a transfer URL answers only the build\'s own pod, and a refused client doe
 test('exactly one replica holds the sync Lease; another takes over when it expires or is released (Kubernetes API stand-in)', async (t) => {
   const { api, kc } = await setup(t);
   let clock = Date.parse('2030-01-01T00:00:00Z');
-  const now = () => clock;
+  const now = { monotonic: () => clock, wall: () => clock };
   const elector = (identity: string) => new LeaseElector(KubernetesObjectApi.makeApiClient(kc), { namespace: 'opus', name: 'opus-sync', identity, durationSeconds: 10 }, now);
   const a = elector('opus-a');
   const b = elector('opus-b');
@@ -162,9 +162,12 @@ test('exactly one replica holds the sync Lease; another takes over when it expir
   assert.doesNotThrow(() => new Lease(structuredClone(stored) as never).validate());
   assert.match(String((stored?.spec as { renewTime?: string }).renewTime), /^2030-01-01T00:00:00\.000000Z$/);
 
-  clock += 11_000; // the holder stopped renewing: two others race for it
-  assert.equal(leader.isLeader(), false);
   const c = elector('opus-c');
+  assert.equal(await c.tryAcquire(), false, 'a replica that has just seen the record waits a full duration');
+  clock += 7_000; // past the renew deadline: the holder has stepped down, the others must still wait
+  assert.equal(leader.isLeader(), false);
+  assert.deepEqual(await Promise.all([other.tryAcquire(), c.tryAcquire()]), [false, false]);
+  clock += 4_000; // 11 s since the others saw the last change: they race for it
   assert.deepEqual(await Promise.all([other.tryAcquire(), c.tryAcquire()]).then((r) => r.filter(Boolean).length), 1, 'one wins the takeover');
   const next = other.isLeader() ? other : c;
   assert.equal((api.get('coordination.k8s.io/v1', 'Lease', 'opus-sync', 'opus')?.spec as { leaseTransitions: number }).leaseTransitions, 1);

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { lstat, readdir, readFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -71,7 +71,13 @@ test('SIGKILL of the server mid-build, then a restart: every queued and running 
     const running = await containersOf(project, true);
     return running.length === 2 ? running : undefined;
   }, 60_000, 'two build containers running');
+  // The killed builds had a checkout and a staging directory each.
+  const leftovers = async () => {
+    const list = async (path: string) => (await readdir(path).catch(() => [] as string[])).map((name) => `${path}/${name}`);
+    return [...(await list(join(dir, 'data', 'checkouts'))), ...(await list(join(dir, 'data', 'artifacts', '.opus', 'staging')))];
+  };
   await killed(server);
+  assert.ok((await leftovers()).length >= 2, 'the killed server left its checkouts and staging behind');
 
   const statusOf = async (v: string) => (JSON.parse(await readFile(join(dir, 'data', 'artifacts', '.opus', 'builds', project, `${v}.json`), 'utf8')) as { status: string }).status;
   const records = await Promise.all(versions.map(statusOf));
@@ -89,4 +95,12 @@ test('SIGKILL of the server mid-build, then a restart: every queued and running 
   for (const version of versions) assert.ok(existsSync(join(dir, 'data', 'artifacts', project, version, 'index.html')), `${version} is built`);
   await eventually(async () => ((await containersOf(project)).length === 0 ? true : undefined), 15_000, 'no container left');
   assert.match(log.join(''), /builds resumed after a restart/);
+  assert.deepEqual(await leftovers(), [], 'the restart removed what the killed server left behind, and its builds cleaned up after themselves');
+  // Every content in the store is used by a version: none was kept alive only by a dead build.
+  const cas = join(dir, 'data', 'artifacts', '.opus', 'cas');
+  const orphans = [];
+  for (const entry of await readdir(cas, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile() && !entry.name.includes('.') && (await lstat(join(entry.parentPath, entry.name))).nlink < 2) orphans.push(entry.name);
+  }
+  assert.deepEqual(orphans, []);
 });

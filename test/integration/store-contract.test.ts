@@ -1,5 +1,6 @@
 // One contract, two artifact stores: the same tests run against FsArtifactStore (a temp dir) and
-// S3ArtifactStore (an S3-compatible server, s3rver, on 127.0.0.1 with a temp dir).
+// S3ArtifactStore, on an S3-compatible server (s3rver on 127.0.0.1 with a temp dir) and on the S3
+// stand-in (conditional writes as S3 honours them, and 503 SlowDown on a fifth of the requests).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
@@ -14,6 +15,7 @@ import { DEFAULT_BUILD_LIMITS } from '../../src/domain/build-limits.js';
 import type { ArtifactStore, BuildRecord } from '../../src/ports/artifact-store.js';
 import { writeFiles } from '../support/fixtures.js';
 import { startS3Server, type S3TestServer } from '../support/s3-server.js';
+import { startS3StandIn } from '../support/s3-stand-in.js';
 
 /** Both stores: every port of ArtifactStore, and where a build's log file is kept. */
 type ContractStore = ArtifactStore & { logPath(project: string, version: string): string };
@@ -40,7 +42,7 @@ const fsHarness: Harness = {
 };
 
 let s3: S3TestServer | undefined;
-const s3Harness: Harness = {
+const s3Harness = (): Harness => ({
   async make() {
     const server = s3 as S3TestServer;
     const prefix = `t-${randomUUID().slice(0, 8)}/`;
@@ -52,7 +54,9 @@ const s3Harness: Harness = {
       fileCount: async (p, v) => (await objects.list(`${p}/${v}/`)).length,
     };
   },
-};
+});
+const s3rverHarness = s3Harness();
+const standInHarness = s3Harness();
 
 /** Stages an output with these files, as a build would. */
 async function stage(store: ArtifactStore, project: string, version: string, files: Record<string, string>): Promise<string> {
@@ -73,13 +77,19 @@ async function archiveFiles(store: ArtifactStore, project: string, version: stri
 
 const record = (version: string, status: BuildRecord['status'], extra: Partial<BuildRecord> = {}): BuildRecord => ({ project: 'site', version, status, startedAt: '2024-01-01T00:00:00.000Z', attempts: 0, settings: 'k', ...extra });
 
-for (const [name, harness] of [['FsArtifactStore', fsHarness], ['S3ArtifactStore (s3rver on 127.0.0.1)', s3Harness]] as const) {
+const harnesses = [['FsArtifactStore', fsHarness], ['S3ArtifactStore (s3rver on 127.0.0.1)', s3rverHarness], ['S3ArtifactStore (S3 stand-in, 20% 503 SlowDown)', standInHarness]] as const;
+for (const [name, harness] of harnesses) {
   describe(`artifact store contract: ${name}`, () => {
     before(async () => {
-      if (harness === s3Harness) s3 = await startS3Server();
+      if (harness === s3rverHarness) s3 = await startS3Server();
+      if (harness === standInHarness) {
+        const standIn = await startS3StandIn();
+        standIn.slowDown(0.2);
+        s3 = standIn;
+      }
     });
     after(async () => {
-      if (harness === s3Harness) await s3?.close();
+      if (harness !== fsHarness) await s3?.close();
     });
 
     test('publish makes a version visible only when it is complete, archive included', async () => {

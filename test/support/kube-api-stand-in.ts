@@ -27,13 +27,15 @@ const RESOURCES: Record<string, Resource[]> = {
     { name: 'secrets', kind: 'Secret', namespaced: true },
   ],
   'apps/v1': [{ name: 'deployments', kind: 'Deployment', namespaced: true }],
+  'policy/v1': [{ name: 'poddisruptionbudgets', kind: 'PodDisruptionBudget', namespaced: true }],
   'rbac.authorization.k8s.io/v1': [{ name: 'roles', kind: 'Role', namespaced: true }, { name: 'rolebindings', kind: 'RoleBinding', namespaced: true }],
   'networking.k8s.io/v1': [{ name: 'ingresses', kind: 'Ingress', namespaced: true }, { name: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true }],
   'batch/v1': [{ name: 'jobs', kind: 'Job', namespaced: true }],
   'coordination.k8s.io/v1': [{ name: 'leases', kind: 'Lease', namespaced: true }],
 };
 
-export interface StandInRequest { method: string; path: string; query: Record<string, string>; contentType?: string }
+/** `user` is who called: the name given to kubeconfigAs, or undefined for the default kubeconfig. */
+export interface StandInRequest { method: string; path: string; query: Record<string, string>; contentType?: string; user?: string }
 
 export interface KubeApiStandIn {
   url: string;
@@ -47,6 +49,10 @@ export interface KubeApiStandIn {
   put(obj: Obj): Obj;
   /** What GET …/pods/<name>/log?container=<c> answers, by "<namespace>/<pod>:<container>". */
   podLogs: Map<string, string>;
+  /** A kubeconfig file like `kubeconfig` whose token names a caller, so a test can tell replicas apart (and hang one). */
+  kubeconfigAs(user: string): Promise<string>;
+  /** From now on, requests that match are read and never answered (as a stalled API server or a cut network); the returned function ends that. */
+  hang(match: (req: StandInRequest) => boolean): () => void;
   /** 'write' (verb, object) after every create, apply, replace and delete. */
   events: EventEmitter;
   close(): Promise<void>;
@@ -60,6 +66,7 @@ export async function startKubeApiStandIn(dir: string): Promise<KubeApiStandIn> 
   const requests: StandInRequest[] = [];
   const podLogs = new Map<string, string>();
   const events = new EventEmitter();
+  const hangs = new Set<(req: StandInRequest) => boolean>();
   let version = 1000;
   let uid = 0;
 
@@ -104,8 +111,12 @@ export async function startKubeApiStandIn(dir: string): Promise<KubeApiStandIn> 
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const query = Object.fromEntries(url.searchParams);
     const contentType = req.headers['content-type']?.split(';')[0];
-    requests.push({ method: req.method ?? 'GET', path: url.pathname, query, ...(contentType ? { contentType } : {}) });
-    if (req.headers.authorization !== `Bearer ${TOKEN}`) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    const auth = req.headers.authorization ?? '';
+    const user = auth.startsWith(`Bearer ${TOKEN}.`) ? auth.slice(`Bearer ${TOKEN}.`.length) : undefined;
+    const request: StandInRequest = { method: req.method ?? 'GET', path: url.pathname, query, ...(contentType ? { contentType } : {}), ...(user ? { user } : {}) };
+    requests.push(request);
+    if (auth !== `Bearer ${TOKEN}` && user === undefined) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
+    if ([...hangs].some((match) => match(request))) return;
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const gvLength = parts[0] === 'api' ? 2 : parts[0] === 'apis' ? 3 : 0;
     const gv = parts.slice(1, gvLength).join('/');
@@ -164,15 +175,16 @@ export async function startKubeApiStandIn(dir: string): Promise<KubeApiStandIn> 
 
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(kubeconfig, yaml.dump({
+  const writeKubeconfig = (file: string, token: string) => writeFile(file, yaml.dump({
     apiVersion: 'v1',
     kind: 'Config',
     clusters: [{ name: 'stand-in', cluster: { server: url, 'certificate-authority-data': cert.toString('base64') } }],
-    users: [{ name: 'tester', user: { token: TOKEN } }],
+    users: [{ name: 'tester', user: { token } }],
     contexts: [{ name: 'stand-in', context: { cluster: 'stand-in', user: 'tester', namespace: 'default' } }, { name: 'other', context: { cluster: 'stand-in', user: 'tester' } }],
     'current-context': 'stand-in',
   }));
+  const kubeconfig = join(dir, 'kubeconfig');
+  await writeKubeconfig(kubeconfig, TOKEN);
 
   return {
     url,
@@ -180,6 +192,15 @@ export async function startKubeApiStandIn(dir: string): Promise<KubeApiStandIn> 
     requests,
     podLogs,
     events,
+    kubeconfigAs: async (user) => {
+      const file = join(dir, `kubeconfig-${user}`);
+      await writeKubeconfig(file, `${TOKEN}.${user}`);
+      return file;
+    },
+    hang: (match) => {
+      hangs.add(match);
+      return () => void hangs.delete(match);
+    },
     get: (apiVersion, kind, name, namespace) => {
       const res = resourceOf(apiVersion, kind);
       return res ? store.get(keyOf(apiVersion, res.name, res.namespaced ? namespace : undefined, name)) : undefined;

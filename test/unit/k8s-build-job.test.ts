@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { Job } from 'kubernetes-models/batch/v1/Job';
 import { buildJob, buildJobName, buildSecret, jobState, podStuck } from '../../src/domain/k8s/build-job.js';
-import { leaseAction } from '../../src/domain/k8s/lease.js';
+import { leaseAction, leaseTiming, observe, untilExpiry } from '../../src/domain/k8s/lease.js';
 import { readDesiredState } from '../../src/domain/desired-state.js';
 import type { BuildJob, BuildRunner } from '../../src/ports/build-runner.js';
 import { RunnerChoice } from '../../src/services/runner-choice.js';
@@ -62,13 +62,19 @@ test('what a Job\'s status means', () => {
   assert.equal(podStuck(pod('build', 0)), undefined);
 });
 
-test('Lease decisions: create, renew our own, take an expired or released one, else wait', () => {
-  const now = Date.parse('2030-01-01T00:00:10Z');
-  assert.equal(leaseAction(undefined, 'a', now), 'create');
-  assert.equal(leaseAction({ holder: 'a', renewTime: '2030-01-01T00:00:00.000000Z', durationSeconds: 15 }, 'a', now), 'renew');
-  assert.equal(leaseAction({ holder: 'b', renewTime: '2030-01-01T00:00:00.000000Z', durationSeconds: 15 }, 'a', now), 'wait');
-  assert.equal(leaseAction({ holder: 'b', renewTime: new Date('2030-01-01T00:00:00Z'), durationSeconds: 5 }, 'a', now), 'take');
-  assert.equal(leaseAction({ durationSeconds: 15 }, 'a', now), 'take');
+test('Lease decisions: create, renew our own, take a released one or one unchanged for a duration on our clock, else wait', () => {
+  const timing = leaseTiming(15);
+  assert.deepEqual(timing, { durationMs: 15_000, renewDeadlineMs: 10_000, retryMs: 2_000 });
+  assert.throws(() => leaseTiming(10, 10), /renew deadline .* must be shorter than the lease duration/);
+  const seen = observe(undefined, { holder: 'b', version: '7' }, 1_000);
+  assert.equal(observe(seen, { holder: 'b', version: '7' }, 9_000), seen, 'the same record keeps the time it was first seen');
+  assert.equal(observe(seen, { holder: 'b', version: '8' }, 9_000).seenAt, 9_000, 'a renew is a new record');
+  assert.equal(leaseAction(undefined, 'a', seen, 0, timing), 'create');
+  assert.equal(leaseAction({ holder: 'a', version: '7' }, 'a', seen, 99_000, timing), 'renew');
+  assert.equal(leaseAction({ holder: 'b', version: '7' }, 'a', seen, 15_999, timing), 'wait');
+  assert.equal(leaseAction({ holder: 'b', version: '7' }, 'a', seen, 16_000, timing), 'take');
+  assert.equal(leaseAction({ version: '7' }, 'a', seen, 1_000, timing), 'take');
+  assert.equal(untilExpiry(seen, 10_000, timing), 6_000);
 });
 
 test('opus.yaml builds.runner picks the runner per build', async () => {

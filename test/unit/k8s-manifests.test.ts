@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { KubernetesObject, V1Deployment, V1Ingress, V1PodSpec, V1Role } from '@kubernetes/client-node';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
@@ -18,7 +19,7 @@ import { applyOutcome, installNotes, isRemoteRepo, toYamlDocuments, uninstallPla
 import { DEFAULT_RESOURCES, installManifests, type InstallOptions } from '../../src/domain/k8s/manifests.js';
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
-  Namespace, ServiceAccount, Role, RoleBinding, NetworkPolicy, PersistentVolumeClaim, Deployment, Service, Ingress,
+  Namespace, ServiceAccount, Role, RoleBinding, NetworkPolicy, PersistentVolumeClaim, Deployment, Service, Ingress, PodDisruptionBudget,
 };
 
 /** What kubectl and the API get: the client's models spell `from` as `_from`. */
@@ -176,7 +177,7 @@ test('the notes say how to reach the server and where the webhook secret lives',
 test('with a shared S3 store: N replicas rolled one at a time, an emptyDir instead of the claim, the Lease and the store in the environment', () => {
   const options: InstallOptions = { ...full, store: { url: 's3://opus-artifacts/prod', endpoint: 'http://minio.storage:9000', region: 'eu-west-1' }, replicas: 3 };
   const objects = installManifests(options);
-  assert.deepEqual(objects.map((o) => o.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy', 'NetworkPolicy', 'Deployment', 'Service', 'Ingress']);
+  assert.deepEqual(objects.map((o) => o.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy', 'NetworkPolicy', 'Deployment', 'PodDisruptionBudget', 'Service', 'Ingress']);
   for (const obj of objects) assert.doesNotThrow(() => new (MODELS[obj.kind ?? ''] as new (data: never) => { validate(): void })(structuredClone(obj) as never).validate(), `${obj.kind} is invalid`);
   const deployment = find<V1Deployment>(objects, 'Deployment');
   assert.equal(deployment.spec?.replicas, 3);
@@ -191,6 +192,19 @@ test('with a shared S3 store: N replicas rolled one at a time, an emptyDir inste
   assert.equal(value('OPUS_LEASE'), 'opus-sync');
   assert.deepEqual(env.filter((e) => e.valueFrom?.secretKeyRef).map((e) => e.name), ['OPUS_WEBHOOK_SECRET', 'OPUS_API_TOKEN', 'GIT_USERNAME', 'GIT_PASSWORD', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
   assert.match(installNotes(options, 'prod').join('\n'), /3 replica\(s\) serve from their own mirror; the one holding the Lease opus\/opus-sync syncs/);
+  // Replicas are kept apart and disrupted one at a time; the mirror's disk is requested, not just capped.
+  assert.deepEqual(find<{ spec: unknown } & KubernetesObject>(objects, 'PodDisruptionBudget').spec, { maxUnavailable: 1, selector: { matchLabels: deployment.spec?.selector.matchLabels } });
+  assert.deepEqual(spec.topologySpreadConstraints?.map((c) => c.topologyKey), ['kubernetes.io/hostname', 'topology.kubernetes.io/zone']);
+  const resources = spec.containers[0]?.resources;
+  assert.equal(resources?.requests?.['ephemeral-storage'], `${10 * 1024 + 4 * 1024}Mi`, 'the mirror (--storage) and /tmp');
+  assert.equal(resources?.limits?.['ephemeral-storage'], `${10 * 1024 + 4 * 1024 + 512}Mi`);
+  // SIGTERM: readiness fails and requests drain before the grace period's SIGKILL.
+  assert.equal(value('OPUS_DRAIN'), '5s');
+  assert.ok((spec.terminationGracePeriodSeconds ?? 0) > 5 + 5, 'the grace period covers the drain and the requests in flight');
+  // One replica (or none shared): no budget (it would block node drains forever) and no spread.
+  assert.equal(installManifests({ ...options, replicas: 1 }).some((o) => o.kind === 'PodDisruptionBudget'), false);
+  assert.equal(podSpec(installManifests(full)).topologySpreadConstraints, undefined);
+  assert.equal(podSpec(installManifests(full)).containers[0]?.resources?.requests?.['ephemeral-storage'], '4096Mi', 'on a claim only /tmp is the pod\'s own disk');
   // Without a store nothing changes: one replica on the claim.
   assert.equal(podSpec(installManifests(full)).containers[0]?.env?.some((e) => e.name === 'OPUS_STORE' || e.name === 'OPUS_LEASE'), false);
 });

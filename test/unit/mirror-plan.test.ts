@@ -13,7 +13,7 @@ test('liveChanges: switches what differs in version, domains or site options; un
   assert.deepEqual(unpublished, ['gone']);
 });
 
-test('mirrorWork: fetches new and rebuilt versions, drops only what left the store and is not served', () => {
+test('mirrorWork: fetches new and rebuilt servable versions, drops what left the store or is no longer servable, never what is served', () => {
   const published = [
     { project: 'a', version: '1.0.0', stamp: 's1' },
     { project: 'a', version: '2.0.0', stamp: 's2-rebuilt' },
@@ -26,12 +26,17 @@ test('mirrorWork: fetches new and rebuilt versions, drops only what left the sto
     { project: 'a', version: '0.8.0', stamp: 's0' },
     { project: 'b', version: '1.0.0', stamp: undefined },
   ];
-  const { fetch, drop } = mirrorWork(published, mirrored, new Set(['a@0.8.0']));
+  const all = new Set(['a@1.0.0', 'a@2.0.0', 'a@3.0.0', 'b@1.0.0']);
+  const { fetch, drop } = mirrorWork(published, mirrored, new Set(['a@0.8.0']), all);
   assert.deepEqual(fetch.map((f) => f.version), ['2.0.0', '3.0.0']);
   assert.deepEqual(drop.map((d) => `${d.project}@${d.version}`), ['a@0.9.0', 'b@1.0.0']);
+  // Only live (3.0.0) and recently live (2.0.0) are servable: 1.0.0 is dropped, nothing else is fetched.
+  const narrow = mirrorWork(published, mirrored, new Set(['a@0.8.0']), new Set(['a@3.0.0', 'a@2.0.0']));
+  assert.deepEqual(narrow.fetch.map((f) => f.version), ['2.0.0', '3.0.0']);
+  assert.deepEqual(narrow.drop.map((d) => `${d.project}@${d.version}`), ['a@1.0.0', 'a@0.9.0', 'b@1.0.0']);
 });
 
 test('mirrorWork: a mirrored version with no known stamp is downloaded again', () => {
-  const { fetch } = mirrorWork([{ project: 'a', version: '1.0.0', stamp: 's1' }], [{ project: 'a', version: '1.0.0', stamp: undefined }], new Set());
+  const { fetch } = mirrorWork([{ project: 'a', version: '1.0.0', stamp: 's1' }], [{ project: 'a', version: '1.0.0', stamp: undefined }], new Set(), new Set(['a@1.0.0']));
   assert.equal(fetch.length, 1);
 });

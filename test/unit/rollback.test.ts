@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deployMessage, deployStack, rollbackMessage, rollbackTarget, type DeployRecord } from '../../src/domain/rollback.js';
+import { deployMessage, deployStack, isRollback, rollbackMessage, rollbackTarget, type DeployRecord } from '../../src/domain/rollback.js';
 
 let counter = 0;
 /** A history from a list of steps, oldest first (as a person reads it); returned newest first, as git log gives it. */
@@ -91,4 +91,14 @@ test('commit messages say what changed and from what', () => {
   assert.equal(deployMessage('site', '1.0.0', undefined), 'deploy site 1.0.0');
   assert.equal(rollbackMessage('site', '1.1.0', '1.2.0'), 'rollback site to 1.1.0 (was 1.2.0)');
   assert.equal(rollbackMessage('site', '1.1.0', undefined), 'rollback site to 1.1.0');
+});
+
+test('a switch is a rollback when it goes back to a version live before, or to a lower one', () => {
+  assert.equal(isRollback('1.1.0', '1.0.0', ['1.0.0']), true);
+  assert.equal(isRollback('1.1.0', '1.0.0', []), true, 'lower, though no longer remembered as live');
+  assert.equal(isRollback('1.0.0', '1.1.0', []), false);
+  assert.equal(isRollback('main-b', 'main-a', ['main-a']), true, 'not semver: was it live before');
+  assert.equal(isRollback('main-b', 'main-a', []), false);
+  assert.equal(isRollback(undefined, '1.0.0', []), false, 'a first deploy');
+  assert.equal(isRollback('v2.0.0', 'v1.9.0', []), true);
 });

@@ -83,6 +83,16 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
     return this.content.pathOf(hash, coding);
   }
 
+  /**
+   * At start, before any build: what a killed server left half done (staging directories of
+   * builds and downloads, versions renamed aside, archive snapshots) goes, and with it the
+   * content store's links that only those held. Only one server uses a store's directory.
+   */
+  async discardAbandoned(): Promise<void> {
+    await Promise.all(['staging', 'trash', 'snapshots'].map((dir) => rm(join(this.meta, dir), { recursive: true, force: true })));
+    await this.content.collectGarbage();
+  }
+
   async createStaging(project: string, version: string): Promise<string> {
     const dir = join(this.meta, 'staging', `${project}@${version}-${randomUUID()}`);
     await mkdir(join(dir, 'out'), { recursive: true });

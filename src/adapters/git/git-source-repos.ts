@@ -18,7 +18,11 @@ export class GitSourceRepos implements SourceRepos {
   }
 
   async checkout(source: string, tag: string, dir: string): Promise<string> {
-    await git().clone(source, dir, ['--depth', '1', '--branch', tag, '--single-branch', '--no-tags', '-c', 'advice.detachedHead=false']);
+    try {
+      await git().clone(source, dir, ['--depth', '1', '--branch', tag, '--single-branch', '--no-tags', '-c', 'advice.detachedHead=false']);
+    } catch (error) {
+      throw checkoutError(source, tag, errorMessage(error));
+    }
     const commit = (await git(dir).revparse(['HEAD'])).trim();
     await rm(join(dir, '.git'), { recursive: true, force: true });
     return commit;
@@ -30,6 +34,15 @@ export class GitSourceRepos implements SourceRepos {
     await rm(join(dir, '.git'), { recursive: true, force: true });
     return commit;
   }
+}
+
+/** git's stderr starts with "Cloning into '<tmp dir>'…": what matters is which tag, and why. */
+export function checkoutError(source: string, tag: string, stderr: string): UserError {
+  if (/Remote branch .* not found|Could not find remote branch/i.test(stderr)) {
+    return new UserError(`the tag ${tag} does not exist in ${source}`, [`push it (git push origin ${tag}), or set deploy to a tag that exists (opus status lists them)`]);
+  }
+  const fatal = stderr.split('\n').find((l) => /^fatal:/.test(l.trim()))?.trim().replace(/^fatal:\s*/, '');
+  return new UserError(`cannot check out ${tag} of ${source}: ${fatal ?? firstLine(stderr)}`, ['check the URL or path, and that this machine can reach it with git']);
 }
 
 function firstLine(text: string): string {

@@ -5,11 +5,12 @@
 // the live pointers (.opus/live.json), build records and finished build logs. S3 has no rename, so
 // the marker is what makes a version exist: it is written after every file and the archive, and
 // deleted before them. Builds stage and log on a local directory, as with the filesystem store.
-import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import mime from 'mime-types';
 import * as tar from 'tar';
 import { UserError } from '../../domain/errors.js';
@@ -34,6 +35,8 @@ interface VersionMarker {
   files: string[];
   bytes: number;
   publishedAt: string;
+  /** sha256 of each file as this build made it: a download takes only files of this very build. */
+  sha256?: Record<string, string>;
 }
 
 export class S3ArtifactStore implements ArtifactStore, VersionSource {
@@ -42,14 +45,15 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
   private readonly pointers: StoredPointers;
   private readonly logs: LocalBuildLogs;
 
-  /** `localDir` holds staging directories and logs while builds run. */
+  /** `localDir` holds staging directories and logs while builds run. With `term` (the sync Lease's, see Leadership.term), writes of the live pointers are fenced by it. */
   constructor(
     private readonly s3: S3Objects,
     private readonly localDir: string,
+    term?: () => number | undefined,
   ) {
     this.root = `s3://${s3.location.bucket}/${s3.location.prefix}`;
     this.logs = new LocalBuildLogs(join(localDir, 'logs'));
-    this.pointers = new StoredPointers({ read: (name) => s3.getText(`${META}/${name}`), write: (name, text) => s3.putText(`${META}/${name}`, text) });
+    this.pointers = new StoredPointers({ read: (name) => s3.getText(`${META}/${name}`), write: async (name, text) => void (await s3.putText(`${META}/${name}`, text)), update: (name, change) => s3.update(`${META}/${name}`, change) }, term);
   }
 
   /** Projects with a built version (from the markers: no delimiter listing, which S3-compatible servers get wrong). */
@@ -87,8 +91,10 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
       if (relative(dir, target).split(/[\\/]/)[0] === '..') throw new Error(`the marker of ${project}@${version} lists a path outside the version: ${file}`);
       await mkdir(dirname(target), { recursive: true });
       if (!(await this.s3.download(`${project}/${version}/${file}`, target))) complete = false;
+      // A rebuild in place overwrites the files before its marker: a file of another build than the marker's is no part of this version.
+      else if (marker.sha256?.[file] !== undefined && (await sha256Of(target)) !== marker.sha256[file]) complete = false;
     });
-    // A file missing means the version was removed (or rebuilt) meanwhile: the caller tries again later.
+    // A file missing or of another build means the version was removed or rebuilt meanwhile: the caller tries again later.
     return complete ? tagged.etag : undefined;
   }
 
@@ -121,16 +127,18 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
     if (files.length === 0) throw new UserError(`the build of ${project}@${version} produced no files in its output directory`);
     const before = await this.readMarker(project, version);
     let bytes = 0;
+    const sha256: Record<string, string> = {};
     await pool(files, UPLOADS_AT_ONCE, async (file) => {
       const path = join(stagingDir, file);
       const size = (await stat(path)).size;
       bytes += size;
+      sha256[file] = await sha256Of(path);
       await this.s3.putFile(`${project}/${version}/${file}`, path, size, mime.contentType(extname(file)) || 'application/octet-stream');
     });
     const archive = join(stagingDir, '..', 'archive.tar.gz');
     await tar.c({ gzip: true, cwd: stagingDir, file: archive, portable: true }, await readdir(stagingDir));
     await this.s3.putFile(this.archiveKey(project, version), archive, (await stat(archive)).size, 'application/gzip');
-    const marker: VersionMarker = { version, files, bytes, publishedAt: new Date().toISOString() };
+    const marker: VersionMarker = { version, files, bytes, publishedAt: new Date().toISOString(), sha256 };
     await this.s3.putText(this.markerKey(project, version), `${JSON.stringify(marker)}\n`);
     this.changed(project, version);
     await this.discardStaging(stagingDir);
@@ -163,7 +171,7 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
     return this.pointers.writeServing(settings);
   }
 
-  /** One writer of live.json: the replica that holds the sync Lease. */
+  /** One writer of live.json, the replica that holds the sync Lease; a compare-and-swap besides (StoredPointers). */
   setLive(project: string, pointer: Omit<LivePointer, 'since'> | undefined): Promise<void> {
     return this.pointers.setLive(project, pointer);
   }
@@ -221,4 +229,10 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
     const text = await this.s3.getText(this.markerKey(project, version));
     return text === undefined ? undefined : (JSON.parse(text) as VersionMarker);
   }
+}
+
+async function sha256Of(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  await pipeline(createReadStream(file), hash);
+  return hash.digest('hex');
 }

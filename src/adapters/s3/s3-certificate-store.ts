@@ -44,7 +44,9 @@ export class S3CertificateStore implements CertificateStore {
   }
 
   readonly challenges = {
-    write: (token: string, keyAuthorization: string) => this.s3.putText(challengePath(token), keyAuthorization, 'text/plain'),
+    write: async (token: string, keyAuthorization: string): Promise<void> => {
+      await this.s3.putText(challengePath(token), keyAuthorization, 'text/plain');
+    },
     read: (token: string) => (/^[A-Za-z0-9_-]{1,128}$/.test(token) ? this.s3.getText(challengePath(token)) : Promise.resolve(undefined)),
     remove: (token: string) => this.s3.delete([challengePath(token)]),
   };

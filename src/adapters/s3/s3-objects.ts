@@ -2,10 +2,24 @@
 // S3-compatible servers handled once: checksums only when an operation requires them (several
 // S3-compatible servers store the SDK's default aws-chunked trailing checksums as part of the body),
 // path-style URLs for a custom endpoint, and "missing" recognised however the server says it.
+// Every body is one the SDK can send again (a buffer, or a part of a multipart upload), so a
+// 503 SlowDown or a reset connection is retried rather than failing a publish.
 import { createReadStream, createWriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+
+/** Files up to this size go up in one PUT from memory; larger ones in parts of at least this size. */
+export const PART_BYTES = 8 * 1024 ** 2;
+/** S3 allows 10,000 parts: beyond 80 GB parts grow. */
+const MAX_PARTS = 10_000;
+/** Attempts per request (the first and its retries), with the SDK's backoff: S3 asks clients to retry 503 SlowDown. */
+const ATTEMPTS = 8;
+
+/** A conditional write: If-Match an ETag (compare-and-swap) or If-None-Match "*" (create only). */
+export type WriteCondition = { ifMatch: string } | { ifNoneMatch: '*' };
 
 export interface S3Location {
   bucket: string;
@@ -28,6 +42,7 @@ export function s3Client(options: S3ClientOptions): S3Client {
     ...(options.credentials ? { credentials: options.credentials } : {}),
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    maxAttempts: ATTEMPTS,
   });
 }
 
@@ -44,6 +59,17 @@ export function isMissing(error: unknown): boolean {
   return e?.name === 'NoSuchKey' || e?.name === 'NotFound' || e?.$metadata?.httpStatusCode === 404;
 }
 
+/**
+ * The write's condition did not hold: 412 PreconditionFailed (an ETag that no longer matches, or an
+ * object that exists under If-None-Match), 404 for If-Match on a missing object (AWS), or 409
+ * ConditionalRequestConflict (a concurrent conditional write).
+ */
+export function isConditionFailed(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  const status = e?.$metadata?.httpStatusCode;
+  return e?.name === 'PreconditionFailed' || e?.name === 'ConditionalRequestConflict' || status === 412 || status === 409 || isMissing(error);
+}
+
 export class S3Objects {
   constructor(
     private readonly client: S3Client,
@@ -54,12 +80,40 @@ export class S3Objects {
     return this.location.prefix + path;
   }
 
+  /** A small file in one PUT of a buffer; a large one as a multipart upload whose parts are retried each on its own (no 5 GiB cap). */
   async putFile(path: string, file: string, bytes: number, contentType?: string): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(path), Body: createReadStream(file), ContentLength: bytes, ...(contentType ? { ContentType: contentType } : {}) }));
+    const params = { Bucket: this.location.bucket, Key: this.key(path), ...(contentType ? { ContentType: contentType } : {}) };
+    if (bytes <= PART_BYTES) {
+      await this.client.send(new PutObjectCommand({ ...params, Body: await readFile(file), ContentLength: bytes }));
+      return;
+    }
+    const partSize = Math.max(PART_BYTES, Math.ceil(bytes / MAX_PARTS));
+    // lib-storage reads the stream into part-sized buffers, so every part can be sent again; a failed upload is aborted.
+    await new Upload({ client: this.client, params: { ...params, Body: createReadStream(file, { highWaterMark: 1024 ** 2 }) }, partSize, queueSize: 4, leavePartsOnError: false }).done();
   }
 
-  async putText(path: string, text: string, contentType = 'application/json'): Promise<void> {
-    await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(path), Body: text, ContentType: contentType }));
+  /** Writes the text; with a condition, only when it holds (else an error that isConditionFailed). The new ETag. */
+  async putText(path: string, text: string, contentType = 'application/json', condition?: WriteCondition): Promise<string> {
+    const out = await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(path), Body: text, ContentType: contentType, ...(condition ? ('ifMatch' in condition ? { IfMatch: condition.ifMatch } : { IfNoneMatch: condition.ifNoneMatch }) : {}) }));
+    return out.ETag ?? '';
+  }
+
+  /**
+   * Read, change, write back only if nobody wrote in between (If-Match the ETag read, or
+   * If-None-Match "*" when there was none), again from the new text until it holds: concurrent
+   * writers (two replicas, or an old leader) never lose each other's changes.
+   */
+  async update(path: string, change: (text: string | undefined) => string, contentType = 'application/json'): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const current = await this.getTagged(path);
+      try {
+        await this.putText(path, change(current?.text), contentType, current ? { ifMatch: current.etag } : { ifNoneMatch: '*' });
+        return;
+      } catch (error) {
+        if (!isConditionFailed(error) || attempt >= 50) throw error;
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 10 * 2 ** attempt)));
+      }
+    }
   }
 
   /** The object as a stream with its size, or undefined when there is none. */

@@ -27,6 +27,7 @@ export const MANAGED_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress' },
   { apiVersion: 'v1', kind: 'Service' },
   { apiVersion: 'apps/v1', kind: 'Deployment' },
+  { apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' },
   { apiVersion: 'batch/v1', kind: 'Job' },
   { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' },
   { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },

@@ -16,6 +16,7 @@ import type {
   V1Service,
   V1ServiceAccount,
 } from '@kubernetes/client-node';
+import { disruptionBudget, DRAIN_SECONDS, ephemeralStorage, GRACE_SECONDS, TMP_SIZE, topologySpread } from './replica-spread.js';
 
 export const APP_NAME = 'opus';
 export const FIELD_MANAGER = 'opus';
@@ -106,7 +107,7 @@ export function installManifests(o: InstallOptions): KubernetesObject[] {
     spec: { type: 'ClusterIP', selector: labels('server'), ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
   };
   // With a shared store nothing on the pod's disk outlives it: no claim.
-  const objects: KubernetesObject[] = [namespace, account, ...rbac(o.namespace), ...networkPolicies(o.namespace, { server: SERVER_PORT, transfer: TRANSFER_PORT }, labels('server')), ...(o.store ? [] : [claim]), deployment(o), service];
+  const objects: KubernetesObject[] = [namespace, account, ...rbac(o.namespace), ...networkPolicies(o.namespace, { server: SERVER_PORT, transfer: TRANSFER_PORT }, labels('server')), ...(o.store ? [] : [claim]), deployment(o), ...disruptionBudget(o, APP_NAME, labels('server')), service];
   const hosts = ingressHosts(o);
   if (hosts.length > 0) objects.push(ingress(o, hosts));
   return objects;
@@ -156,6 +157,7 @@ function serverEnv(o: InstallOptions): V1EnvVar[] {
     { name: 'PORT', value: String(SERVER_PORT) },
     { name: 'OPUS_HOST', value: '0.0.0.0' },
     { name: 'HOME', value: '/tmp' },
+    { name: 'OPUS_DRAIN', value: `${DRAIN_SECONDS}s` },
     ...(o.configRepo ? [{ name: 'OPUS_CONFIG', value: o.configRepo }] : []),
     ...(url ? [{ name: 'OPUS_PUBLIC_URL', value: url }] : []),
     // The dashboard and API answer only on their own host (and loopback, for the CLI in the pod).
@@ -197,7 +199,7 @@ function deployment(o: InstallOptions): V1Deployment {
       { name: 'transfer', containerPort: TRANSFER_PORT, protocol: 'TCP' },
     ],
     env: serverEnv(o),
-    resources: { requests: { cpu: o.resources.cpuRequest, memory: o.resources.memoryRequest }, limits: { cpu: o.resources.cpuLimit, memory: o.resources.memoryLimit } },
+    resources: { requests: { cpu: o.resources.cpuRequest, memory: o.resources.memoryRequest, ...ephemeralStorage(o).requests }, limits: { cpu: o.resources.cpuLimit, memory: o.resources.memoryLimit, ...ephemeralStorage(o).limits } },
     // Startup allows 5 minutes for the first fetch of a large config repo before liveness counts.
     startupProbe: probe('/healthz', 5, 60),
     livenessProbe: probe('/healthz', 10, 3),
@@ -225,12 +227,13 @@ function deployment(o: InstallOptions): V1Deployment {
           serviceAccountName: APP_NAME,
           // No OPUS_PORT=tcp://… and friends from the Service named "opus" leaking into OPUS_* settings.
           enableServiceLinks: false,
-          terminationGracePeriodSeconds: 30,
+          terminationGracePeriodSeconds: GRACE_SECONDS,
+          ...(topologySpread(o, labels('server')).length ? { topologySpreadConstraints: topologySpread(o, labels('server')) } : {}),
           securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } },
           containers: [container],
           volumes: [
             o.store ? { name: 'data', emptyDir: { sizeLimit: o.storage } } : { name: 'data', persistentVolumeClaim: { claimName: DATA_CLAIM } },
-            { name: 'tmp', emptyDir: { sizeLimit: '4Gi' } },
+            { name: 'tmp', emptyDir: { sizeLimit: TMP_SIZE } },
             // Other secrets the config repo refers to as { file: /etc/opus/secrets/<key> }.
             { name: 'secrets', secret: { secretName: o.secretName, optional: true, defaultMode: 0o440 } },
           ],

@@ -22,6 +22,8 @@ export interface FastAnswer {
 export type FastAnswerer = (request: SimpleRequest) => FastAnswer | undefined;
 
 export interface FastFront {
+  /** From now on every answer says Connection: close and ends its connection (a shutdown's drain). */
+  drain(): void;
   /** Stops the idle sweep and ends the connections still on the fast path once their answers are out. */
   endAll(): void;
   /** Destroys every connection the fast path still holds (the end of a shutdown's grace time). */
@@ -58,6 +60,7 @@ export function answerFirst(server: ConnectionServer, answer: FastAnswerer, answ
   /** Everything accepted and not handed to node:http, until it closes: for a shutdown. */
   const held = new Set<Socket>();
   let tick = 0;
+  let draining = false;
   const sweep = setInterval(() => {
     tick += 1;
     for (const [socket, connection] of onFastPath) {
@@ -103,7 +106,8 @@ export function answerFirst(server: ConnectionServer, answer: FastAnswerer, answ
         const reply = answer(request);
         if (!reply) break;
         // One write per answer: node's writev costs far more than copying a small answer into one buffer.
-        const head = wholeHead(reply.head, request.close);
+        const last = request.close || draining;
+        const head = wholeHead(reply.head, last);
         const body = request.method === 'GET' ? reply.body : undefined;
         if (!body) socket.write(head);
         else if (body.length <= COPY_LIMIT) socket.write(Buffer.concat([head, body]));
@@ -121,7 +125,7 @@ export function answerFirst(server: ConnectionServer, answer: FastAnswerer, answ
         answered(reply.status);
         connection.answered = true;
         at += request.length;
-        if (request.close) return close();
+        if (last) return close();
         // A client that sends much and reads nothing: read no more until its answers are out.
         if (socket.writableNeedDrain && at < text.length) {
           socket.pause();
@@ -162,6 +166,9 @@ export function answerFirst(server: ConnectionServer, answer: FastAnswerer, answ
   });
 
   return {
+    drain() {
+      draining = true;
+    },
     endAll() {
       clearInterval(sweep);
       for (const socket of onFastPath.keys()) socket.end(() => socket.destroy());

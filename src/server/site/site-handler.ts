@@ -2,6 +2,7 @@
 // middleware. Order, as on Netlify: auth → safe path → file → redirect rules → SPA → 404 page.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { SiteOptions } from '../../domain/desired-state.js';
+import type { LivePointer } from '../../domain/live-pointers.js';
 import { headersFor } from '../../domain/header-rules.js';
 import { matchRedirect } from '../../domain/redirects.js';
 import { cacheControl, isFingerprinted } from '../cache-policy.js';
@@ -51,8 +52,8 @@ export class SiteHandler {
     private readonly router: SiteRouter,
     private readonly files: SiteFiles,
     private readonly versionDir: (project: string, version: string) => string,
-    /** Versions of a project that were live recently, newest first (see SiteTable.recentlyLive). */
-    private readonly recentlyLive: (project: string) => string[] = () => [],
+    /** Versions that were live recently before a live pointer's, newest first (see recentlyLiveOf). */
+    private readonly recentlyLive: (pointer: LivePointer) => string[] = () => [],
     /** The server's secrets (a site's basic auth hash); none known means every protected site refuses. */
     secrets: SecretReader = () => undefined,
   ) {
@@ -190,8 +191,8 @@ export class SiteHandler {
 
   /** A hashed asset missing from the live version, from a version that was live recently (for pages loaded before a switch). */
   private async fromRecentlyLive(target: SiteTarget, relative: string): Promise<{ file: SiteFile; earlier: true } | undefined> {
-    if (!isFingerprinted(relative) || target.version !== this.router.liveVersion(target.project)) return undefined;
-    for (const version of this.recentlyLive(target.project)) {
+    if (!isFingerprinted(relative) || !target.live) return undefined;
+    for (const version of this.recentlyLive(target.live)) {
       const file = await this.files.read(this.versionDir(target.project, version), relative);
       if (file) return { file, earlier: true };
     }

@@ -2,6 +2,7 @@
 // (<version>--<project>.<sites domain or previews.domain>), a project's domain, or on a path-style
 // host (an opt-in) /<project>@<version>/ and /<project>/. Never anything on a dashboard host.
 import type { SiteOptions } from '../../domain/desired-state.js';
+import type { LivePointer } from '../../ports/artifact-store.js';
 import { isVersion } from '../../domain/names.js';
 import { hostRole, previewLabel, previewOf, type Origins } from '../../domain/origins.js';
 import type { SiteTable } from '../../services/site-table.js';
@@ -14,6 +15,12 @@ export interface SiteTarget {
   /** The raw path within the site, "" when the request named only the base. */
   path: string;
   options: SiteOptions;
+  /**
+   * For a project's live site only: the pointer the route was worked out from. What was live
+   * before it is judged from this pointer, never from the table later on: a switch may land while
+   * the request waits for a file.
+   */
+  live?: LivePointer;
 }
 
 /** Preview aliases (pr-<n>, a branch's label, a commit's first 7+ hex digits) → the version they name now. */
@@ -63,13 +70,9 @@ export class SiteRouter {
     return this.sites.changes + (this.aliases?.changes ?? 0);
   }
 
-  liveVersion(project: string): string | undefined {
-    return this.sites.liveVersion(project);
-  }
-
   private live(project: string, base: string, path: string): SiteTarget | undefined {
     const pointer = this.sites.pointer(project);
-    return pointer ? { project, version: pointer.version, base, path, options: pointer.site ?? DEFAULT_SITE_OPTIONS } : undefined;
+    return pointer ? { project, version: pointer.version, base, path, options: pointer.site ?? DEFAULT_SITE_OPTIONS, live: pointer } : undefined;
   }
 
   /** `1-2-0--site` or `1.2.0--site`: found among the built versions by their host label. */
