@@ -26,7 +26,8 @@ Exits 1 when the project is failed or has a config error, 4 when there is no suc
         .filter(Boolean)
         .join(', ');
       lines.push(`  last build  ${build.version} ${build.status} ${formatAgo(build.finishedAt ?? build.startedAt)}${facts ? ` (${facts})` : ''}`);
-      if (build.error) lines.push(`              ${build.error}`);
+      // The lines of the log that say why, one a line; else the one-line error.
+      for (const line of build.cause?.length ? build.cause : build.error ? [build.error] : []) lines.push(`              ${line}`);
     }
     if (project.versions.length > 0) {
       lines.push('  versions');

@@ -16,6 +16,7 @@ export interface BuildRecordFields {
   durationMs?: number;
   commit?: string;
   error?: string;
+  cause?: string[];
   trigger?: BuildTrigger;
   force?: boolean;
 }
@@ -36,6 +37,7 @@ export interface BuildView {
   durationMs?: number;
   commit?: string;
   error?: string;
+  cause?: string[];
 }
 
 export interface ActiveBuild {
@@ -118,6 +120,7 @@ export function recordView(record: BuildRecordFields): BuildView {
     ...(record.durationMs === undefined ? {} : { durationMs: record.durationMs }),
     ...(record.commit ? { commit: record.commit } : {}),
     ...(record.error ? { error: record.error } : {}),
+    ...(record.cause?.length ? { cause: record.cause } : {}),
   };
 }
 

@@ -19,6 +19,8 @@ export interface BuildRecord {
   finishedAt?: string;
   durationMs?: number;
   error?: string;
+  /** The log lines that look like why a failed build failed (domain/build-failure-cause.ts). */
+  cause?: string[];
   /** How many builds of this version failed in a row. */
   attempts: number;
   /** buildSettingsKey() of the build, to tell a retry with new settings from a hot loop. */

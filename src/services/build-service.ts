@@ -1,11 +1,12 @@
 // One build of project@version, from source to a published version, with its record and log.
 import { createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
+import { failureCause, withCause } from '../domain/build-failure-cause.js';
 import { buildSettingsKey } from '../domain/plan.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import type { BuildRunner } from '../ports/build-runner.js';
@@ -67,6 +68,10 @@ export class BuildService {
       log.end();
       await finished(log).catch(() => undefined);
     }
+    if (record.status === 'failed') {
+      record.cause = failureCause(await readTail(logPath));
+      record.error = withCause(record.error ?? 'the build failed', record.cause);
+    }
     record.finishedAt = new Date().toISOString();
     record.durationMs = Date.now() - started;
     await this.store.writeBuild(record);
@@ -89,4 +94,19 @@ export class BuildService {
 function queuedFields(previous: BuildRecord | undefined): Pick<BuildRecord, 'queuedAt' | 'trigger' | 'force'> {
   if (previous?.status !== 'queued') return {};
   return { ...(previous.queuedAt ? { queuedAt: previous.queuedAt } : {}), ...(previous.trigger ? { trigger: previous.trigger } : {}), ...(previous.force ? { force: true } : {}) };
+}
+
+/** The last 32 KiB of a log: where a failed build says why. */
+async function readTail(path: string, bytes = 32 * 1024): Promise<string> {
+  const file = await open(path, 'r').catch(() => undefined);
+  if (!file) return '';
+  try {
+    const { size } = await file.stat();
+    const start = Math.max(0, size - bytes);
+    const buffer = Buffer.alloc(size - start);
+    await file.read(buffer, 0, buffer.length, start);
+    return buffer.toString('utf8');
+  } finally {
+    await file.close();
+  }
 }

@@ -242,7 +242,8 @@ test('a failed build is recorded with its log, not retried by the next sync, but
   const failed = await w.store.readBuild('site', '1.0.0');
   assert.equal(failed?.status, 'failed');
   assert.equal(failed?.attempts, 1);
-  assert.match(failed?.error ?? '', /exited with code 3/);
+  assert.match(failed?.error ?? '', /^error: cannot resolve \.\/missing \(the build command exited with code 3\)$/, 'the cause from the log first');
+  assert.deepEqual(failed?.cause, ['error: cannot resolve ./missing']);
   const log = await readFile(w.store.logPath('site', '1.0.0'), 'utf8');
   assert.match(log, /compiling site@1\.0\.0/);
   assert.match(log, /error: cannot resolve \.\/missing/);
