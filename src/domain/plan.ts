@@ -101,6 +101,10 @@ export function plan(desired: DesiredState, actual: ActualState, resolved: Resol
   for (const [name, { version }] of Object.entries(actual.live)) {
     if (!configured.has(name) && !desired.brokenProjects.includes(name)) actions.push({ kind: 'unpublish', project: name, version });
   }
+  // ...and its built versions go with it (`opus remove`): nothing of a removed project stays on disk.
+  for (const [name, built] of Object.entries(actual.built)) {
+    if (!configured.has(name) && !desired.brokenProjects.includes(name)) actions.push(...pruneActions(name, built, new Set(), 0, actual.inFlight));
+  }
   return { actions, waiting };
 }
 

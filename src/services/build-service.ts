@@ -69,8 +69,8 @@ export class BuildService {
       await finished(log).catch(() => undefined);
     }
     if (record.status === 'failed') {
-      record.cause = failureCause(await readTail(logPath));
-      record.error = withCause(record.error ?? 'the build failed', record.cause);
+      const cause = failureCause(await readTail(logPath));
+      if (cause.length > 0) Object.assign(record, { cause, error: withCause(record.error ?? 'the build failed', cause) });
     }
     record.finishedAt = new Date().toISOString();
     record.durationMs = Date.now() - started;

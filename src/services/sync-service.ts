@@ -198,6 +198,8 @@ export class SyncService {
   private async actualState(desired: DesiredState): Promise<ActualState> {
     const { store, queue, sites } = this.deps;
     const actual: ActualState = { built: {}, live: sites.snapshot(), failed: {}, inFlight: queue.keys() };
+    // Projects on disk that the config repo no longer has: their versions are pruned (domain/plan.ts).
+    for (const name of await store.listProjects()) actual.built[name] = await store.listBuilt(name);
     for (const project of desired.projects) {
       actual.built[project.name] = await store.listBuilt(project.name);
       const version = this.resolved[project.name]?.version;

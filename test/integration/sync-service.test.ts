@@ -266,7 +266,7 @@ test('a failed build is recorded with its log, not retried by the next sync, but
   assert.equal(await w.served('site'), '1.0.0 page\n');
 });
 
-test('removing a project file unpublishes that project only', { timeout: 120_000 }, async (t) => {
+test('removing a project file unpublishes that project only, and its built versions leave the disk', { timeout: 120_000 }, async (t) => {
   const w = await world(t, (source) => ({ 'opus.yaml': '', 'projects/site.yaml': projectYaml(source, '1.0.0'), 'projects/gone.yaml': projectYaml(source, '1.0.0') }));
   await w.settle();
   assert.equal(w.sites.liveVersion('gone'), '1.0.0');
@@ -275,6 +275,8 @@ test('removing a project file unpublishes that project only', { timeout: 120_000
   const report = await w.settle();
   assert.equal(w.sites.liveVersion('gone'), undefined);
   assert.equal((await w.store.readLive()).gone, undefined);
+  assert.equal(existsSync(w.store.versionDir('gone', '1.0.0')), false, 'the removed project\'s version is deleted');
+  assert.equal(existsSync(w.store.versionDir('site', '1.0.0')), true);
   assert.equal(w.sites.liveVersion('site'), '1.0.0');
   assert.ok(w.sync.lastReport);
   assert.deepEqual(report.problems, []);
