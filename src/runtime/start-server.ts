@@ -10,11 +10,13 @@ import { GitSourceRepos } from '../adapters/git/git-source-repos.js';
 import { FsHookOutbox } from '../adapters/hooks/fs-hook-outbox.js';
 import { HttpHookSender } from '../adapters/hooks/http-hook-sender.js';
 import { SETTINGS_FILE, type BuildRunnerKind } from '../domain/desired-state.js';
-import { errorMessage } from '../domain/errors.js';
+import { errorMessage, UserError } from '../domain/errors.js';
 import type { BuildRunner } from '../ports/build-runner.js';
 import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
+import { watchConfigRepo } from './config-repo-watch.js';
+import { defaults } from './defaults.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { BuildQueue } from '../services/build-queue.js';
 import { BuildService } from '../services/build-service.js';
@@ -111,8 +113,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       hooks,
       triggers,
       webhooks: { service: webhooks, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
+      configRepo: config,
     });
-  const address = await server.listen(options.port, options.host);
+  const address = await server.listen(options.port, options.host).catch(async (error: unknown) => {
+    await hooks.stop();
+    await follower?.stop();
+    throw portInUse(error, options.port, options.host) ?? error;
+  });
   const url = `http://${options.host === '0.0.0.0' ? '127.0.0.1' : options.host}:${address.port}`;
   publicUrl ??= url;
   logger.info('opus server listening', { url, dataDir, config });
@@ -137,6 +144,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     timer = setTimeout(() => void loop(), interval);
   };
   void loop();
+  // A commit to a config repo on this machine syncs at once (the interval stays as a backstop).
+  const watcher = await watchConfigRepo(config, () => void (stopped || (leader && !leader.isLeader()) ? undefined : sync.sync()), logger);
 
   return {
     url,
@@ -145,6 +154,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     async close() {
       stopped = true;
       clearTimeout(timer);
+      watcher?.close();
       await hooks.stop();
       await follower?.stop();
       await options.kubernetes?.close();
@@ -160,4 +170,13 @@ async function embeddedConfigRepo(dataDir: string, logger: Logger): Promise<stri
     logger.info('created the embedded config repo', { dir });
   }
   return dir;
+}
+
+/** EADDRINUSE as a person reads it: which port, and what most likely holds it. */
+function portInUse(error: unknown, port: number, host: string): UserError | undefined {
+  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return undefined;
+  return new UserError(`port ${port} on ${host} is in use: another program listens on it, most likely an Opus server already running${port === defaults.port ? ` (npm start runs one on ${port})` : ''}`, [
+    `use the server that is running: the CLI talks to it (--server, OPUS_SERVER; default http://127.0.0.1:${defaults.port})`,
+    `or stop it first (Ctrl-C in its terminal), or pass --port <another> (PORT)`,
+  ]);
 }

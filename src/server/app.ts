@@ -52,6 +52,8 @@ export interface AppDeps {
   trustProxy?: boolean;
   /** With several replicas: while another one leads, API and webhook requests go to it. */
   leadership?: Leadership;
+  /** Where the config repo this server syncs lives (a path or URL), so the CLI can tell it is the one it edits. */
+  configRepo?: string;
 }
 
 export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>): SiteHandler {
