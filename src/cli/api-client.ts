@@ -45,11 +45,14 @@ export const serverFlags = {
 export class ApiClient {
   readonly server: string;
   private readonly token: string | undefined;
+  /** Where the token came from, to say which one was refused. */
+  private readonly tokenFrom: string;
 
   constructor(flags: { server?: string | undefined; token?: string | undefined }) {
     const saved = savedLogin();
     this.server = (flags.server ?? saved.server ?? DEFAULT_SERVER).replace(/\/+$/, '');
     this.token = flags.token ?? saved.token;
+    this.tokenFrom = flags.token !== undefined ? (process.env.OPUS_TOKEN === flags.token ? 'OPUS_TOKEN' : '--token') : loginFile();
   }
 
   get<T>(path: string): Promise<T> {
@@ -85,7 +88,9 @@ export class ApiClient {
       }
     })();
     if (response.status === 401 || response.status === 403) {
-      throw new UserError(`the server refused the request: ${message}`, ['run opus login --server <url> --token <token>, or set OPUS_TOKEN'], EXIT.auth);
+      const sent = this.token === undefined ? 'no API token was sent' : `the API token from ${this.tokenFrom} was refused`;
+      const fix = this.token === undefined ? 'give one: opus login --server <url> --token <token>, OPUS_TOKEN or --token' : 'check it against the server\'s OPUS_API_TOKEN, then opus login again (or fix OPUS_TOKEN / --token)';
+      throw new UserError(`${sent}: ${message}`, [fix], EXIT.auth);
     }
     throw new UserError(message || `the server answered ${response.status}`, [], exitCodeFor(response.status));
   }

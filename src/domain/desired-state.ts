@@ -3,6 +3,7 @@
 import yaml from 'js-yaml';
 import type { z } from 'zod';
 import { projectNameProblem, versionProblem } from './names.js';
+import { lineOfPath } from './yaml-lines.js';
 import type { HeaderRule } from './header-rules.js';
 import { hookId, type HookSpec } from './hooks.js';
 import type { RedirectRule } from './redirects.js';
@@ -124,7 +125,8 @@ export function readDesiredState(settingsFile: ConfigFile | undefined, projectFi
     }
     const deployProblem = parsed.deploy === undefined || parsed.deploy === 'latest' ? undefined : versionProblem(parsed.deploy);
     if (deployProblem) {
-      problems.push({ file: file.path, path: 'deploy', message: `${deployProblem}, or "latest"` });
+      const line = lineOfPath(file.text, ['deploy']);
+      problems.push({ file: file.path, path: 'deploy', message: `${deployProblem}, or "latest"`, ...(line ? { line } : {}) });
       brokenProjects.push(name);
       continue;
     }
@@ -157,7 +159,10 @@ function parseFile<S extends z.ZodType>(file: ConfigFile, schema: S, problems: C
   const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
-    problems.push({ file: file.path, path: issue.path.map(String).join('.'), message: describeIssue(issue) });
+    // An unknown key is pointed at where it is written, not at its parent.
+    const at = issue.code === 'unrecognized_keys' && issue.keys[0] ? [...issue.path, issue.keys[0]] : issue.path;
+    const line = lineOfPath(file.text, at.filter((p): p is string | number => typeof p !== 'symbol'));
+    problems.push({ file: file.path, path: issue.path.map(String).join('.'), message: describeIssue(issue), ...(line ? { line } : {}) });
   }
   return undefined;
 }

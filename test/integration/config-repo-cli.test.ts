@@ -83,7 +83,7 @@ test('bad input is refused with a clear message and commits nothing', async (t) 
     [['add', 'Bad_Name', '/tmp', '--image', 'x', '--command', 'y'], /not a valid project name/],
     [['add', 'api', '/tmp', '--image', 'x', '--command', 'y'], /reserved/],
     [['add', 'site', '/tmp', '--image', 'x', '--command', 'y'], /already exists/],
-    [['add', 'other', join(work, 'missing-repo'), '--image', 'x', '--command', 'y'], /cannot read the tags/],
+    [['add', 'other', join(work, 'missing-repo'), '--image', 'x', '--command', 'y'], /is not a git repository \(nothing there/],
     [['add', 'other', source, '--image', 'x', '--command', 'y', '--output', '../up'], /build\.output: use a path inside the source/],
     [['add', 'other', source, '--image', 'x', '--command', 'y', '--deploy', '7.0.0'], /has no tag "7\.0\.0"/],
     [['remove', 'ghost'], /unknown project "ghost"/],

@@ -25,8 +25,9 @@ export function apiAuth(options: ApiAuthOptions): Middleware {
     }
     const given = /^Bearer (.+)$/.exec(ctx.get('Authorization'))?.[1] ?? '';
     if (!sameSecret(given, token)) {
-      ctx.set('WWW-Authenticate', 'Bearer realm="opus"');
-      ctx.throw(401, 'a valid API token is required: send Authorization: Bearer <token> (opus login saves one)');
+      // A missing token and a wrong one are told apart (neither says anything about the right one).
+      ctx.set('WWW-Authenticate', given ? 'Bearer realm="opus", error="invalid_token"' : 'Bearer realm="opus"');
+      ctx.throw(401, given ? 'the API token is wrong: it is not the one this server was started with' : 'an API token is required: send Authorization: Bearer <token> (opus login saves one)');
     }
     return next();
   };

@@ -8,8 +8,9 @@ export function projectRoutes(router: Router, deps: AppDeps): void {
     ctx.body = { projects: await projectStatuses(deps.sync, deps.sites, deps.queue, deps.store, serverOrigin(ctx)) };
   });
   router.get('/projects/:name', async (ctx) => {
-    const project = (await projectStatuses(deps.sync, deps.sites, deps.queue, deps.store, serverOrigin(ctx))).find((p) => p.name === ctx.params.name);
-    if (!project) ctx.throw(404, `no project "${ctx.params.name}"`);
+    const all = await projectStatuses(deps.sync, deps.sites, deps.queue, deps.store, serverOrigin(ctx));
+    const project = all.find((p) => p.name === ctx.params.name);
+    if (!project) ctx.throw(404, `no project "${ctx.params.name}"${all.length ? `; known projects: ${all.map((p) => p.name).join(', ')}` : ''}`);
     ctx.body = project;
   });
 }
