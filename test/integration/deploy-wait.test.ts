@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { eventually, gitSync, writeFiles } from '../support/fixtures.js';
+import { eventually, gitSync, opus, writeFiles } from '../support/fixtures.js';
 import { startOpusWorld, type OpusWorld } from '../support/opus-world.js';
 
 let w: OpusWorld;
@@ -68,4 +68,42 @@ test('editing another config repo than the server reads: --wait says which one i
   assert.equal(result.code, 1);
   assert.match(result.stderr, new RegExp(`syncs the config repo ${w.configDir}, not ${other}`));
   assert.match(result.stderr, /--config /);
+});
+
+test('the CLI helps: known projects and tags on a miss, missing vs wrong token, did-you-mean, logs -f/--json on a failed build, clean --json errors', { timeout: 120_000 }, async () => {
+  const status = await w.run('status', 'nope');
+  assert.equal(status.code, 4);
+  assert.match(status.stderr, /no project "nope"; known projects: broken, site/);
+  const trigger = await w.run('trigger', 'nope', 'latest');
+  assert.equal(trigger.code, 4);
+  assert.match(trigger.stderr, /known projects: broken, site/);
+  const tag = await w.run('trigger', 'site', '9.9.9');
+  assert.equal(tag.code, 2);
+  assert.match(tag.stderr, /has no tag "9\.9\.9"; its tags include: 1\.0\.0, 1\.1\.0/);
+
+  const noToken = await opus(['trigger', 'site', '1.0.0'], { env: { OPUS_SERVER: w.url, XDG_CONFIG_HOME: join(w.dir, 'empty-xdg') } });
+  assert.equal(noToken.code, 3);
+  assert.match(noToken.stderr, /no API token was sent/);
+  const wrong = await opus(['trigger', 'site', '1.0.0'], { env: { OPUS_SERVER: w.url, OPUS_TOKEN: 'not-the-token', XDG_CONFIG_HOME: join(w.dir, 'empty-xdg') } });
+  assert.equal(wrong.code, 3);
+  assert.match(wrong.stderr, /the API token from OPUS_TOKEN was refused: the API token is wrong/);
+
+  const typo = await w.run('deplyo', 'site', '1.0.0');
+  assert.equal(typo.code, 127);
+  assert.match(typo.stderr, /Did you mean "opus deploy"\?/);
+  const alias = await w.run('delete', '--help');
+  assert.match(alias.stdout, /Remove a project/);
+
+  const follow = await w.run('logs', 'broken', '0.1.0', '--follow');
+  assert.equal(follow.code, 1, 'a failed build is a failure of logs -f');
+  assert.match(follow.stdout, /error TS2322/);
+  const json = await w.run('logs', 'broken', '0.1.0', '--json');
+  assert.equal(json.code, 0, json.stderr);
+  const build = JSON.parse(json.stdout) as { status: string; cause: string[]; log: string };
+  assert.equal(build.status, 'failed');
+  assert.match(build.cause[0] ?? '', /error TS2322/);
+  assert.match(build.log, /opus: build failed/);
+
+  const error = await w.run('status', 'nope', '--json');
+  assert.deepEqual(JSON.parse(error.stdout), { error: { message: 'no project "nope"; known projects: broken, site', exitCode: 4 } });
 });
