@@ -128,3 +128,21 @@ export function recordView(record: BuildRecordFields): BuildView {
 export function unfinishedRecords<R extends BuildRecordFields>(records: R[]): R[] {
   return records.filter((r) => r.status === 'queued' || r.status === 'running').sort((a, b) => (a.queuedAt ?? a.startedAt).localeCompare(b.queuedAt ?? b.startedAt));
 }
+
+/** The facts of the build a version is served from: kept while a rebuild of it runs, fails or is cancelled. */
+export interface PublishedBuild {
+  commit?: string;
+  files?: number;
+  bytes?: number;
+  durationMs?: number;
+  finishedAt?: string;
+}
+
+/** What a new record of a version carries over from the one before: the published build's facts, if there is one. */
+export function publishedOf(previous: (PublishedBuild & { status: string; published?: PublishedBuild }) | undefined): { published?: PublishedBuild } {
+  if (!previous) return {};
+  if (previous.status !== 'succeeded') return previous.published ? { published: previous.published } : {};
+  const { commit, files, bytes, durationMs, finishedAt } = previous;
+  const facts = { ...(commit ? { commit } : {}), ...(files === undefined ? {} : { files }), ...(bytes === undefined ? {} : { bytes }), ...(durationMs === undefined ? {} : { durationMs }), ...(finishedAt ? { finishedAt } : {}) };
+  return { published: facts };
+}

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { SiteOptions } from '../domain/desired-state.js';
 import type { BuiltVersion } from '../domain/plan.js';
-import type { BuildStatus, BuildTrigger } from '../domain/builds.js';
+import type { BuildStatus, BuildTrigger, PublishedBuild } from '../domain/builds.js';
 
 export type { BuildStatus } from '../domain/builds.js';
 
@@ -27,6 +27,8 @@ export interface BuildRecord {
   settings: string;
   files?: number;
   bytes?: number;
+  /** While a forced rebuild of a built version runs or after it failed/was cancelled: the build still served. */
+  published?: PublishedBuild;
 }
 
 export interface LivePointer {

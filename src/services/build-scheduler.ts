@@ -2,7 +2,7 @@
 // here: it is recorded as `queued` in the store before it runs (so a restart finds it), put on the
 // bounded BuildQueue (one per project@version), can be cancelled, and listed with its position.
 import { rm } from 'node:fs/promises';
-import { activeView, buildViews, type ActiveBuild, type BuildTrigger, type BuildView } from '../domain/builds.js';
+import { activeView, buildViews, publishedOf, type ActiveBuild, type BuildTrigger, type BuildView } from '../domain/builds.js';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import { buildKey } from '../domain/names.js';
@@ -132,6 +132,7 @@ export class BuildScheduler {
       ...(options.force ? { force: true } : {}),
       attempts: previous && previous.status !== 'succeeded' ? previous.attempts : 0,
       settings: buildSettingsKey(project.source, project.build),
+      ...publishedOf(previous),
     };
     await store.writeBuild(record);
     await rm(store.logPath(project.name, version), { force: true });

@@ -7,6 +7,7 @@ import { finished } from 'node:stream/promises';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import { failureCause, withCause } from '../domain/build-failure-cause.js';
+import { publishedOf } from '../domain/builds.js';
 import { buildSettingsKey } from '../domain/plan.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import type { BuildRunner } from '../ports/build-runner.js';
@@ -40,6 +41,7 @@ export class BuildService {
       startedAt: new Date(started).toISOString(),
       attempts: previous && previous.status !== 'succeeded' ? previous.attempts : 0,
       settings: buildSettingsKey(project.source, project.build),
+      ...publishedOf(previous),
     };
     await this.store.writeBuild(record);
     const logPath = this.store.logPath(project.name, version);
@@ -56,6 +58,7 @@ export class BuildService {
       await this.runner.run({ project: project.name, version, commit: record.commit, spec: project.build, sourceDir, outputDir, log, ...(signal ? { signal } : {}) });
       const stats = await this.store.publish(project.name, version, outputDir);
       Object.assign(record, { status: 'succeeded', attempts: 0, ...stats });
+      delete record.published;
       log.write(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
     } catch (error) {
       // A cancel is no failure: it does not count towards the retry backoff.
