@@ -155,6 +155,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       stopped = true;
       clearTimeout(timer);
       watcher?.close();
+      // Ctrl-C / SIGTERM: no build container outlives the server (their builds resume at the next start).
+      await queue.shutdown();
       await hooks.stop();
       await follower?.stop();
       await options.kubernetes?.close();

@@ -13,6 +13,7 @@ import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import type { BuildRunner } from '../ports/build-runner.js';
 import { noEvents, type EventSink } from '../ports/event-sink.js';
 import type { SourceRepos } from '../ports/git-sources.js';
+import { SHUTDOWN } from './build-queue.js';
 import type { Logger } from './logger.js';
 
 export class BuildService {
@@ -62,7 +63,8 @@ export class BuildService {
       log.write(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
     } catch (error) {
       // A cancel is no failure: it does not count towards the retry backoff.
-      if (signal?.aborted) Object.assign(record, { status: 'cancelled', error: 'cancelled while running' });
+      if (signal?.aborted && signal.reason === SHUTDOWN) record.error = undefined;
+      else if (signal?.aborted) Object.assign(record, { status: 'cancelled', error: 'cancelled while running' });
       else Object.assign(record, { status: 'failed', attempts: record.attempts + 1, error: errorMessage(error) });
       log.write(`opus: build ${record.status}: ${errorMessage(error)}\n`);
       await this.store.discardStaging(outputDir);
@@ -74,6 +76,11 @@ export class BuildService {
     if (record.status === 'failed') {
       const cause = failureCause(await readTail(logPath));
       if (cause.length > 0) Object.assign(record, { cause, error: withCause(record.error ?? 'the build failed', cause) });
+    }
+    // Stopped with the server: the record stays `running`, so the next start builds it again.
+    if (signal?.aborted && signal.reason === SHUTDOWN) {
+      this.logger.info('build stopped with the server; it runs again at the next start', { project: project.name, version });
+      return { ...record, status: 'cancelled' };
     }
     record.finishedAt = new Date().toISOString();
     record.durationMs = Date.now() - started;
