@@ -21,6 +21,8 @@ export interface BuildRecord {
   error?: string;
   /** The log lines that look like why a failed build failed (domain/build-failure-cause.ts). */
   cause?: string[];
+  /** It failed because the build engine did not answer (not the build's fault): retried soon, not after the backoff. */
+  unavailable?: boolean;
   /** How many builds of this version failed in a row. */
   attempts: number;
   /** buildSettingsKey() of the build, to tell a retry with new settings from a hot loop. */

@@ -16,6 +16,7 @@ import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import { watchConfigRepo } from './config-repo-watch.js';
+import { watchEngine } from './engine-watch.js';
 import { defaults } from './defaults.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { BuildQueue } from '../services/build-queue.js';
@@ -76,7 +77,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Containers are labelled with this data dir, so a restart removes what a killed server left running.
   const dockerRunner = options.runner ? undefined : new DockerBuildRunner(docker, dockerIds);
   const runner: BuildRunner = options.runner ?? new RunnerChoice((): BuildRunnerKind | undefined => sync.desiredState?.settings.runner, { docker: dockerRunner as DockerBuildRunner, kubernetes: options.kubernetes?.runner });
-  if (!options.runner) await docker.ping().catch((error: unknown) => logger.warn('no Docker Engine answers: builds will fail until one does', { error: errorMessage(error) }));
+  // When the engine comes back after not answering, sync at once (the builds that failed for it run again).
+  const engine = options.runner ? undefined : await watchEngine(docker, () => void (stopped ? undefined : sync.retryUnavailable().then(() => sync.sync())), logger);
   const leftovers = await dockerRunner?.removeLeftovers().catch(() => 0);
   if (leftovers) logger.info('removed build containers left by a stopped server', { containers: leftovers });
   const sources = new GitSourceRepos();
@@ -155,6 +157,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       stopped = true;
       clearTimeout(timer);
       watcher?.close();
+      engine?.stop();
       // Ctrl-C / SIGTERM: no build container outlives the server (their builds resume at the next start).
       await queue.shutdown();
       await hooks.stop();

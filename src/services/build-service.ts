@@ -10,7 +10,7 @@ import { failureCause, withCause } from '../domain/build-failure-cause.js';
 import { publishedOf } from '../domain/builds.js';
 import { buildSettingsKey } from '../domain/plan.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
-import type { BuildRunner } from '../ports/build-runner.js';
+import { RunnerUnavailable, type BuildRunner } from '../ports/build-runner.js';
 import { noEvents, type EventSink } from '../ports/event-sink.js';
 import type { SourceRepos } from '../ports/git-sources.js';
 import { SHUTDOWN } from './build-queue.js';
@@ -65,7 +65,7 @@ export class BuildService {
       // A cancel is no failure: it does not count towards the retry backoff.
       if (signal?.aborted && signal.reason === SHUTDOWN) record.error = undefined;
       else if (signal?.aborted) Object.assign(record, { status: 'cancelled', error: 'cancelled while running' });
-      else Object.assign(record, { status: 'failed', attempts: record.attempts + 1, error: errorMessage(error) });
+      else Object.assign(record, { status: 'failed', attempts: record.attempts + 1, error: errorMessage(error), ...(error instanceof RunnerUnavailable ? { unavailable: true } : {}) });
       log.write(`opus: build ${record.status}: ${errorMessage(error)}\n`);
       await this.store.discardStaging(outputDir);
     } finally {

@@ -195,3 +195,12 @@ test('each project is planned on its own', () => {
   const result = plan(desired([a, b]), actual({ built: { a: built('1.0') }, inFlight: new Set(['b@2.0']) }), {}, NOW);
   assert.deepEqual(summary(result.actions), ['switch a@1.0']);
 });
+
+test('a build that failed because the engine did not answer is retried after seconds, not after the backoff', () => {
+  const site = spec('site', '1.0.0');
+  const failed = { 'site@1.0.0': { attempts: 5, failedAt: NOW - 20_000, settings: buildSettingsKey(site.source, site.build), unavailable: true } };
+  assert.deepEqual(summary(plan(desired([site]), actual({ failed }), {}, NOW).actions), ['build site@1.0.0']);
+  const recent = plan(desired([site]), actual({ failed: { 'site@1.0.0': { ...failed['site@1.0.0'], failedAt: NOW - 5_000 } } }), {}, NOW);
+  assert.deepEqual(recent.actions, []);
+  assert.match(recent.waiting.site ?? '', /the build engine did not answer/);
+});
