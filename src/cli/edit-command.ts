@@ -1,9 +1,6 @@
-import { ForgePullRequests } from '../adapters/forge/forge-pull-requests.js';
-import { GitSourceRepos } from '../adapters/git/git-source-repos.js';
-import { ConfigWorkspace } from '../adapters/git/config-workspace.js';
 import { resolveConfigDir } from '../runtime/defaults.js';
-import { ConfigEdits, type EditResult } from '../services/config-edits.js';
-import { PullRequestFlow } from '../services/pull-request-flow.js';
+import type { ConfigEdits, EditResult } from '../services/config-edits.js';
+import { openConfigEdits } from '../runtime/open-config-edits.js';
 import { OpusCommand } from './opus-command.js';
 import { pullRequestSettings, type PrFlagValues } from './pr-flags.js';
 import { UserError } from '../domain/errors.js';
@@ -26,10 +23,7 @@ export abstract class EditCommand extends OpusCommand {
 
   protected async edits(config: string | undefined, push: boolean, pr?: PrFlagValues): Promise<ConfigEdits> {
     this.configDir = resolveConfigDir(config);
-    const workspace = await ConfigWorkspace.open(this.configDir);
-    const settings = pr ? pullRequestSettings(pr) : undefined;
-    const flow = settings ? new PullRequestFlow(workspace, settings, (token) => new ForgePullRequests(token)) : undefined;
-    return new ConfigEdits(workspace, new GitSourceRepos(), push, flow);
+    return openConfigEdits(this.configDir, push, pr ? pullRequestSettings(pr) : undefined);
   }
 
   protected report(result: EditResult): EditResult {

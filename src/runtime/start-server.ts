@@ -17,6 +17,7 @@ import { createOpusServer } from '../server/opus-server.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import { watchConfigRepo } from './config-repo-watch.js';
 import { watchEngine } from './engine-watch.js';
+import { openConfigEdits } from './open-config-edits.js';
 import { defaults } from './defaults.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { BuildQueue } from '../services/build-queue.js';
@@ -116,6 +117,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       triggers,
       webhooks: { service: webhooks, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
       configRepo: config,
+      // Only a config repo on this machine can be edited here; the server's own clone (state/config) never is.
+      ...(existsSync(config) ? { configEdits: (pr: boolean) => openConfigEdits(config, true, pr ? { env: process.env } : undefined) } : {}),
     });
   const address = await server.listen(options.port, options.host).catch(async (error: unknown) => {
     await hooks.stop();

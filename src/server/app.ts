@@ -14,6 +14,7 @@ import type { SiteTable } from '../services/site-table.js';
 import type { SyncService } from '../services/sync-service.js';
 import type { TriggerService } from '../services/trigger-service.js';
 import type { ApiAuthOptions } from './api/auth.js';
+import type { ConfigEditsFactory } from './api/config-changes.js';
 import { apiRouter } from './api/router.js';
 import { webhookRoutes, type WebhookOptions } from './hooks/webhooks.js';
 import { dashboardRoutes } from './dashboard/routes.js';
@@ -54,6 +55,8 @@ export interface AppDeps {
   leadership?: Leadership;
   /** Where the config repo this server syncs lives (a path or URL), so the CLI can tell it is the one it edits. */
   configRepo?: string;
+  /** Deploy and rollback from the dashboard: edits of the config repo when it is on this machine. */
+  configEdits?: ConfigEditsFactory;
 }
 
 export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>): SiteHandler {

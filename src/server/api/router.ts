@@ -4,6 +4,7 @@ import type { AppDeps } from '../app.js';
 import { artifactRoutes } from './artifacts.js';
 import { apiAuth } from './auth.js';
 import { buildRoutes } from './builds.js';
+import { configChangeRoutes } from './config-changes.js';
 import { historyRoutes } from './history.js';
 import { hookRoutes } from './hooks.js';
 import { openApiRoutes } from './openapi.js';
@@ -22,5 +23,6 @@ export function apiRouter(deps: AppDeps): Router {
   openApiRoutes(router);
   syncRoutes(router, deps);
   buildRoutes(router, deps);
+  configChangeRoutes(router, deps);
   return router;
 }

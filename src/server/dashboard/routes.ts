@@ -4,6 +4,8 @@
 import { createHash } from 'node:crypto';
 import type { Middleware } from 'koa';
 import { ICON, PAGE } from './page.js';
+import { ACTIONS_SCRIPT } from './actions-script.js';
+import { LOG_SCRIPT } from './log-script.js';
 import { SCRIPT } from './script.js';
 import { STYLE } from './style.js';
 
@@ -20,7 +22,7 @@ const asset = (type: string, text: string): Asset => {
 
 const ASSETS = new Map<string, Asset>([
   ['/_opus/', asset('text/html; charset=utf-8', PAGE)],
-  ['/_opus/app.js', asset('text/javascript; charset=utf-8', SCRIPT)],
+  ['/_opus/app.js', asset('text/javascript; charset=utf-8', LOG_SCRIPT + ACTIONS_SCRIPT + SCRIPT)],
   ['/_opus/app.css', asset('text/css; charset=utf-8', STYLE)],
   ['/_opus/icon.svg', asset('image/svg+xml', ICON)],
 ]);
@@ -33,6 +35,8 @@ const SECURITY_HEADERS = {
 
 export function dashboardRoutes(): Middleware {
   return async (ctx, next) => {
+    // The server's root, where no site is served (those are answered before this): a newcomer lands on the dashboard.
+    if (ctx.path === '/' && (ctx.method === 'GET' || ctx.method === 'HEAD')) return ctx.redirect('/_opus/');
     if (ctx.path !== '/_opus' && !ctx.path.startsWith('/_opus/')) return next();
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.set('Allow', 'GET, HEAD');
