@@ -12,17 +12,17 @@ import { readJsonObject } from '../raw-body.js';
 export type ConfigEditsFactory = (pr: boolean) => Promise<ConfigEdits>;
 
 export function configChangeRoutes(router: Router, deps: AppDeps): void {
-  router.post('/projects/:project/deploy', async (ctx) => {
+  router.post('/projects/:name/deploy', async (ctx) => {
     const body = await readJsonObject(ctx.req);
     if (typeof body.version !== 'string' || body.version === '') return ctx.throw(400, 'send { "version": "<tag>" | "latest", "pr": false }', { expose: true });
     const version = body.version;
-    await answer(ctx, deps, body.pr === true, (edits) => edits.deploy(ctx.params.project as string, version));
+    await answer(ctx, deps, body.pr === true, (edits) => edits.deploy(ctx.params.name as string, version));
   });
-  router.post('/projects/:project/rollback', async (ctx) => {
+  router.post('/projects/:name/rollback', async (ctx) => {
     const body = await readJsonObject(ctx.req);
     if (body.to !== undefined && typeof body.to !== 'string') return ctx.throw(400, 'send { "to": "<tag>" } or {} for the previous deploy', { expose: true });
     const to = body.to as string | undefined;
-    await answer(ctx, deps, body.pr === true, (edits) => edits.rollback(ctx.params.project as string, to));
+    await answer(ctx, deps, body.pr === true, (edits) => edits.rollback(ctx.params.name as string, to));
   });
 }
 
