@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { failureCause, stripAnsi, withCause } from '../../src/domain/build-failure-cause.js';
 
 // Real logs: each is what the tool printed (captured from vite 8, npm 10, tsc 5 on this machine), framed by Opus's own lines.
-const log = (name: string) => readFileSync(new URL(`../../../test/fixtures/build-logs/${name}.log`, import.meta.url), 'utf8');
+const log = (name: string) => readFileSync(new URL(`../../../test/fixtures/build-logs/${name}.txt`, import.meta.url), 'utf8');
 
 test('vite/rolldown: the coded error line, not the stack or "error during build:"', () => {
   assert.deepEqual(failureCause(log('vite-missing')), ["[UNRESOLVED_IMPORT] Could not resolve './missing.js' in src/broken.js"]);
