@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (npm test): makes sure a Docker Engine answers and the locally made
-# base image exists (nothing can be pulled here), compiles, then runs every test with node's runner.
+# base image exists (nothing can be pulled here), compiles, then runs every test with node's runner
+# on the current Node.js LTS.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -8,6 +9,11 @@ DOCKER_HOST="$(bash scripts/docker-engine.sh | tail -n 1)"
 export DOCKER_HOST
 bash scripts/base-image.sh >/dev/null
 bash scripts/chromium.sh
+# The suite runs on the current Node.js LTS (scripts/node-lts.sh: installed once into .cache/);
+# the build containers keep their own image (node:20 above, made from this machine).
+PATH="$(bash scripts/node-lts.sh):$PATH"
+export PATH
+node -v
 
 rm -rf dist
 npx tsc -p tsconfig.json
