@@ -17,4 +17,4 @@ node -v
 
 rm -rf dist
 npx tsc -p tsconfig.json
-node --test --test-concurrency=2 --test-reporter=spec "$@" dist/test/
+node --test --test-concurrency=2 --test-reporter=spec "$@" "dist/test/**/*.test.js"
