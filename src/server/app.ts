@@ -17,7 +17,7 @@ import type { ApiAuthOptions } from './api/auth.js';
 import type { ConfigEditsFactory } from './api/config-changes.js';
 import { apiRouter } from './api/router.js';
 import { webhookRoutes, type WebhookOptions } from './hooks/webhooks.js';
-import { dashboardRoutes } from './dashboard/routes.js';
+import { dashboardRoutes, rootToDashboard } from './dashboard/routes.js';
 import { opsRoutes } from './ops.js';
 import { SiteFiles } from './site/site-files.js';
 import { answeredLocally, forwardToLeader } from './forward-to-leader.js';
@@ -108,6 +108,7 @@ export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(d
     ctx.respond = true;
     return next();
   });
+  app.use(rootToDashboard());
   return app;
 }
 

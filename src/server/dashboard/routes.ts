@@ -2,6 +2,7 @@
 // No project can be called "_opus" (names start with a letter or digit), so the site handler
 // never answers these paths.
 import { createHash } from 'node:crypto';
+import { isIP } from 'node:net';
 import type { Middleware } from 'koa';
 import { ICON, PAGE } from './page.js';
 import { ACTIONS_SCRIPT } from './actions-script.js';
@@ -33,10 +34,22 @@ const SECURITY_HEADERS = {
   'Referrer-Policy': 'no-referrer',
 };
 
+/**
+ * Last in the chain: the server's own root (reached by `localhost` or an IP address, where no site
+ * answered) sends a newcomer to the dashboard. Any other host stays a 404: it may be a domain whose
+ * project is not live, and must not turn into the dashboard.
+ */
+export function rootToDashboard(): Middleware {
+  return async (ctx, next) => {
+    const host = ctx.hostname.toLowerCase();
+    const own = host === 'localhost' || isIP(host.replace(/^\[|\]$/g, '')) !== 0;
+    if (own && ctx.path === '/' && (ctx.method === 'GET' || ctx.method === 'HEAD')) return ctx.redirect('/_opus/');
+    return next();
+  };
+}
+
 export function dashboardRoutes(): Middleware {
   return async (ctx, next) => {
-    // The server's root, where no site is served (those are answered before this): a newcomer lands on the dashboard.
-    if (ctx.path === '/' && (ctx.method === 'GET' || ctx.method === 'HEAD')) return ctx.redirect('/_opus/');
     if (ctx.path !== '/_opus' && !ctx.path.startsWith('/_opus/')) return next();
     if (ctx.method !== 'GET' && ctx.method !== 'HEAD') {
       ctx.set('Allow', 'GET, HEAD');
