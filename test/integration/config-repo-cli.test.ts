@@ -133,8 +133,8 @@ test('validate lists every problem with file and path, and exits non-zero', asyn
   });
   const result = await run('validate');
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /opus\.yaml builds: unknown key "concurency"/);
-  assert.match(result.stderr, /projects\/broken\.yaml build\.command: required/);
+  assert.match(result.stderr, /opus\.yaml:\d+ builds: unknown key "concurency"/);
+  assert.match(result.stderr, /projects\/broken\.yaml:\d+ build\.command: required/);
   assert.match(result.stderr, /projects\/bad-yaml\.yaml:\d+: not valid YAML/);
   const json = await run('validate', '--json');
   assert.equal(json.code, 1);
