@@ -181,7 +181,7 @@ function toSettings(file: SettingsFile): Settings {
     keep: file.retention?.keep ?? d.keep,
     ...(file.previews ? { previewDomain: file.previews.domain } : {}),
     ...(file.builds?.runner ? { runner: file.builds.runner } : {}),
-    ...(file.hooks?.length ? { hooks: file.hooks.map((h) => ({ id: hookId(h), ...(h.name ? { name: h.name } : {}), url: h.url, events: h.events, secret: h.secret })) } : {}),
+    ...(file.hooks?.length ? { hooks: file.hooks.map((h) => ({ id: hookId(h), ...(h.name ? { name: h.name } : {}), url: h.url, events: h.events, ...(h.secret ? { secret: h.secret } : {}), ...(h.format && h.format !== 'opus' ? { format: h.format } : {}) })) } : {}),
     defaults: {
       timeoutMs: file.builds?.timeout === undefined ? d.defaults.timeoutMs : durationMs(file.builds.timeout),
       memoryBytes: file.builds?.memory === undefined ? d.defaults.memoryBytes : sizeBytes(file.builds.memory),

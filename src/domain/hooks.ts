@@ -1,6 +1,7 @@
 // Outgoing hooks: which hook gets which event, and the JSON body every receiver gets. Pure.
 import { createHash } from 'node:crypto';
 import type { EventName, OpusEvent } from './events.js';
+import type { HookFormat } from './chat-payloads.js';
 import type { SecretRef } from './schema.js';
 import { previewUrl } from './urls.js';
 
@@ -12,8 +13,10 @@ export interface HookSpec {
   url: string;
   /** Event names, or "*" for every event. */
   events: (EventName | '*')[];
-  /** The key that signs each delivery; read on the server when a delivery is sent. */
-  secret: SecretRef;
+  /** The key that signs each delivery; read on the server when a delivery is sent. Optional for chat formats. */
+  secret?: SecretRef;
+  /** The body's format: Opus's own (default), or a chat's incoming-webhook format. */
+  format?: HookFormat;
 }
 
 /** A hook's stable id: its name, or `url-` and 12 hex digits of the SHA-256 of its URL. */
