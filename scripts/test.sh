@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The project's test command (npm test): makes sure a Docker Engine answers and the locally made
-# base image exists (nothing can be pulled here), compiles, then runs every test with node's runner
-# on the current Node.js LTS.
+# base image exists (nothing can be pulled here), compiles, lints (typescript-eslint), then runs every
+# test with node's runner on the current Node.js LTS.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -17,4 +17,5 @@ node -v
 
 rm -rf dist
 npx tsc -p tsconfig.json
+npx eslint .
 node --test --test-concurrency=2 --test-reporter=spec "$@" "dist/test/**/*.test.js"

@@ -11,6 +11,7 @@ import type { BuildRunner } from '../../src/ports/build-runner.js';
 import type { ConfigSource, SourceRepos } from '../../src/ports/git-sources.js';
 import { createOpusServer } from '../../src/server/opus-server.js';
 import { BuildQueue } from '../../src/services/build-queue.js';
+import { BuildScheduler } from '../../src/services/build-scheduler.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { Metrics } from '../../src/services/metrics.js';
@@ -50,7 +51,7 @@ export async function startOpus(root: string, port = 0): Promise<OpusServer> {
   const sources: SourceRepos = { listTags: async () => new Map(), checkout: () => Promise.reject(new Error('no sources in benchmarks')) };
   const runner: BuildRunner = { run: () => Promise.reject(new Error('no builds in benchmarks')) };
   const builds = new BuildService(store, sources, runner, silentLogger);
-  const sync = new SyncService({ config, sources, store, builds, queue, sites, logger: silentLogger });
+  const sync = new SyncService({ config, sources, store, builds, queue, sites, logger: silentLogger, scheduler: new BuildScheduler({ queue, builds, store, logger: silentLogger }) });
   // As `opus server` does: the fast path in front of node:http, every response counted for /metrics.
   const opus = createOpusServer({ sync, sites, store, queue, logger: silentLogger, metrics: new Metrics(queue) });
   const { port: listening } = await opus.listen(port, '127.0.0.1');

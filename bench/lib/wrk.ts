@@ -34,7 +34,7 @@ export function runWrk(url: string, o: WrkOptions): Promise<WrkResult> {
       try {
         resolve(parseWrk(stdout));
       } catch (parseError) {
-        reject(parseError);
+        reject(parseError instanceof Error ? parseError : new Error(String(parseError)));
       }
     });
   });

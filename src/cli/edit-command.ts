@@ -1,6 +1,6 @@
+import { openConfigEdits } from '../runtime/config-repo.js';
 import { resolveConfigDir } from '../runtime/defaults.js';
 import type { ConfigEdits, EditResult } from '../services/config-edits.js';
-import { openConfigEdits } from '../runtime/open-config-edits.js';
 import { OpusCommand } from './opus-command.js';
 import { pullRequestSettings, type PrFlagValues } from './pr-flags.js';
 import { UserError } from '../domain/errors.js';

@@ -20,7 +20,7 @@ export async function followBuildLog(client: ApiClient, id: string, write: (text
   }
   const parser = new SseParser();
   const decoder = new TextDecoder();
-  const reader = response.body?.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> | undefined = response.body?.getReader();
   for (;;) {
     const chunk = reader ? await reader.read() : { done: true as const, value: undefined };
     if (chunk.done) break;

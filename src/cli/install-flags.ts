@@ -1,12 +1,11 @@
 // Flags of `opus install`, and the InstallOptions they make (reading a config working copy for
 // its domains and its remote when --config is given).
 import { Flags } from '@oclif/core';
-import { ConfigWorkspace } from '../adapters/git/config-workspace.js';
-import { readConfigFiles } from '../adapters/git/git-config-source.js';
-import { readDesiredState, SETTINGS_FILE } from '../domain/desired-state.js';
+import { desiredStateOf } from '../domain/desired-state.js';
 import { UserError } from '../domain/errors.js';
 import { DEFAULT_RESOURCES, type InstallOptions } from '../domain/k8s/manifests.js';
 import { checkEndpoint, storeLocation } from '../runtime/artifact-stores.js';
+import { configRemoteUrl, readConfigDir } from '../runtime/config-repo.js';
 
 export const kubeFlags = {
   context: Flags.string({ description: 'The kube-context to use (default: the current one of $KUBECONFIG or ~/.kube/config)' }),
@@ -64,12 +63,11 @@ export async function installOptions(flags: InstallFlagValues, version: string):
   let previewDomain: string | undefined;
   let configRepo = flags['config-repo'];
   if (flags.config) {
-    const files = await readConfigFiles(flags.config);
-    const state = readDesiredState(files.settingsText === undefined ? undefined : { path: SETTINGS_FILE, text: files.settingsText }, files.projectFiles);
+    const state = desiredStateOf(await readConfigDir(flags.config));
     for (const project of state.projects) for (const d of project.domains) domains.add(d);
     previewDomain = state.settings.previewDomain;
     for (const p of state.problems) warnings.push(`${flags.config}: ${p.file}${p.path ? ` ${p.path}` : ''}: ${p.message}`);
-    configRepo ??= await ConfigWorkspace.open(flags.config).then((w) => w.pushTarget()).then((t) => t?.url).catch(() => undefined);
+    configRepo ??= await configRemoteUrl(flags.config);
   }
   const store = storeOption(flags, configRepo);
   const options: InstallOptions = {

@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
-import { downloadInto, uploadFrom } from '../adapters/k8s/transfer-client.js';
 import { OpusCommand } from '../cli/opus-command.js';
+import { downloadInto, uploadFrom } from '../runtime/cluster-install.js';
 
 export default class BuildTransfer extends OpusCommand {
   static override hidden = true;

@@ -1,5 +1,5 @@
 import { Args } from '@oclif/core';
-import { ConfigWorkspace } from '../adapters/git/config-workspace.js';
+import { enclosingWorkTree, initConfigRepo } from '../runtime/config-repo.js';
 import { resolveConfigDir } from '../runtime/defaults.js';
 import { initialFiles } from '../services/config-edits.js';
 import { OpusCommand } from '../cli/opus-command.js';
@@ -14,15 +14,15 @@ export default class Init extends OpusCommand {
   async run(): Promise<{ dir: string }> {
     const { args } = await this.parse(Init);
     const dir = resolveConfigDir(args.dir);
-    const enclosing = await ConfigWorkspace.enclosingWorkTree(dir);
+    const enclosing = await enclosingWorkTree(dir);
     if (enclosing) {
       throw new UserError(`${dir} is inside the git work tree ${enclosing}: a config repo there would be nested in that repository and leave it with untracked files`, [
         `choose a directory outside it, e.g. opus init ~/opus-config`,
         'or use the embedded config repo that opus server (npm start) makes: opus init with no directory, or nothing at all',
       ]);
     }
-    const workspace = await ConfigWorkspace.init(dir, initialFiles());
-    this.log(`created the config repo ${workspace.dir}\nnext: opus add <name> <git url> --image node:20 --command "npm ci && npm run build" --output dist`);
-    return { dir: workspace.dir };
+    const created = await initConfigRepo(dir, initialFiles());
+    this.log(`created the config repo ${created}\nnext: opus add <name> <git url> --image node:20 --command "npm ci && npm run build" --output dist`);
+    return { dir: created };
   }
 }

@@ -3,8 +3,7 @@ import { installFlags, installOptions } from '../cli/install-flags.js';
 import { OpusCommand } from '../cli/opus-command.js';
 import { installNotes, isRemoteRepo, toYamlDocuments, type ApplyResult } from '../domain/k8s/install-plan.js';
 import { installManifests } from '../domain/k8s/manifests.js';
-import { applyInstall } from '../adapters/k8s/installer.js';
-import { KubeObjects, loadKubeConfig } from '../adapters/k8s/kube-objects.js';
+import { installInCluster } from '../runtime/cluster-install.js';
 
 export default class Install extends OpusCommand {
   static override description = `Install Opus on Kubernetes (the current kube-context, or --context): namespace, service account and a namespaced Role, data volume, server Deployment, Service, and an Ingress when hosts are given.
@@ -28,9 +27,7 @@ Server-side apply: running it again changes only what changed. --dry-run prints 
       if (!this.jsonEnabled()) process.stdout.write(toYamlDocuments(manifests));
       return { manifests, namespace: options.namespace };
     }
-    const kc = loadKubeConfig(flags.context);
-    const context = kc.getCurrentContext();
-    const results = await applyInstall(KubeObjects.fromConfig(kc), manifests);
+    const { context, results } = await installInCluster(flags.context, manifests);
     const width = Math.max(...results.map((r) => r.kind.length));
     this.log(results.map((r) => `${r.outcome.padEnd(10)} ${r.kind.padEnd(width)} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`).join('\n'));
     this.log(`\n${installNotes(options, context).join('\n')}`);

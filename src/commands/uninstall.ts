@@ -2,8 +2,7 @@ import { Flags } from '@oclif/core';
 import { kubeFlags } from '../cli/install-flags.js';
 import { OpusCommand } from '../cli/opus-command.js';
 import { describeRef, type ObjectRef } from '../domain/k8s/install-plan.js';
-import { uninstall } from '../adapters/k8s/installer.js';
-import { KubeObjects, loadKubeConfig } from '../adapters/k8s/kube-objects.js';
+import { uninstallFromCluster } from '../runtime/cluster-install.js';
 
 export default class Uninstall extends OpusCommand {
   static override description = `Remove what \`opus install\` made (found by its labels), and the build Jobs and Leases of the server.
@@ -17,9 +16,7 @@ The data volume, and the namespace when Opus made it, are kept unless --delete-d
 
   async run(): Promise<{ context: string; namespace: string; deleted: ObjectRef[]; kept: ObjectRef[] }> {
     const { flags } = await this.parse(Uninstall);
-    const kc = loadKubeConfig(flags.context);
-    const context = kc.getCurrentContext();
-    const result = await uninstall(KubeObjects.fromConfig(kc), flags.namespace, flags['delete-data']);
+    const { context, ...result } = await uninstallFromCluster(flags.context, flags.namespace, flags['delete-data']);
     const lines = [...result.deleted.map((r) => `deleted    ${describeRef(r)}`), ...result.kept.map((r) => `kept       ${describeRef(r)}`)];
     if (result.deleted.length === 0) lines.unshift(`nothing of Opus found in namespace ${flags.namespace} of the context ${context}`);
     if (result.kept.length > 0) lines.push('', 'The data is kept: opus install brings the server back with it; --delete-data removes it for good.');

@@ -1,7 +1,7 @@
 import { Args } from '@oclif/core';
-import { readConfigFiles } from '../adapters/git/git-config-source.js';
-import { formatProblem, readDesiredState, SETTINGS_FILE, type ConfigProblem } from '../domain/desired-state.js';
+import { desiredStateOf, formatProblem, type ConfigProblem } from '../domain/desired-state.js';
 import { resolveConfigDir } from '../runtime/defaults.js';
+import { readConfigDir } from '../runtime/config-repo.js';
 import { OpusCommand } from '../cli/opus-command.js';
 
 export default class Validate extends OpusCommand {
@@ -13,8 +13,7 @@ export default class Validate extends OpusCommand {
   async run(): Promise<{ valid: boolean; projects: string[]; problems: ConfigProblem[] }> {
     const { args } = await this.parse(Validate);
     const dir = resolveConfigDir(args.dir);
-    const files = await readConfigFiles(dir);
-    const state = readDesiredState(files.settingsText === undefined ? undefined : { path: SETTINGS_FILE, text: files.settingsText }, files.projectFiles);
+    const state = desiredStateOf(await readConfigDir(dir));
     const result = { valid: state.problems.length === 0, projects: state.projects.map((p) => p.name), problems: state.problems };
     if (this.jsonEnabled()) {
       if (!result.valid) process.exitCode = 1;

@@ -31,7 +31,7 @@ function isNoise(line: string): boolean {
     /^\s*at\s/.test(line) ||
     line.startsWith('opus:') ||
     /^npm (?:error|ERR!)\s*$/.test(line) ||
-    /^npm (?:error|ERR!) (?:A complete log|Usage:|Options:|  |\[|aliases:|Run "npm help|Clean install)/.test(line) ||
+    /^npm (?:error|ERR!) (?:A complete log|Usage:|Options:| {2}|\[|aliases:|Run "npm help|Clean install)/.test(line) ||
     /^(?:error during build:|Build failed with \d+ errors?:)$/.test(line)
   );
 }

@@ -1,32 +1,22 @@
 // Builds as the API and CLI show them: ids, what may be triggered, and the list of queued,
 // running and recent builds. Pure.
+import { BUILD_STATUSES, type BuildRecord, type BuildTrigger } from './build-record.js';
 import { buildKey, isProjectName, versionProblem } from './names.js';
 
-export type BuildStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled';
-export type BuildTrigger = 'sync' | 'api' | 'cli' | 'webhook' | 'restart';
+export type { BuildStatus, BuildTrigger } from './build-record.js';
 
-/** What these functions read of a stored build record (ports/artifact-store.ts BuildRecord). */
-export interface BuildRecordFields {
-  project: string;
-  version: string;
-  status: BuildStatus;
-  startedAt: string;
-  queuedAt?: string;
-  finishedAt?: string;
-  durationMs?: number;
-  commit?: string;
-  error?: string;
-  cause?: string[];
-  trigger?: BuildTrigger;
-  force?: boolean;
-}
+/** A build as listed: a record left queued or running by a stopped server is `interrupted`. */
+export const BUILD_VIEW_STATUSES = [...BUILD_STATUSES, 'interrupted'] as const;
+
+/** What these functions read of a stored build record (domain/build-record.ts). */
+export type BuildRecordFields = Pick<BuildRecord, 'project' | 'version' | 'status' | 'startedAt' | 'queuedAt' | 'finishedAt' | 'durationMs' | 'commit' | 'error' | 'cause' | 'trigger' | 'force'>;
 
 export interface BuildView {
   /** `<project>@<version>`, URL-encoded in paths. */
   id: string;
   project: string;
   version: string;
-  status: BuildStatus | 'interrupted';
+  status: (typeof BUILD_VIEW_STATUSES)[number];
   /** 1 for the next build to start; only while queued. */
   position?: number;
   trigger?: BuildTrigger;
@@ -129,20 +119,3 @@ export function unfinishedRecords<R extends BuildRecordFields>(records: R[]): R[
   return records.filter((r) => r.status === 'queued' || r.status === 'running').sort((a, b) => (a.queuedAt ?? a.startedAt).localeCompare(b.queuedAt ?? b.startedAt));
 }
 
-/** The facts of the build a version is served from: kept while a rebuild of it runs, fails or is cancelled. */
-export interface PublishedBuild {
-  commit?: string;
-  files?: number;
-  bytes?: number;
-  durationMs?: number;
-  finishedAt?: string;
-}
-
-/** What a new record of a version carries over from the one before: the published build's facts, if there is one. */
-export function publishedOf(previous: (PublishedBuild & { status: string; published?: PublishedBuild }) | undefined): { published?: PublishedBuild } {
-  if (!previous) return {};
-  if (previous.status !== 'succeeded') return previous.published ? { published: previous.published } : {};
-  const { commit, files, bytes, durationMs, finishedAt } = previous;
-  const facts = { ...(commit ? { commit } : {}), ...(files === undefined ? {} : { files }), ...(bytes === undefined ? {} : { bytes }), ...(durationMs === undefined ? {} : { durationMs }), ...(finishedAt ? { finishedAt } : {}) };
-  return { published: facts };
-}

@@ -2,10 +2,8 @@
 // `{ text, blocks }` (https://api.slack.com/messaging/webhooks), `format: discord` posts Discord's
 // `{ content, embeds }` (https://discord.com/developers/docs/resources/webhook#execute-webhook).
 // Pure: the documented Opus body in, the chat's body out.
+import type { HookFormat } from './hook-format.js';
 import type { HookPayload } from './hooks.js';
-
-export const HOOK_FORMATS = ['opus', 'slack', 'discord'] as const;
-export type HookFormat = (typeof HOOK_FORMATS)[number];
 
 const COLOURS = { good: 0x12805c, bad: 0xb42318, info: 0x3557d4 } as const;
 

@@ -1,7 +1,7 @@
 // The deploy history of a project, from the git log of its file in the config repo: each commit
 // that changed what the project serves becomes one from → to entry. Pure: git is read elsewhere.
 import yaml from 'js-yaml';
-import { resolvedInSubject, ROLLBACK_PREFIX } from './rollback.js';
+import { isRollbackSubject, resolvedInSubject } from './rollback.js';
 
 /** One commit that touched a project file, with the file's `deploy:` value at that commit. */
 export interface FileRevision {
@@ -17,7 +17,8 @@ export interface FileRevision {
   deploy?: string;
 }
 
-export type DeployKind = 'add' | 'deploy' | 'rollback' | 'undeploy' | 'remove';
+export const DEPLOY_KINDS = ['add', 'deploy', 'rollback', 'undeploy', 'remove'] as const;
+export type DeployKind = (typeof DEPLOY_KINDS)[number];
 
 export interface DeployEntry {
   kind: DeployKind;
@@ -58,7 +59,7 @@ function kindOf(previous: FileRevision | undefined, revision: FileRevision): Dep
   if (!existed) return 'add';
   if (previous?.deploy === revision.deploy) return undefined;
   if (revision.deploy === undefined) return 'undeploy';
-  return revision.subject.startsWith(ROLLBACK_PREFIX) ? 'rollback' : 'deploy';
+  return isRollbackSubject(revision.subject) ? 'rollback' : 'deploy';
 }
 
 /** "deploy 1.0.0 → 1.1.0", for tables and the dashboard. */

@@ -85,12 +85,23 @@ export interface ConfigFile {
   text: string;
 }
 
+/** A config repo's files as text: opus.yaml (absent when the repo has none) and projects/*. */
+export interface ConfigFiles {
+  settingsText?: string;
+  projectFiles: ConfigFile[];
+}
+
 export const DEFAULT_SETTINGS: Settings = {
   concurrency: 2,
   syncIntervalMs: 60_000,
   keep: 10,
   defaults: { timeoutMs: 15 * 60_000, memoryBytes: 2 * 1024 ** 3, network: 'default' },
 };
+
+/** The desired state of a config repo's files: the one way from what was read to what is wanted. */
+export function desiredStateOf(files: ConfigFiles): DesiredState {
+  return readDesiredState(files.settingsText === undefined ? undefined : { path: SETTINGS_FILE, text: files.settingsText }, files.projectFiles);
+}
 
 export function readDesiredState(settingsFile: ConfigFile | undefined, projectFiles: ConfigFile[]): DesiredState {
   const problems: ConfigProblem[] = [];

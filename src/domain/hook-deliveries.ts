@@ -4,7 +4,7 @@ import { backoffDelayMs, shouldGiveUp, type RetryPolicy } from './backoff.js';
 import type { EventName } from './events.js';
 import type { HookPayload } from './hooks.js';
 import type { SecretRef } from './schema.js';
-import type { HookFormat } from './chat-payloads.js';
+import type { HookFormat } from './hook-format.js';
 
 /** pending: waiting for its turn or its next attempt; delivered: a 2xx came back; failed: given up. */
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;

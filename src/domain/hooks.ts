@@ -1,7 +1,6 @@
 // Outgoing hooks: which hook gets which event, and the JSON body every receiver gets. Pure.
-import { createHash } from 'node:crypto';
 import type { EventName, OpusEvent } from './events.js';
-import type { HookFormat } from './chat-payloads.js';
+import type { HookFormat } from './hook-format.js';
 import type { SecretRef } from './schema.js';
 import { previewUrl } from './urls.js';
 
@@ -19,10 +18,7 @@ export interface HookSpec {
   format?: HookFormat;
 }
 
-/** A hook's stable id: its name, or `url-` and 12 hex digits of the SHA-256 of its URL. */
-export function hookId(hook: { name?: string | undefined; url: string }): string {
-  return hook.name ?? `url-${createHash('sha256').update(hook.url).digest('hex').slice(0, 12)}`;
-}
+export { hookId } from './hook-id.js';
 
 export function hookWants(hook: Pick<HookSpec, 'events'>, event: EventName): boolean {
   return hook.events.includes('*') || hook.events.includes(event);

@@ -10,6 +10,11 @@ export interface DeployRecord {
 /** Commit subjects of rollbacks start like this; see rollbackMessage. */
 export const ROLLBACK_PREFIX = 'rollback ';
 
+/** Whether a config commit's subject is a rollback (of that project, when given): the one reading of rollbackMessage. */
+export function isRollbackSubject(subject: string, project?: string): boolean {
+  return subject.startsWith(project === undefined ? ROLLBACK_PREFIX : `${ROLLBACK_PREFIX}${project} `);
+}
+
 /**
  * Replays the history (oldest first) as a stack of deployed versions: a deploy pushes its version,
  * a rollback pops back to the version it went to. The target is the version under the top, so a
@@ -20,7 +25,7 @@ export function deployStack(historyNewestFirst: DeployRecord[]): string[] {
   for (const record of [...historyNewestFirst].reverse()) {
     const version = record.deploy;
     if (version === undefined) continue;
-    if (record.subject.startsWith(ROLLBACK_PREFIX) && stack.includes(version)) {
+    if (isRollbackSubject(record.subject) && stack.includes(version)) {
       while (stack.at(-1) !== version) stack.pop();
     } else if (stack.at(-1) !== version) {
       stack.push(version);

@@ -2,8 +2,8 @@
 // editors use are both made from these definitions.
 import { z } from 'zod';
 import { EVENT_NAMES } from './events.js';
-import { HOOK_FORMATS } from './chat-payloads.js';
-import { hookId } from './hooks.js';
+import { HOOK_FORMATS } from './hook-format.js';
+import { hookId } from './hook-id.js';
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 
 const duration = z

@@ -17,6 +17,17 @@ export function parseLsRemoteTags(output: string): Map<string, string> {
  * The newest semver tag ("v1.2.0" counts as 1.2.0). Pre-releases (1.3.0-rc.1) are never picked by
  * `latest`: they are deployed only when pinned by name.
  */
+export const LATEST = 'latest';
+
+export function isLatest(version: string | undefined): version is typeof LATEST {
+  return version === LATEST;
+}
+
+/** The tag a requested version names among a source's tags: `latest` is the newest semver tag (undefined when there is none), any other name is itself. */
+export function resolveVersion(requested: string, tags: Iterable<string>): string | undefined {
+  return isLatest(requested) ? newestSemverTag(tags) : requested;
+}
+
 export function newestSemverTag(tags: Iterable<string>): string | undefined {
   let best: { tag: string; version: string } | undefined;
   for (const tag of tags) {

@@ -1,3 +1,5 @@
+import type { ConfigFiles } from '../domain/desired-state.js';
+
 /** Reading the apps' source repositories. */
 export interface SourceRepos {
   /** Tag name → commit. Throws a UserError when the source cannot be reached. */
@@ -6,12 +8,10 @@ export interface SourceRepos {
   checkout(source: string, tag: string, dir: string): Promise<string>;
 }
 
-export interface ConfigSnapshot {
+export interface ConfigSnapshot extends ConfigFiles {
   commit: string;
   /** Subject of the commit, e.g. "rollback site to 1.0.0 (was 1.1.0)". */
   subject?: string;
-  settingsText?: string;
-  projectFiles: { path: string; text: string }[];
 }
 
 /** The config repo as the server sees it: the committed state of its remote. */

@@ -2,6 +2,7 @@
 // table do everything. With a shared S3 store (several replicas), builds, records, logs, archives
 // and the live pointers go to the bucket, and each replica serves from a local mirror kept by a
 // LiveFollower: the API reads the bucket, the site handler the mirror.
+import type { SiteServing } from '../server/app.js';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -26,7 +27,7 @@ export interface ArtifactStores {
   store: ArtifactStore;
   sites: SiteTable;
   /** What the site handler serves from (the same as above on the filesystem). */
-  serving: { store: ArtifactStore; sites: SiteTable };
+  serving: SiteServing;
   /** On a Docker Engine: this server's build containers (a restart removes the ones it left) and its package caches. */
   docker: { owner: string; cacheId: string };
   follower?: LiveFollower;
@@ -64,7 +65,7 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
     return { store, sites, serving: { store, sites }, docker: { owner: id, cacheId: id } };
   }
   const client = s3Client({ region: s3.region ?? 'us-east-1', ...(s3.endpoint ? { endpoint: s3.endpoint } : {}), ...(s3.credentials ? { credentials: s3.credentials } : {}) });
-  // Staging and logs under the data dir; its versionDir() is then <dataDir>/mirror/<project>/<version>, the mirror's.
+  // Staging and running builds' logs under the data dir; sites are served from the mirror below, never from the bucket.
   const store = new S3ArtifactStore(new S3Objects(client, storeLocation(s3.url)), dataDir);
   const sites = new SiteTable(store);
   await sites.load().catch((error: unknown) => {

@@ -1,15 +1,14 @@
 // `opus trigger <project> <version> <file-store>`: one build in Docker straight into an artifact
 // tree, no server (for CI pipelines). The project is read from the config repo's working copy.
-import { rm } from 'node:fs/promises';
 import Docker from 'dockerode';
 import { DockerBuildRunner } from '../adapters/docker/docker-build-runner.js';
 import { FsArtifactStore } from '../adapters/fs/fs-artifact-store.js';
 import { readConfigFiles } from '../adapters/git/git-config-source.js';
 import { GitSourceRepos } from '../adapters/git/git-source-repos.js';
 import { requestedVersionProblem } from '../domain/builds.js';
-import { formatProblem, projectFilePath, readDesiredState, SETTINGS_FILE, type ProjectSpec } from '../domain/desired-state.js';
+import { desiredStateOf, formatProblem, projectFilePath, SETTINGS_FILE, type ProjectSpec } from '../domain/desired-state.js';
 import { UserError } from '../domain/errors.js';
-import { newestSemverTag } from '../domain/versions.js';
+import { resolveVersion } from '../domain/versions.js';
 import type { BuildRecord } from '../ports/artifact-store.js';
 import type { SourceRepos } from '../ports/git-sources.js';
 import { BuildService } from '../services/build-service.js';
@@ -40,9 +39,9 @@ export async function buildLocally(options: LocalBuildOptions): Promise<LocalBui
   if (!options.force && (await store.listBuilt(spec.name)).some((b) => b.version === version)) return { status: 'built', version, versionDir };
   const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger);
   const logPath = store.logPath(spec.name, version);
-  await rm(logPath, { force: true });
+  await store.removeLog(spec.name, version);
   let done = false;
-  const following = followLog(logPath, { isDone: () => done, onText: options.onLog, intervalMs: 100 });
+  const following = followLog((offset, max) => store.readLog(spec.name, version, offset, max), { isDone: () => done, onText: options.onLog, intervalMs: 100 });
   const record = await builds.build(spec, version, options.signal).finally(() => {
     done = true;
   });
@@ -52,7 +51,7 @@ export async function buildLocally(options: LocalBuildOptions): Promise<LocalBui
 
 async function readProject(configDir: string, name: string): Promise<ProjectSpec> {
   const files = await readConfigFiles(configDir);
-  const desired = readDesiredState(files.settingsText === undefined ? undefined : { path: SETTINGS_FILE, text: files.settingsText }, files.projectFiles);
+  const desired = desiredStateOf(files);
   const spec = desired.projects.find((p) => p.name === name);
   if (spec && !desired.settingsBroken) return spec;
   const problems = desired.problems.filter((p) => p.file === projectFilePath(name) || p.file === SETTINGS_FILE);
@@ -64,7 +63,7 @@ async function resolveTag(sources: SourceRepos, spec: ProjectSpec, requested: st
   const problem = requestedVersionProblem(requested);
   if (problem) throw new UserError(problem);
   const tags = await sources.listTags(spec.source);
-  const version = requested === 'latest' ? newestSemverTag(tags.keys()) : requested;
+  const version = resolveVersion(requested, tags.keys());
   if (!version) throw new UserError(`${spec.source} has no semver tag yet, so "latest" names no version`);
   if (!tags.has(version)) throw new UserError(`${spec.source} has no tag "${version}"`, ['list its tags with: git ls-remote --tags ' + spec.source]);
   return version;

@@ -9,6 +9,7 @@ import { GitConfigSource } from '../adapters/git/git-config-source.js';
 import { GitSourceRepos } from '../adapters/git/git-source-repos.js';
 import { FsHookOutbox } from '../adapters/hooks/fs-hook-outbox.js';
 import { HttpHookSender } from '../adapters/hooks/http-hook-sender.js';
+import { readSecret } from '../adapters/secrets/read-secret.js';
 import { SETTINGS_FILE, type BuildRunnerKind } from '../domain/desired-state.js';
 import { errorMessage, UserError } from '../domain/errors.js';
 import type { BuildRunner } from '../ports/build-runner.js';
@@ -17,10 +18,11 @@ import { createOpusServer } from '../server/opus-server.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import { watchConfigRepo } from './config-repo-watch.js';
 import { watchEngine } from './engine-watch.js';
-import { openConfigEdits } from './open-config-edits.js';
+import { openConfigEdits } from './config-repo.js';
 import { defaults } from './defaults.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { BuildQueue } from '../services/build-queue.js';
+import { BuildScheduler } from '../services/build-scheduler.js';
 import { BuildService } from '../services/build-service.js';
 import { HookDeliveryService } from '../services/hook-delivery.js';
 import { initialFiles } from '../services/config-edits.js';
@@ -91,11 +93,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const events = fanOut(metrics, hooks);
   const builds = new BuildService(store, sources, runner, logger, events);
   const configClone = join(dataDir, 'state', 'config');
-  const sync = new SyncService({ config: new GitConfigSource(config, configClone), sources, store, builds, queue, sites, logger, events, onSynced: (report, ms) => {
+  // The one path for every build (sync, API, webhooks, restarts); the sync reconciles when one ends.
+  const scheduler = new BuildScheduler({ queue, builds, store, logger, events });
+  const sync = new SyncService({ config: new GitConfigSource(config, configClone), sources, store, builds, queue, scheduler, sites, logger, events, onSynced: (report, ms) => {
     metrics.syncFinished(report, ms);
     hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them
   } });
-  const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger });
+  const triggers = new TriggerService({ sync, sources, store, scheduler, logger });
   const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.
@@ -112,6 +116,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       logger,
       auth: { ...(options.apiToken ? { token: options.apiToken } : {}), protectReads: options.protectReads ?? false },
       history: new GitConfigHistory(configClone),
+      secrets: readSecret,
       metrics,
       hooks,
       triggers,

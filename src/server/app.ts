@@ -1,22 +1,11 @@
 // createApp(deps) returns the Koa app without listening, so tests drive it in-process;
 // createRequestListener puts the site handler in front of it for the real server.
-import { existsSync } from 'node:fs';
 import type { RequestListener } from 'node:http';
 import Koa from 'koa';
-import type { Leadership } from '../ports/leadership.js';
-import type { ArtifactStore } from '../ports/artifact-store.js';
-import type { ConfigHistory } from '../ports/config-history.js';
-import type { BuildQueue } from '../services/build-queue.js';
-import type { HookDeliveryService } from '../services/hook-delivery.js';
-import type { Logger } from '../services/logger.js';
-import type { Metrics } from '../services/metrics.js';
-import type { SiteTable } from '../services/site-table.js';
-import type { SyncService } from '../services/sync-service.js';
-import type { TriggerService } from '../services/trigger-service.js';
-import type { ApiAuthOptions } from './api/auth.js';
-import type { ConfigEditsFactory } from './api/config-changes.js';
+import type { SecretReader } from '../ports/secrets.js';
+import { siteServing, type AppDeps, type SiteServing } from './app-deps.js';
 import { apiRouter } from './api/router.js';
-import { webhookRoutes, type WebhookOptions } from './hooks/webhooks.js';
+import { webhookRoutes } from './webhooks/webhooks.js';
 import { dashboardRoutes, rootToDashboard } from './dashboard/routes.js';
 import { opsRoutes } from './ops.js';
 import { SiteFiles } from './site/site-files.js';
@@ -24,49 +13,16 @@ import { answeredLocally, forwardToLeader } from './forward-to-leader.js';
 import { SiteHandler } from './site/site-handler.js';
 import { SiteRouter } from './site/site-router.js';
 
-export interface AppDeps {
-  sync: SyncService;
-  sites: SiteTable;
-  store: ArtifactStore;
-  queue: BuildQueue;
-  logger: Logger;
-  /** API token settings; by default no token, so changes are accepted from loopback only. */
-  auth?: ApiAuthOptions;
-  /** Outgoing hook deliveries: /api/v1/hooks answers 404 without them. */
-  hooks?: HookDeliveryService;
-  /** Explicit build triggers (POST /api/v1/projects/:project/builds); 503 without. */
-  triggers?: TriggerService;
-  /** Push webhooks at /hooks/<provider>; they answer 503 without a secret. */
-  webhooks?: WebhookOptions;
-  /** The config repo's history as the server knows it (its own clone), for deploy history. */
-  history?: ConfigHistory;
-  /** Prometheus metrics: /metrics answers 404 without them. */
-  metrics?: Metrics;
-  /**
-   * What the site handler serves from, when it is not `sites`/`store`: with a shared (S3) store,
-   * each replica's local mirror and its table, switched by the LiveFollower. The API keeps `store`.
-   */
-  serving?: Pick<AppDeps, 'sites' | 'store'>;
-  /** A replica that does not sync is ready once its mirror caught up with the live pointers. */
-  follower?: { readonly caughtUp: boolean };
-  /** Behind a reverse proxy (an ingress): URLs in answers follow its X-Forwarded-Proto and X-Forwarded-Host. */
-  trustProxy?: boolean;
-  /** With several replicas: while another one leads, API and webhook requests go to it. */
-  leadership?: Leadership;
-  /** Where the config repo this server syncs lives (a path or URL), so the CLI can tell it is the one it edits. */
-  configRepo?: string;
-  /** Deploy and rollback from the dashboard: edits of the config repo when it is on this machine. */
-  configEdits?: ConfigEditsFactory;
-}
+export type { AppDeps, SiteServing } from './app-deps.js';
 
-export function createSiteHandler({ sites, store }: Pick<AppDeps, 'sites' | 'store'>): SiteHandler {
-  const router = new SiteRouter(sites, (project, version) => existsSync(store.versionDir(project, version)), (project) => store.projectDir(project));
-  const handler = new SiteHandler(router, new SiteFiles((hash, coding) => store.variantPath(hash, coding)), (project, version) => store.versionDir(project, version), (project) => sites.recentlyLive(project));
+export function createSiteHandler({ sites, store }: SiteServing, secrets?: SecretReader): SiteHandler {
+  const router = new SiteRouter(sites, (project, version) => store.hasVersion(project, version), (project) => store.versionNames(project));
+  const handler = new SiteHandler(router, new SiteFiles((hash, coding) => store.variantPath(hash, coding)), (project, version) => store.versionDir(project, version), (project) => sites.recentlyLive(project), secrets);
   store.onVersionChange((project, version) => handler.forget(project, version));
   return handler;
 }
 
-export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(deps.serving ?? deps)): Koa {
+export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(siteServing(deps), deps.secrets)): Koa {
   // Only the URLs the API writes use these headers; auth looks at the socket's own address.
   const app = new Koa({ proxy: deps.trustProxy ?? false });
   const api = apiRouter(deps);
@@ -112,7 +68,7 @@ export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(d
   return app;
 }
 
-export function createRequestListener(deps: AppDeps, site: SiteHandler = createSiteHandler(deps.serving ?? deps)): RequestListener {
+export function createRequestListener(deps: AppDeps, site: SiteHandler = createSiteHandler(siteServing(deps), deps.secrets)): RequestListener {
   const api = createApp(deps, site).callback();
   const { leadership } = deps;
   return (req, res) => {

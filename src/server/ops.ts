@@ -1,10 +1,10 @@
 // What operators' tools poll: /readyz (ready once the first sync has finished, or the mirror caught up) and /metrics
 // (Prometheus text; behind the API token when reads are protected).
 import type { Middleware } from 'koa';
-import type { AppDeps } from './app.js';
+import type { CoreDeps } from './app-deps.js';
 import { apiAuth } from './api/auth.js';
 
-export function opsRoutes(deps: AppDeps): Middleware {
+export function opsRoutes(deps: Pick<CoreDeps, 'auth' | 'follower' | 'metrics' | 'sync'>): Middleware {
   const auth = apiAuth(deps.auth ?? { protectReads: false });
   return async (ctx, next) => {
     if (ctx.path === '/readyz') {

@@ -2,7 +2,8 @@
 // fast path in front of it for site answers already kept in memory.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createRequestListener, createSiteHandler, type AppDeps } from './app.js';
+import { siteServing, type AppDeps } from './app-deps.js';
+import { createRequestListener, createSiteHandler } from './app.js';
 import { answerFirst, type FastAnswerer } from './fast-path/fast-front.js';
 import { wireHead } from './fast-path/wire-head.js';
 import { countRequests } from './request-metrics.js';
@@ -18,7 +19,7 @@ export interface OpusServer {
 }
 
 export function createOpusServer(deps: AppDeps): OpusServer {
-  const site = createSiteHandler(deps.serving ?? deps);
+  const site = createSiteHandler(siteServing(deps), deps.secrets);
   const server = createServer(createRequestListener(deps, site));
   const { metrics } = deps;
   const stopCounting = metrics ? countRequests(server, metrics) : () => {};

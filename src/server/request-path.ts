@@ -17,6 +17,7 @@ export function parseSitePath(rawPath: string): PathResult {
     } catch {
       return { ok: false, status: 400 };
     }
+    // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
     if (segment === '' || /[\0\\/]/.test(segment) || /[\x00-\x1f]/.test(segment)) return { ok: false, status: 400 };
     // ".." and "." and every dotfile (.git, .env, .opus) are never served.
     if (segment.startsWith('.')) return { ok: false, status: 404 };

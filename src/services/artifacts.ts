@@ -5,7 +5,7 @@ import { isVersion } from '../domain/names.js';
 import { previewUrl } from '../domain/urls.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { SiteTable } from './site-table.js';
-import type { SyncService } from './sync-service.js';
+import type { DesiredStateView } from './desired-state-view.js';
 
 export interface ArtifactInfo {
   version: string;
@@ -29,7 +29,7 @@ export class Artifacts {
   constructor(
     private readonly store: ArtifactStore,
     private readonly sites: SiteTable,
-    private readonly sync: SyncService,
+    private readonly sync: DesiredStateView,
   ) {}
 
   /** A project is known while the config repo names it, it is served, or it has built versions. */

@@ -1,5 +1,6 @@
 // A bounded queue of builds: at most `limit` run at once, and one key (project@version) is never
 // in it twice; asking again for a queued or running key returns the same promise.
+import { BuildCancelled } from '../domain/build-record.js';
 
 type Task = (signal: AbortSignal) => Promise<void>;
 
@@ -55,7 +56,7 @@ export class BuildQueue {
     const index = this.waiting.findIndex((e) => e.key === key);
     if (index >= 0) {
       const [entry] = this.waiting.splice(index, 1);
-      entry?.reject(new Error('cancelled'));
+      entry?.reject(new BuildCancelled());
       return true;
     }
     const running = this.running.get(key);

@@ -1,13 +1,13 @@
 // Every build, whatever asked for it (the sync loop, the API, a webhook, a restart), goes through
 // here: it is recorded as `queued` in the store before it runs (so a restart finds it), put on the
 // bounded BuildQueue (one per project@version), can be cancelled, and listed with its position.
-import { rm } from 'node:fs/promises';
-import { activeView, buildViews, publishedOf, type ActiveBuild, type BuildTrigger, type BuildView } from '../domain/builds.js';
+import { notRunRecord, queuedRecord } from '../domain/build-record.js';
+import { activeView, buildViews, type ActiveBuild, type BuildTrigger, type BuildView } from '../domain/builds.js';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import { buildKey } from '../domain/names.js';
-import { buildSettingsKey } from '../domain/plan.js';
-import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
+import type { BuildRecord } from '../domain/build-record.js';
+import type { BuildRecords } from '../ports/build-records.js';
 import { noEvents, type EventSink } from '../ports/event-sink.js';
 import type { BuildQueue } from './build-queue.js';
 import type { BuildService } from './build-service.js';
@@ -32,7 +32,7 @@ interface Entry extends ActiveBuild {
 export interface SchedulerDeps {
   queue: BuildQueue;
   builds: BuildService;
-  store: ArtifactStore;
+  store: BuildRecords;
   logger: Logger;
   events?: EventSink;
 }
@@ -121,35 +121,15 @@ export class BuildScheduler {
   /** The record says `queued` before the build can start; the log of an earlier build goes. */
   private async recordQueued(project: ProjectSpec, version: string, options: ScheduleOptions, queuedAt: string): Promise<void> {
     const { store } = this.deps;
-    const previous = await store.readBuild(project.name, version);
-    const record: BuildRecord = {
-      project: project.name,
-      version,
-      status: 'queued',
-      queuedAt,
-      startedAt: queuedAt,
-      trigger: options.trigger,
-      ...(options.force ? { force: true } : {}),
-      attempts: previous && previous.status !== 'succeeded' ? previous.attempts : 0,
-      settings: buildSettingsKey(project.source, project.build),
-      ...publishedOf(previous),
-    };
-    await store.writeBuild(record);
-    await rm(store.logPath(project.name, version), { force: true });
+    await store.writeBuild(queuedRecord(project, version, options, queuedAt, await store.readBuild(project.name, version)));
+    await store.removeLog(project.name, version);
   }
 
   /** A build that never ran: cancelled while queued (or its record could not be written). */
   private async recordNotRun(project: ProjectSpec, version: string, error: unknown, recorded: Promise<void>): Promise<BuildRecord> {
     await recorded.catch(() => undefined);
-    const cancelled = /cancelled/.test(errorMessage(error));
-    const now = new Date().toISOString();
-    const previous = await this.deps.store.readBuild(project.name, version);
-    const record: BuildRecord = {
-      ...(previous ?? { project: project.name, version, startedAt: now, attempts: 0, settings: buildSettingsKey(project.source, project.build) }),
-      status: cancelled ? 'cancelled' : 'failed',
-      finishedAt: now,
-      error: cancelled ? 'cancelled while queued' : errorMessage(error),
-    };
+    const record = notRunRecord(project, version, await this.deps.store.readBuild(project.name, version), error, new Date().toISOString());
+    const cancelled = record.status === 'cancelled';
     await this.deps.store.writeBuild(record).catch((e: unknown) => this.deps.logger.error('cannot write a build record', { project: project.name, version, error: errorMessage(e) }));
     this.deps.logger.info(cancelled ? 'build cancelled' : 'build not run', { project: project.name, version, error: record.error });
     (this.deps.events ?? noEvents).emit({ event: cancelled ? 'build.cancelled' : 'build.failed', project: project.name, version, message: record.error ?? '' });

@@ -3,16 +3,15 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import yaml from 'js-yaml';
-import { formatProblem, projectFilePath, readDesiredState, SETTINGS_FILE, type Network, type ProjectSpec } from '../domain/desired-state.js';
+import { desiredStateOf, formatProblem, projectFilePath, SETTINGS_FILE, type Network, type ProjectSpec } from '../domain/desired-state.js';
 import { UserError } from '../domain/errors.js';
 import { projectNameProblem, versionProblem } from '../domain/names.js';
 import type { ConfigChange } from '../domain/pull-request.js';
-import { deployMessage, ROLLBACK_PREFIX, rollbackMessage, rollbackTarget } from '../domain/rollback.js';
+import { deployMessage, isRollbackSubject, rollbackMessage, rollbackTarget } from '../domain/rollback.js';
 import { jsonSchemas } from '../domain/schema.js';
-import { newestSemverTag } from '../domain/versions.js';
+import { isLatest, resolveVersion } from '../domain/versions.js';
 import { setTopLevelKey } from '../domain/yaml-edit.js';
-import { readConfigFiles } from '../adapters/git/git-config-source.js';
-import type { CommitResult, ConfigWorkspace, FileChange } from '../adapters/git/config-workspace.js';
+import type { CommitResult, ConfigRepoWorkspace, FileChange } from '../ports/config-workspace.js';
 import type { SourceRepos } from '../ports/git-sources.js';
 import type { PullRequestFlow } from './pull-request-flow.js';
 
@@ -63,7 +62,7 @@ sync:
 /** Each edit first brings the working copy up to date (or refuses), then reads, checks and commits. */
 export class ConfigEdits {
   constructor(
-    private readonly workspace: ConfigWorkspace,
+    private readonly workspace: ConfigRepoWorkspace,
     private readonly sources: SourceRepos,
     private readonly push: boolean,
     /** When set, each change goes to a new branch and a pull request instead of the current branch. */
@@ -93,7 +92,7 @@ export class ConfigEdits {
     };
     const text = `# yaml-language-server: $schema=../${SCHEMA_DIR}/project.schema.json\n${yaml.dump(document, { lineWidth: -1 })}`;
     await this.checkValid(path, text);
-    const resolved = input.deploy === 'latest' ? newestSemverTag(tags.keys()) : undefined;
+    const resolved = isLatest(input.deploy) ? resolveVersion(input.deploy, tags.keys()) : undefined;
     const change: ConfigChange = { kind: 'add', project: input.name, source, image: input.image, command: input.command, output: document.build.output, ...(input.deploy ? { deploy: input.deploy } : {}), ...(resolved ? { resolved } : {}) };
     return this.commit([{ path, content: text }], `add project ${input.name}${input.deploy ? ` at ${input.deploy}` : ''}`, change);
   }
@@ -111,7 +110,7 @@ export class ConfigEdits {
     const tags = await this.sources.listTags(project.source);
     this.checkVersion(name, project.source, version, tags);
     if (project.deploy === version) return { message: `${name} is already deployed at ${version}; nothing to commit`, changed: false };
-    const resolved = version === 'latest' ? newestSemverTag(tags.keys()) : undefined;
+    const resolved = isLatest(version) ? resolveVersion(version, tags.keys()) : undefined;
     return this.setDeploy(project, version, deployMessage(name, version, project.deploy, resolved), resolved);
   }
 
@@ -130,7 +129,7 @@ export class ConfigEdits {
   private async setDeploy(project: ProjectSpec, version: string, message: string, resolved?: string): Promise<EditResult> {
     const text = setTopLevelKey(await this.workspace.read(project.file), 'deploy', version, 'source');
     await this.checkValid(project.file, text);
-    const kind = message.startsWith(ROLLBACK_PREFIX) ? 'rollback' : 'deploy';
+    const kind = isRollbackSubject(message) ? 'rollback' : 'deploy';
     const change: ConfigChange = { kind, project: project.name, source: project.source, to: version, ...(project.deploy ? { from: project.deploy } : {}), ...(resolved ? { resolved } : {}) };
     return this.commit([{ path: project.file, content: text }], message, change);
   }
@@ -147,8 +146,8 @@ export class ConfigEdits {
   }
 
   private checkVersion(name: string, source: string, version: string, tags: Map<string, string>): void {
-    if (version === 'latest') {
-      if (!newestSemverTag(tags.keys())) throw new UserError(`${source} has no semver tag for "latest" to resolve to`, ['push a tag such as 1.0.0 to the source, or deploy a tag by name']);
+    if (isLatest(version)) {
+      if (!resolveVersion(version, tags.keys())) throw new UserError(`${source} has no semver tag for "latest" to resolve to`, ['push a tag such as 1.0.0 to the source, or deploy a tag by name']);
       return;
     }
     const problem = versionProblem(version);
@@ -160,9 +159,9 @@ export class ConfigEdits {
   }
 
   private async state(extra?: { path: string; text: string }) {
-    const files = await readConfigFiles(this.workspace.dir);
+    const files = await this.workspace.files();
     const projectFiles = files.projectFiles.filter((f) => f.path !== extra?.path).concat(extra ? [extra] : []);
-    return readDesiredState(files.settingsText === undefined ? undefined : { path: SETTINGS_FILE, text: files.settingsText }, projectFiles);
+    return desiredStateOf({ ...files, projectFiles });
   }
 
   private async checkValid(path: string, text: string): Promise<void> {

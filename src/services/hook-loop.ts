@@ -4,7 +4,7 @@ import type { RetryPolicy } from '../domain/backoff.js';
 import { errorMessage } from '../domain/errors.js';
 import { afterAttempt, newDelivery, redelivered, type DeliveryRecord, type NewDelivery } from '../domain/hook-deliveries.js';
 import type { SecretRef } from '../domain/schema.js';
-import type { HookFormat } from '../domain/chat-payloads.js';
+import type { HookFormat } from '../domain/hook-format.js';
 import type { HookOutbox, HookSender } from '../ports/hook-outbox.js';
 import type { Logger } from './logger.js';
 
@@ -114,7 +114,7 @@ export class HookLoop {
     const excess = finished.slice(0, Math.max(0, finished.length - this.options.keepFinished));
     if (excess.length === 0) return;
     this.records = this.records.filter((r) => !excess.includes(r));
-    for (const record of excess) this.chain(() => this.options.outbox.remove(record));
+    for (const record of excess) void this.chain(() => this.options.outbox.remove(record));
     await this.writes;
   }
 

@@ -1,7 +1,6 @@
-// Follows a build log file as it grows (tail -f), until the build is over and everything it wrote
-// has been read, or the reader goes away. Reads are bounded; a log that was started again (shorter
+// Follows a build log as it grows (tail -f), until the build is over and everything it wrote has
+// been read, or the reader goes away. Reads are bounded; a log that was started again (shorter
 // than what was read) is read again from its start.
-import { open, stat } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import { setTimeout as wait } from 'node:timers/promises';
 
@@ -14,22 +13,26 @@ export interface FollowOptions {
   maxReadBytes?: number;
 }
 
-export async function followLog(path: string, options: FollowOptions): Promise<void> {
+/** Bytes of a log from an offset (at most maxBytes) and its size now: BuildLogs.readLog of one build. */
+export type LogReader = (offset: number, maxBytes: number) => Promise<{ bytes: Buffer; size: number } | undefined>;
+
+export async function followLog(read: LogReader, options: FollowOptions): Promise<void> {
   const { isDone, onText, signal, intervalMs = 200, maxReadBytes = 256 * 1024 } = options;
   let offset = 0;
   let decoder = new StringDecoder('utf8');
   for (;;) {
     if (signal?.aborted) return;
     const done = isDone();
-    const size = (await stat(path).catch(() => undefined))?.size ?? 0;
+    const got = await read(offset, maxReadBytes).catch(() => undefined);
+    const size = got?.size ?? 0;
     if (size < offset) {
       offset = 0;
       decoder = new StringDecoder('utf8');
+      continue;
     }
-    if (size > offset) {
-      const chunk = await readRange(path, offset, Math.min(size - offset, maxReadBytes));
-      offset += chunk.length;
-      const text = decoder.write(chunk);
+    if (got && got.bytes.length > 0) {
+      offset += got.bytes.length;
+      const text = decoder.write(got.bytes);
       if (text) await onText(text);
       continue;
     }
@@ -39,17 +42,6 @@ export async function followLog(path: string, options: FollowOptions): Promise<v
       return;
     }
     await sleep(intervalMs, signal);
-  }
-}
-
-async function readRange(path: string, position: number, length: number): Promise<Buffer> {
-  const file = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(length);
-    const { bytesRead } = await file.read(buffer, 0, length, position);
-    return buffer.subarray(0, bytesRead);
-  } finally {
-    await file.close();
   }
 }
 

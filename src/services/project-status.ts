@@ -1,13 +1,14 @@
 // What the API and CLI say about each project: desired vs live, and why they differ.
 import { formatProblem } from '../domain/desired-state.js';
 import { buildKey } from '../domain/names.js';
+import type { SyncStatus } from '../domain/project-filter.js';
 import { projectUrls, type ProjectUrls } from '../domain/urls.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import type { BuildQueue } from './build-queue.js';
 import type { SiteTable } from './site-table.js';
-import type { SyncService } from './sync-service.js';
+import type { DesiredStateView } from './desired-state-view.js';
 
-export type SyncStatus = 'synced' | 'building' | 'failed' | 'config error' | 'out of sync' | 'not deployed';
+export type { SyncStatus };
 
 export interface ProjectStatus {
   name: string;
@@ -24,7 +25,7 @@ export interface ProjectStatus {
 }
 
 /** `origin`: the server's address as the client reached it, for absolute URLs. */
-export async function projectStatuses(sync: SyncService, sites: SiteTable, queue: BuildQueue, store: ArtifactStore, origin = ''): Promise<ProjectStatus[]> {
+export async function projectStatuses(sync: DesiredStateView, sites: SiteTable, queue: BuildQueue, store: ArtifactStore, origin = ''): Promise<ProjectStatus[]> {
   const desired = sync.desiredState;
   const report = sync.lastReport;
   const live = sites.snapshot();

@@ -4,7 +4,7 @@ import { UserError } from '../domain/errors.js';
 import { forgeTarget, TOKEN_ENV, withoutCredentials, type ForgeChoice, type ForgeKind, type ForgeTarget } from '../domain/forge.js';
 import { pullRequestText, type ConfigChange } from '../domain/pull-request.js';
 import type { PullRequests } from '../ports/pull-requests.js';
-import type { ConfigWorkspace, FileChange, PushTarget } from '../adapters/git/config-workspace.js';
+import type { ConfigRepoWorkspace, FileChange, PushTarget } from '../ports/config-workspace.js';
 
 export interface PullRequestSettings extends ForgeChoice {
   /** --forge-token; else the forge's env variable (GITHUB_TOKEN, GITEA_TOKEN). */
@@ -20,7 +20,7 @@ export interface SubmittedChange {
 
 export class PullRequestFlow {
   constructor(
-    private readonly workspace: ConfigWorkspace,
+    private readonly workspace: ConfigRepoWorkspace,
     private readonly settings: PullRequestSettings,
     private readonly forge: (token: string) => PullRequests,
   ) {}

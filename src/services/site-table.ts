@@ -1,7 +1,7 @@
 // Which version of which project is served, and on which host names. Requests read it once;
 // a switch replaces one map entry, so a request sees one version from start to end.
 import type { LiveSite } from '../domain/plan.js';
-import type { ArtifactStore, LivePointer } from '../ports/artifact-store.js';
+import type { LivePointer, PointerStore } from '../ports/pointer-store.js';
 
 /**
  * A page loaded just before a switch still asks for its own hashed JS and CSS (and lazy chunks,
@@ -17,7 +17,7 @@ export class SiteTable {
 
   private changeCount = 0;
 
-  constructor(private readonly store: ArtifactStore) {}
+  constructor(private readonly store: PointerStore) {}
 
   /** Goes up at every change of pointers, domains or the preview domain: routes worked out before may be stale. */
   get changes(): number {

@@ -1,15 +1,15 @@
 // The sync loop: fetch the config repo → read desired state → plan (pure) → apply.
-import { readDesiredState, type DesiredState, type ProjectSpec } from '../domain/desired-state.js';
+import { desiredStateOf, type DesiredState, type ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import { buildKey } from '../domain/names.js';
 import { plan, type Action, type ActualState, type ResolvedVersions } from '../domain/plan.js';
-import { ROLLBACK_PREFIX } from '../domain/rollback.js';
-import { newestSemverTag } from '../domain/versions.js';
+import { isRollbackSubject } from '../domain/rollback.js';
+import { isLatest, resolveVersion } from '../domain/versions.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import { noEvents, type EventSink } from '../ports/event-sink.js';
 import type { ConfigSource, SourceRepos } from '../ports/git-sources.js';
 import type { BuildQueue } from './build-queue.js';
-import { BuildScheduler } from './build-scheduler.js';
+import type { BuildScheduler } from './build-scheduler.js';
 import type { BuildService } from './build-service.js';
 import type { Logger } from './logger.js';
 import type { SiteTable } from './site-table.js';
@@ -20,8 +20,8 @@ export interface SyncDeps {
   store: ArtifactStore;
   builds: BuildService;
   queue: BuildQueue;
-  /** Records, queues and cancels builds; made from queue, builds and store when not given. */
-  scheduler?: BuildScheduler;
+  /** Records, queues and cancels builds: the one scheduler of the server, made by the composition root. */
+  scheduler: BuildScheduler;
   sites: SiteTable;
   logger: Logger;
   events?: EventSink;
@@ -55,8 +55,7 @@ export class SyncService {
   readonly scheduler: BuildScheduler;
 
   constructor(private readonly deps: SyncDeps) {
-    const { queue, builds, store, logger, events } = deps;
-    this.scheduler = deps.scheduler ?? new BuildScheduler({ queue, builds, store, logger, ...(events ? { events } : {}) });
+    this.scheduler = deps.scheduler;
     // Whatever asked for a build (a sync, the API, a webhook), its end may change what goes live.
     this.scheduler.onFinished((record) => this.afterBuild(record));
   }
@@ -126,10 +125,7 @@ export class SyncService {
       this.commit = snapshot.commit;
       this.lastSubject = snapshot.subject;
       const before = this.desired;
-      this.desired = readDesiredState(
-        snapshot.settingsText === undefined ? undefined : { path: 'opus.yaml', text: snapshot.settingsText },
-        snapshot.projectFiles,
-      );
+      this.desired = desiredStateOf(snapshot);
       if (!this.desired.settingsBroken) {
         // A broken opus.yaml changes nothing: not even the build concurrency falls back to its default.
         this.deps.queue.setLimit(this.desired.settings.concurrency);
@@ -188,18 +184,18 @@ export class SyncService {
   }
 
   private rollbackCommit(project: string): boolean {
-    return this.lastSubject?.startsWith(`${ROLLBACK_PREFIX}${project} `) ?? false;
+    return this.lastSubject !== undefined && isRollbackSubject(this.lastSubject, project);
   }
 
   private async resolveVersions(projects: ProjectSpec[]): Promise<ResolvedVersions> {
     const resolved: ResolvedVersions = {};
     for (const project of projects) {
-      if (project.deploy !== 'latest') {
+      if (!isLatest(project.deploy)) {
         resolved[project.name] = project.deploy === undefined ? {} : { version: project.deploy };
         continue;
       }
       try {
-        const newest = newestSemverTag((await this.deps.sources.listTags(project.source)).keys());
+        const newest = resolveVersion(project.deploy, (await this.deps.sources.listTags(project.source)).keys());
         resolved[project.name] = newest ? { version: newest } : { error: `deploy: latest, but ${project.source} has no semver tag yet` };
       } catch (error) {
         resolved[project.name] = { error: errorMessage(error) };

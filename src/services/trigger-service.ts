@@ -1,14 +1,15 @@
 // Builds asked for explicitly: by the API (`opus trigger`), by a webhook for `prebuild: true`
 // projects, and again after a restart for every build the stopped server had queued or running.
+import { closedRecord } from '../domain/build-record.js';
 import { requestedVersionProblem, unfinishedRecords, type BuildTrigger, type BuildView } from '../domain/builds.js';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
-import { newestSemverTag } from '../domain/versions.js';
+import { resolveVersion } from '../domain/versions.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import type { SourceRepos } from '../ports/git-sources.js';
 import type { BuildScheduler } from './build-scheduler.js';
 import type { Logger } from './logger.js';
-import type { SyncService } from './sync-service.js';
+import type { DesiredStateView } from './desired-state-view.js';
 
 export type TriggerOutcome =
   | { kind: 'queued'; build: BuildView; message: string }
@@ -22,7 +23,7 @@ export interface TriggerOptions {
 }
 
 export interface TriggerDeps {
-  sync: SyncService;
+  sync: DesiredStateView;
   sources: SourceRepos;
   store: ArtifactStore;
   scheduler: BuildScheduler;
@@ -44,7 +45,7 @@ export class TriggerService {
     } catch (error) {
       return { kind: 'error', status: 502, message: errorMessage(error) };
     }
-    const version = requested === 'latest' ? newestSemverTag(tags.keys()) : requested;
+    const version = resolveVersion(requested, tags.keys());
     if (!version) return { kind: 'error', status: 400, message: `${found.source} has no semver tag yet, so "latest" names no version` };
     if (!tags.has(version)) {
       const recent = [...tags.keys()].slice(-5).join(', ');
@@ -125,7 +126,6 @@ export class TriggerService {
   }
 
   private async close(record: BuildRecord, status: 'cancelled' | 'succeeded', error?: string): Promise<void> {
-    const { error: _old, ...rest } = record;
-    await this.deps.store.writeBuild({ ...rest, status, finishedAt: new Date().toISOString(), ...(error ? { error } : {}) });
+    await this.deps.store.writeBuild(closedRecord(record, status, new Date().toISOString(), error));
   }
 }

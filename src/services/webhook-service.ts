@@ -10,11 +10,12 @@ import type { PushEvent } from '../domain/webhook-payload.js';
 import { errorMessage } from '../domain/errors.js';
 import { KeyedCoalescer } from './keyed-coalescer.js';
 import type { Logger } from './logger.js';
-import type { SyncService } from './sync-service.js';
+import type { DesiredStateView } from './desired-state-view.js';
 import type { TriggerService } from './trigger-service.js';
 
 export interface WebhookDeps {
-  sync: SyncService;
+  /** What the last sync read, and a sync to run when a push concerns the config repo or a `latest` project. */
+  sync: DesiredStateView & { sync(): Promise<unknown> };
   triggers: TriggerService;
   logger: Logger;
   /** The config repo's URL or path, as the server was given it. */

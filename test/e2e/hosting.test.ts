@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { promisify } from 'node:util';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import bcrypt from 'bcryptjs';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type Browser } from 'playwright-core';
 import { startOpusWorld, type OpusWorld } from '../support/opus-world.js';
 import { viteSpa } from './vite-app.js';
 

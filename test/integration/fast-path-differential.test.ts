@@ -13,14 +13,15 @@ import bcrypt from 'bcryptjs';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import { createRequestListener } from '../../src/server/app.js';
 import { createOpusServer } from '../../src/server/opus-server.js';
+import { readSecret } from '../../src/adapters/secrets/read-secret.js';
 import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
-import { SyncService } from '../../src/services/sync-service.js';
 import { exchange, type RawResponse } from '../support/raw-http.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
 import { siteOptions } from '../support/site-server.js';
+import { syncServiceFor } from '../support/sync-wiring.js';
 
 const CASES = 400;
 const JS_PATH = '/app/assets/index-Ab12Cd34.js';
@@ -109,8 +110,8 @@ test(`${CASES} generated requests get the same bytes from node:http alone and fr
 
   const queue = new BuildQueue(1);
   const unused = undefined as never;
-  const sync = new SyncService({ config: { fetch: () => Promise.reject(new Error('no config repo here')) }, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
-  const deps = { sync, sites, store, queue, logger: silentLogger };
+  const sync = syncServiceFor({ config: { fetch: () => Promise.reject(new Error('no config repo here')) }, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
+  const deps = { sync, sites, store, queue, logger: silentLogger, secrets: readSecret };
   const opus = createOpusServer(deps);
   t.after(() => opus.close(0));
   const opusPort = (await opus.listen(0, '127.0.0.1')).port;

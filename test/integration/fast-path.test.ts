@@ -15,9 +15,9 @@ import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { Metrics } from '../../src/services/metrics.js';
 import { SiteTable } from '../../src/services/site-table.js';
-import { SyncService } from '../../src/services/sync-service.js';
 import { exchange, rawRequest, splitResponses, type RawResponse } from '../support/raw-http.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
+import { syncServiceFor } from '../support/sync-wiring.js';
 
 const JS = `export const app = ${JSON.stringify('fast path '.repeat(20_000))};\n`;
 const SITE = {
@@ -47,7 +47,7 @@ async function world(t: TestContext): Promise<World> {
   const queue = new BuildQueue(1);
   const metrics = new Metrics(queue, { processMetrics: false });
   const unused = undefined as never;
-  const sync = new SyncService({ config: { fetch: () => Promise.reject(new Error('no config repo here')) }, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
+  const sync = syncServiceFor({ config: { fetch: () => Promise.reject(new Error('no config repo here')) }, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
   for (const [version, marker] of [['1.0.0', 'v1'], ['2.0.0', 'v2']] as const) {
     const staging = await store.createStaging('site', version);
     await writeFiles(staging, { ...SITE, 'index.html': SITE['index.html'].replaceAll('v1', marker) });

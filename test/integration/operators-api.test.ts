@@ -14,9 +14,9 @@ import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
-import { SyncService } from '../../src/services/sync-service.js';
 import { gitSync } from '../support/fixtures.js';
 import { startOpusWorld, type OpusWorld } from '../support/opus-world.js';
+import { syncServiceFor } from '../support/sync-wiring.js';
 
 let w: OpusWorld;
 
@@ -143,7 +143,7 @@ test('the OpenAPI document is served and describes every route of the API', asyn
   const store = new FsArtifactStore(join(w.dir, 'unused-artifacts'));
   const queue = new BuildQueue(1);
   const sites = new SiteTable(store);
-  const sync = new SyncService({ config: { fetch: () => Promise.reject(new Error('unused')) }, sources: undefined as never, store, builds: new BuildService(store, undefined as never, undefined as never, silentLogger), queue, sites, logger: silentLogger });
+  const sync = syncServiceFor({ config: { fetch: () => Promise.reject(new Error('unused')) }, sources: undefined as never, store, builds: new BuildService(store, undefined as never, undefined as never, silentLogger), queue, sites, logger: silentLogger });
   const router = apiRouter({ sync, sites, store, queue, logger: silentLogger });
   const paths = served.paths as Record<string, Record<string, unknown>>;
   const missing: string[] = [];

@@ -13,8 +13,8 @@ import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { Metrics } from '../../src/services/metrics.js';
 import { SiteTable } from '../../src/services/site-table.js';
-import { SyncService } from '../../src/services/sync-service.js';
 import { gitSync, tempDir, writeFiles } from '../support/fixtures.js';
+import { syncServiceFor } from '../support/sync-wiring.js';
 
 const TOKEN = 'ops-test-token-0123456789';
 
@@ -30,7 +30,7 @@ async function serve(t: TestContext, protectReads: boolean, trustProxy = false) 
   const sources = new GitSourceRepos();
   const metrics = new Metrics(queue, { processMetrics: false });
   const builds = new BuildService(store, sources, undefined as never, silentLogger, metrics);
-  const sync = new SyncService({ config: new GitConfigSource(join(dir, 'config'), join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger, onSynced: (r, ms) => metrics.syncFinished(r, ms) });
+  const sync = syncServiceFor({ config: new GitConfigSource(join(dir, 'config'), join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger, onSynced: (r, ms) => metrics.syncFinished(r, ms) });
   const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, metrics, auth: { token: TOKEN, protectReads }, trustProxy });
   const { port } = await server.listen(0, '127.0.0.1');
   t.after(() => server.close(0));

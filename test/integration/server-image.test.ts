@@ -85,7 +85,7 @@ test('the server image builds, runs as uid 1000 on a read-only root with a data 
     assert.equal(((await eventually(() => get('/readyz'), 60_000, '/readyz')) as { ready: boolean }).ready, true);
     assert.equal(await eventually(async () => ((await docker('inspect', '--format', '{{.State.Health.Status}}', container)) === 'healthy' ? true : undefined), 60_000, 'healthy'), true);
   } catch (error) {
-    throw new Error(`${String(error)}\ncontainer log:\n${await logs()}`);
+    throw new Error(`${String(error)}\ncontainer log:\n${await logs()}`, { cause: error });
   }
 
   // The server process (pid 1) runs as uid 1000; /data is the volume and belongs to it.

@@ -16,8 +16,8 @@ import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
-import { SyncService } from '../../src/services/sync-service.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
+import { syncServiceFor } from '../support/sync-wiring.js';
 
 const SECRET = `opus-secret-${randomUUID()}`;
 const SITE_DOMAIN = 'site.example.com';
@@ -63,7 +63,7 @@ async function start(t: TestContext, entry: Entry = 'createApp'): Promise<Harnes
   const sources: SourceRepos = { listTags: async () => new Map(), checkout: () => Promise.reject(new Error('no sources in serving tests')) };
   const runner: BuildRunner = { run: () => Promise.reject(new Error('no builds in serving tests')) };
   const builds = new BuildService(store, sources, runner, silentLogger);
-  const sync = new SyncService({ config, sources, store, builds, queue, sites, logger: silentLogger });
+  const sync = syncServiceFor({ config, sources, store, builds, queue, sites, logger: silentLogger });
   const deps: AppDeps = { sync, sites, store, queue, logger: silentLogger };
   let port: number;
   if (entry === 'createApp') {

@@ -14,9 +14,12 @@ import type { ArtifactStore, BuildRecord } from '../../src/ports/artifact-store.
 import { writeFiles } from '../support/fixtures.js';
 import { startS3Server, type S3TestServer } from '../support/s3-server.js';
 
+/** Both stores: every port of ArtifactStore, and where a build's log file is kept. */
+type ContractStore = ArtifactStore & { logPath(project: string, version: string): string };
+
 interface Harness {
   /** A new, empty store, and a function that opens a second store on the same data. */
-  make(): Promise<{ store: ArtifactStore; reopen: () => ArtifactStore; fileCount: (project: string, version: string) => Promise<number> }>;
+  make(): Promise<{ store: ContractStore; reopen: () => ContractStore; fileCount: (project: string, version: string) => Promise<number> }>;
 }
 
 const scratch: string[] = [];
@@ -188,6 +191,32 @@ for (const [name, harness] of [['FsArtifactStore', fsHarness], ['S3ArtifactStore
       assert.equal((await again.readLive()).site?.version, '1.0.0');
       assert.equal((await again.readBuild('site', '1.0.0'))?.status, 'succeeded');
       assert.deepEqual(await archiveFiles(again, 'site', '1.0.0'), { 'index.html': 'x' });
+    });
+
+    test('build logs: written while a build runs, read in bounded ranges, replaced by the next build, removed', async () => {
+      const { store } = await harness.make();
+      assert.equal(await store.readLog('site', '1.0.0'), undefined, 'no log before a build');
+      const log = await store.createLog('site', '1.0.0');
+      await new Promise<void>((done, fail) => log.write('line one\nline two\n', (error) => (error ? fail(error) : done())));
+      assert.deepEqual(await store.readLog('site', '1.0.0', 5, 3).then((r) => r && { text: r.bytes.toString(), size: r.size }), { text: 'one', size: 18 });
+      assert.deepEqual(await store.readLog('site', '1.0.0', 18, 100).then((r) => r && r.bytes.length), 0, 'nothing past the end yet');
+      await new Promise<void>((done) => log.end(done));
+      const again = await store.createLog('site', '1.0.0');
+      await new Promise<void>((done) => again.end('new\n', done));
+      assert.equal((await store.readLog('site', '1.0.0'))?.bytes.toString(), 'new\n', 'the next build of the version starts a new log');
+      await store.removeLog('site', '1.0.0');
+      assert.equal(await store.readLog('site', '1.0.0'), undefined);
+    });
+
+    test('only the filesystem store is a local site source: the shared store hands out no paths', async () => {
+      const { store } = await harness.make();
+      for (const member of ['versionDir', 'projectDir', 'variantPath', 'hasVersion', 'versionNames']) assert.equal(member in store, harness === fsHarness, member);
+      if (!(store instanceof FsArtifactStore)) return;
+      assert.equal(store.hasVersion('site', '1.0.0'), false);
+      await store.publish('site', '1.0.0', await stage(store, 'site', '1.0.0', { 'index.html': 'x' }));
+      assert.equal(store.hasVersion('site', '1.0.0'), true);
+      assert.deepEqual(store.versionNames('site'), ['1.0.0']);
+      assert.equal(await readFile(join(store.versionDir('site', '1.0.0'), 'index.html'), 'utf8'), 'x');
     });
   });
 }

@@ -19,6 +19,7 @@ import { SyncService } from '../../src/services/sync-service.js';
 import { TriggerService } from '../../src/services/trigger-service.js';
 import { WebhookService } from '../../src/services/webhook-service.js';
 import { gitSync, tempDir, writeFiles } from './fixtures.js';
+import { syncServiceFor } from './sync-wiring.js';
 
 export const COPY_BUILD = 'mkdir -p dist && cp -r public/. dist/';
 
@@ -76,7 +77,7 @@ export async function startBuildServer(t: TestContext, options: BuildServerOptio
   await sites.load();
   const queue = new BuildQueue(2);
   const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, sink);
-  const sync = new SyncService({ config, sources, store, builds, queue, sites, logger: silentLogger, events: sink });
+  const sync = syncServiceFor({ config, sources, store, builds, queue, sites, logger: silentLogger, events: sink });
   const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger: silentLogger });
   const webhooks = new WebhookService({ sync, triggers, logger: silentLogger, configRepo: configDir, debounceMs: options.debounceMs ?? 200 });
   const secret = options.webhookSecret ? { secret: options.webhookSecret } : {};
@@ -84,7 +85,7 @@ export async function startBuildServer(t: TestContext, options: BuildServerOptio
   const url = `http://127.0.0.1:${(await server.listen(0, '127.0.0.1')).port}`;
   t.after(async () => {
     await webhooks.idle();
-    for (const build of sync.scheduler.active()) sync.scheduler.cancel(build.project, build.version);
+    for (const build of sync.scheduler.active()) void sync.scheduler.cancel(build.project, build.version);
     await sync.scheduler.idle();
     await server.close(0);
   });

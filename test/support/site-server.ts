@@ -1,6 +1,7 @@
 // A real listening Opus site server (the one `opus server` runs, fast path included) on 127.0.0.1 over a real artifact store, for serving tests.
 import { join } from 'node:path';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
+import { readSecret } from '../../src/adapters/secrets/read-secret.js';
 import type { SiteOptions } from '../../src/domain/desired-state.js';
 import type { ConfigSource } from '../../src/ports/git-sources.js';
 import { createOpusServer } from '../../src/server/opus-server.js';
@@ -8,8 +9,8 @@ import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
-import { SyncService } from '../../src/services/sync-service.js';
 import { writeFiles } from './fixtures.js';
+import { syncServiceFor } from './sync-wiring.js';
 
 export interface SiteServer {
   url: string;
@@ -30,8 +31,8 @@ export async function startSiteServer(root: string): Promise<SiteServer> {
   const unusedConfig: ConfigSource = { fetch: () => Promise.reject(new Error('no config repo in serving tests')) };
   const unused = undefined as never;
   const builds = new BuildService(store, unused, unused, silentLogger);
-  const sync = new SyncService({ config: unusedConfig, sources: unused, store, builds, queue, sites, logger: silentLogger });
-  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger });
+  const sync = syncServiceFor({ config: unusedConfig, sources: unused, store, builds, queue, sites, logger: silentLogger });
+  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, secrets: readSecret });
   const { port } = await server.listen(0, '127.0.0.1');
   return {
     url: `http://127.0.0.1:${port}`,

@@ -59,7 +59,7 @@ export class DockerBuildRunner implements BuildRunner {
     try {
       await container.putArchive(Readable.from(tar.c({ cwd: job.sourceDir, portable: true, prefix: WORKSPACE.slice(1) }, await readdir(job.sourceDir))), { path: '/' });
       const output = await container.attach({ stream: true, stdout: true, stderr: true });
-      container.modem.demuxStream(output, job.log, job.log);
+      (container.modem as DockerModem).demuxStream(output, job.log, job.log);
       const ended = once(output, 'end');
       await container.start();
       const exitCode = await this.waitWithLimits(container, job);
@@ -110,4 +110,9 @@ export class DockerBuildRunner implements BuildRunner {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+/** The part of docker-modem that @types/dockerode leaves untyped: splits an attached stream into stdout and stderr. */
+interface DockerModem {
+  demuxStream(stream: NodeJS.ReadableStream, stdout: NodeJS.WritableStream, stderr: NodeJS.WritableStream): void;
 }

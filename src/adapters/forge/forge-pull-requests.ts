@@ -54,6 +54,6 @@ function parseJson(text: string): Record<string, unknown> {
 
 /** GitHub: { message, errors: [{ message }] }; Gitea: { message }. */
 function forgeMessage(data: Record<string, unknown>): string {
-  const errors = Array.isArray(data.errors) ? data.errors.map((e) => (e && typeof e === 'object' && 'message' in e ? String(e.message) : JSON.stringify(e))) : [];
+  const errors = Array.isArray(data.errors) ? (data.errors as unknown[]).map((e) => (e && typeof e === 'object' && 'message' in e ? String(e.message) : JSON.stringify(e))) : [];
   return [typeof data.message === 'string' ? data.message : '', ...errors].filter(Boolean).join('; ');
 }

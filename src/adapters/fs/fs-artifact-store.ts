@@ -3,32 +3,40 @@
 // Its tar.gz is made when asked for (version-archive.ts). Opus's bookkeeping lives in
 // <root>/.opus/, a name no project can have.
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../../domain/errors.js';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import type { BuiltVersion } from '../../domain/plan.js';
 import type { ArtifactStore, BuildRecord, LivePointer, ServingSettings } from '../../ports/artifact-store.js';
+import type { LocalSiteSource } from '../../ports/local-site-source.js';
+import { StoredPointers } from '../stored-pointers.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { ContentStore } from './content-store.js';
+import { LocalBuildLogs } from './local-build-logs.js';
 import { treeStats } from './tree-stats.js';
 import { archiveOf } from './version-archive.js';
 
 /** Where earlier Opus stored a tar.gz of each version; removing a version still removes its old archive. */
 const LEGACY_ARCHIVES = 'archive';
 
-export class FsArtifactStore implements ArtifactStore {
+export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   private readonly meta: string;
   private readonly content: ContentStore;
   private readonly listeners: ((project: string, version: string) => void)[] = [];
-  /** live.json is read-modified-written: one writer at a time. */
-  private liveWrites: Promise<unknown> = Promise.resolve();
+  private readonly pointers: StoredPointers;
+  private readonly logs: LocalBuildLogs;
 
   constructor(readonly root: string) {
     this.meta = join(root, '.opus');
     this.content = new ContentStore(join(this.meta, 'cas'));
+    this.logs = new LocalBuildLogs(join(this.meta, 'logs'));
+    this.pointers = new StoredPointers({
+      read: async (name) => (existsSync(join(this.meta, name)) ? readFile(join(this.meta, name), 'utf8') : undefined),
+      write: (name, text) => writeFileAtomic(join(this.meta, name), text),
+    });
   }
 
   async listProjects(): Promise<string[]> {
@@ -58,6 +66,15 @@ export class FsArtifactStore implements ArtifactStore {
 
   projectDir(project: string): string {
     return join(this.root, project);
+  }
+
+  hasVersion(project: string, version: string): boolean {
+    return existsSync(this.versionDir(project, version));
+  }
+
+  versionNames(project: string): string[] {
+    const dir = this.projectDir(project);
+    return existsSync(dir) ? readdirSync(dir) : [];
   }
 
   variantPath(hash: string, coding: 'br' | 'gzip'): string {
@@ -128,30 +145,20 @@ export class FsArtifactStore implements ArtifactStore {
     return stream && { stream };
   }
 
-  async readLive(): Promise<Record<string, LivePointer>> {
-    const path = join(this.meta, 'live.json');
-    if (!existsSync(path)) return {};
-    return JSON.parse(await readFile(path, 'utf8')) as Record<string, LivePointer>;
+  readLive(): Promise<Record<string, LivePointer>> {
+    return this.pointers.readLive();
   }
 
-  async readServing(): Promise<ServingSettings> {
-    const path = join(this.meta, 'serving.json');
-    return existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as ServingSettings) : {};
+  readServing(): Promise<ServingSettings> {
+    return this.pointers.readServing();
   }
 
-  async writeServing(settings: ServingSettings): Promise<void> {
-    await writeFileAtomic(join(this.meta, 'serving.json'), `${JSON.stringify(settings, null, 2)}\n`);
+  writeServing(settings: ServingSettings): Promise<void> {
+    return this.pointers.writeServing(settings);
   }
 
   setLive(project: string, pointer: Omit<LivePointer, 'since'> | undefined): Promise<void> {
-    const write = this.liveWrites.then(async () => {
-      const live = await this.readLive();
-      if (pointer === undefined) delete live[project];
-      else live[project] = { ...pointer, since: live[project]?.version === pointer.version ? live[project].since : new Date().toISOString() };
-      await writeFileAtomic(join(this.meta, 'live.json'), `${JSON.stringify(live, null, 2)}\n`);
-    });
-    this.liveWrites = write.catch(() => undefined);
-    return write;
+    return this.pointers.setLive(project, pointer);
   }
 
   private buildPath(project: string, version: string): string {
@@ -179,7 +186,20 @@ export class FsArtifactStore implements ArtifactStore {
     return records;
   }
 
+  /** Where a build's log file is (`opus trigger` prints it). */
   logPath(project: string, version: string): string {
-    return join(this.meta, 'logs', project, `${version}.log`);
+    return this.logs.path(project, version);
+  }
+
+  createLog(project: string, version: string): Promise<Writable> {
+    return this.logs.createLog(project, version);
+  }
+
+  removeLog(project: string, version: string): Promise<void> {
+    return this.logs.removeLog(project, version);
+  }
+
+  readLog(project: string, version: string, offset?: number, maxBytes?: number): Promise<{ bytes: Buffer; size: number } | undefined> {
+    return this.logs.readLog(project, version, offset, maxBytes);
   }
 }

@@ -8,32 +8,18 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { SimpleGit } from 'simple-git';
-import { SETTINGS_FILE } from '../../domain/desired-state.js';
+import { SETTINGS_FILE, type ConfigFiles } from '../../domain/desired-state.js';
 import { UserError, errorMessage } from '../../domain/errors.js';
 import type { DeployRecord } from '../../domain/rollback.js';
+import type { CommitResult, ConfigRepoWorkspace, FileChange, PushTarget } from '../../ports/config-workspace.js';
 import { git } from './git-client.js';
+import { readConfigFiles } from './git-config-source.js';
 
 const runGit = promisify(execFile);
 
-export interface FileChange {
-  path: string;
-  /** New content, or null to delete the file. */
-  content: string | null;
-}
+export type { CommitResult, FileChange, PushTarget } from '../../ports/config-workspace.js';
 
-export interface CommitResult {
-  commit: string;
-  pushed: boolean;
-}
-
-export interface PushTarget {
-  remote: string;
-  /** The branch commits go to (and pull requests into). */
-  branch: string;
-  url: string;
-}
-
-export class ConfigWorkspace {
+export class ConfigWorkspace implements ConfigRepoWorkspace {
   private constructor(
     readonly dir: string,
     private readonly repo: SimpleGit,
@@ -81,6 +67,10 @@ export class ConfigWorkspace {
 
   read(path: string): Promise<string> {
     return readFile(join(this.dir, path), 'utf8');
+  }
+
+  files(): Promise<ConfigFiles> {
+    return readConfigFiles(this.dir);
   }
 
   /**

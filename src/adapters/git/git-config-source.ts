@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { PROJECTS_DIR, SETTINGS_FILE } from '../../domain/desired-state.js';
+import { PROJECTS_DIR, SETTINGS_FILE, type ConfigFiles } from '../../domain/desired-state.js';
 import type { ConfigSnapshot, ConfigSource } from '../../ports/git-sources.js';
 import { git } from './git-client.js';
 
@@ -32,7 +32,7 @@ export class GitConfigSource implements ConfigSource {
 }
 
 /** The config files of a config repo directory, as text. */
-export async function readConfigFiles(dir: string): Promise<Omit<ConfigSnapshot, 'commit'>> {
+export async function readConfigFiles(dir: string): Promise<ConfigFiles> {
   const settingsPath = join(dir, SETTINGS_FILE);
   const settingsText = existsSync(settingsPath) ? await readFile(settingsPath, 'utf8') : undefined;
   const projectsDir = join(dir, PROJECTS_DIR);

@@ -38,7 +38,7 @@ export class HttpHookSender implements HookSender {
 /** The first bytes of the answer (for the delivery's last error); the rest is not read. */
 async function readStart(response: Response, max: number): Promise<string> {
   if (!response.body) return '';
-  const reader = response.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
   while (size < max) {

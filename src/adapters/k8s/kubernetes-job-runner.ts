@@ -28,7 +28,7 @@ export function kubeJobsApi(kc: KubeConfig, namespace: string): JobsApi {
   const ref = (name: string) => ({ apiVersion: 'batch/v1', kind: 'Job', name, namespace });
   return {
     create: (job) => objects.create(job),
-    read: async (name) => (await objects.read(ref(name))) as V1Job | undefined,
+    read: async (name) => await objects.read(ref(name)),
     podOf: async (name) => (await core.listNamespacedPod({ namespace, labelSelector: `opus.dev/job=${name}` })).items[0],
     logs: (pod, container) => core.readNamespacedPodLog({ name: pod, namespace, container }),
     delete: async (name) => void (await objects.delete(ref(name))),

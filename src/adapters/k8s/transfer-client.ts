@@ -16,6 +16,6 @@ export async function downloadInto(url: string, dir: string): Promise<void> {
 export async function uploadFrom(dir: string, url: string): Promise<void> {
   if (!existsSync(dir) || !(await stat(dir)).isDirectory()) throw new UserError(`the build wrote no ${dir} directory: check build.output`, [], 2);
   const body = Readable.toWeb(Readable.from(tar.c({ gzip: true, cwd: dir, portable: true }, await readdir(dir))));
-  const response = await fetch(url, { method: 'PUT', body: body as unknown as ReadableStream, headers: { 'content-type': 'application/gzip' }, duplex: 'half' } as RequestInit);
+  const response = await fetch(url, { method: 'PUT', body, headers: { 'content-type': 'application/gzip' }, duplex: 'half' });
   if (!response.ok) throw new UserError(`uploading the output failed: HTTP ${response.status}`, [], 1);
 }

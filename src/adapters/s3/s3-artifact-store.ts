@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import mime from 'mime-types';
 import * as tar from 'tar';
 import { UserError } from '../../domain/errors.js';
@@ -17,6 +17,8 @@ import { isProjectName, isVersion } from '../../domain/names.js';
 import type { BuiltVersion } from '../../domain/plan.js';
 import type { ArtifactStore, BuildRecord, LivePointer, ServingSettings } from '../../ports/artifact-store.js';
 import type { PublishedVersion, VersionSource } from '../../ports/version-source.js';
+import { LocalBuildLogs } from '../fs/local-build-logs.js';
+import { StoredPointers } from '../stored-pointers.js';
 import type { S3Objects } from './s3-objects.js';
 import { pool } from '../work-pool.js';
 
@@ -34,8 +36,8 @@ interface VersionMarker {
 export class S3ArtifactStore implements ArtifactStore, VersionSource {
   readonly root: string;
   private readonly listeners: ((project: string, version: string) => void)[] = [];
-  /** live.json is read-modified-written: one writer at a time in this process (one replica writes: see the sync Lease). */
-  private liveWrites: Promise<unknown> = Promise.resolve();
+  private readonly pointers: StoredPointers;
+  private readonly logs: LocalBuildLogs;
 
   /** `localDir` holds staging directories and logs while builds run. */
   constructor(
@@ -43,6 +45,8 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
     private readonly localDir: string,
   ) {
     this.root = `s3://${s3.location.bucket}/${s3.location.prefix}`;
+    this.logs = new LocalBuildLogs(join(localDir, 'logs'));
+    this.pointers = new StoredPointers({ read: (name) => s3.getText(`${META}/${name}`), write: (name, text) => s3.putText(`${META}/${name}`, text) });
   }
 
   /** Projects with a built version (from the markers: no delimiter listing, which S3-compatible servers get wrong). */
@@ -91,20 +95,6 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
 
   private changed(project: string, version: string): void {
     for (const listener of this.listeners) listener(project, version);
-  }
-
-  /** A local directory for the version; serving straight from the bucket is not built yet (docs/ARCHITECTURE.md). */
-  versionDir(project: string, version: string): string {
-    return join(this.localDir, 'mirror', project, version);
-  }
-
-  projectDir(project: string): string {
-    return join(this.localDir, 'mirror', project);
-  }
-
-  /** No precompressed variants are kept in the bucket: the path never exists. */
-  variantPath(hash: string, coding: 'br' | 'gzip'): string {
-    return join(this.localDir, 'no-variants', `${hash}.${coding}`);
   }
 
   async createStaging(project: string, version: string): Promise<string> {
@@ -157,29 +147,21 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
     return this.s3.open(this.archiveKey(project, version));
   }
 
-  async readLive(): Promise<Record<string, LivePointer>> {
-    const text = await this.s3.getText(`${META}/live.json`);
-    return text === undefined ? {} : (JSON.parse(text) as Record<string, LivePointer>);
+  readLive(): Promise<Record<string, LivePointer>> {
+    return this.pointers.readLive();
   }
 
-  async readServing(): Promise<ServingSettings> {
-    const text = await this.s3.getText(`${META}/serving.json`);
-    return text === undefined ? {} : (JSON.parse(text) as ServingSettings);
+  readServing(): Promise<ServingSettings> {
+    return this.pointers.readServing();
   }
 
-  async writeServing(settings: ServingSettings): Promise<void> {
-    await this.s3.putText(`${META}/serving.json`, `${JSON.stringify(settings)}\n`);
+  writeServing(settings: ServingSettings): Promise<void> {
+    return this.pointers.writeServing(settings);
   }
 
+  /** One writer of live.json: the replica that holds the sync Lease. */
   setLive(project: string, pointer: Omit<LivePointer, 'since'> | undefined): Promise<void> {
-    const write = this.liveWrites.then(async () => {
-      const live = await this.readLive();
-      if (pointer === undefined) delete live[project];
-      else live[project] = { ...pointer, since: live[project]?.version === pointer.version ? live[project].since : new Date().toISOString() };
-      await this.s3.putText(`${META}/live.json`, `${JSON.stringify(live, null, 2)}\n`);
-    });
-    this.liveWrites = write.catch(() => undefined);
-    return write;
+    return this.pointers.setLive(project, pointer);
   }
 
   async readBuild(project: string, version: string): Promise<BuildRecord | undefined> {
@@ -202,8 +184,21 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
     return records.filter((t): t is string => t !== undefined).map((t) => JSON.parse(t) as BuildRecord);
   }
 
+  /** A running build's log is a local file, uploaded with its finished record. */
   logPath(project: string, version: string): string {
-    return join(this.localDir, 'logs', project, `${version}.log`);
+    return this.logs.path(project, version);
+  }
+
+  createLog(project: string, version: string): Promise<Writable> {
+    return this.logs.createLog(project, version);
+  }
+
+  removeLog(project: string, version: string): Promise<void> {
+    return this.logs.removeLog(project, version);
+  }
+
+  readLog(project: string, version: string, offset?: number, maxBytes?: number): Promise<{ bytes: Buffer; size: number } | undefined> {
+    return this.logs.readLog(project, version, offset, maxBytes);
   }
 
   private archiveKey(project: string, version: string): string {

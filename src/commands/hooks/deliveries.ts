@@ -16,7 +16,7 @@ Redeliver one with: opus hooks redeliver <id>.`;
   async run(): Promise<{ deliveries: DeliveryView[] }> {
     const { flags } = await this.parse(HooksDeliveries);
     const query = new URLSearchParams({ limit: String(flags.limit), ...(flags.hook ? { hook: flags.hook } : {}), ...(flags.status ? { status: flags.status } : {}) });
-    const result = await this.client(flags).get<{ deliveries: DeliveryView[] }>(`/hooks/deliveries?${query}`);
+    const result = await this.client(flags).get<{ deliveries: DeliveryView[] }>(`/hooks/deliveries?${query.toString()}`);
     if (result.deliveries.length === 0) {
       this.log(flags.hook || flags.status ? 'no delivery matches' : 'no hook deliveries yet (hooks are set in opus.yaml under hooks:)');
       return result;

@@ -4,23 +4,23 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import { Artifacts } from '../../services/artifacts.js';
-import type { AppDeps } from '../app.js';
+import type { CoreDeps } from '../app-deps.js';
 import { serverOrigin } from './origin.js';
 
 /** Archives are packed when asked for (gzip of a whole version): a few at once, so downloads cannot take the server's CPU. */
 const MAX_PACKING = 2;
 
-export function artifactRoutes(router: Router, deps: AppDeps): void {
+export function artifactRoutes(router: Router, deps: Pick<CoreDeps, 'logger' | 'sites' | 'store' | 'sync'>): void {
   const artifacts = new Artifacts(deps.store, deps.sites, deps.sync);
   let packing = 0;
 
   const project = async (ctx: Context): Promise<string> => {
-    const name = String(ctx.params.name);
+    const name = String((ctx.params as Record<string, unknown>).name);
     if (!isProjectName(name) || !(await artifacts.known(name))) ctx.throw(404, `no project "${name}"`);
     return name;
   };
   const version = async (ctx: Context, name: string): Promise<string> => {
-    const wanted = String(ctx.params.version);
+    const wanted = String((ctx.params as Record<string, unknown>).version);
     if (!(await artifacts.exists(name, wanted))) ctx.throw(404, `${name} has no built version "${wanted}"`);
     return wanted;
   };

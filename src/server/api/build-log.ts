@@ -2,14 +2,12 @@
 // running, Server-Sent Events: each new piece of the log as `data:` lines (whole lines only), then
 // `event: end` with the final status. ?follow=0 gives the log so far as text even while it runs.
 import { once } from 'node:events';
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { formatSse, formatSseComment, splitLines } from '../../domain/sse.js';
-import { followLog } from '../../services/log-follow.js';
-import type { AppDeps } from '../app.js';
+import { followLog, type LogReader } from '../../services/log-follow.js';
+import type { CoreDeps } from '../app-deps.js';
 
 /** Followers at once, so a crowd of clients cannot pin the server. */
 const MAX_FOLLOWERS = 100;
@@ -17,21 +15,22 @@ const KEEPALIVE_MS = 15_000;
 
 type IdOf = (ctx: Context & { params: Record<string, string> }) => { project: string; version: string };
 
-export function buildLogRoute(router: Router, deps: AppDeps, idOf: IdOf): void {
+export function buildLogRoute(router: Router, deps: Pick<CoreDeps, 'store' | 'sync'>, idOf: IdOf): void {
   let followers = 0;
   router.get('/builds/:id/log', async (ctx) => {
     const { project, version } = idOf(ctx);
     const scheduler = deps.sync.scheduler;
-    const path = deps.store.logPath(project, version);
+    const { store } = deps;
     const follow = ctx.query.follow !== '0' && ctx.query.follow !== 'false';
     const active = scheduler.isActive(project, version);
     if (!active || !follow) {
       const record = await deps.store.readBuild(project, version);
-      if (!active && !record && !existsSync(path)) return ctx.throw(404, `no build ${project}@${version}`);
+      const log = await store.readLog(project, version);
+      if (!active && !record && !log) return ctx.throw(404, `no build ${project}@${version}`);
       ctx.type = 'text/plain; charset=utf-8';
       const status = active ? (await scheduler.view(project, version))?.status : record?.status;
       if (status) ctx.set('X-Opus-Build-Status', status);
-      ctx.body = existsSync(path) ? await readFile(path) : '';
+      ctx.body = log ? log.bytes : '';
       return;
     }
     if (followers >= MAX_FOLLOWERS) return ctx.throw(503, 'too many log followers right now: try again later', { expose: true });
@@ -44,7 +43,7 @@ export function buildLogRoute(router: Router, deps: AppDeps, idOf: IdOf): void {
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
     const view = await scheduler.view(project, version);
     res.write(formatSseComment(`${project}@${version} ${view?.status ?? 'queued'}${view?.position ? ` at position ${view.position}` : ''}`));
-    void pipeLog(res, path, () => !scheduler.isActive(project, version), stop.signal)
+    void pipeLog(res, (offset, max) => store.readLog(project, version, offset, max), () => !scheduler.isActive(project, version), stop.signal)
       .then(async () => {
         if (stop.signal.aborted) return;
         const record = await deps.store.readBuild(project, version);
@@ -57,11 +56,11 @@ export function buildLogRoute(router: Router, deps: AppDeps, idOf: IdOf): void {
   });
 }
 
-async function pipeLog(out: ServerResponse, path: string, isDone: () => boolean, signal: AbortSignal): Promise<void> {
+async function pipeLog(out: ServerResponse, read: LogReader, isDone: () => boolean, signal: AbortSignal): Promise<void> {
   let pending = '';
   const keepalive = setInterval(() => out.write(formatSseComment('keepalive')), KEEPALIVE_MS);
   try {
-    await followLog(path, {
+    await followLog(read, {
       isDone,
       signal,
       onText: async (text) => {

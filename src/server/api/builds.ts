@@ -4,13 +4,13 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { parseBuildId } from '../../domain/builds.js';
 import type { BuildRecord } from '../../ports/artifact-store.js';
-import type { AppDeps } from '../app.js';
+import type { CoreDeps } from '../app-deps.js';
 import { readJsonObject } from '../raw-body.js';
 import { buildLogRoute } from './build-log.js';
 
 const CANCEL_WAIT_MS = 15_000;
 
-export function buildRoutes(router: Router, deps: AppDeps): void {
+export function buildRoutes(router: Router, deps: Pick<CoreDeps, 'store' | 'sync' | 'triggers'>): void {
   const scheduler = deps.sync.scheduler;
 
   router.post('/projects/:project/builds', async (ctx) => {

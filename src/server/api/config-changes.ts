@@ -5,13 +5,12 @@ import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { UserError } from '../../domain/errors.js';
 import type { ConfigEdits, EditResult } from '../../services/config-edits.js';
-import type { AppDeps } from '../app.js';
+import type { CoreDeps } from '../app-deps.js';
 import { readJsonObject } from '../raw-body.js';
 
-/** Opens the edits of the config repo this server syncs (when it is on this machine); `pr`: as a pull request. */
-export type ConfigEditsFactory = (pr: boolean) => Promise<ConfigEdits>;
+type Deps = Pick<CoreDeps, 'configEdits' | 'sync'>;
 
-export function configChangeRoutes(router: Router, deps: AppDeps): void {
+export function configChangeRoutes(router: Router, deps: Deps): void {
   router.post('/projects/:name/deploy', async (ctx) => {
     const body = await readJsonObject(ctx.req);
     if (typeof body.version !== 'string' || body.version === '') return ctx.throw(400, 'send { "version": "<tag>" | "latest", "pr": false }', { expose: true });
@@ -21,12 +20,12 @@ export function configChangeRoutes(router: Router, deps: AppDeps): void {
   router.post('/projects/:name/rollback', async (ctx) => {
     const body = await readJsonObject(ctx.req);
     if (body.to !== undefined && typeof body.to !== 'string') return ctx.throw(400, 'send { "to": "<tag>" } or {} for the previous deploy', { expose: true });
-    const to = body.to as string | undefined;
+    const to = body.to;
     await answer(ctx, deps, body.pr === true, (edits) => edits.rollback(ctx.params.name as string, to));
   });
 }
 
-async function answer(ctx: Context, deps: AppDeps, pr: boolean, change: (edits: ConfigEdits) => Promise<EditResult>): Promise<void> {
+async function answer(ctx: Context, deps: Deps, pr: boolean, change: (edits: ConfigEdits) => Promise<EditResult>): Promise<void> {
   if (!deps.configEdits) return ctx.throw(501, 'this server\'s config repo is not on its machine (a git URL): change it with the CLI on a working copy, or a pull request', { expose: true });
   try {
     const result = await change(await deps.configEdits(pr));

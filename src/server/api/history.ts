@@ -3,12 +3,12 @@ import type Router from '@koa/router';
 import { describeEntry, deployHistory } from '../../domain/deploy-history.js';
 import { projectFilePath } from '../../domain/desired-state.js';
 import { isProjectName } from '../../domain/names.js';
-import type { AppDeps } from '../app.js';
+import type { CoreDeps } from '../app-deps.js';
 
 const DEFAULT_LIMIT = 100;
 const MAX_LIMIT = 1000;
 
-export function historyRoutes(router: Router, deps: AppDeps): void {
+export function historyRoutes(router: Router, deps: Pick<CoreDeps, 'history' | 'sites'>): void {
   router.get('/projects/:name/history', async (ctx) => {
     const name = String(ctx.params.name);
     if (!isProjectName(name)) ctx.throw(404, `no project "${name}"`);

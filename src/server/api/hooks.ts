@@ -2,11 +2,11 @@
 import type Router from '@koa/router';
 import { DELIVERY_STATUSES, deliveryDetail, deliveryView, type DeliveryFilter, type DeliveryStatus } from '../../domain/hook-deliveries.js';
 import type { HookDeliveryService } from '../../services/hook-delivery.js';
-import type { AppDeps } from '../app.js';
+import type { CoreDeps } from '../app-deps.js';
 
 const MAX_LIMIT = 1000;
 
-export function hookRoutes(router: Router, deps: AppDeps): void {
+export function hookRoutes(router: Router, deps: Pick<CoreDeps, 'hooks'>): void {
   const service = (ctx: { throw(status: number, message: string): never }): HookDeliveryService =>
     deps.hooks ?? ctx.throw(404, 'outgoing hooks are not enabled on this server');
 

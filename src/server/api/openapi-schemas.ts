@@ -5,7 +5,13 @@ const int = { type: 'integer' } as const;
 const time = { type: 'string', format: 'date-time' } as const;
 const url = { type: 'string', format: 'uri' } as const;
 
-export const SYNC_STATUS_ENUM = ['synced', 'building', 'failed', 'config error', 'out of sync', 'not deployed'];
+import { BUILD_STATUSES, BUILD_TRIGGERS } from '../../domain/build-record.js';
+import { BUILD_VIEW_STATUSES } from '../../domain/builds.js';
+import { DEPLOY_KINDS } from '../../domain/deploy-history.js';
+import { SYNC_STATUSES } from '../../domain/project-filter.js';
+
+/** The enums are the domain's own lists, so the document cannot drift from what the API sends. */
+export const SYNC_STATUS_ENUM = [...SYNC_STATUSES];
 
 export const schemas = {
   Error: { type: 'object', required: ['error'], properties: { error: { ...str, description: 'What went wrong and, where it helps, what to do next' } } },
@@ -15,7 +21,7 @@ export const schemas = {
     properties: {
       project: str,
       version: str,
-      status: { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled'] },
+      status: { enum: [...BUILD_STATUSES] },
       commit: { ...str, description: 'Source commit the version was built from' },
       startedAt: time,
       finishedAt: time,
@@ -34,9 +40,9 @@ export const schemas = {
       id: { ...str, description: '<project>@<version>' },
       project: str,
       version: str,
-      status: { enum: ['queued', 'running', 'succeeded', 'failed', 'cancelled', 'interrupted'] },
+      status: { enum: [...BUILD_VIEW_STATUSES] },
       position: { ...int, description: 'Place in the queue (1 = next), while queued' },
-      trigger: { enum: ['sync', 'api', 'cli', 'webhook', 'restart'] },
+      trigger: { enum: [...BUILD_TRIGGERS] },
       force: { type: 'boolean' },
       queuedAt: time,
       startedAt: time,
@@ -92,7 +98,7 @@ export const schemas = {
     type: 'object',
     required: ['kind', 'commit', 'subject', 'author', 'email', 'date', 'summary'],
     properties: {
-      kind: { enum: ['add', 'deploy', 'rollback', 'undeploy', 'remove'] },
+      kind: { enum: [...DEPLOY_KINDS] },
       commit: { ...str, description: 'Config repo commit' },
       subject: str,
       author: str,

@@ -1,5 +1,6 @@
 // The OpenAPI 3.1 description of /api/v1 (and of /healthz, /readyz, /metrics), served at
 // /api/v1/openapi.json. A test checks that every route the router has is described here.
+import { DELIVERY_STATUSES } from '../../domain/hook-deliveries.js';
 import type Router from '@koa/router';
 import { schemas } from './openapi-schemas.js';
 
@@ -140,7 +141,7 @@ export const openApiDocument = {
       get: get('Outgoing hook deliveries, newest first (see src/server/api/hooks.ts)', { 200: json({ type: 'object', properties: { deliveries: { type: 'array', items: { type: 'object' } } } }, 'The deliveries'), 400: error('Bad filter'), 404: error('Outgoing hooks are not enabled') }, {
         parameters: [
           { name: 'hook', in: 'query', schema: { type: 'string' }, description: 'A hook by id or name' },
-          { name: 'status', in: 'query', schema: { enum: ['pending', 'delivered', 'failed'] } },
+          { name: 'status', in: 'query', schema: { enum: [...DELIVERY_STATUSES] } },
           { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 50 } },
         ],
       }),

@@ -1,9 +1,9 @@
 import type Router from '@koa/router';
 import { projectStatuses } from '../../services/project-status.js';
-import type { AppDeps } from '../app.js';
+import type { CoreDeps } from '../app-deps.js';
 import { serverOrigin } from './origin.js';
 
-export function projectRoutes(router: Router, deps: AppDeps): void {
+export function projectRoutes(router: Router, deps: Pick<CoreDeps, 'queue' | 'sites' | 'store' | 'sync'>): void {
   router.get('/projects', async (ctx) => {
     ctx.body = { projects: await projectStatuses(deps.sync, deps.sites, deps.queue, deps.store, serverOrigin(ctx)) };
   });

@@ -1,6 +1,6 @@
 // /api/v1: one module of routes per concern, behind the API auth.
 import Router from '@koa/router';
-import type { AppDeps } from '../app.js';
+import type { AppDeps } from '../app-deps.js';
 import { artifactRoutes } from './artifacts.js';
 import { apiAuth } from './auth.js';
 import { buildRoutes } from './builds.js';

@@ -1,8 +1,8 @@
 // HTTP basic auth for a site. The bcrypt hash comes from a secret of the server (an environment
 // variable or a file), never from git. bcrypt is slow by design, so verified credentials are kept.
 import bcrypt from 'bcryptjs';
-import { readSecret } from '../../adapters/secrets/read-secret.js';
 import type { SecretRef } from '../../domain/schema.js';
+import type { SecretReader } from '../../ports/secrets.js';
 
 export interface SiteAuth {
   username: string;
@@ -12,11 +12,13 @@ export interface SiteAuth {
 export class BasicAuth {
   private readonly verified = new Map<string, boolean>();
 
+  constructor(private readonly readSecret: SecretReader) {}
+
   /** True when the request may see the site; undefined auth means the site is public. */
   allows(auth: SiteAuth | undefined, header: string | undefined): boolean {
     if (!auth) return true;
     if (!header?.startsWith('Basic ')) return false;
-    const hash = readSecret(auth.passwordHash);
+    const hash = this.readSecret(auth.passwordHash);
     if (!hash) return false;
     const key = `${hash}\0${header}`;
     const known = this.verified.get(key);

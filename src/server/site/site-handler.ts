@@ -6,6 +6,7 @@ import { headersFor } from '../../domain/header-rules.js';
 import { matchRedirect } from '../../domain/redirects.js';
 import { cacheControl, isFingerprinted } from '../cache-policy.js';
 import { parseSitePath } from '../request-path.js';
+import type { SecretReader } from '../../ports/secrets.js';
 import { BasicAuth } from './basic-auth.js';
 import { sendFile, sendStatus, type FileResponse } from './send-file.js';
 import type { SiteFile, SiteFiles } from './site-files.js';
@@ -21,7 +22,6 @@ type Answer = FileResponse | undefined;
 
 export class SiteHandler {
   private readonly rules = new SiteRulesCache();
-  private readonly auth = new BasicAuth();
   /**
    * Versions are immutable, so what a path answers is fixed for a version and its site options:
    * after the first request it is one map lookup. Keyed by the options object, which a switch replaces.
@@ -43,7 +43,13 @@ export class SiteHandler {
     private readonly versionDir: (project: string, version: string) => string,
     /** Versions of a project that were live recently, newest first (see SiteTable.recentlyLive). */
     private readonly recentlyLive: (project: string) => string[] = () => [],
-  ) {}
+    /** The server's secrets (a site's basic auth hash); none known means every protected site refuses. */
+    secrets: SecretReader = () => undefined,
+  ) {
+    this.auth = new BasicAuth(secrets);
+  }
+
+  private readonly auth: BasicAuth;
 
   /** Handles the request when it is for a site and returns true; false leaves it to the API. */
   handle(req: IncomingMessage, res: ServerResponse): boolean {
@@ -61,7 +67,7 @@ export class SiteHandler {
       sendFile(req, res, answer);
       if (answer.transient) return;
       let answers = this.answers.get(target.options);
-      if (!answers) this.answers.set(target.options, (answers = new Map()));
+      if (!answers) this.answers.set(target.options, (answers = new Map<string, FileResponse>()));
       if (answers.size > 100_000) answers.clear();
       answers.set(key, answer);
     }).catch((error: unknown) => {
@@ -92,7 +98,7 @@ export class SiteHandler {
         this.routeCount = 0;
         byTarget = undefined;
       }
-      if (!byTarget) this.routes.set(hostHeader, (byTarget = new Map()));
+      if (!byTarget) this.routes.set(hostHeader, (byTarget = new Map<string, KnownRoute>()));
       if (!byTarget.has(url)) this.routeCount += 1;
       byTarget.set(url, route);
     }

@@ -1,6 +1,5 @@
 // Which site (project, version) a request is for: a project's domain, a preview host
 // (<version>--<project>.<preview domain>), /<project>@<version>/ or /<project>/.
-import { existsSync, readdirSync } from 'node:fs';
 import type { SiteOptions } from '../../domain/desired-state.js';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import type { SiteTable } from '../../services/site-table.js';
@@ -23,7 +22,8 @@ export class SiteRouter {
   constructor(
     private readonly sites: SiteTable,
     private readonly versionExists: (project: string, version: string) => boolean,
-    private readonly projectDir: (project: string) => string,
+    /** Names of the versions a project has (the store's, see LocalSiteSource.versionNames). */
+    private readonly versionNames: (project: string) => string[],
   ) {}
 
   route(hostHeader: string | undefined, path: string): SiteTarget | undefined {
@@ -65,8 +65,7 @@ export class SiteRouter {
     const key = `${project}/${label.slice(0, split)}`;
     let version = this.previewVersions.get(key);
     if (!version) {
-      const dir = this.projectDir(project);
-      version = existsSync(dir) ? readdirSync(dir).find((v) => isVersion(v) && v.replace(/\./g, '-').toLowerCase() === label.slice(0, split)) : undefined;
+      version = this.versionNames(project).find((v) => isVersion(v) && v.replace(/\./g, '-').toLowerCase() === label.slice(0, split));
       if (!version) return undefined;
       this.previewVersions.set(key, version);
     }

@@ -1,0 +1,74 @@
+// What the server is made of, as the composition root hands it over: the types every route's
+// dependencies are picked from (each route takes only what it uses), apart from app.ts so that
+// routes never import the module that mounts them.
+import type { ArtifactStore } from '../ports/artifact-store.js';
+import type { ConfigHistory } from '../ports/config-history.js';
+import type { Leadership } from '../ports/leadership.js';
+import type { LocalSiteSource } from '../ports/local-site-source.js';
+import type { SecretReader } from '../ports/secrets.js';
+import type { BuildQueue } from '../services/build-queue.js';
+import type { HookDeliveryService } from '../services/hook-delivery.js';
+import type { Logger } from '../services/logger.js';
+import type { Metrics } from '../services/metrics.js';
+import type { SiteTable } from '../services/site-table.js';
+import type { SyncService } from '../services/sync-service.js';
+import type { TriggerService } from '../services/trigger-service.js';
+import type { ApiAuthOptions } from './api/auth.js';
+import type { ConfigEdits } from '../services/config-edits.js';
+import type { WebhookOptions } from './webhooks/webhooks.js';
+
+/** What the site handler serves from: a table of live versions and their files on local disk. */
+export interface SiteServing {
+  sites: SiteTable;
+  store: LocalSiteSource;
+}
+
+/**
+ * `serving`, when given, is what the site handler serves from instead of `sites`/`store`: with a
+ * shared (S3) store, each replica's local mirror and its table, switched by the LiveFollower.
+ * The API keeps `store`.
+ */
+export type AppDeps = CoreDeps & (
+  | { serving: SiteServing }
+  /** Without `serving`, sites are served from `store`, which must then be a filesystem store. */
+  | { serving?: undefined; store: ArtifactStore & LocalSiteSource }
+);
+
+export interface CoreDeps {
+  sync: SyncService;
+  sites: SiteTable;
+  store: ArtifactStore;
+  queue: BuildQueue;
+  logger: Logger;
+  /** API token settings; by default no token, so changes are accepted from loopback only. */
+  auth?: ApiAuthOptions;
+  /** Outgoing hook deliveries: /api/v1/hooks answers 404 without them. */
+  hooks?: HookDeliveryService;
+  /** Explicit build triggers (POST /api/v1/projects/:project/builds); 503 without. */
+  triggers?: TriggerService;
+  /** Push webhooks at /hooks/<provider>; they answer 503 without a secret. */
+  webhooks?: WebhookOptions;
+  /** The config repo's history as the server knows it (its own clone), for deploy history. */
+  history?: ConfigHistory;
+  /** Prometheus metrics: /metrics answers 404 without them. */
+  metrics?: Metrics;
+  /** A replica that does not sync is ready once its mirror caught up with the live pointers. */
+  follower?: { readonly caughtUp: boolean };
+  /** Behind a reverse proxy (an ingress): URLs in answers follow its X-Forwarded-Proto and X-Forwarded-Host. */
+  trustProxy?: boolean;
+  /** With several replicas: while another one leads, API and webhook requests go to it. */
+  leadership?: Leadership;
+  /** Reads the server's secrets (a site's basic auth); without it a site with auth refuses everyone. */
+  secrets?: SecretReader;
+  /** Where the config repo this server syncs lives (a path or URL), so the CLI can tell it is the one it edits. */
+  configRepo?: string;
+  /** Deploy and rollback from the dashboard: edits of the config repo when it is on this machine. */
+  configEdits?: ConfigEditsFactory;
+}
+
+/** Opens the edits of the config repo this server syncs (when it is on this machine); `pr`: as a pull request. */
+export type ConfigEditsFactory = (pr: boolean) => Promise<ConfigEdits>;
+
+export function siteServing(deps: AppDeps): SiteServing {
+  return deps.serving ?? { sites: deps.sites, store: deps.store };
+}
