@@ -28,9 +28,11 @@ export async function watchConfigRepo(config: string, onCommit: () => void, logg
   };
   const watchers: FSWatcher[] = [];
   // A commit or push rewrites refs/heads/<branch> (or packed-refs) by rename; HEAD moves with a checkout.
-  for (const [dir, recursive] of [[join(gitDir, 'refs', 'heads'), true], [gitDir, false]] as const) {
+  // Plain (non-recursive) inotify watches: node's recursive watch on Linux is emulated and was seen
+  // to miss a rename. A branch with a slash in its name is seen at sync.interval.
+  for (const dir of [join(gitDir, 'refs', 'heads'), gitDir]) {
     try {
-      const watcher = watch(dir, { recursive, persistent: false }, (_event, name) => {
+      const watcher = watch(dir, { persistent: false }, (_event, name) => {
         if (dir !== gitDir || name === 'packed-refs' || name === 'HEAD') changed();
       });
       watcher.on('error', (error) => logger.warn('stopped watching the config repo; it syncs at sync.interval', { dir, error: errorMessage(error) }));
