@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Docker from 'dockerode';
 import { cacheVolumeName } from '../src/adapters/docker/build-cache.js';
+import { DEFAULT_SANDBOX } from '../src/domain/build-limits.js';
 import { DockerBuildRunner } from '../src/adapters/docker/docker-build-runner.js';
 import { FsArtifactStore } from '../src/adapters/fs/fs-artifact-store.js';
 import { GitSourceRepos } from '../src/adapters/git/git-source-repos.js';
@@ -65,7 +66,7 @@ async function main(): Promise<void> {
     console.log(`  second / first               ${ratio.toFixed(2)} (${Math.round((1 - ratio) * 100)}% faster)`);
     console.log(JSON.stringify({ bench: 'build-cache', firstSeconds: first, secondSeconds: second, controlSeconds: control, ratio }));
   } finally {
-    await docker.getVolume(cacheVolumeName(name)).remove({ force: true }).catch(() => undefined); // no owner: the bench's runner has none
+    await docker.getVolume(cacheVolumeName(name, undefined, DEFAULT_SANDBOX.user)).remove({ force: true }).catch(() => undefined); // no owner: the bench's runner has none
     await rm(dir, { recursive: true, force: true });
   }
 }

@@ -48,7 +48,7 @@ export async function startOpus(root: string, port = 0): Promise<OpusServer> {
   await sites.load();
   const queue = new BuildQueue(1);
   const config: ConfigSource = { fetch: () => Promise.reject(new Error('no config repo in benchmarks')) };
-  const sources: SourceRepos = { listTags: async () => new Map(), checkout: () => Promise.reject(new Error('no sources in benchmarks')) };
+  const sources: SourceRepos = { listTags: async () => new Map(), checkout: () => Promise.reject(new Error('no sources in benchmarks')), checkoutCommit: () => Promise.reject(new Error('no sources in benchmarks')) };
   const runner: BuildRunner = { run: () => Promise.reject(new Error('no builds in benchmarks')) };
   const builds = new BuildService(store, sources, runner, silentLogger);
   const sync = new SyncService({ config, sources, store, builds, queue, sites, logger: silentLogger, scheduler: new BuildScheduler({ queue, builds, store, logger: silentLogger }) });

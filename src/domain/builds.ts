@@ -1,7 +1,7 @@
 // Builds as the API and CLI show them: ids, what may be triggered, and the list of queued,
 // running and recent builds. Pure.
 import { BUILD_STATUSES, type BuildRecord, type BuildTrigger } from './build-record.js';
-import { buildKey, isProjectName, versionProblem } from './names.js';
+import { buildKey, isProjectName, tagVersionProblem, versionProblem } from './names.js';
 
 export type { BuildStatus, BuildTrigger } from './build-record.js';
 
@@ -57,7 +57,7 @@ export function parseBuildId(id: string): { project: string; version: string } |
 export function requestedVersionProblem(version: unknown): string | undefined {
   if (typeof version !== 'string' || version === '') return 'send { "version": "<tag>" } or { "version": "latest" }';
   if (version === 'latest') return undefined;
-  return versionProblem(version);
+  return tagVersionProblem(version);
 }
 
 const FINISHED = new Set<string>(['succeeded', 'failed', 'cancelled']);

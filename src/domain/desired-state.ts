@@ -2,12 +2,14 @@
 // problem at once with its file and path, so one broken file never hides another.
 import yaml from 'js-yaml';
 import type { z } from 'zod';
-import { projectNameProblem, versionProblem } from './names.js';
+import { projectNameProblem, tagVersionProblem } from './names.js';
 import { lineOfPath } from './yaml-lines.js';
 import type { HeaderRule } from './header-rules.js';
+import { toPreviewSpec, type PreviewSpec } from './previews/preview-config.js';
 import { hookId, type HookSpec } from './hooks.js';
 import type { RedirectRule } from './redirects.js';
 import { projectSchema, settingsSchema, type ProjectFile, type SecretRef, type SettingsFile } from './schema.js';
+import { DEFAULT_BUILD_LIMITS, DEFAULT_SANDBOX, limitsFrom, type BuildLimits, type SandboxSettings } from './build-limits.js';
 import { durationMs, sizeBytes } from './units.js';
 
 export const SETTINGS_FILE = 'opus.yaml';
@@ -34,6 +36,12 @@ export interface BuildSpec {
   memoryBytes: number;
   /** Keep a package cache between builds (a Docker volume per project); absent means yes. */
   cache?: boolean;
+  /** What the build may leave behind; absent means DEFAULT_BUILD_LIMITS. */
+  limits?: BuildLimits;
+  /** CPUs, pids and user of the build container; absent means DEFAULT_SANDBOX. */
+  sandbox?: SandboxSettings;
+  /** Environment variables read from secrets of the server when the build starts (never their values here). */
+  secrets?: Record<string, SecretRef>;
 }
 
 /** How a project's site is served, whichever version is live. */
@@ -56,6 +64,10 @@ export interface ProjectSpec {
   domains: string[];
   keep: number;
   site: SiteOptions;
+  /** Previews of pull requests and branches; absent means none. */
+  previews?: PreviewSpec;
+  /** Only on the spec of a preview build: the commit to check out (by a ref that points at it) instead of a tag. */
+  checkout?: { ref: string; commit: string };
 }
 
 export interface Settings {
@@ -63,7 +75,7 @@ export interface Settings {
   syncIntervalMs: number;
   keep: number;
   previewDomain?: string;
-  defaults: { timeoutMs: number; memoryBytes: number; network: Network };
+  defaults: { timeoutMs: number; memoryBytes: number; network: Network; limits: BuildLimits; sandbox: SandboxSettings };
   /** Where builds run; absent means the Docker Engine. */
   runner?: BuildRunnerKind;
   /** Outgoing hooks; absent when opus.yaml has none. */
@@ -95,7 +107,7 @@ export const DEFAULT_SETTINGS: Settings = {
   concurrency: 2,
   syncIntervalMs: 60_000,
   keep: 10,
-  defaults: { timeoutMs: 15 * 60_000, memoryBytes: 2 * 1024 ** 3, network: 'default' },
+  defaults: { timeoutMs: 15 * 60_000, memoryBytes: 2 * 1024 ** 3, network: 'default', limits: DEFAULT_BUILD_LIMITS, sandbox: DEFAULT_SANDBOX },
 };
 
 /** The desired state of a config repo's files: the one way from what was read to what is wanted. */
@@ -134,9 +146,9 @@ export function readDesiredState(settingsFile: ConfigFile | undefined, projectFi
       if (!nameProblem) brokenProjects.push(name);
       continue;
     }
-    const deployProblem = parsed.deploy === undefined || parsed.deploy === 'latest' ? undefined : versionProblem(parsed.deploy);
+    const deployProblem = parsed.deploy === undefined || parsed.deploy === 'latest' ? undefined : tagVersionProblem(parsed.deploy);
     if (deployProblem) {
-      const line = lineOfPath(file.text, ['deploy']);
+      const line = lineOfPath(file.text, 'deploy');
       problems.push({ file: file.path, path: 'deploy', message: `${deployProblem}, or "latest"`, ...(line ? { line } : {}) });
       brokenProjects.push(name);
       continue;
@@ -172,7 +184,7 @@ function parseFile<S extends z.ZodType>(file: ConfigFile, schema: S, problems: C
   for (const issue of result.error.issues) {
     // An unknown key is pointed at where it is written, not at its parent.
     const at = issue.code === 'unrecognized_keys' && issue.keys[0] ? [...issue.path, issue.keys[0]] : issue.path;
-    const line = lineOfPath(file.text, at.filter((p): p is string | number => typeof p !== 'symbol'));
+    const line = lineOfPath(file.text, at.map(String).join('.'));
     problems.push({ file: file.path, path: issue.path.map(String).join('.'), message: describeIssue(issue), ...(line ? { line } : {}) });
   }
   return undefined;
@@ -197,6 +209,12 @@ function toSettings(file: SettingsFile): Settings {
       timeoutMs: file.builds?.timeout === undefined ? d.defaults.timeoutMs : durationMs(file.builds.timeout),
       memoryBytes: file.builds?.memory === undefined ? d.defaults.memoryBytes : sizeBytes(file.builds.memory),
       network: file.builds?.network ?? d.defaults.network,
+      limits: limitsFrom(yamlLimits(file.builds?.limits), d.defaults.limits),
+      sandbox: {
+        cpus: file.builds?.cpus ?? d.defaults.sandbox.cpus,
+        pids: file.builds?.pids ?? d.defaults.sandbox.pids,
+        user: file.builds?.user ?? d.defaults.sandbox.user,
+      },
     },
   };
 }
@@ -217,16 +235,31 @@ function toProject(name: string, file: string, parsed: ProjectFile, settings: Se
       timeoutMs: b.timeout === undefined ? settings.defaults.timeoutMs : durationMs(b.timeout),
       memoryBytes: b.memory === undefined ? settings.defaults.memoryBytes : sizeBytes(b.memory),
       ...(b.cache === false ? { cache: false } : {}),
+      limits: limitsFrom(yamlLimits(b.limits), settings.defaults.limits),
+      sandbox: { cpus: b.cpus ?? settings.defaults.sandbox.cpus, pids: b.pids ?? settings.defaults.sandbox.pids, user: b.user ?? settings.defaults.sandbox.user },
+      ...(b.secrets && Object.keys(b.secrets).length > 0 ? { secrets: b.secrets } : {}),
     },
     ...(parsed.prebuild ? { prebuild: true } : {}),
     domains: parsed.domains ?? [],
     keep: parsed.retention?.keep ?? settings.keep,
+    ...(parsed.previews ? { previews: toPreviewSpec(parsed.previews) } : {}),
     site: {
       spa: parsed.spa ?? false,
       redirects: (parsed.redirects ?? []).map((r) => ({ from: r.from, to: r.to, status: r.status ?? 301, force: r.force ?? false })),
       headers: parsed.headers ?? [],
       ...(parsed.auth ? { auth: parsed.auth } : {}),
     },
+  };
+}
+
+/** `limits:` of a YAML file with its sizes in bytes. */
+function yamlLimits(limits: { output?: number | string; files?: number; file?: number | string; log?: number | string } | undefined) {
+  if (!limits) return undefined;
+  return {
+    ...(limits.output === undefined ? {} : { output: sizeBytes(limits.output) }),
+    ...(limits.files === undefined ? {} : { files: limits.files }),
+    ...(limits.file === undefined ? {} : { file: sizeBytes(limits.file) }),
+    ...(limits.log === undefined ? {} : { log: sizeBytes(limits.log) }),
   };
 }
 

@@ -12,6 +12,9 @@ export const EVENT_NAMES = [
   'rollback',
   'config.invalid',
   'sync.failed',
+  'preview.ready',
+  'preview.failed',
+  'preview.removed',
 ] as const;
 
 export type EventName = (typeof EVENT_NAMES)[number];
@@ -33,4 +36,6 @@ export interface OpusEvent {
   message?: string;
   durationMs?: number;
   problems?: { file: string; path: string; message: string; line?: number }[];
+  /** Previews: which one (pr-<n> or a branch's label) and where it is served. */
+  preview?: { alias: string; kind: 'pr' | 'branch'; number?: number; branch?: string; url?: string };
 }

@@ -38,6 +38,8 @@ export interface HookPayload {
   message: string | null;
   durationMs: number | null;
   problems: { file: string; path: string; message: string; line?: number }[] | null;
+  /** preview.* events: which preview (pr-<n> or a branch's label) and its URL. */
+  preview: NonNullable<OpusEvent['preview']> | null;
   urls: { site: string | null; preview: string | null; build: string | null };
 }
 
@@ -57,9 +59,10 @@ export function hookPayload(id: string, facts: OpusEvent, publicUrl: string): Ho
     message: facts.message ?? null,
     durationMs: facts.durationMs ?? null,
     problems: facts.problems ?? null,
+    preview: facts.preview ?? null,
     urls: {
       site: project ? `${base}/${project}/` : null,
-      preview: project && version ? previewUrl(base, project, version) : null,
+      preview: facts.preview?.url ?? (project && version ? previewUrl(base, project, version) : null),
       build: project && version ? `${base}/api/v1/builds/${project}@${encodeURIComponent(version)}` : null,
     },
   };

@@ -27,6 +27,30 @@ export function versionProblem(version: string): string | undefined {
   return undefined;
 }
 
+/**
+ * A preview build is keyed by its commit: `sha-` and 12 hex digits. Git tags of that shape are
+ * refused as versions to deploy or prebuild, so a preview can never collide with a tag's version.
+ */
+const PREVIEW_VERSION = /^sha-[0-9a-f]{12}$/;
+export const PREVIEW_VERSION_PREFIX = 'sha-';
+
+export function isPreviewVersion(version: string): boolean {
+  return PREVIEW_VERSION.test(version);
+}
+
+/** The version a preview build of `commit` (40 or 64 hex digits) is published as. */
+export function previewVersion(commit: string): string {
+  return `${PREVIEW_VERSION_PREFIX}${commit.toLowerCase().slice(0, 12)}`;
+}
+
+/** A version that a tag names (deploy, prebuild, trigger): any version but the preview shape. */
+export function tagVersionProblem(version: string): string | undefined {
+  const problem = versionProblem(version);
+  if (problem) return problem;
+  if (version.startsWith(PREVIEW_VERSION_PREFIX)) return `"${version}" starts with "${PREVIEW_VERSION_PREFIX}", which Opus keeps for preview builds of commits; tag the release another way`;
+  return undefined;
+}
+
 export function isProjectName(name: string): boolean {
   return projectNameProblem(name) === undefined;
 }

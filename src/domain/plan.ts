@@ -1,7 +1,7 @@
 // The sync plan: desired state + actual state → the actions that bring one to the other.
 // Pure: every fact it needs (time included) comes in as an argument.
 import type { BuildSpec, DesiredState, ProjectSpec, SiteOptions } from './desired-state.js';
-import { buildKey } from './names.js';
+import { buildKey, isPreviewVersion } from './names.js';
 
 export interface BuiltVersion {
   version: string;
@@ -115,7 +115,8 @@ export function plan(desired: DesiredState, actual: ActualState, resolved: Resol
 
 function pruneActions(project: string, built: BuiltVersion[], keepAlso: Set<string>, keep: number, inFlight: Set<string>): Action[] {
   const candidates = built
-    .filter((b) => !keepAlso.has(b.version) && !inFlight.has(buildKey(project, b.version)))
+    // Previews have their own cap and removal (previews/preview-plan.ts); retention counts releases only.
+    .filter((b) => !isPreviewVersion(b.version) && !keepAlso.has(b.version) && !inFlight.has(buildKey(project, b.version)))
     .sort((a, b) => b.builtAt - a.builtAt || b.version.localeCompare(a.version));
   return candidates.slice(keep).map((b) => ({ kind: 'prune' as const, project, version: b.version }));
 }

@@ -2,7 +2,7 @@
 // builds it ahead of deploy for projects with `prebuild: true`, and may change what `deploy: latest`
 // means. Pure: the projects and the config repo's address come in as arguments.
 import type { ProjectSpec } from './desired-state.js';
-import { isVersion } from './names.js';
+import { tagVersionProblem } from './names.js';
 import { normalizeRepoUrl } from './repo-url.js';
 import type { PushEvent } from './webhook-payload.js';
 
@@ -24,7 +24,7 @@ export function routePush(push: PushEvent, configRepo: string | undefined, proje
   const config = configRepo !== undefined && pushed.has(normalizeRepoUrl(configRepo));
   const matching = projects.filter((p) => pushed.has(normalizeRepoUrl(p.source)));
   const tag = push.tag;
-  const prebuild = tag && !push.deleted && isVersion(tag) ? matching.filter((p) => p.prebuild === true) : [];
+  const prebuild = tag && !push.deleted && tagVersionProblem(tag) === undefined ? matching.filter((p) => p.prebuild === true) : [];
   const latest = tag ? matching.filter((p) => p.deploy === 'latest') : [];
   return {
     config,

@@ -34,6 +34,27 @@ const secretRef = z
   ], { error: (issue) => `${issue.input === undefined ? 'required: add it as' : 'use'} { env: NAME } or { file: /path } (the secret itself never goes in git)` })
   .describe('Where the Opus server finds a secret at run time; secrets never live in this repo');
 
+const previews = z
+  .strictObject({
+    pullRequests: z.boolean().optional().describe('Build every pull request (GitHub, Gitea) or merge request (GitLab) to this source; default true'),
+    branches: z
+      .array(z.string().regex(/^[^\s~^:?[\\]+$/, 'use a branch name or a glob such as "feature/*" or "release/**"'))
+      .optional()
+      .describe('Branches whose pushes are built as previews, by name or glob ("*" within a path segment, "**" across); default none'),
+    forks: z.boolean().optional().describe('Build pull requests whose head is in a fork (code from outside the repository); default false'),
+    label: z
+      .string()
+      .min(1)
+      .max(50)
+      .optional()
+      .describe('A pull request by an author without write access is built only once a maintainer adds this label (default "preview")'),
+    max: z.number().int().min(1).max(100).optional().describe('Previews kept per project, the oldest removed first (default 10)'),
+    env: z.record(envName, z.string()).optional().describe('Environment of preview builds, over build.env (no secrets: this file is in git)'),
+    secrets: z.record(envName, secretRef).optional().describe('Secrets of preview builds only, as environment variables, each read from a secret of the server'),
+    productionSecrets: z.boolean().optional().describe('Also give preview builds build.secrets (production\'s); default false'),
+  })
+  .describe('Previews of pull requests and branches: pr-<n>--<project>, <branch>--<project> and <sha7>--<project> on the preview domain');
+
 const hook = z.strictObject({
   name: z
     .string()
@@ -76,6 +97,21 @@ const headerRule = z.strictObject({
   values: z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'a header name such as "X-Frame-Options"'), z.string()),
 });
 
+const buildLimits = z
+  .strictObject({
+    output: size.optional().describe('All files of the output together (default "1g"); a sparse file counts by its apparent size'),
+    files: z.number().int().positive().optional().describe('Files and directories in the output (default 50000)'),
+    file: size.optional().describe('One file of the output (default "50m")'),
+    log: size.optional().describe('The build log (default "10m"); what the build prints beyond it is cut, with a note'),
+  })
+  .describe('What one build may leave behind; a build over a limit fails and the live version keeps serving');
+const cpus = z.number().positive().max(256).describe('CPUs the build container may use, e.g. 1.5 (default 2)');
+const pids = z.number().int().min(32).max(1_000_000).describe('Processes and threads the build container may run at once (default 1024)');
+const buildUser = z
+  .string()
+  .regex(/^[\w.-]+(?::[\w.-]+)?$/, 'use "uid:gid" such as "1000:1000", or a user name of the image such as "node"')
+  .describe('User the build command runs as (default "1000:1000"; "root" only if the build truly needs it)');
+
 export const buildSchema = z.strictObject({
   image: z.string().min(1).describe('Docker image the build runs in, e.g. "node:20"'),
   command: z.string().min(1).describe('Shell command that builds the app, e.g. "npm ci && npm run build"'),
@@ -84,6 +120,14 @@ export const buildSchema = z.strictObject({
   network: network.optional(),
   timeout: duration.optional().describe('The build is killed after this long (default from opus.yaml, else 15m)'),
   memory: size.optional().describe('Memory limit of the build container (default from opus.yaml, else 2g)'),
+  cpus: cpus.optional(),
+  pids: pids.optional(),
+  user: buildUser.optional(),
+  limits: buildLimits.optional(),
+  secrets: z
+    .record(envName, secretRef)
+    .optional()
+    .describe('Environment variables of the build read from secrets of the server at build time, e.g. NPM_TOKEN: { env: OPUS_NPM_TOKEN }; masked in the build log'),
   cache: z.boolean().optional().describe('Keep a package cache between builds of this project (a Docker volume of this server and project, opus-cache-<server>-<project>, at /opus/cache, removed with the project; default true)'),
 });
 
@@ -95,6 +139,7 @@ export const projectSchema = z
     prebuild: z.boolean().optional().describe('Build every tag pushed to the source ahead of deploy (needs a push webhook); default false'),
     domains: z.array(hostname).optional().describe('Host names this project is served on, besides /<project>/'),
     retention: retention.optional(),
+    previews: previews.optional(),
     spa: z.boolean().optional().describe('Single-page app: unknown paths that do not look like files get index.html'),
     redirects: z.array(redirectRule).optional().describe('Redirect and rewrite rules, as in a Netlify _redirects file (applied after the build output\'s own _redirects)'),
     headers: z.array(headerRule).optional().describe('Extra response headers by path, as in a Netlify _headers file'),
@@ -113,6 +158,10 @@ export const settingsSchema = z
         timeout: duration.optional(),
         memory: size.optional(),
         network: network.optional(),
+        cpus: cpus.optional(),
+        pids: pids.optional(),
+        user: buildUser.optional(),
+        limits: buildLimits.optional(),
         runner: z
           .enum(['docker', 'kubernetes'])
           .optional()
@@ -131,6 +180,7 @@ export const settingsSchema = z
 
 export type ProjectFile = z.infer<typeof projectSchema>;
 export type SecretRef = z.infer<typeof secretRef>;
+export type PreviewsFile = z.infer<typeof previews>;
 export type SettingsFile = z.infer<typeof settingsSchema>;
 
 export function jsonSchemas(): { project: unknown; settings: unknown } {

@@ -1,9 +1,12 @@
 // What a push webhook says, whatever the git host: GitHub, Gitea (and Forgejo) and GitLab send
 // different shapes; Opus needs the ref that moved, whether it was deleted, and the repository's
-// addresses. Pure: headers and body come in as text.
+// addresses. Pull-request webhooks are read by previews/pull-request-event.ts. Pure: headers and
+// body come in as text.
+import { PULL_REQUEST_EVENTS, PullRequestPayloadError, parsePullRequest, type PullRequestEvent } from './previews/pull-request-event.js';
 
-export type WebhookProvider = 'github' | 'gitea' | 'gitlab';
-export const WEBHOOK_PROVIDERS: readonly WebhookProvider[] = ['github', 'gitea', 'gitlab'];
+import type { WebhookProvider } from './webhook-provider.js';
+
+export { WEBHOOK_PROVIDERS, type WebhookProvider } from './webhook-provider.js';
 
 export interface PushEvent {
   kind: 'push';
@@ -15,9 +18,11 @@ export interface PushEvent {
   deleted: boolean;
   /** Every address of the repository the payload names (clone, ssh, web). */
   repoUrls: string[];
+  /** The commit the ref points at now, unless it was deleted. */
+  commit?: string;
 }
 
-export type WebhookEvent = { kind: 'ping' } | PushEvent | { kind: 'ignored'; reason: string };
+export type WebhookEvent = { kind: 'ping' } | PushEvent | PullRequestEvent | { kind: 'ignored'; reason: string };
 
 export class WebhookPayloadError extends Error {}
 
@@ -41,7 +46,14 @@ export function payloadText(body: string, contentType: string | undefined): stri
 export function parseWebhook(provider: WebhookProvider, event: string | undefined, body: string): WebhookEvent {
   if (!event) return { kind: 'ignored', reason: `no ${EVENT_HEADER[provider]} header` };
   if (PING_EVENTS[provider].includes(event)) return { kind: 'ping' };
-  if (!PUSH_EVENTS[provider].includes(event)) return { kind: 'ignored', reason: `event "${event}" is not a push` };
+  if (PULL_REQUEST_EVENTS[provider].includes(event)) {
+    try {
+      return parsePullRequest(provider, parseJson(body));
+    } catch (error) {
+      throw error instanceof PullRequestPayloadError ? new WebhookPayloadError(error.message) : error;
+    }
+  }
+  if (!PUSH_EVENTS[provider].includes(event)) return { kind: 'ignored', reason: `event "${event}" is neither a push nor a pull request` };
   return parsePush(parseJson(body));
 }
 
@@ -65,7 +77,8 @@ function parsePush(data: Record<string, unknown>): PushEvent {
   const deleted = data.deleted === true || (after !== undefined && /^0+$/.test(after));
   const tag = ref.startsWith('refs/tags/') ? ref.slice('refs/tags/'.length) : undefined;
   const branch = ref.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
-  return { kind: 'push', ref, ...(tag ? { tag } : {}), ...(branch ? { branch } : {}), deleted, repoUrls };
+  const commit = !deleted && after && /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/i.test(after) ? after.toLowerCase() : undefined;
+  return { kind: 'push', ref, ...(tag ? { tag } : {}), ...(branch ? { branch } : {}), deleted, repoUrls, ...(commit ? { commit } : {}) };
 }
 
 function urlsOf(value: unknown): string[] {

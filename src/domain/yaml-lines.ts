@@ -1,23 +1,29 @@
-// Where a path of a YAML document is written: the line a problem points at, so `opus validate`
-// says `projects/site.yaml:4 build.command: …`. Pure (the yaml package only parses text).
-import { isCollection, LineCounter, parseDocument } from 'yaml';
+// The line a dotted path ("build.image", "redirects.0.to") starts on in a YAML document, for the
+// problems the schema finds (js-yaml keeps no positions): the `yaml` parser's node ranges. The
+// deepest part of the path that exists gives the line (a missing key: its parent's). Pure.
+import { LineCounter, isNode, parseDocument } from 'yaml';
 
-/** 1-based line of the key (or item) at `path`, else of its nearest ancestor that exists; undefined when the text does not parse. */
-export function lineOfPath(text: string, path: (string | number)[]): number | undefined {
-  const counter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: counter });
-  if (doc.errors.length > 0) return undefined;
-  for (let depth = path.length; depth > 0; depth -= 1) {
-    const parent = depth === 1 ? doc.contents : doc.getIn(path.slice(0, depth - 1), true);
-    if (!isCollection(parent)) continue;
-    const key = path[depth - 1];
-    const pair = parent.items.find((item, index) => {
-      if (typeof key === 'number') return index === key;
-      const k = (item as { key?: { value?: unknown } }).key;
-      return k?.value === key;
-    }) as { key?: { range?: [number, number, number] }; range?: [number, number, number] } | undefined;
-    const range = pair?.key?.range ?? pair?.range;
-    if (range) return counter.linePos(range[0]).line;
+export function lineOfPath(text: string, path: string): number | undefined {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const segments = path === '' ? [] : path.split('.').map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  for (let depth = segments.length; depth > 0; depth -= 1) {
+    const node: unknown = doc.getIn(segments.slice(0, depth), true);
+    if (isNode(node) && node.range) return lineCounter.linePos(keyStart(doc, segments.slice(0, depth)) ?? node.range[0]).line;
+  }
+  return undefined;
+}
+
+/** Where the key of a map entry starts (the value may start on the next line). */
+function keyStart(doc: ReturnType<typeof parseDocument>, segments: (string | number)[]): number | undefined {
+  const parent: unknown = segments.length === 1 ? doc.contents : doc.getIn(segments.slice(0, -1), true);
+  const last = segments.at(-1);
+  if (!parent || typeof parent !== 'object' || !('items' in parent) || !Array.isArray(parent.items)) return undefined;
+  for (const item of parent.items as unknown[]) {
+    if (item && typeof item === 'object' && 'key' in item) {
+      const { key } = item;
+      if (isNode(key) && 'value' in key && (key as { value: unknown }).value === last && key.range) return key.range[0];
+    }
   }
   return undefined;
 }

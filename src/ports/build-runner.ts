@@ -11,6 +11,8 @@ export interface BuildJob {
   /** An empty directory that receives the contents of spec.output. */
   outputDir: string;
   log: Writable;
+  /** Environment variables from build.secrets, read on the server for this build: never logged or stored. */
+  secretEnv?: Record<string, string>;
   signal?: AbortSignal;
 }
 

@@ -6,6 +6,8 @@ export interface SourceRepos {
   listTags(source: string): Promise<Map<string, string>>;
   /** Checks out `tag` into `dir` (without .git); returns the commit. */
   checkout(source: string, tag: string, dir: string): Promise<string>;
+  /** Checks out `commit` into `dir` (without .git), fetched by `ref` (e.g. refs/pull/3/head); fails when the ref moved past it. */
+  checkoutCommit(source: string, ref: string, commit: string, dir: string): Promise<string>;
 }
 
 export interface ConfigSnapshot extends ConfigFiles {

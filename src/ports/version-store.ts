@@ -1,5 +1,13 @@
 import type { Readable } from 'node:stream';
+import type { BuildLimits } from '../domain/build-limits.js';
 import type { BuiltVersion } from '../domain/plan.js';
+
+export interface PublishedStats {
+  files: number;
+  bytes: number;
+  /** Lines for the build log: what confinement dropped or replaced. */
+  notes: string[];
+}
 
 /** Built versions: staged by a build, published whole, listed, archived, removed. */
 export interface VersionStore {
@@ -9,7 +17,11 @@ export interface VersionStore {
   listProjects(): Promise<string[]>;
   /** A fresh local directory for a build's output; `publish` moves it into place whole. */
   createStaging(project: string, version: string): Promise<string>;
-  publish(project: string, version: string, stagingDir: string): Promise<{ files: number; bytes: number }>;
+  /**
+   * Confines the staging directory (regular files and directories only, within `limits` when
+   * given: see adapters/fs/confine-output.ts), then publishes it; `notes` says what was dropped.
+   */
+  publish(project: string, version: string, stagingDir: string, limits?: BuildLimits): Promise<PublishedStats>;
   discardStaging(stagingDir: string): Promise<void>;
   /** Called after a version is published or removed, so caches of its files can be dropped. */
   onVersionChange(listener: (project: string, version: string) => void): void;

@@ -26,7 +26,8 @@ export async function kubernetesFromEnv(env: NodeJS.ProcessEnv, logger: Logger, 
   const config = kc ?? loadConfig();
   const port = Number(env.OPUS_TRANSFER_PORT ?? TRANSFER_PORT);
   const transfers = await TransferServer.start(env.OPUS_TRANSFER_HOST ?? '0.0.0.0', port, (p) => `http://${podIp.includes(':') ? `[${podIp}]` : podIp}:${p}`);
-  const runner = new KubernetesJobRunner({ api: kubeJobsApi(config, namespace), namespace, helperImage: image, transfers });
+  const owner = env.POD_NAME && env.POD_UID ? { owner: { name: env.POD_NAME, uid: env.POD_UID } } : {};
+  const runner = new KubernetesJobRunner({ api: kubeJobsApi(config, namespace), namespace, helperImage: image, transfers, ...owner });
   let elector: LeaseElector | undefined;
   if (env.OPUS_LEASE) {
     elector = LeaseElector.fromConfig(config, { namespace, name: env.OPUS_LEASE, identity: env.POD_NAME ?? podIp, url: `http://${podIp.includes(':') ? `[${podIp}]` : podIp}:${serverPort}` });

@@ -11,6 +11,7 @@ import { UserError } from '../domain/errors.js';
 import { resolveVersion } from '../domain/versions.js';
 import type { BuildRecord } from '../ports/artifact-store.js';
 import type { SourceRepos } from '../ports/git-sources.js';
+import { readSecret } from '../adapters/secrets/read-secret.js';
 import { BuildService } from '../services/build-service.js';
 import { followLog } from '../services/log-follow.js';
 import { silentLogger } from '../services/logger.js';
@@ -37,7 +38,7 @@ export async function buildLocally(options: LocalBuildOptions): Promise<LocalBui
   const store = new FsArtifactStore(options.storeDir);
   const versionDir = store.versionDir(spec.name, version);
   if (!options.force && (await store.listBuilt(spec.name)).some((b) => b.version === version)) return { status: 'built', version, versionDir };
-  const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger);
+  const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, undefined, readSecret);
   const logPath = store.logPath(spec.name, version);
   await store.removeLog(spec.name, version);
   let done = false;

@@ -21,6 +21,7 @@ import { watchEngine } from './engine-watch.js';
 import { openConfigEdits } from './config-repo.js';
 import { defaults } from './defaults.js';
 import type { KubernetesRuntime } from './kubernetes.js';
+import { forgeTokensFromEnv, startPreviews, type ForgeTokens } from './previews.js';
 import { BuildQueue } from '../services/build-queue.js';
 import { BuildScheduler } from '../services/build-scheduler.js';
 import { BuildService } from '../services/build-service.js';
@@ -29,6 +30,7 @@ import { initialFiles } from '../services/config-edits.js';
 import type { Logger } from '../services/logger.js';
 import { fanOut, Metrics } from '../services/metrics.js';
 import { SyncService } from '../services/sync-service.js';
+import type { PreviewService } from '../services/previews/preview-service.js';
 import { RunnerChoice } from '../services/runner-choice.js';
 import { TriggerService } from '../services/trigger-service.js';
 import { WebhookService } from '../services/webhook-service.js';
@@ -60,12 +62,15 @@ export interface ServerOptions {
   s3?: S3StoreOptions;
   /** Whether this replica runs the sync loop now (default: the Kubernetes Lease's, else always). */
   leader?: Leadership;
+  /** Tokens for commit statuses and comments of previews (default: GITHUB_TOKEN, GITEA_TOKEN, GITLAB_TOKEN). */
+  forgeTokens?: ForgeTokens;
 }
 
 export interface RunningServer {
   url: string;
   sync: SyncService;
   queue: BuildQueue;
+  previews: PreviewService;
   close(): Promise<void>;
 }
 
@@ -91,7 +96,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hooks = new HookDeliveryService({ outbox: new FsHookOutbox(join(dataDir, 'state', 'hooks')), sender: new HttpHookSender(), logger, desired: () => sync.desiredState, publicUrl: () => publicUrl ?? '' });
   await hooks.start();
   const events = fanOut(metrics, hooks);
-  const builds = new BuildService(store, sources, runner, logger, events);
+  const builds = new BuildService(store, sources, runner, logger, events, readSecret);
   const configClone = join(dataDir, 'state', 'config');
   // The one path for every build (sync, API, webhooks, restarts); the sync reconciles when one ends.
   const scheduler = new BuildScheduler({ queue, builds, store, logger, events });
@@ -100,6 +105,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them
   } });
   const triggers = new TriggerService({ sync, sources, store, scheduler, logger });
+  const previews = await startPreviews({ dataDir, sync, sites, store, scheduler, logger, events, tokens: options.forgeTokens ?? forgeTokensFromEnv(), publicUrl: () => publicUrl ?? '', sources, configRepo: config });
   const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.
@@ -120,7 +126,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       metrics,
       hooks,
       triggers,
-      webhooks: { service: webhooks, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
+      webhooks: { service: webhooks, previews, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
+      previews,
       configRepo: config,
       // Only a config repo on this machine can be edited here; the server's own clone (state/config) never is.
       ...(existsSync(config) ? { configEdits: (pr: boolean) => openConfigEdits(config, true, pr ? { env: process.env } : undefined) } : {}),
@@ -148,6 +155,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     if (!resumed && sync.desiredState && !sync.desiredState.settingsBroken) {
       resumed = true;
       await triggers.resume().catch((error: unknown) => logger.error('cannot resume builds', { error: errorMessage(error) }));
+      previews.resume();
     }
     if (stopped) return;
     const interval = options.syncIntervalMs ?? sync.desiredState?.settings.syncIntervalMs ?? 60_000;
@@ -161,6 +169,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     url,
     sync,
     queue,
+    previews,
     async close() {
       stopped = true;
       clearTimeout(timer);

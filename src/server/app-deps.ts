@@ -10,6 +10,7 @@ import type { BuildQueue } from '../services/build-queue.js';
 import type { HookDeliveryService } from '../services/hook-delivery.js';
 import type { Logger } from '../services/logger.js';
 import type { Metrics } from '../services/metrics.js';
+import type { PreviewService } from '../services/previews/preview-service.js';
 import type { SiteTable } from '../services/site-table.js';
 import type { SyncService } from '../services/sync-service.js';
 import type { TriggerService } from '../services/trigger-service.js';
@@ -64,6 +65,8 @@ export interface CoreDeps {
   configRepo?: string;
   /** Deploy and rollback from the dashboard: edits of the config repo when it is on this machine. */
   configEdits?: ConfigEditsFactory;
+  /** Previews of pull requests and branches: their hosts, /api/v1/projects/:project/previews. */
+  previews?: PreviewService;
 }
 
 /** Opens the edits of the config repo this server syncs (when it is on this machine); `pr`: as a pull request. */

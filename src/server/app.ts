@@ -11,18 +11,18 @@ import { opsRoutes } from './ops.js';
 import { SiteFiles } from './site/site-files.js';
 import { answeredLocally, forwardToLeader } from './forward-to-leader.js';
 import { SiteHandler } from './site/site-handler.js';
-import { SiteRouter } from './site/site-router.js';
+import { SiteRouter, type PreviewAliases } from './site/site-router.js';
 
 export type { AppDeps, SiteServing } from './app-deps.js';
 
-export function createSiteHandler({ sites, store }: SiteServing, secrets?: SecretReader): SiteHandler {
-  const router = new SiteRouter(sites, (project, version) => store.hasVersion(project, version), (project) => store.versionNames(project));
+export function createSiteHandler({ sites, store }: SiteServing, secrets?: SecretReader, aliases?: PreviewAliases): SiteHandler {
+  const router = new SiteRouter(sites, (project, version) => store.hasVersion(project, version), (project) => store.versionNames(project), aliases);
   const handler = new SiteHandler(router, new SiteFiles((hash, coding) => store.variantPath(hash, coding)), (project, version) => store.versionDir(project, version), (project) => sites.recentlyLive(project), secrets);
   store.onVersionChange((project, version) => handler.forget(project, version));
   return handler;
 }
 
-export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(siteServing(deps), deps.secrets)): Koa {
+export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(siteServing(deps), deps.secrets, deps.previews)): Koa {
   // Only the URLs the API writes use these headers; auth looks at the socket's own address.
   const app = new Koa({ proxy: deps.trustProxy ?? false });
   const api = apiRouter(deps);
@@ -68,7 +68,7 @@ export function createApp(deps: AppDeps, site: SiteHandler = createSiteHandler(s
   return app;
 }
 
-export function createRequestListener(deps: AppDeps, site: SiteHandler = createSiteHandler(siteServing(deps), deps.secrets)): RequestListener {
+export function createRequestListener(deps: AppDeps, site: SiteHandler = createSiteHandler(siteServing(deps), deps.secrets, deps.previews)): RequestListener {
   const api = createApp(deps, site).callback();
   const { leadership } = deps;
   return (req, res) => {

@@ -19,7 +19,7 @@ export interface OpusServer {
 }
 
 export function createOpusServer(deps: AppDeps): OpusServer {
-  const site = createSiteHandler(siteServing(deps), deps.secrets);
+  const site = createSiteHandler(siteServing(deps), deps.secrets, deps.previews);
   const server = createServer(createRequestListener(deps, site));
   const { metrics } = deps;
   const stopCounting = metrics ? countRequests(server, metrics) : () => {};

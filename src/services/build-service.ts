@@ -2,7 +2,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { finished } from 'node:stream/promises';
+import { DEFAULT_BUILD_LIMITS } from '../domain/build-limits.js';
+import { resolveBuildSecrets, type ResolvedSecrets } from '../domain/build-secrets.js';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
 import { failedOrCancelled, finished as finishedRecord, runningRecord, succeeded } from '../domain/build-record.js';
@@ -14,7 +15,10 @@ import { noEvents, type EventSink } from '../ports/event-sink.js';
 import type { SourceRepos } from '../ports/git-sources.js';
 import { failureCause, withCause } from '../domain/build-failure-cause.js';
 import { SHUTDOWN } from './build-queue.js';
+import type { SecretReader } from '../ports/secrets.js';
+import { BuildLog } from './build-log.js';
 import type { Logger } from './logger.js';
+import { MIN_SECRET_LENGTH, maskText } from './secret-mask.js';
 
 export class BuildService {
   constructor(
@@ -23,6 +27,7 @@ export class BuildService {
     private readonly runner: BuildRunner,
     private readonly logger: Logger,
     private readonly events: EventSink = noEvents,
+    private readonly readSecret: SecretReader = () => undefined,
   ) {}
 
   /** The project was removed from the config repo: what its builds kept (a package cache) goes too. */
@@ -36,30 +41,42 @@ export class BuildService {
     const started = Date.now();
     let record = runningRecord(project, version, new Date(started).toISOString(), previous);
     await this.store.writeBuild(record);
-    const log = await this.store.createLog(project.name, version);
+    const limits = project.build.limits ?? DEFAULT_BUILD_LIMITS;
+    // Read before the log opens, so the mask knows them; a missing one fails the build below.
+    let secrets: ResolvedSecrets = { env: {}, values: [] };
+    let missing: Error | undefined;
+    try {
+      secrets = resolveBuildSecrets(project.build.secrets, this.readSecret, MIN_SECRET_LENGTH);
+    } catch (error) {
+      missing = error instanceof Error ? error : new Error(String(error));
+    }
+    const log = new BuildLog(await this.store.createLog(project.name, version), limits.logBytes, secrets.values);
     const sourceDir = await mkdtemp(join(tmpdir(), `opus-src-${project.name}-`));
     const outputDir = await this.store.createStaging(project.name, version);
     this.logger.info('build started', { project: project.name, version });
     this.events.emit({ event: 'build.started', project: project.name, version });
     try {
-      log.write(`opus: cloning ${project.source} at ${version}\n`);
-      const commit = await this.sources.checkout(project.source, version, sourceDir);
+      if (missing) throw missing;
+      const at = project.checkout ? `${project.checkout.ref} (${project.checkout.commit})` : version;
+      log.note(`opus: cloning ${project.source} at ${at}\n`);
+      const commit = project.checkout ? await this.sources.checkoutCommit(project.source, project.checkout.ref, project.checkout.commit, sourceDir) : await this.sources.checkout(project.source, version, sourceDir);
       record = { ...record, commit };
-      log.write(`opus: commit ${commit}; running "${project.build.command}" in ${project.build.image}\n`);
-      await this.runner.run({ project: project.name, version, commit, spec: project.build, sourceDir, outputDir, log, ...(signal ? { signal } : {}) });
-      const stats = await this.store.publish(project.name, version, outputDir);
+      log.note(`opus: commit ${commit}; running "${project.build.command}" in ${project.build.image}\n`);
+      const job = { project: project.name, version, commit, spec: project.build, sourceDir, outputDir, log: log.output, secretEnv: secrets.env };
+      await this.runner.run({ ...job, ...(signal ? { signal } : {}) });
+      const { notes, ...stats } = await this.store.publish(project.name, version, outputDir, limits);
+      for (const line of notes) log.note(`${line}\n`);
       record = succeeded(record, stats);
-      log.write(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
+      log.note(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
     } catch (error) {
-      // A cancel is no failure: it does not count towards the retry backoff.
-      record = failedOrCancelled(record, signal?.aborted === true, errorMessage(error));
+      // A cancel is no failure: it does not count towards the retry backoff. A secret in a message is masked there too.
+      record = failedOrCancelled(record, signal?.aborted === true, maskText(errorMessage(error), secrets.values));
       if (error instanceof RunnerUnavailable) record = { ...record, unavailable: true };
-      log.write(`opus: build ${record.status}: ${errorMessage(error)}\n`);
+      log.note(`opus: build ${record.status}: ${errorMessage(error)}\n`);
       await this.store.discardStaging(outputDir);
     } finally {
       await rm(sourceDir, { recursive: true, force: true });
-      log.end();
-      await finished(log).catch(() => undefined);
+      await log.close().catch(() => undefined);
     }
     // Stopped with the server: the record stays `running`, so the next start builds it again.
     if (signal?.aborted && signal.reason === SHUTDOWN) {

@@ -5,7 +5,7 @@ import { isAbsolute, resolve } from 'node:path';
 import yaml from 'js-yaml';
 import { desiredStateOf, formatProblem, projectFilePath, SETTINGS_FILE, type Network, type ProjectSpec } from '../domain/desired-state.js';
 import { UserError } from '../domain/errors.js';
-import { projectNameProblem, versionProblem } from '../domain/names.js';
+import { projectNameProblem, tagVersionProblem } from '../domain/names.js';
 import type { ConfigChange } from '../domain/pull-request.js';
 import { deployMessage, isRollbackSubject, rollbackMessage, rollbackTarget } from '../domain/rollback.js';
 import { jsonSchemas } from '../domain/schema.js';
@@ -150,7 +150,7 @@ export class ConfigEdits {
       if (!resolveVersion(version, tags.keys())) throw new UserError(`${source} has no semver tag for "latest" to resolve to`, ['push a tag such as 1.0.0 to the source, or deploy a tag by name']);
       return;
     }
-    const problem = versionProblem(version);
+    const problem = tagVersionProblem(version);
     if (problem) throw new UserError(problem);
     if (!tags.has(version)) {
       const recent = [...tags.keys()].slice(-5).join(', ');

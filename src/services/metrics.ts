@@ -16,11 +16,13 @@ export class Metrics implements EventSink {
   private readonly buildSeconds: Histogram<'result'>;
   private readonly syncSeconds: Histogram<'result'>;
   private readonly syncErrors: Counter;
+  private readonly previews: Counter<'event'>;
   /** Plain counts on the request path (one array increment each, by status code); handed to prom-client when scraped. */
   private readonly requestCounts = new Map<RequestKind, Float64Array>();
 
   constructor(queue?: BuildQueue, options: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
+    this.previews = new Counter({ name: 'opus_preview_events_total', help: 'Previews that became ready, failed or were removed', labelNames: ['event'], registers });
     this.builds = new Counter({ name: 'opus_builds_total', help: 'Finished builds by result (succeeded, failed, cancelled)', labelNames: ['result'], registers });
     this.buildSeconds = new Histogram({
       name: 'opus_build_duration_seconds',
@@ -72,8 +74,10 @@ export class Metrics implements EventSink {
     if (options.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
-  /** EventSink: build results feed the build metrics; other events are not counted here. */
+  /** EventSink: build results feed the build metrics, preview events their counter; other events are not counted here. */
   emit(event: Omit<OpusEvent, 'at'>): void {
+    const preview = /^preview\.(ready|failed|removed)$/.exec(event.event)?.[1];
+    if (preview) this.previews.inc({ event: preview });
     const result = /^build\.(succeeded|failed|cancelled)$/.exec(event.event)?.[1];
     if (!result) return;
     this.builds.inc({ result });

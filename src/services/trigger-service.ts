@@ -4,6 +4,7 @@ import { closedRecord } from '../domain/build-record.js';
 import { requestedVersionProblem, unfinishedRecords, type BuildTrigger, type BuildView } from '../domain/builds.js';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
+import { isPreviewVersion } from '../domain/names.js';
 import { resolveVersion } from '../domain/versions.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import type { SourceRepos } from '../ports/git-sources.js';
@@ -79,7 +80,8 @@ export class TriggerService {
     if (!desired || desired.settingsBroken) return [];
     const resumed: string[] = [];
     for (const record of unfinishedRecords(await store.listBuilds())) {
-      if (scheduler.isActive(record.project, record.version)) continue;
+      // Preview builds are resumed by the preview service, which knows the ref their commit is fetched by.
+      if (scheduler.isActive(record.project, record.version) || isPreviewVersion(record.version)) continue;
       const spec = desired.projects.find((p) => p.name === record.project);
       if (!spec) {
         await this.close(record, 'cancelled', 'the server restarted and the project is no longer in the config repo');

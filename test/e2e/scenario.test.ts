@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Docker from 'dockerode';
 import { cacheVolumeName } from '../../src/adapters/docker/build-cache.js';
+import { DEFAULT_SANDBOX } from '../../src/domain/build-limits.js';
 import { serverId } from '../../src/runtime/artifact-stores.js';
 import { eventually, gitSync, makeSourceRepo, opus, opusBin, repoRoot, tagVersion, tempDir, writeFiles, type RunResult } from '../support/fixtures.js';
 import { htmlVersion, jsVersions, viteApp } from './vite-app.js';
@@ -277,7 +278,7 @@ scenario('a new user deploys a real Vite app, upgrades it with no mixed response
   const started = logged(w, 'build started').map((entry) => `${String(entry.project)}@${String(entry.version)}`);
   assert.deepEqual(started, ['site@1.0.0', 'site@1.1.0'], 'the rollback needed no rebuild');
 
-  const cacheVolume = cacheVolumeName('site', serverId(join(w.data, 'artifacts')));
+  const cacheVolume = cacheVolumeName('site', serverId(join(w.data, 'artifacts')), DEFAULT_SANDBOX.user);
   assert.ok(await volumeExists(cacheVolume), `the builds kept their package cache in ${cacheVolume}`);
   await step(w, ['remove', 'site'], 'remove project site');
   await syncNow(w);

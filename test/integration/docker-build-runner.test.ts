@@ -230,3 +230,24 @@ test('network "default" is offline, network "host" reaches the npm registry', as
   assert.match(online.logText(), /registry reached 200/);
   await assertNoContainerLeft(online.job.project);
 });
+
+test('the build runs as 1000:1000 with no capabilities, no new privileges, its CPU quota, and cannot fork past its pids limit', async (t) => {
+  const command = [
+    'grep -E "^(CapEff|NoNewPrivs)" /proc/self/status; echo "uid $(id -u):$(id -g)"',
+    'echo "cpu $(cat /sys/fs/cgroup/cpu.max 2>/dev/null || echo "$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us) $(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us)")"',
+    // A shell that cannot fork exits: the storm runs in a subshell of its own.
+    "(i=0; while [ $i -lt 80 ]; do sleep 2 & i=$((i+1)); done; wait) 2>&1 || echo 'the storm ended'; sleep 2",
+    'mkdir -p dist && echo ok > dist/index.html && touch package-lock.json && echo "workspace writable"',
+  ].join('\n');
+  const { job, logText } = await makeJob(t, { command, sandbox: { cpus: 1.5, pids: 40, user: '1000:1000' } });
+  await runner.run(job).catch((error: unknown) => assert.fail(`${String(error)}\n${logText()}`));
+  const log = logText();
+  assert.match(log, /CapEff:\s+0000000000000000/);
+  assert.match(log, /NoNewPrivs:\s+1/);
+  assert.match(log, /uid 1000:1000/);
+  assert.match(log, /cpu 150000 100000/);
+  assert.match(log, /can't fork|Resource temporarily unavailable/, 'forking stops at the pids limit');
+  assert.match(log, /workspace writable/);
+  assert.equal(await readFile(join(job.outputDir, 'index.html'), 'utf8'), 'ok\n');
+  await assertNoContainerLeft(job.project);
+});

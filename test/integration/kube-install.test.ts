@@ -25,6 +25,8 @@ async function setup(t: TestContext) {
   return { dir, api, run, install };
 }
 
+/** What the API stores: the client's models spell `from` as `_from`. */
+const onTheWire = <T>(objects: T[]): T[] => JSON.parse(JSON.stringify(objects).replaceAll('"_from":', '"from":')) as T[];
 const outcomes = (results: Applied[]) => Object.fromEntries(results.map((r) => [r.kind, r.outcome]));
 const versions = (api: KubeApiStandIn) => ['v1/Namespace', 'v1/ServiceAccount', 'rbac.authorization.k8s.io/v1/Role', 'apps/v1/Deployment', 'v1/Service'].map((gvk) => {
   const at = gvk.lastIndexOf('/');
@@ -42,15 +44,15 @@ function assertContains(actual: unknown, expected: unknown, path = ''): void {
 test('install creates everything with server-side apply, and again changes nothing (Kubernetes API stand-in)', async (t) => {
   const { api, install, run } = await setup(t);
   const first = await install('--config-repo', 'https://git.example.com/acme/opus-config.git', '--host', 'opus.example.com', '--ingress-class', 'nginx');
-  assert.deepEqual(first.map((r) => `${r.outcome} ${r.kind}`), ['created Namespace', 'created ServiceAccount', 'created Role', 'created RoleBinding', 'created PersistentVolumeClaim', 'created Deployment', 'created Service', 'created Ingress']);
+  assert.deepEqual(first.map((r) => `${r.outcome} ${r.kind}`), ['created Namespace', 'created ServiceAccount', 'created Role', 'created RoleBinding', 'created NetworkPolicy', 'created NetworkPolicy', 'created PersistentVolumeClaim', 'created Deployment', 'created Service', 'created Ingress']);
   const patches = api.requests.filter((r) => r.method === 'PATCH');
-  assert.equal(patches.length, 8);
+  assert.equal(patches.length, 10);
   for (const p of patches) {
     assert.equal(p.contentType, 'application/apply-patch+yaml');
     assert.deepEqual({ fieldManager: p.query.fieldManager, force: p.query.force }, { fieldManager: 'opus', force: 'true' });
   }
   const expected = installManifests({ namespace: 'opus', image: 'ghcr.io/opus/opus:0.1.0', configRepo: 'https://git.example.com/acme/opus-config.git', host: 'opus.example.com', ingressClass: 'nginx', secretName: 'opus-secrets', domains: [], storage: '10Gi', resources: DEFAULT_RESOURCES });
-  for (const obj of expected) assertContains(api.get(obj.apiVersion ?? '', obj.kind ?? '', obj.metadata?.name ?? '', obj.metadata?.namespace), obj, `${obj.kind}`);
+  for (const obj of onTheWire(expected)) assertContains(api.get(obj.apiVersion ?? '', obj.kind ?? '', obj.metadata?.name ?? '', obj.metadata?.namespace), obj, `${obj.kind}`);
 
   const before = versions(api);
   const again = await install('--config-repo', 'https://git.example.com/acme/opus-config.git', '--host', 'opus.example.com', '--ingress-class', 'nginx');
@@ -68,7 +70,7 @@ test('install again configures only what changed, and drops what is no longer ap
   const { api, install } = await setup(t);
   await install('--domain', 'www.acme.com', '--domain', 'docs.acme.com');
   const changed = await install('--image', 'registry.local/opus:2', '--domain', 'www.acme.com');
-  assert.deepEqual(outcomes(changed), { Namespace: 'unchanged', ServiceAccount: 'unchanged', Role: 'unchanged', RoleBinding: 'unchanged', PersistentVolumeClaim: 'unchanged', Deployment: 'configured', Service: 'unchanged', Ingress: 'configured' });
+  assert.deepEqual(outcomes(changed), { Namespace: 'unchanged', ServiceAccount: 'unchanged', Role: 'unchanged', RoleBinding: 'unchanged', NetworkPolicy: 'unchanged', PersistentVolumeClaim: 'unchanged', Deployment: 'configured', Service: 'unchanged', Ingress: 'configured' });
   const deployment = api.get('apps/v1', 'Deployment', 'opus', 'opus') as { spec: { template: { spec: { containers: { image: string }[] } } }; metadata: { generation: number } };
   assert.equal(deployment.spec.template.spec.containers[0]?.image, 'registry.local/opus:2');
   assert.equal(deployment.metadata.generation, 2);
@@ -87,7 +89,7 @@ test('uninstall deletes what install made and keeps the data unless --delete-dat
   api.put({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name: 'build-site-1-0-0', namespace: 'opus', labels: { 'app.kubernetes.io/name': 'opus', 'app.kubernetes.io/managed-by': 'opus' } }, spec: {} });
   api.put({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'someone-else', namespace: 'opus' }, spec: {} });
   const kept = JSON.parse((await run('uninstall', '--json')).stdout) as { deleted: Applied[]; kept: Applied[] };
-  assert.deepEqual(kept.deleted.map((r) => `${r.kind} ${r.name}`), ['Ingress opus', 'Service opus', 'Deployment opus', 'Job build-site-1-0-0', 'RoleBinding opus', 'Role opus', 'ServiceAccount opus']);
+  assert.deepEqual(kept.deleted.map((r) => `${r.kind} ${r.name}`), ['Ingress opus', 'Service opus', 'Deployment opus', 'Job build-site-1-0-0', 'NetworkPolicy opus-builds', 'NetworkPolicy opus-server', 'RoleBinding opus', 'Role opus', 'ServiceAccount opus']);
   assert.deepEqual(kept.kept.map((r) => `${r.kind} ${r.name}`), ['PersistentVolumeClaim opus-data', 'Namespace opus']);
   assert.ok(api.get('v1', 'PersistentVolumeClaim', 'opus-data', 'opus'));
   assert.ok(api.get('v1', 'Service', 'someone-else', 'opus'), 'what Opus did not make stays');
@@ -113,6 +115,24 @@ test('a namespace Opus did not make is used as it is and never deleted (Kubernet
   assert.ok(removed.deleted.some((r) => r.kind === 'PersistentVolumeClaim'));
   assert.ok(!removed.deleted.some((r) => r.kind === 'Namespace'));
   assert.ok(api.get('v1', 'Namespace', 'team'));
+});
+
+test('the --dry-run manifests applied with kubectl over a namespace with other workloads: uninstall --delete-data keeps the namespace (Kubernetes API stand-in)', async (t) => {
+  const { dir, api, run } = await setup(t);
+  api.put({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'shared' } });
+  api.put({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'billing', namespace: 'shared' }, spec: {} });
+  const dry = await opus(['install', '--dry-run', '--namespace', 'shared'], { env: { KUBECONFIG: join(dir, 'missing') } });
+  assert.equal(dry.code, 0, dry.stderr);
+  // As `kubectl apply -f` does: each document merged over what exists (labels included).
+  for (const doc of yaml.loadAll(dry.stdout) as { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } }[]) {
+    const existing = api.get(doc.apiVersion, doc.kind, doc.metadata.name, doc.metadata.namespace);
+    api.put({ ...existing, ...doc, metadata: { ...existing?.metadata, ...doc.metadata, labels: { ...existing?.metadata?.labels, ...doc.metadata.labels } } });
+  }
+  const removed = JSON.parse((await run('uninstall', '-n', 'shared', '--delete-data', '--json')).stdout) as { deleted: Applied[]; kept: Applied[] };
+  assert.ok(removed.deleted.some((r) => r.kind === 'Deployment' && r.name === 'opus'));
+  assert.ok(!removed.deleted.some((r) => r.kind === 'Namespace'), 'the namespace was not made by opus install');
+  assert.ok(api.get('v1', 'Namespace', 'shared'));
+  assert.ok(api.get('apps/v1', 'Deployment', 'billing', 'shared'), 'the other workload is untouched');
 });
 
 test('--config takes the Ingress hosts and the config repo from a working copy; --context and --dry-run (Kubernetes API stand-in)', async (t) => {
@@ -142,7 +162,7 @@ test('--config takes the Ingress hosts and the config repo from a working copy; 
   const dry = await opus(['install', '--dry-run', '--config', config], { env: { KUBECONFIG: join(dir, 'missing') } });
   assert.equal(dry.code, 0, dry.stderr);
   const docs = yaml.loadAll(dry.stdout) as { kind: string }[];
-  assert.deepEqual(docs.map((d) => d.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'PersistentVolumeClaim', 'Deployment', 'Service', 'Ingress']);
+  assert.deepEqual(docs.map((d) => d.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy', 'NetworkPolicy', 'PersistentVolumeClaim', 'Deployment', 'Service', 'Ingress']);
   assert.equal(api.requests.length, requestsBefore, 'a dry run calls no API');
 });
 

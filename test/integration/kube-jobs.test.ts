@@ -5,12 +5,14 @@
 import assert from 'node:assert/strict';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { request } from 'node:http';
 import { PassThrough } from 'node:stream';
 import { test, type TestContext } from 'node:test';
 import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { Lease } from 'kubernetes-models/coordination.k8s.io/v1/Lease';
 import { KubernetesJobRunner, kubeJobsApi } from '../../src/adapters/k8s/kubernetes-job-runner.js';
 import { LeaseElector } from '../../src/adapters/k8s/lease-elector.js';
+import { DEFAULT_BUILD_LIMITS } from '../../src/domain/build-limits.js';
 import type { BuildSpec } from '../../src/domain/desired-state.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
 import { startKubeStandIns } from '../support/kubelet-stand-in.js';
@@ -20,10 +22,10 @@ const spec = (command: string, timeoutMs = 60_000): BuildSpec => ({ image: 'node
 async function setup(t: TestContext) {
   const dir = await tempDir(t);
   const { api, kubelet, transfers, kc } = await startKubeStandIns(t, dir);
-  const runner = new KubernetesJobRunner({ api: kubeJobsApi(kc, 'opus'), namespace: 'opus', helperImage: 'ghcr.io/opus/opus:0.1.0', transfers, pollMs: 50 });
+  const runner = new KubernetesJobRunner({ api: kubeJobsApi(kc, 'opus'), namespace: 'opus', helperImage: 'ghcr.io/opus/opus:0.1.0', transfers, pollMs: 50, owner: SERVER_POD });
   const source = join(dir, 'source');
   await writeFiles(source, { 'package.json': '{}', 'public/index.html': '<h1>site</h1>' });
-  const build = async (command: string, options: { timeoutMs?: number; signal?: AbortSignal; onLog?: (text: string) => void } = {}) => {
+  const build = async (command: string, options: { timeoutMs?: number; signal?: AbortSignal; onLog?: (text: string) => void; secretEnv?: Record<string, string>; logBytes?: number } = {}) => {
     const outputDir = join(dir, `out-${Math.random().toString(36).slice(2)}`);
     await mkdir(outputDir);
     const log = new PassThrough();
@@ -32,12 +34,14 @@ async function setup(t: TestContext) {
       text += d.toString();
       options.onLog?.(text);
     });
-    const run = runner.run({ project: 'site', version: '1.0.0', commit: 'abc123', spec: spec(command, options.timeoutMs), sourceDir: source, outputDir, log, ...(options.signal ? { signal: options.signal } : {}) });
+    const run = runner.run({ project: 'site', version: '1.0.0', commit: 'abc123', spec: { ...spec(command, options.timeoutMs), ...(options.logBytes ? { limits: { ...DEFAULT_BUILD_LIMITS, logBytes: options.logBytes } } : {}) }, sourceDir: source, outputDir, log, ...(options.signal ? { signal: options.signal } : {}), ...(options.secretEnv ? { secretEnv: options.secretEnv } : {}) });
     const error = await run.then(() => undefined, (e: unknown) => e as Error);
     return { outputDir, log: () => text, error };
   };
-  return { api, kubelet, kc, build };
+  return { api, kubelet, kc, build, transfers };
 }
+
+const SERVER_POD = { name: 'opus-7c9d-x2', uid: '5b1f7c2e-0000-4000-8000-00000000abcd' };
 
 test('a build runs as a Job: source in and output out through one-time URLs, logs copied, Job deleted (Kubernetes API stand-in)', async (t) => {
   const { api, kubelet, build } = await setup(t);
@@ -98,6 +102,49 @@ test('the cluster\'s activeDeadlineSeconds times a build out, and a cancel delet
   assert.match(String((await cancelled).error), /the build was cancelled/);
   assert.ok(Date.now() - started < 10_000);
   assert.deepEqual(api.list('batch/v1', 'Job', 'opus'), []);
+});
+
+test('a Job build gets its secrets from a per-build Secret it deletes after; the Job is the server pod\'s and holds no value (Kubernetes API stand-in)', async (t) => {
+  const { api, kubelet, build } = await setup(t);
+  const token = 'npm_4f9c2e1d0b8a7f6e5d4c';
+  const seen: string[] = [];
+  api.events.on('write', (verb: string, obj: { kind?: string; metadata?: { ownerReferences?: unknown[] } }) => {
+    if (obj.kind === 'Secret' && verb === 'created') seen.push(JSON.stringify(obj.metadata?.ownerReferences));
+  });
+  const result = await build('mkdir -p dist && cp -r public/. dist/ && printf "%s" "$NPM_TOKEN" > dist/token.txt', { secretEnv: { NPM_TOKEN: token } });
+  assert.equal(result.error, undefined, result.log());
+  assert.equal(await readFile(join(result.outputDir, 'token.txt'), 'utf8'), token, 'the build had the secret');
+  const [job] = kubelet.jobs;
+  assert.ok(!JSON.stringify(job).includes(token), 'no value in the Job');
+  assert.deepEqual((job as unknown as { metadata: { ownerReferences: unknown[] } }).metadata.ownerReferences, [{ apiVersion: 'v1', kind: 'Pod', ...SERVER_POD }]);
+  assert.deepEqual(seen, [JSON.stringify([{ apiVersion: 'v1', kind: 'Pod', ...SERVER_POD }])], 'one Secret, owned by the server pod');
+  assert.deepEqual(api.list('v1', 'Secret', 'opus'), [], 'deleted after the build');
+});
+
+test('a flooding Job build\'s log is fetched no further than the build log may hold (Kubernetes API stand-in)', async (t) => {
+  const { api, build } = await setup(t);
+  const result = await build('yes "a long line of log text for the flood" | head -c 400000; mkdir -p dist && cp -r public/. dist/', { logBytes: 10_000 });
+  assert.equal(result.error, undefined, result.log().slice(-500));
+  const asked = api.requests.filter((r) => r.path.endsWith('/log'));
+  assert.ok(asked.length > 0 && asked.every((r) => r.query.limitBytes === '10001'), 'every log request is limited');
+  assert.ok(result.log().length < 3 * 10_001 + 2000, `${result.log().length} characters copied`);
+});
+
+test('a transfer URL answers only the build\'s own pod, and a refused client does not use it up', async (t) => {
+  const { transfers } = await setup(t);
+  const dir = await tempDir(t);
+  await writeFiles(dir, { 'index.html': 'source' });
+  const offer = transfers.offerDownload(dir, 60_000, async (address) => address.replace(/^::ffff:/, '') === '127.0.0.1');
+  t.after(() => offer.revoke());
+  const get = (localAddress: string) => new Promise<number>((resolve, reject) => {
+    request(offer.url, { localAddress }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    }).on('error', reject).end();
+  });
+  assert.equal(await get('127.0.0.2'), 403, 'another pod (address) is refused');
+  assert.equal(await get('127.0.0.1'), 200, 'the pod itself still gets it');
+  assert.equal(await get('127.0.0.1'), 404, 'once');
 });
 
 test('exactly one replica holds the sync Lease; another takes over when it expires or is released (Kubernetes API stand-in)', async (t) => {

@@ -60,7 +60,7 @@ async function start(t: TestContext, entry: Entry = 'createApp'): Promise<Harnes
   const queue = new BuildQueue(1);
   // The config repo and builds are not what these tests are about: the API routes only need them to exist.
   const config: ConfigSource = { fetch: async () => ({ commit: 'c0ffee', settingsText: '', projectFiles: [] }) };
-  const sources: SourceRepos = { listTags: async () => new Map(), checkout: () => Promise.reject(new Error('no sources in serving tests')) };
+  const sources: SourceRepos = { listTags: async () => new Map(), checkout: () => Promise.reject(new Error('no sources in serving tests')), checkoutCommit: () => Promise.reject(new Error('no sources in serving tests')) };
   const runner: BuildRunner = { run: () => Promise.reject(new Error('no builds in serving tests')) };
   const builds = new BuildService(store, sources, runner, silentLogger);
   const sync = syncServiceFor({ config, sources, store, builds, queue, sites, logger: silentLogger });

@@ -2,7 +2,7 @@
 // S3ArtifactStore (an S3-compatible server, s3rver, on 127.0.0.1 with a temp dir).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -10,6 +10,7 @@ import { after, before, describe, test } from 'node:test';
 import * as tar from 'tar';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import { S3ArtifactStore } from '../../src/adapters/s3/s3-artifact-store.js';
+import { DEFAULT_BUILD_LIMITS } from '../../src/domain/build-limits.js';
 import type { ArtifactStore, BuildRecord } from '../../src/ports/artifact-store.js';
 import { writeFiles } from '../support/fixtures.js';
 import { startS3Server, type S3TestServer } from '../support/s3-server.js';
@@ -94,7 +95,7 @@ for (const [name, harness] of [['FsArtifactStore', fsHarness], ['S3ArtifactStore
         const visible = (await store.listBuilt('site')).some((v) => v.version === '1.0.0');
         seen.push({ visible, complete: visible && (await fileCount('site', '1.0.0')) === 121 && (await store.openArchive('site', '1.0.0')) !== undefined });
       }
-      assert.deepEqual(await publishing, { files: 121, bytes: 14 + Object.values(files).join('').length });
+      assert.deepEqual(await publishing, { files: 121, bytes: 14 + Object.values(files).join('').length, notes: [] });
       assert.ok(seen.some((s) => !s.visible), 'looked while the publish was under way');
       assert.deepEqual(seen.filter((s) => s.visible && !s.complete), [], 'never visible while incomplete');
       const built = await store.listBuilt('site');
@@ -114,6 +115,23 @@ for (const [name, harness] of [['FsArtifactStore', fsHarness], ['S3ArtifactStore
       assert.ok(bytes > 0);
       if (archive?.bytes !== undefined) assert.equal(bytes, archive.bytes, 'the size announced is the size sent');
       assert.equal(await store.openArchive('site', '9.9.9'), undefined);
+    });
+
+    test('publish confines the output: links inside become files, others are dropped with a note; a limit fails it', async () => {
+      const { store, fileCount } = await harness.make();
+      const staging = await stage(store, 'site', '1.0.0', { 'index.html': 'hi', 'a/b.css': 'b{}' });
+      await symlink('a/b.css', join(staging, 'alias.css'));
+      await symlink('../../../../../../../etc/passwd', join(staging, '_headers'));
+      await symlink('/dev/zero', join(staging, '_redirects'));
+      const published = await store.publish('site', '1.0.0', staging);
+      assert.deepEqual([published.files, published.bytes], [3, 8]);
+      assert.deepEqual(published.notes.map((n) => n.replace(/: a link to .*/, '')), ['opus: dropped _headers', 'opus: dropped _redirects']);
+      assert.equal(await fileCount('site', '1.0.0'), 3);
+      assert.deepEqual(await archiveFiles(store, 'site', '1.0.0'), { 'index.html': 'hi', 'a/b.css': 'b{}', 'alias.css': 'b{}' });
+      const over = await stage(store, 'site', '2.0.0', { 'index.html': 'x'.repeat(100) });
+      await assert.rejects(store.publish('site', '2.0.0', over, { ...DEFAULT_BUILD_LIMITS, fileBytes: 99 }), /larger than the limit of 99 bytes/);
+      await store.discardStaging(over);
+      assert.deepEqual((await store.listBuilt('site')).map((b) => b.version), ['1.0.0']);
     });
 
     test('an empty output is refused and leaves nothing behind', async () => {

@@ -56,8 +56,9 @@ test('opus trigger with a file store builds locally into that artifact tree, no 
   assert.match(unknown.stderr, /no project "no-such-project"/);
 });
 
+// Without a cache the (non-root) build cannot make /opus at all: its mkdir error is hidden.
 test('the package cache survives between builds of a project; build.cache: false has none', { timeout: 120_000 }, async (t) => {
-  const probe = 'if [ -e /opus/cache/marker ]; then echo cache-hit; else echo cache-miss; fi; mkdir -p /opus/cache && touch /opus/cache/marker; echo "npm cache: $npm_config_cache"; mkdir -p dist && cp -r public/. dist/';
+  const probe = 'if [ -e /opus/cache/marker ]; then echo cache-hit; else echo cache-miss; fi; mkdir -p /opus/cache 2>/dev/null && touch /opus/cache/marker; echo "npm cache: $npm_config_cache"; mkdir -p dist && cp -r public/. dist/';
   const { dir, names, env } = await setup(t, { cached: { command: probe }, uncached: { command: probe, build: 'cache: false' } });
   const store = join(dir, 'store');
   const logOf = (name: string, version: string) => readFile(join(store, '.opus', 'logs', name, `${version}.log`), 'utf8');

@@ -6,6 +6,7 @@ import type { TestContext } from 'node:test';
 import Docker from 'dockerode';
 import { DockerBuildRunner } from '../../src/adapters/docker/docker-build-runner.js';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
+import { readSecret } from '../../src/adapters/secrets/read-secret.js';
 import { GitConfigSource } from '../../src/adapters/git/git-config-source.js';
 import { GitSourceRepos } from '../../src/adapters/git/git-source-repos.js';
 import type { OpusEvent } from '../../src/ports/event-sink.js';
@@ -69,6 +70,7 @@ export async function startBuildServer(t: TestContext, options: BuildServerOptio
   const sources: SourceRepos = {
     listTags: (source) => ((counts.listTags[source] = (counts.listTags[source] ?? 0) + 1), real.listTags(source)),
     checkout: (source, tag, into) => real.checkout(source, tag, into),
+    checkoutCommit: (source, ref, commit, into) => real.checkoutCommit(source, ref, commit, into),
   };
   const events: OpusEvent[] = [];
   const sink = { emit: (event: Omit<OpusEvent, 'at'>) => void events.push({ ...event, at: new Date().toISOString() }) };
@@ -76,7 +78,7 @@ export async function startBuildServer(t: TestContext, options: BuildServerOptio
   const sites = new SiteTable(store);
   await sites.load();
   const queue = new BuildQueue(2);
-  const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, sink);
+  const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, sink, readSecret);
   const sync = syncServiceFor({ config, sources, store, builds, queue, sites, logger: silentLogger, events: sink });
   const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger: silentLogger });
   const webhooks = new WebhookService({ sync, triggers, logger: silentLogger, configRepo: configDir, debounceMs: options.debounceMs ?? 200 });

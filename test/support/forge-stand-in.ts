@@ -1,9 +1,11 @@
 // A stand-in for a forge on 127.0.0.1 (no hosted API can be reached from tests): real git over
 // smart HTTP (`git http-backend`) for the repositories under `root`, and the pull-request calls of
-// GitHub's REST API (under /api/v3, as GitHub Enterprise serves it) and of Gitea's (under /api/v1).
+// GitHub's REST API (under /api/v3, as GitHub Enterprise serves it) and of Gitea's (under /api/v1),
+// and the commit-status and comment calls of those two and GitLab's (/api/v4, forge-status-api.ts).
 import { spawn } from 'node:child_process';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { forgeStatusApi, type ForgeStatusApi } from './forge-status-api.js';
 
 export interface PullCall {
   forge: 'github' | 'gitea';
@@ -15,23 +17,39 @@ export interface PullCall {
 export interface ForgeStandIn {
   url: string;
   calls: PullCall[];
+  /** Commit statuses and comments, as set through the APIs. */
+  api: ForgeStatusApi;
   close(): Promise<void>;
 }
 
 /** `tokens`: the token each forge accepts; any other gets 401 as the real ones answer. */
-export async function startForgeStandIn(root: string, tokens: { github: string; gitea: string }): Promise<ForgeStandIn> {
+export async function startForgeStandIn(root: string, tokens: { github: string; gitea: string; gitlab?: string }): Promise<ForgeStandIn> {
   const calls: PullCall[] = [];
+  let url = '';
+  const users = { github: { [tokens.github]: 'opus-bot' }, gitea: { [tokens.gitea]: 'opus-bot' }, ...(tokens.gitlab ? { gitlab: { [tokens.gitlab]: 'opus-bot' } } : {}) };
+  const api = forgeStatusApi(users, () => url);
   const server = createServer((req, res) => {
-    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const [path = '/', query = ''] = (req.url ?? '/').split('?');
+    if (path.startsWith('/api/')) {
+      void api.handle(req, res, path, new URLSearchParams(query)).then((handled) => {
+        if (!handled) route(req, res, path);
+      }, () => send(res, 500, { message: 'stand-in failure' }));
+      return;
+    }
+    route(req, res, path);
+  });
+  const route = (req: IncomingMessage, res: ServerResponse, path: string): void => {
     const pulls = /^\/api\/(v3|v1)\/repos\/([^/]+)\/([^/]+)\/pulls$/.exec(path);
     if (pulls && req.method === 'POST') return void pullRequest(req, res, pulls[1] === 'v3' ? 'github' : 'gitea', path, calls, tokens, `${pulls[2]}/${pulls[3]}`);
     if (path.startsWith('/api/')) return void send(res, 404, { message: 'Not Found' });
     gitHttpBackend(root, req, res);
-  });
+  };
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    url,
     calls,
+    api,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -28,7 +28,7 @@ const RESOURCES: Record<string, Resource[]> = {
   ],
   'apps/v1': [{ name: 'deployments', kind: 'Deployment', namespaced: true }],
   'rbac.authorization.k8s.io/v1': [{ name: 'roles', kind: 'Role', namespaced: true }, { name: 'rolebindings', kind: 'RoleBinding', namespaced: true }],
-  'networking.k8s.io/v1': [{ name: 'ingresses', kind: 'Ingress', namespaced: true }],
+  'networking.k8s.io/v1': [{ name: 'ingresses', kind: 'Ingress', namespaced: true }, { name: 'networkpolicies', kind: 'NetworkPolicy', namespaced: true }],
   'batch/v1': [{ name: 'jobs', kind: 'Job', namespaced: true }],
   'coordination.k8s.io/v1': [{ name: 'leases', kind: 'Lease', namespaced: true }],
 };
@@ -130,7 +130,8 @@ export async function startKubeApiStandIn(dir: string): Promise<KubeApiStandIn> 
       // As the real API: a container that has not started has no log yet.
       if (log === undefined) return send(res, 400, status(400, 'BadRequest', `container "${query.container}" in pod "${name}" is waiting to start: PodInitializing`));
       res.writeHead(200, { 'content-type': 'text/plain' });
-      return void res.end(log);
+      // limitBytes: as the real API, at most that many bytes from the start of the log.
+      return void res.end(query.limitBytes ? Buffer.from(log).subarray(0, Number(query.limitBytes)) : log);
     }
     if (req.method === 'GET') return store.has(key) ? send(res, 200, store.get(key)) : notFound();
     if (req.method === 'DELETE') {

@@ -3,7 +3,8 @@
 // local processes, not in their images: `node /app/bin/run.js …` (the Opus image's CLI) runs this
 // checkout's bin/run.js, other commands run with sh, and /workspace and /tmp are mapped to a temp
 // dir. It honours activeDeadlineSeconds, stops on a deleted Job, stores each container's output as
-// its log and writes pod and Job status as the real controllers would.
+// its log and writes pod and Job status as the real controllers would. Its pods' IP is 127.0.0.1:
+// their containers are processes of this machine, so that is where their requests come from.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,7 +13,7 @@ import { TransferServer } from '../../src/adapters/k8s/transfer-server.js';
 import { opusBin } from './fixtures.js';
 import { startKubeApiStandIn, type KubeApiStandIn } from './kube-api-stand-in.js';
 
-interface Container { name: string; image: string; command: string[]; workingDir?: string; env?: { name: string; value?: string }[] }
+interface Container { name: string; image: string; command: string[]; workingDir?: string; env?: { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }
 interface JobObj { metadata: { name: string; namespace: string }; spec: { activeDeadlineSeconds?: number; template: { metadata: { labels: Record<string, string> }; spec: { initContainers?: Container[]; containers: Container[] } } } }
 
 export interface KubeletStandIn {
@@ -43,7 +44,7 @@ export function startKubeletStandIn(api: KubeApiStandIn, root: string): KubeletS
     await mkdir(join(dir, 'workspace'), { recursive: true });
     await mkdir(join(dir, 'tmp'), { recursive: true });
     const map = (s: string) => s.replace(/^\/(workspace|tmp)(?=\/|$)/, (_, top: string) => join(dir, top));
-    const pod = (statuses: Record<string, unknown>) => api.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: podName, namespace, labels: { ...job.spec.template.metadata.labels, 'job-name': name } }, spec: job.spec.template.spec, status: statuses });
+    const pod = (statuses: Record<string, unknown>) => api.put({ apiVersion: 'v1', kind: 'Pod', metadata: { name: podName, namespace, labels: { ...job.spec.template.metadata.labels, 'job-name': name } }, spec: job.spec.template.spec, status: { ...statuses, podIP: '127.0.0.1', podIPs: [{ ip: '127.0.0.1' }] } });
     const inits = job.spec.template.spec.initContainers ?? [];
     const terminated = (c: Container, exitCode: number, reason = exitCode === 0 ? 'Completed' : 'Error') => ({ name: c.name, image: c.image, state: { terminated: { exitCode, reason } } });
     const done: Record<string, unknown>[] = [];
@@ -76,7 +77,13 @@ export function startKubeletStandIn(api: KubeApiStandIn, root: string): KubeletS
   function runContainer(key: string, podKey: string, c: Container, map: (s: string) => string): Promise<number> {
     const [cmd, ...args] = c.command;
     const opus = cmd === 'node' && args[0] === '/app/bin/run.js';
-    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...Object.fromEntries((c.env ?? []).map((e) => [e.name, map(e.value ?? '')])) };
+    const namespace = podKey.split('/')[0];
+    // As a kubelet does: a secretKeyRef is read from the Secret when the container starts (data is base64, stringData as posted).
+    const fromSecret = (ref: { name: string; key: string }) => {
+      const secret = api.get('v1', 'Secret', ref.name, namespace) as { data?: Record<string, string>; stringData?: Record<string, string> } | undefined;
+      return secret?.stringData?.[ref.key] ?? (secret?.data?.[ref.key] === undefined ? '' : Buffer.from(secret.data[ref.key] ?? '', 'base64').toString());
+    };
+    const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, ...Object.fromEntries((c.env ?? []).map((e) => [e.name, e.valueFrom?.secretKeyRef ? fromSecret(e.valueFrom.secretKeyRef) : map(e.value ?? '')])) };
     // Its own process group, so a kill reaches what `sh -c` started too.
     const child = opus ? spawn(process.execPath, [opusBin, ...args.slice(1).map(map)], { env, detached: true }) : spawn(cmd ?? 'sh', args, { env, cwd: c.workingDir ? map(c.workingDir) : undefined, detached: true });
     running.set(key, child);

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
+import { DEFAULT_BUILD_LIMITS, DEFAULT_SANDBOX } from '../../src/domain/build-limits.js';
 import { DEFAULT_SETTINGS, formatProblem, readDesiredState, type ConfigFile, type ConfigProblem } from '../../src/domain/desired-state.js';
 
 const settings = (text = ''): ConfigFile => ({ path: 'opus.yaml', text });
@@ -31,6 +32,8 @@ test('a valid project file is read with every default filled in', () => {
     network: 'default',
     timeoutMs: 15 * 60_000,
     memoryBytes: 2 * 1024 ** 3,
+    limits: DEFAULT_BUILD_LIMITS,
+    sandbox: DEFAULT_SANDBOX,
   });
   assert.deepEqual(site.domains, []);
   assert.equal(site.keep, 10);
@@ -58,7 +61,7 @@ test('opus.yaml sets the defaults every project inherits, and a project may over
     syncIntervalMs: 120_000,
     keep: 3,
     previewDomain: 'preview.example.com',
-    defaults: { timeoutMs: 30 * 60_000, memoryBytes: 1024 ** 3, network: 'none' },
+    defaults: { timeoutMs: 30 * 60_000, memoryBytes: 1024 ** 3, network: 'none', limits: DEFAULT_BUILD_LIMITS, sandbox: DEFAULT_SANDBOX },
   });
   const [plain, tuned] = state.projects;
   assert.equal(plain?.build.timeoutMs, 30 * 60_000);

@@ -97,6 +97,7 @@ test('the body has every documented key, null when unknown, and URLs under the p
     message: null,
     durationMs: null,
     problems: null,
+    preview: null,
     urls: { site: 'https://opus.example.com/site/', preview: 'https://opus.example.com/site@1.2.0%2Bb/', build: 'https://opus.example.com/api/v1/builds/site@1.2.0%2Bb' },
   });
   const invalid = hookPayload('e2', { event: 'config.invalid', at, problems: [{ file: 'opus.yaml', path: 'hooks.0.url', message: 'bad' }] }, 'http://127.0.0.1:8080');

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { V1Job, V1Pod } from '@kubernetes/client-node';
 import { Job } from 'kubernetes-models/batch/v1/Job';
-import { buildJob, buildJobName, jobState, podStuck } from '../../src/domain/k8s/build-job.js';
+import { buildJob, buildJobName, buildSecret, jobState, podStuck } from '../../src/domain/k8s/build-job.js';
 import { leaseAction } from '../../src/domain/k8s/lease.js';
 import { readDesiredState } from '../../src/domain/desired-state.js';
 import type { BuildJob, BuildRunner } from '../../src/ports/build-runner.js';
@@ -84,4 +84,19 @@ test('opus.yaml builds.runner picks the runner per build', async () => {
   const state = readDesiredState({ path: 'opus.yaml', text: 'builds:\n  runner: kubernetes\n' }, []);
   assert.equal(state.settings.runner, 'kubernetes');
   assert.match(JSON.stringify(readDesiredState({ path: 'opus.yaml', text: 'builds:\n  runner: nomad\n' }, []).problems), /builds\.runner/);
+});
+
+test('a build Job is owned by the server pod, has a CPU limit, and takes its secrets by reference only', () => {
+  const owner = { name: 'opus-5d9f-x2', uid: '0f1e2d3c-aaaa-bbbb-cccc-1234567890ab' };
+  const job = buildJob({ ...input, spec: { ...spec, env: { ...spec.env, NPM_TOKEN: 'not-this' }, sandbox: { cpus: 1.5, pids: 1024, user: '1000:1000' } }, owner, secrets: { name: input.name, keys: ['NPM_TOKEN'] } });
+  assert.doesNotThrow(() => new Job(structuredClone(job) as never).validate());
+  assert.deepEqual(job.metadata?.ownerReferences, [{ apiVersion: 'v1', kind: 'Pod', name: owner.name, uid: owner.uid }]);
+  const build = job.spec?.template.spec?.initContainers?.[1];
+  assert.equal(build?.resources?.limits?.cpu, '1.5');
+  assert.deepEqual(build?.env?.filter((e) => e.name === 'NPM_TOKEN'), [{ name: 'NPM_TOKEN', valueFrom: { secretKeyRef: { name: input.name, key: 'NPM_TOKEN' } } }], 'the secret wins over build.env, and only by reference');
+  const secret = buildSecret({ namespace: 'opus', name: input.name, project: 'site', owner }, { NPM_TOKEN: 'v4lue-of-the-token' });
+  assert.deepEqual(secret.stringData, { NPM_TOKEN: 'v4lue-of-the-token' });
+  assert.deepEqual(secret.metadata?.ownerReferences, job.metadata?.ownerReferences);
+  assert.equal(secret.metadata?.labels?.['app.kubernetes.io/component'], 'build');
+  assert.ok(!JSON.stringify(job).includes('v4lue-of-the-token'));
 });

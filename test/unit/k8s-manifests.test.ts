@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import type { KubernetesObject, V1Deployment, V1Ingress, V1PodSpec, V1Role } from '@kubernetes/client-node';
 import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { Ingress } from 'kubernetes-models/networking.k8s.io/v1/Ingress';
+import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
 import { Role } from 'kubernetes-models/rbac.authorization.k8s.io/v1/Role';
 import { RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1/RoleBinding';
 import { Namespace } from 'kubernetes-models/v1/Namespace';
@@ -17,8 +18,11 @@ import { applyOutcome, installNotes, isRemoteRepo, toYamlDocuments, uninstallPla
 import { DEFAULT_RESOURCES, installManifests, type InstallOptions } from '../../src/domain/k8s/manifests.js';
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
-  Namespace, ServiceAccount, Role, RoleBinding, PersistentVolumeClaim, Deployment, Service, Ingress,
+  Namespace, ServiceAccount, Role, RoleBinding, NetworkPolicy, PersistentVolumeClaim, Deployment, Service, Ingress,
 };
+
+/** What kubectl and the API get: the client's models spell `from` as `_from`. */
+const onTheWire = (objects: KubernetesObject[]) => JSON.parse(JSON.stringify(objects).replaceAll('"_from":', '"from":')) as KubernetesObject[];
 
 const base: InstallOptions = { namespace: 'opus', image: 'ghcr.io/opus/opus:0.1.0', secretName: 'opus-secrets', domains: [], storage: '10Gi', resources: DEFAULT_RESOURCES };
 const full: InstallOptions = {
@@ -39,16 +43,19 @@ const podSpec = (objects: KubernetesObject[]) => find<V1Deployment>(objects, 'De
 for (const [name, options] of [['minimal', base], ['every option', full]] as const) {
   test(`every manifest validates against the Kubernetes OpenAPI schema (${name})`, () => {
     const objects = installManifests(options);
-    assert.deepEqual(objects.map((o) => o.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'PersistentVolumeClaim', 'Deployment', 'Service', ...(options.host ? ['Ingress'] : [])]);
-    for (const obj of objects) {
+    assert.deepEqual(objects.map((o) => o.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy', 'NetworkPolicy', 'PersistentVolumeClaim', 'Deployment', 'Service', ...(options.host ? ['Ingress'] : [])]);
+    for (const obj of onTheWire(objects)) {
       const Model = MODELS[obj.kind ?? ''];
       assert.ok(Model, `no schema for ${obj.kind}`);
       assert.doesNotThrow(() => new Model(structuredClone(obj) as never).validate(), `${obj.kind} is invalid`);
-      assert.deepEqual({ ...obj.metadata?.labels }, { ...obj.metadata?.labels, 'app.kubernetes.io/name': 'opus', 'app.kubernetes.io/managed-by': 'opus' });
+      // The namespace may be one that exists: only opus install, when it creates one, marks it as Opus's (installer.ts).
+      const mark = obj.kind === 'Namespace' ? { 'app.kubernetes.io/name': 'opus' } : { 'app.kubernetes.io/name': 'opus', 'app.kubernetes.io/managed-by': 'opus' };
+      assert.deepEqual({ ...obj.metadata?.labels }, { ...obj.metadata?.labels, ...mark });
       if (obj.kind !== 'Namespace') assert.equal(obj.metadata?.namespace, 'opus');
     }
-    // The dry-run YAML is the same objects.
-    assert.deepEqual(toYamlDocuments(objects).split(/^---$/m).map((doc) => yaml.load(doc)), objects);
+    assert.equal(objects.find((o) => o.kind === 'Namespace')?.metadata?.labels?.['app.kubernetes.io/managed-by'], undefined);
+    // The dry-run YAML is the same objects, as the API spells them.
+    assert.deepEqual(toYamlDocuments(objects).split(/^---$/m).map((doc) => yaml.load(doc)), onTheWire(objects));
   });
 }
 
@@ -92,20 +99,23 @@ test('secrets come from the Secret by reference, every key optional, never as va
   assert.equal(value('OPUS_DATA_DIR'), '/data');
 });
 
-test('RBAC is one namespaced Role with only what the Job runner and the Lease need', () => {
+test('RBAC is one namespaced Role with only the verbs the Job runner and the Lease call', () => {
   const objects = installManifests(full);
   assert.equal(objects.some((o) => o.kind?.startsWith('Cluster')), false, 'nothing cluster-wide');
   const role = find<V1Role>(objects, 'Role');
   const rules = (role.rules ?? []).map((r) => `${r.apiGroups?.join(',')}:${r.resources?.join(',')}:${r.verbs.join(',')}`);
   assert.deepEqual(rules, [
-    'batch:jobs:get,list,watch,create,delete',
-    ':pods:get,list,watch',
+    'batch:jobs:get,create,delete',
+    ':pods:list',
     ':pods/log:get',
+    ':secrets:create,delete',
     'coordination.k8s.io:leases:get,create,update',
   ]);
   for (const r of role.rules ?? []) {
     assert.ok(!r.verbs.includes('*') && !r.resources?.includes('*') && !r.apiGroups?.includes('*'), 'no wildcards');
-    assert.ok(!r.resources?.some((x) => ['secrets', 'roles', 'rolebindings', 'pods/exec'].includes(x)), 'no secrets, no RBAC, no exec');
+    assert.ok(!r.resources?.some((x) => ['roles', 'rolebindings', 'pods/exec'].includes(x)), 'no RBAC, no exec');
+    // A build's secrets go into a Secret the server makes and deletes: it can never read one.
+    if (r.resources?.includes('secrets')) assert.deepEqual(r.verbs, ['create', 'delete']);
   }
   const binding = objects.find((o) => o.kind === 'RoleBinding') as { roleRef: { kind: string; name: string }; subjects: { kind: string; name: string; namespace: string }[] };
   assert.deepEqual(binding.roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'opus' });
@@ -166,7 +176,7 @@ test('the notes say how to reach the server and where the webhook secret lives',
 test('with a shared S3 store: N replicas rolled one at a time, an emptyDir instead of the claim, the Lease and the store in the environment', () => {
   const options: InstallOptions = { ...full, store: { url: 's3://opus-artifacts/prod', endpoint: 'http://minio.storage:9000', region: 'eu-west-1' }, replicas: 3 };
   const objects = installManifests(options);
-  assert.deepEqual(objects.map((o) => o.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'Deployment', 'Service', 'Ingress']);
+  assert.deepEqual(objects.map((o) => o.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy', 'NetworkPolicy', 'Deployment', 'Service', 'Ingress']);
   for (const obj of objects) assert.doesNotThrow(() => new (MODELS[obj.kind ?? ''] as new (data: never) => { validate(): void })(structuredClone(obj) as never).validate(), `${obj.kind} is invalid`);
   const deployment = find<V1Deployment>(objects, 'Deployment');
   assert.equal(deployment.spec?.replicas, 3);
@@ -183,4 +193,28 @@ test('with a shared S3 store: N replicas rolled one at a time, an emptyDir inste
   assert.match(installNotes(options, 'prod').join('\n'), /3 replica\(s\) serve from their own mirror; the one holding the Lease opus\/opus-sync syncs/);
   // Without a store nothing changes: one replica on the claim.
   assert.equal(podSpec(installManifests(full)).containers[0]?.env?.some((e) => e.name === 'OPUS_STORE' || e.name === 'OPUS_LEASE'), false);
+});
+
+test('build pods may reach DNS, the internet and the transfer port, but no cloud metadata, private range or other pod', () => {
+  const policies = onTheWire(installManifests(base)).filter((o) => o.kind === 'NetworkPolicy') as unknown as { metadata: { name: string }; spec: { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress?: { from?: unknown[]; ports?: { port: number }[] }[]; egress?: { to?: { ipBlock?: { cidr: string; except?: string[] }; podSelector?: { matchLabels: Record<string, string> } }[]; ports?: { protocol: string; port: number }[] }[] } }[];
+  const builds = policies.find((p) => p.metadata.name === 'opus-builds');
+  assert.deepEqual(builds?.spec.podSelector.matchLabels, { 'app.kubernetes.io/name': 'opus', 'app.kubernetes.io/component': 'build' });
+  assert.deepEqual(builds?.spec.policyTypes, ['Ingress', 'Egress']);
+  assert.deepEqual(builds?.spec.ingress, [], 'nothing reaches into a build pod');
+  const egress = builds?.spec.egress ?? [];
+  assert.deepEqual(egress[0]?.ports?.map((p) => `${p.protocol}/${p.port}`), ['UDP/53', 'TCP/53']);
+  assert.deepEqual(egress[1], { to: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'opus', 'app.kubernetes.io/component': 'server' } } }], ports: [{ protocol: 'TCP', port: 8081 }] });
+  const v4 = egress[2]?.to?.find((t) => t.ipBlock?.cidr === '0.0.0.0/0')?.ipBlock?.except ?? [];
+  for (const range of ['169.254.0.0/16', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']) assert.ok(v4.includes(range), `no ${range}`);
+  assert.ok(egress[2]?.to?.find((t) => t.ipBlock?.cidr === '::/0')?.ipBlock?.except?.includes('fc00::/7'), 'no IPv6 unique-local (AWS metadata fd00:ec2::254)');
+  assert.equal(egress.length, 3, 'nothing else');
+  const server = policies.find((p) => p.metadata.name === 'opus-server');
+  assert.deepEqual(server?.spec.policyTypes, ['Ingress']);
+  assert.deepEqual(server?.spec.ingress?.[1], { from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'opus', 'app.kubernetes.io/component': 'build' } } }], ports: [{ protocol: 'TCP', port: 8081 }] }, 'the transfer port only from build pods');
+  assert.deepEqual(server?.spec.ingress?.[0], { ports: [{ protocol: 'TCP', port: 8080 }] });
+});
+
+test('the server pod knows its own UID, so its build Jobs can be its dependents', () => {
+  const env = podSpec(installManifests(base)).containers[0]?.env ?? [];
+  assert.deepEqual(env.find((e) => e.name === 'POD_UID')?.valueFrom, { fieldRef: { fieldPath: 'metadata.uid' } });
 });

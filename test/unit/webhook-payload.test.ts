@@ -20,6 +20,7 @@ test('a GitHub tag push gives the tag and every address of the repository', () =
     tag: '1.2.0',
     deleted: false,
     repoUrls: ['https://github.com/acme/site.git', 'git@github.com:acme/site.git', 'https://github.com/acme/site'],
+    commit: 'b'.repeat(40),
   });
 });
 
@@ -30,9 +31,11 @@ test('a branch push names the branch; a deleted tag says so', () => {
     branch: 'main',
     deleted: false,
     repoUrls: ['https://github.com/acme/site.git', 'git@github.com:acme/site.git', 'https://github.com/acme/site'],
+    commit: 'b'.repeat(40),
   });
   const deleted = parseWebhook('github', 'push', githubPush('refs/tags/1.0.0', { deleted: true, after: '0'.repeat(40) }));
   assert.equal(deleted.kind === 'push' && deleted.deleted, true);
+  assert.equal(deleted.kind === 'push' && deleted.commit, undefined, 'a deleted ref points at nothing');
 });
 
 test('ping is a ping; other GitHub events are ignored', () => {
@@ -65,9 +68,10 @@ test('GitLab Push Hook and Tag Push Hook read project.git_http_url and git_ssh_u
   assert.deepEqual(tag.kind === 'push' && tag.repoUrls, ['https://gitlab.example.com/acme/site.git', 'https://gitlab.example.com/acme/site', 'git@gitlab.example.com:acme/site.git']);
   const push = parseWebhook('gitlab', 'Push Hook', body('refs/heads/main'));
   assert.equal(push.kind === 'push' && push.branch, 'main');
+  assert.equal(push.kind === 'push' && push.commit, 'd'.repeat(40));
   const removed = parseWebhook('gitlab', 'Tag Push Hook', body('refs/tags/1.3.0', '0'.repeat(40)));
   assert.equal(removed.kind === 'push' && removed.deleted, true);
-  assert.equal(parseWebhook('gitlab', 'Merge Request Hook', '{}').kind, 'ignored');
+  assert.throws(() => parseWebhook('gitlab', 'Merge Request Hook', '{}'), /object_attributes/, 'a merge request is read now, and must have its attributes');
 });
 
 test('a push without JSON, a ref or repository addresses is a payload error', () => {

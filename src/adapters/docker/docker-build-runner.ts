@@ -1,17 +1,15 @@
 // Runs a build in a fresh Docker container: create → copy source in → start → stream logs →
 // wait (with timeout, memory limit, cancel) → copy output out → remove, always.
 import { once } from 'node:events';
-import { readdir } from 'node:fs/promises';
-import { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import * as tar from 'tar';
+import { DEFAULT_BUILD_LIMITS } from '../../domain/build-limits.js';
 import { UserError, errorMessage } from '../../domain/errors.js';
 import type { BuildJob, BuildRunner } from '../../ports/build-runner.js';
-import { prepareCache, removeCache } from './build-cache.js';
+import { extractOutput } from '../fs/output-extract.js';
+import { CACHE_DIR, prepareCache, removeCache } from './build-cache.js';
+import { buildContainerOptions, OWNER_LABEL, WORKSPACE } from './build-container.js';
 import { ensureImage } from './ensure-image.js';
-
-const WORKSPACE = '/workspace';
-const OWNER_LABEL = 'dev.opus.owner';
+import { workspaceArchive } from './workspace-archive.js';
 
 export interface DockerRunnerOptions {
   /** Labels this runner's containers, so a restarted server can remove the ones it left running. */
@@ -43,21 +41,10 @@ export class DockerBuildRunner implements BuildRunner {
     if (job.signal?.aborted) throw new UserError('the build was cancelled');
     await ensureImage(this.docker, spec.image, job.log);
     const cache = await prepareCache(this.docker, job.project, spec, this.options.cacheId ?? this.options.owner);
-    const container = await this.docker.createContainer({
-      Image: spec.image,
-      Cmd: ['sh', '-c', spec.command],
-      WorkingDir: WORKSPACE,
-      Env: Object.entries({ CI: 'true', ...cache.env, ...spec.env, OPUS_PROJECT: job.project, OPUS_VERSION: job.version, OPUS_COMMIT: job.commit }).map(([k, v]) => `${k}=${v}`),
-      Labels: { 'dev.opus.project': job.project, 'dev.opus.version': job.version, ...(this.options.owner ? { [OWNER_LABEL]: this.options.owner } : {}) },
-      HostConfig: {
-        ...(cache.mounts.length ? { Mounts: cache.mounts } : {}),
-        Memory: spec.memoryBytes,
-        MemorySwap: spec.memoryBytes,
-        ...(spec.network === 'default' ? {} : { NetworkMode: spec.network }),
-      },
-    });
+    const container = await this.docker.createContainer(buildContainerOptions(job, cache, this.options.owner));
     try {
-      await container.putArchive(Readable.from(tar.c({ cwd: job.sourceDir, portable: true, prefix: WORKSPACE.slice(1) }, await readdir(job.sourceDir))), { path: '/' });
+      const writable = cache.mounts.length ? [CACHE_DIR.slice(1)] : [];
+      await container.putArchive(workspaceArchive(job.sourceDir, WORKSPACE.slice(1), writable), { path: '/' });
       const output = await container.attach({ stream: true, stdout: true, stderr: true });
       (container.modem as DockerModem).demuxStream(output, job.log, job.log);
       const ended = once(output, 'end');
@@ -101,10 +88,8 @@ export class DockerBuildRunner implements BuildRunner {
     } catch (error) {
       throw new UserError(`the build finished but wrote no "${job.spec.output}" directory (${errorMessage(error).split('\n')[0]}): check build.output`);
     }
-    const extract = tar.x({ cwd: job.outputDir, strip: 1, preserveOwner: false });
-    const done = once(extract, 'close');
-    archive.pipe(extract);
-    await done;
+    // Docker archives the directory itself (dist/…): strip that name.
+    await extractOutput(archive, job.outputDir, { strip: 1, limits: job.spec.limits ?? DEFAULT_BUILD_LIMITS, note: (line) => job.log.write(`${line}\n`) });
   }
 }
 

@@ -49,6 +49,9 @@ export class ContentStore {
           await this.makeVariants(path, stored, entry.name);
           if (await linkUnlessExists(path, stored)) return;
         }
+        // Already the stored copy (a hard link of the output, e.g. a confined symlink, to a file
+        // absorbed first): renaming a link over itself would do nothing and leave the temp behind.
+        if ((await lstat(path)).ino === (await lstat(stored)).ino) return;
         const temp = `${path}.opus-link`;
         await link(stored, temp);
         await rename(temp, path);

@@ -10,13 +10,15 @@ import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../../domain/errors.js';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import type { BuiltVersion } from '../../domain/plan.js';
+import type { BuildLimits } from '../../domain/build-limits.js';
 import type { ArtifactStore, BuildRecord, LivePointer, ServingSettings } from '../../ports/artifact-store.js';
+import type { PublishedStats } from '../../ports/version-store.js';
 import type { LocalSiteSource } from '../../ports/local-site-source.js';
 import { StoredPointers } from '../stored-pointers.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { ContentStore } from './content-store.js';
 import { LocalBuildLogs } from './local-build-logs.js';
-import { treeStats } from './tree-stats.js';
+import { confineOutput } from './confine-output.js';
 import { archiveOf } from './version-archive.js';
 
 /** Where earlier Opus stored a tar.gz of each version; removing a version still removes its old archive. */
@@ -92,8 +94,8 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
    * rename: the version directory appears complete or not at all. A rebuild of a version replaces
    * it the same way (see moveIntoPlace).
    */
-  async publish(project: string, version: string, stagingDir: string): Promise<{ files: number; bytes: number }> {
-    const stats = await treeStats(stagingDir);
+  async publish(project: string, version: string, stagingDir: string, limits?: BuildLimits): Promise<PublishedStats> {
+    const stats = await confineOutput(stagingDir, limits);
     if (stats.files === 0) throw new UserError(`the build of ${project}@${version} produced no files in its output directory`);
     await this.content.absorb(stagingDir);
     const replaced = await this.moveIntoPlace(project, version, stagingDir);

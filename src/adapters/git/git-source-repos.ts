@@ -4,6 +4,7 @@ import { UserError, errorMessage } from '../../domain/errors.js';
 import { sourceProblem } from '../../domain/source-problem.js';
 import { parseLsRemoteTags } from '../../domain/versions.js';
 import type { SourceRepos } from '../../ports/git-sources.js';
+import { fetchCommit } from './fetch-commit.js';
 import { git } from './git-client.js';
 
 export class GitSourceRepos implements SourceRepos {
@@ -18,6 +19,13 @@ export class GitSourceRepos implements SourceRepos {
   async checkout(source: string, tag: string, dir: string): Promise<string> {
     await git().clone(source, dir, ['--depth', '1', '--branch', tag, '--single-branch', '--no-tags', '-c', 'advice.detachedHead=false']);
     const commit = (await git(dir).revparse(['HEAD'])).trim();
+    await rm(join(dir, '.git'), { recursive: true, force: true });
+    return commit;
+  }
+
+  async checkoutCommit(source: string, ref: string, commit: string, dir: string): Promise<string> {
+    const repo = await fetchCommit(dir, source, ref, commit);
+    await repo.raw(['-c', 'advice.detachedHead=false', 'checkout', '--quiet', '--detach', commit]);
     await rm(join(dir, '.git'), { recursive: true, force: true });
     return commit;
   }

@@ -5,8 +5,9 @@
 // (activeDeadlineSeconds) and the memory limit; a cancel deletes the Job.
 import { randomUUID } from 'node:crypto';
 import { setTimeout as wait } from 'node:timers/promises';
-import { CoreV1Api, type KubeConfig, type V1Job, type V1Pod } from '@kubernetes/client-node';
-import { buildJob, buildJobName, jobState, podStuck, type JobState } from '../../domain/k8s/build-job.js';
+import { CoreV1Api, type KubeConfig, type V1Job, type V1Pod, type V1Secret } from '@kubernetes/client-node';
+import { DEFAULT_BUILD_LIMITS } from '../../domain/build-limits.js';
+import { buildJob, buildJobName, buildSecret, jobState, podStuck, type JobState } from '../../domain/k8s/build-job.js';
 import { UserError } from '../../domain/errors.js';
 import type { BuildJob, BuildRunner } from '../../ports/build-runner.js';
 import { KubeObjects } from './kube-objects.js';
@@ -18,8 +19,12 @@ export interface JobsApi {
   read(name: string): Promise<V1Job | undefined>;
   /** The pod of a Job (by the opus.dev/job label the runner puts on it). */
   podOf(name: string): Promise<V1Pod | undefined>;
-  logs(pod: string, container: string): Promise<string>;
+  /** A container's log from its start, at most limitBytes of it. */
+  logs(pod: string, container: string, limitBytes: number): Promise<string>;
   delete(name: string): Promise<void>;
+  /** A build's secrets (created before its Job, deleted after it). */
+  createSecret(secret: V1Secret): Promise<void>;
+  deleteSecret(name: string): Promise<void>;
 }
 
 export function kubeJobsApi(kc: KubeConfig, namespace: string): JobsApi {
@@ -30,8 +35,10 @@ export function kubeJobsApi(kc: KubeConfig, namespace: string): JobsApi {
     create: (job) => objects.create(job),
     read: async (name) => await objects.read(ref(name)),
     podOf: async (name) => (await core.listNamespacedPod({ namespace, labelSelector: `opus.dev/job=${name}` })).items[0],
-    logs: (pod, container) => core.readNamespacedPodLog({ name: pod, namespace, container }),
+    logs: (pod, container, limitBytes) => core.readNamespacedPodLog({ name: pod, namespace, container, limitBytes }),
     delete: async (name) => void (await objects.delete(ref(name))),
+    createSecret: (secret) => objects.create(secret),
+    deleteSecret: async (name) => void (await objects.delete({ apiVersion: 'v1', kind: 'Secret', name, namespace })),
   };
 }
 
@@ -41,6 +48,8 @@ export interface KubernetesJobRunnerOptions {
   /** The Opus image, whose CLI moves source and output in the pod. */
   helperImage: string;
   transfers: TransferServer;
+  /** The server's pod (POD_NAME, POD_UID): build Jobs and their Secrets are its dependents. */
+  owner?: { name: string; uid: string };
   pollMs?: number;
 }
 
@@ -54,14 +63,25 @@ export class KubernetesJobRunner implements BuildRunner {
     if (job.signal?.aborted) throw new UserError('the build was cancelled');
     const name = buildJobName(job.project, job.version, randomUUID());
     const ttl = job.spec.timeoutMs + 5 * 60_000;
-    const source = transfers.offerDownload(job.sourceDir, ttl);
-    const output = transfers.acceptUpload(job.outputDir, ttl);
+    // Only the build's own pod, by its IP, asked of the API when a request comes (the pod has no IP when the Job is made).
+    const guard = async (address: string) => podAddresses(await api.podOf(name)).includes(address.replace(/^::ffff:/, ''));
+    const source = transfers.offerDownload(job.sourceDir, ttl, guard);
+    const limits = { limits: job.spec.limits ?? DEFAULT_BUILD_LIMITS, note: (line: string) => job.log.write(`${line}\n`) };
+    const output = transfers.acceptUpload(job.outputDir, ttl, limits, guard);
+    const secretKeys = Object.keys(job.secretEnv ?? {});
+    const owner = this.options.owner;
     if (job.spec.network !== 'default') job.log.write(`opus: build.network ${job.spec.network} has no effect on Kubernetes: the pod has the cluster's network\n`);
     job.log.write(`opus: building in Job ${namespace}/${name} (image ${job.spec.image})\n`);
     try {
-      const manifest = buildJob({ namespace, name, project: job.project, version: job.version, commit: job.commit, spec: job.spec, helperImage: this.options.helperImage, sourceUrl: source.url, outputUrl: output.url });
+      if (secretKeys.length > 0) await api.createSecret(buildSecret({ namespace, name, project: job.project, ...(owner ? { owner } : {}) }, job.secretEnv ?? {}));
+      const manifest = buildJob({
+        namespace, name, project: job.project, version: job.version, commit: job.commit, spec: job.spec, helperImage: this.options.helperImage, sourceUrl: source.url, outputUrl: output.url,
+        ...(owner ? { owner } : {}),
+        ...(secretKeys.length > 0 ? { secrets: { name, keys: secretKeys } } : {}),
+      });
       await api.create(manifest);
-      const logs = new LogCopier(api, job.log);
+      // The API answers a container's whole log on every poll: never more than the build log may hold.
+      const logs = new LogCopier(api, job.log, (job.spec.limits ?? DEFAULT_BUILD_LIMITS).logBytes + 1);
       const state = await this.wait(name, job, logs);
       await logs.copy(await api.podOf(name).catch(() => undefined), true);
       if (!state.ok) throw new UserError(state.reason);
@@ -74,6 +94,7 @@ export class KubernetesJobRunner implements BuildRunner {
       source.revoke();
       output.revoke();
       await api.delete(name).catch(() => undefined);
+      if (secretKeys.length > 0) await api.deleteSecret(name).catch(() => undefined);
     }
   }
 
@@ -109,6 +130,7 @@ class LogCopier {
   constructor(
     private readonly api: JobsApi,
     private readonly log: BuildJob['log'],
+    private readonly limitBytes: number,
   ) {}
 
   async copy(pod: V1Pod | undefined, final: boolean): Promise<void> {
@@ -119,7 +141,7 @@ class LogCopier {
     }
     for (const container of CONTAINERS) {
       // A container that has not started yet has no log (the API answers 400): nor have the ones after it.
-      const text = await this.api.logs(name, container).catch(() => undefined);
+      const text = await this.api.logs(name, container, Number.isFinite(this.limitBytes) ? this.limitBytes : 2 ** 31).catch(() => undefined);
       if (text === undefined) return;
       const from = this.written.get(container) ?? 0;
       if (text.length > from) this.log.write(text.slice(from));
@@ -127,6 +149,10 @@ class LogCopier {
       if (final && text.length > 0 && !text.endsWith('\n')) this.log.write('\n');
     }
   }
+}
+
+function podAddresses(pod: V1Pod | undefined): string[] {
+  return [pod?.status?.podIP, ...(pod?.status?.podIPs ?? []).map((p) => p.ip)].filter((ip): ip is string => Boolean(ip));
 }
 
 /** Waits ms, or less when the signal aborts (it resolves then: the caller looks at the signal). */

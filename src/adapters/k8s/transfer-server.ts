@@ -8,11 +8,24 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
+import type { BuildLimits } from '../../domain/build-limits.js';
+import { extractOutput } from '../fs/output-extract.js';
+
+/** Who may use a URL: the build's own pod, by the address a request comes from. */
+export type TransferGuard = (remoteAddress: string) => Promise<boolean>;
+
+export interface UploadOptions {
+  limits: BuildLimits;
+  /** A line for the build log per entry left out. */
+  note: (line: string) => void;
+}
 
 interface Offer {
   method: 'GET' | 'PUT';
   dir: string;
   timer: NodeJS.Timeout;
+  guard?: TransferGuard;
+  upload?: UploadOptions;
   settle?: (error?: Error) => void;
 }
 
@@ -44,20 +57,20 @@ export class TransferServer {
     return self;
   }
 
-  /** GET <url> once answers a tar.gz of `dir`. */
-  offerDownload(dir: string, ttlMs: number): { url: string; revoke(): void } {
-    const token = this.add({ method: 'GET', dir }, ttlMs);
+  /** GET <url> once answers a tar.gz of `dir` (to a client `guard` accepts, when given). */
+  offerDownload(dir: string, ttlMs: number, guard?: TransferGuard): { url: string; revoke(): void } {
+    const token = this.add({ method: 'GET', dir, ...(guard ? { guard } : {}) }, ttlMs);
     return { url: `${this.baseUrl}/transfer/${token}`, revoke: () => this.drop(token) };
   }
 
-  /** PUT <url> once with a tar.gz extracts it into `dir`. */
-  acceptUpload(dir: string, ttlMs: number): Upload {
+  /** PUT <url> once with a tar.gz extracts it into `dir`, within the limits (see output-extract.ts). */
+  acceptUpload(dir: string, ttlMs: number, upload?: UploadOptions, guard?: TransferGuard): Upload {
     let settle: (error?: Error) => void = () => undefined;
     const received = new Promise<void>((resolve, reject) => {
       settle = (error) => (error ? reject(error) : resolve());
     });
     received.catch(() => undefined);
-    const token = this.add({ method: 'PUT', dir, settle }, ttlMs);
+    const token = this.add({ method: 'PUT', dir, settle, ...(upload ? { upload } : {}), ...(guard ? { guard } : {}) }, ttlMs);
     return {
       url: `${this.baseUrl}/transfer/${token}`,
       received,
@@ -98,6 +111,16 @@ export class TransferServer {
       res.writeHead(404).end();
       return;
     }
+    // Anyone who can read the Job knows the URL: only the build's own pod may use it. A refused
+    // client does not use the URL up, so it cannot keep the pod from its source.
+    if (offer.guard && !(await offer.guard(req.socket.remoteAddress ?? '').catch(() => false))) {
+      res.writeHead(403).end();
+      return;
+    }
+    if (this.offers.get(token) !== offer) {
+      res.writeHead(404).end();
+      return;
+    }
     this.drop(token); // once
     try {
       if (offer.method === 'GET') {
@@ -106,7 +129,8 @@ export class TransferServer {
         return;
       }
       await mkdir(offer.dir, { recursive: true });
-      await pipeline(req, tar.x({ cwd: offer.dir, preserveOwner: false }));
+      if (offer.upload) await extractOutput(req, offer.dir, offer.upload);
+      else await pipeline(req, tar.x({ cwd: offer.dir, preserveOwner: false }));
       res.writeHead(204).end();
       offer.settle?.();
     } catch (error) {

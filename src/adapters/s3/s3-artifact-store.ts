@@ -15,7 +15,10 @@ import * as tar from 'tar';
 import { UserError } from '../../domain/errors.js';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import type { BuiltVersion } from '../../domain/plan.js';
+import type { BuildLimits } from '../../domain/build-limits.js';
 import type { ArtifactStore, BuildRecord, LivePointer, ServingSettings } from '../../ports/artifact-store.js';
+import type { PublishedStats } from '../../ports/version-store.js';
+import { confineOutput } from '../fs/confine-output.js';
 import type { PublishedVersion, VersionSource } from '../../ports/version-source.js';
 import { LocalBuildLogs } from '../fs/local-build-logs.js';
 import { StoredPointers } from '../stored-pointers.js';
@@ -112,7 +115,8 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
    * exist for anyone. A rebuild overwrites the files in place, then drops the files the old build
    * had and the new one has not.
    */
-  async publish(project: string, version: string, stagingDir: string): Promise<{ files: number; bytes: number }> {
+  async publish(project: string, version: string, stagingDir: string, limits?: BuildLimits): Promise<PublishedStats> {
+    const { notes } = await confineOutput(stagingDir, limits);
     const files = (await readdir(stagingDir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile()).map((e) => relative(stagingDir, join(e.parentPath, e.name)).split('\\').join('/')).sort();
     if (files.length === 0) throw new UserError(`the build of ${project}@${version} produced no files in its output directory`);
     const before = await this.readMarker(project, version);
@@ -132,7 +136,7 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
     await this.discardStaging(stagingDir);
     const stale = (before?.files ?? []).filter((f) => !files.includes(f));
     if (stale.length > 0) await this.s3.delete(stale.map((f) => `${project}/${version}/${f}`));
-    return { files: files.length, bytes };
+    return { files: files.length, bytes, notes };
   }
 
   /** The marker goes first, so the version vanishes at once; its objects follow. */

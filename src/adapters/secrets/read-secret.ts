@@ -13,7 +13,4 @@ export function readSecret(ref: SecretRef): string | undefined {
   }
 }
 
-/** Where a secret is looked for, for messages (never its value). */
-export function describeSecret(ref: SecretRef): string {
-  return 'env' in ref ? `environment variable ${ref.env}` : `file ${ref.file}`;
-}
+export { describeSecretRef as describeSecret } from '../../domain/build-secrets.js';

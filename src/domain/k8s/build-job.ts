@@ -3,7 +3,8 @@
 // the source from a one-time URL of the Opus server, the build runs in the project's image as a
 // second init container, and the main container uploads the output to another one-time URL.
 import { createHash } from 'node:crypto';
-import type { V1Container, V1Job, V1Pod } from '@kubernetes/client-node';
+import type { V1Container, V1EnvVar, V1Job, V1OwnerReference, V1Pod, V1Secret } from '@kubernetes/client-node';
+import { DEFAULT_SANDBOX } from '../build-limits.js';
 import type { BuildSpec } from '../desired-state.js';
 import { labels } from './manifests.js';
 
@@ -21,6 +22,25 @@ export interface BuildJobInput {
   helperImage: string;
   sourceUrl: string;
   outputUrl: string;
+  /** The server pod: the Job is its dependent, so the cluster deletes it when the pod goes. */
+  owner?: { name: string; uid: string };
+  /** The per-build Secret holding build.secrets (buildSecret()): its keys become the build's environment. */
+  secrets?: { name: string; keys: string[] };
+}
+
+/** The Secret of one build's secrets, owned by the server pod too; the runner deletes it after the build. */
+export function buildSecret(input: Pick<BuildJobInput, 'namespace' | 'name' | 'project' | 'owner'>, values: Record<string, string>): V1Secret {
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: { name: input.name, namespace: input.namespace, labels: { ...labels('build'), 'opus.dev/project': input.project }, ...ownedBy(input.owner) },
+    stringData: values,
+  };
+}
+
+function ownedBy(owner: BuildJobInput['owner']): { ownerReferences?: V1OwnerReference[] } {
+  return owner ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: owner.name, uid: owner.uid }] } : {};
 }
 
 /** A DNS label (≤ 63) unique per attempt: a Job's name must fit a label value for its pods. */
@@ -51,8 +71,9 @@ export function buildJob(input: BuildJobInput): V1Job {
     image: spec.image,
     command: ['sh', '-c', spec.command],
     workingDir: SOURCE_DIR,
-    env: Object.entries(env).map(([name, value]) => ({ name, value })),
-    resources: { requests: { cpu: '250m', memory: String(Math.min(spec.memoryBytes, 512 * 1024 ** 2)) }, limits: { memory } },
+    // Secrets by reference: their values are in no field of the Job anyone who reads Jobs can see.
+    env: [...Object.entries(env).filter(([name]) => !input.secrets?.keys.includes(name)).map(([name, value]): V1EnvVar => ({ name, value })), ...(input.secrets?.keys ?? []).map((key): V1EnvVar => ({ name: key, valueFrom: { secretKeyRef: { name: input.secrets?.name ?? '', key } } }))],
+    resources: { requests: { cpu: '250m', memory: String(Math.min(spec.memoryBytes, 512 * 1024 ** 2)) }, limits: { memory, cpu: String((spec.sandbox ?? DEFAULT_SANDBOX).cpus) } },
     securityContext: restricted(false),
     volumeMounts: mounts,
   };
@@ -60,7 +81,7 @@ export function buildJob(input: BuildJobInput): V1Job {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
-    metadata: { name: input.name, namespace: input.namespace, ...meta },
+    metadata: { name: input.name, namespace: input.namespace, ...meta, ...ownedBy(input.owner) },
     spec: {
       backoffLimit: 0,
       activeDeadlineSeconds: Math.max(1, Math.ceil(spec.timeoutMs / 1000)),

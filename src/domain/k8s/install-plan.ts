@@ -29,6 +29,8 @@ export const MANAGED_KINDS: readonly { apiVersion: string; kind: string }[] = [
   { apiVersion: 'apps/v1', kind: 'Deployment' },
   { apiVersion: 'batch/v1', kind: 'Job' },
   { apiVersion: 'coordination.k8s.io/v1', kind: 'Lease' },
+  { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy' },
+  { apiVersion: 'v1', kind: 'Secret' },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding' },
   { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role' },
   { apiVersion: 'v1', kind: 'ServiceAccount' },
@@ -90,7 +92,14 @@ export function installNotes(o: InstallOptions, context: string): string[] {
 
 /** The manifests as one multi-document YAML, as `kubectl apply -f -` takes them. */
 export function toYamlDocuments(objects: readonly object[]): string {
-  return objects.map((obj) => yaml.dump(obj, { noRefs: true, lineWidth: -1, sortKeys: false })).join('---\n');
+  return objects.map((obj) => yaml.dump(wireNames(obj), { noRefs: true, lineWidth: -1, sortKeys: false })).join('---\n');
+}
+
+/** The client's models spell the reserved word `from` as `_from` (NetworkPolicy rules); the API and kubectl say `from`. */
+function wireNames(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(wireNames);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).map(([key, v]) => [key === '_from' ? 'from' : key, wireNames(v)]));
 }
 
 /** A config repo the cluster can fetch: a URL, or scp-like git@host:path (not a path on this machine). */

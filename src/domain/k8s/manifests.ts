@@ -2,6 +2,7 @@
 // data volume, the least RBAC it needs, a Service and an optional Ingress. Pure: no cluster is
 // read. The objects are typed with the client's models, so a misspelt field fails to compile
 // (the client's serializer would otherwise drop it silently before it reaches the API).
+import { networkPolicies } from './network-policies.js';
 import type {
   KubernetesObject,
   V1Container,
@@ -30,6 +31,12 @@ export const SECRETS_DIR = '/etc/opus/secrets';
 export const SECRET_KEYS = ['OPUS_WEBHOOK_SECRET', 'OPUS_API_TOKEN', 'GIT_USERNAME', 'GIT_PASSWORD'] as const;
 /** With a shared S3 store: its credentials, from the same Secret (optional too: IRSA or a node role may provide them). */
 export const S3_SECRET_KEYS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'] as const;
+/**
+ * Set on a namespace only when `opus install` itself created it (never in --dry-run's manifests,
+ * so `kubectl apply` of them cannot mark a namespace that existed): uninstall --delete-data deletes
+ * a namespace only with it.
+ */
+export const CREATED_NAMESPACE_ANNOTATION = 'opus.dev/created-by';
 /** The Lease that picks the one replica running the sync loop, when there is a shared store. */
 export const SYNC_LEASE = 'opus-sync';
 
@@ -83,7 +90,8 @@ export function publicUrl(o: Pick<InstallOptions, 'host' | 'tlsSecret'>): string
 /** In the order they are applied: the namespace first, the workload after what it refers to. */
 export function installManifests(o: InstallOptions): KubernetesObject[] {
   const meta = (name: string, component = 'server') => ({ name, namespace: o.namespace, labels: labels(component) });
-  const namespace: V1Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace, labels: labels('namespace') } };
+  // Only the name label: this manifest may be applied over a namespace someone else made (installer.ts adds the rest when it creates one).
+  const namespace: V1Namespace = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: o.namespace, labels: { 'app.kubernetes.io/name': APP_NAME } } };
   const account: V1ServiceAccount = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(APP_NAME) };
   const claim: V1PersistentVolumeClaim = {
     apiVersion: 'v1',
@@ -98,16 +106,17 @@ export function installManifests(o: InstallOptions): KubernetesObject[] {
     spec: { type: 'ClusterIP', selector: labels('server'), ports: [{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }] },
   };
   // With a shared store nothing on the pod's disk outlives it: no claim.
-  const objects: KubernetesObject[] = [namespace, account, ...rbac(o.namespace), ...(o.store ? [] : [claim]), deployment(o), service];
+  const objects: KubernetesObject[] = [namespace, account, ...rbac(o.namespace), ...networkPolicies(o.namespace, { server: SERVER_PORT, transfer: TRANSFER_PORT }, labels('server')), ...(o.store ? [] : [claim]), deployment(o), service];
   const hosts = ingressHosts(o);
   if (hosts.length > 0) objects.push(ingress(o, hosts));
   return objects;
 }
 
 /**
- * The least the server needs, in its namespace only: Jobs and their pods' logs for the Kubernetes
- * build runner (pods are listed to find a Job's pod), Leases so one replica runs the sync loop.
- * No Secrets, no cluster-wide rights.
+ * The verbs the server's calls use, in its namespace only (adapters/k8s/: kubeJobsApi and
+ * LeaseElector): a Job is created, read and deleted; pods are listed to find a Job's pod, and
+ * their logs read; a build's secrets go into a Secret it creates and deletes (never reads); Leases
+ * are read, created and replaced. No list or watch of Jobs, no reading Secrets, nothing cluster-wide.
  */
 export function rbac(namespace: string): [V1Role, V1RoleBinding] {
   const metadata = { name: APP_NAME, namespace, labels: labels('server') };
@@ -116,9 +125,10 @@ export function rbac(namespace: string): [V1Role, V1RoleBinding] {
     kind: 'Role',
     metadata,
     rules: [
-      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'list', 'watch', 'create', 'delete'] },
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch'] },
+      { apiGroups: ['batch'], resources: ['jobs'], verbs: ['get', 'create', 'delete'] },
+      { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
       { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
     ],
   };
@@ -155,6 +165,8 @@ function serverEnv(o: InstallOptions): V1EnvVar[] {
     { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
     { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
     { name: 'POD_IP', valueFrom: { fieldRef: { fieldPath: 'status.podIP' } } },
+    // Build Jobs are owned by this pod, so they never outlive it.
+    { name: 'POD_UID', valueFrom: { fieldRef: { fieldPath: 'metadata.uid' } } },
     { name: 'OPUS_IMAGE', value: o.image },
     { name: 'GIT_CONFIG_COUNT', value: '1' },
     { name: 'GIT_CONFIG_KEY_0', value: 'credential.helper' },

@@ -91,6 +91,12 @@ export const openApiDocument = {
         404: error('No such project'),
       }, { parameters: [name, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 1000, default: 100 }, description: 'At most this many commits of the project file are read' }] }),
     },
+    '/projects/{name}/previews': {
+      get: get('Previews of pull requests and branches: alias, newest head and its status, URLs, build log', {
+        200: json({ type: 'object', properties: { project: { type: 'string' }, enabled: { type: 'boolean', description: 'The project has previews: in its file' }, previews: { type: 'array', items: ref('Preview') } } }, 'Newest first'),
+        404: error('No such project'),
+      }, { parameters: [name] }),
+    },
     '/sync': {
       get: get('The last sync\'s report', { 200: json(ref('SyncReport'), 'The report') }),
       post: { summary: 'Fetch the config repo and apply it now', ...change, responses: { 200: json(ref('SyncReport'), 'What the sync did'), ...unauthorized } },

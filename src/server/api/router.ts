@@ -8,6 +8,7 @@ import { configChangeRoutes } from './config-changes.js';
 import { historyRoutes } from './history.js';
 import { hookRoutes } from './hooks.js';
 import { openApiRoutes } from './openapi.js';
+import { previewRoutes } from './previews.js';
 import { projectRoutes } from './projects.js';
 import { syncRoutes } from './sync.js';
 
@@ -19,6 +20,7 @@ export function apiRouter(deps: AppDeps): Router {
   projectRoutes(router, deps);
   artifactRoutes(router, deps);
   historyRoutes(router, deps);
+  previewRoutes(router, deps);
   hookRoutes(router, deps);
   openApiRoutes(router);
   syncRoutes(router, deps);

@@ -85,6 +85,7 @@ function detailSkeleton(name) {
   detail.replaceChildren(
     h('div', { id: 'd-head' }),
     h('h3', {}, 'Versions'), h('div', { id: 'd-versions' }),
+    h('h3', {}, 'Previews'), h('div', { id: 'd-previews' }),
     h('h3', {}, 'Builds'), h('div', { id: 'd-builds', class: 'builds' }),
     h('div', { class: 'log-head' }, h('span', { id: 'd-log-title' }), h('span', { id: 'd-log-state' })),
     h('pre', { id: 'd-log', class: 'log', hidden: true }),
@@ -107,7 +108,7 @@ function renderHead(p) {
 }
 
 async function renderSlow(p) {
-  const [artifacts, history] = await Promise.all([getJson('/projects/' + encodeURIComponent(p.name) + '/artifacts').catch(() => null), getJson('/projects/' + encodeURIComponent(p.name) + '/history').catch(() => null)]);
+  const [artifacts, history, previews] = await Promise.all(['artifacts', 'history', 'previews'].map((what) => getJson('/projects/' + encodeURIComponent(p.name) + '/' + what).catch(() => null)));
   if ($('#detail').dataset.project !== p.name) return;
   if (artifacts) {
     $('#d-versions').replaceChildren(artifacts.artifacts.length === 0 ? h('p', { class: 'muted' }, 'Nothing built yet.') : h('div', { class: 'scroll' }, h('table', {},
@@ -117,6 +118,17 @@ async function renderSlow(p) {
         h('td', { class: 'mono', title: a.commit || '' }, a.commit ? a.commit.slice(0, 7) : '–'),
         h('td', {}, fmt.bytes(a.bytes)), h('td', {}, a.files === undefined ? '–' : a.files), h('td', {}, fmt.duration(a.durationMs)), h('td', {}, time(a.builtAt)),
         h('td', { class: 'links' }, deployButton(p, a), h('a', { href: a.previewUrl, target: '_blank', rel: 'noopener' }, 'preview'), ' · ', h('a', { href: a.archiveUrl }, 'tar.gz'))))))));
+  }
+  if (previews) {
+    const link = (href, text) => (href ? h('a', { href, target: '_blank', rel: 'noopener' }, text) : '–');
+    $('#d-previews').replaceChildren(previews.previews.length === 0 ? h('p', { class: 'muted' }, previews.enabled ? 'No pull request or branch previewed yet.' : 'Previews are off (add previews: to the project file).') : h('table', {},
+      h('thead', {}, h('tr', {}, ['Preview', 'Of', 'Commit', 'Status', ''].map((t) => h('th', {}, t)))),
+      h('tbody', {}, previews.previews.map((v) => h('tr', { 'data-preview': v.alias },
+        h('td', { class: 'mono' }, link(v.url, v.alias)),
+        h('td', {}, v.kind === 'pr' ? link(v.pullRequestUrl, '#' + v.number) : v.branch),
+        h('td', { class: 'mono', title: v.commit }, link(v.commitUrl, v.commit.slice(0, 7))),
+        h('td', { title: v.error || '' }, h('span', { class: 'badge s-' + (v.status === 'ready' ? 'synced' : v.status === 'failed' ? 'failed' : 'building') }, v.status)),
+        h('td', {}, link(v.log, 'log')))))));
   }
   if (history) {
     $('#d-history').replaceChildren(history.history.length === 0 ? h('p', { class: 'muted' }, 'No deploys yet.') : h('div', { class: 'scroll' }, h('table', {},

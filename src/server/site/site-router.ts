@@ -14,6 +14,13 @@ export interface SiteTarget {
   options: SiteOptions;
 }
 
+/** Preview aliases (pr-<n>, a branch's label, a commit's first 7+ hex digits) → the version they name now. */
+export interface PreviewAliases {
+  resolve(project: string, label: string): string | undefined;
+  /** Goes up whenever an alias may point elsewhere. */
+  readonly changes: number;
+}
+
 export const DEFAULT_SITE_OPTIONS: SiteOptions = { spa: false, redirects: [], headers: [] };
 
 export class SiteRouter {
@@ -24,6 +31,7 @@ export class SiteRouter {
     private readonly versionExists: (project: string, version: string) => boolean,
     /** Names of the versions a project has (the store's, see LocalSiteSource.versionNames). */
     private readonly versionNames: (project: string) => string[],
+    private readonly aliases?: PreviewAliases,
   ) {}
 
   route(hostHeader: string | undefined, path: string): SiteTarget | undefined {
@@ -45,7 +53,7 @@ export class SiteRouter {
 
   /** Changes whenever a route may have changed (see SiteTable.changes). */
   get changes(): number {
-    return this.sites.changes;
+    return this.sites.changes + (this.aliases?.changes ?? 0);
   }
 
   liveVersion(project: string): string | undefined {
@@ -66,9 +74,11 @@ export class SiteRouter {
     let version = this.previewVersions.get(key);
     if (!version) {
       version = this.versionNames(project).find((v) => isVersion(v) && v.replace(/\./g, '-').toLowerCase() === label.slice(0, split));
-      if (!version) return undefined;
-      this.previewVersions.set(key, version);
+      if (version) this.previewVersions.set(key, version);
     }
+    // Not a version's own label: a preview alias, which moves, so it is never remembered here.
+    version ??= this.aliases?.resolve(project, label.slice(0, split));
+    if (!version || !this.versionExists(project, version)) return undefined;
     return { project, version, base: '', path, options: this.options(project) };
   }
 

@@ -15,6 +15,7 @@ import {
 } from '../../domain/webhook-payload.js';
 import { verifyGiteaSignature, verifyGithubSignature, verifyGitlabToken } from '../../domain/webhook-signature.js';
 import type { Logger } from '../../services/logger.js';
+import type { PreviewService } from '../../services/previews/preview-service.js';
 import type { WebhookService } from '../../services/webhook-service.js';
 import { readRawBody } from '../raw-body.js';
 
@@ -24,6 +25,8 @@ export interface WebhookOptions {
   service: WebhookService;
   /** The shared secret (opus server --webhook-secret / OPUS_WEBHOOK_SECRET); webhooks answer 503 without one. */
   secret?: string;
+  /** Previews of pull requests and branches; pull-request webhooks answer 204 without. */
+  previews?: PreviewService;
 }
 
 export function webhookRoutes(options: WebhookOptions | undefined, logger: Logger): Router {
@@ -47,7 +50,7 @@ export function webhookRoutes(options: WebhookOptions | undefined, logger: Logge
       ctx.body = { status: 'duplicate', delivery, message: 'this delivery was processed already' };
       return;
     }
-    handle(ctx, provider, body, options.service);
+    handle(ctx, provider, body, options);
   });
   return router;
 }
@@ -58,7 +61,7 @@ function verified(provider: WebhookProvider, secret: string, body: Buffer, ctx: 
   return verifyGitlabToken(secret, ctx.get('X-Gitlab-Token') || undefined);
 }
 
-function handle(ctx: Context, provider: WebhookProvider, body: Buffer, service: WebhookService): void {
+function handle(ctx: Context, provider: WebhookProvider, body: Buffer, { service, previews }: WebhookOptions): void {
   let event;
   try {
     event = parseWebhook(provider, ctx.get(EVENT_HEADER[provider]) || undefined, payloadText(body.toString('utf8'), ctx.get('Content-Type')));
@@ -74,7 +77,15 @@ function handle(ctx: Context, provider: WebhookProvider, body: Buffer, service: 
     ctx.body = { status: 'pong' };
     return;
   }
+  if (event.kind === 'pull-request') {
+    const route = previews?.acceptPullRequest(event);
+    if (!route) return void (ctx.status = 204);
+    ctx.status = 202;
+    ctx.body = { status: 'accepted', pullRequest: event.number, action: event.action, previews: route.projects, refused: route.refused };
+    return;
+  }
   const route = service.accept(event);
+  const branchPreviews = previews?.acceptPush(provider, event).projects ?? [];
   ctx.status = 202;
-  ctx.body = { status: 'accepted', ref: event.ref, configRepo: route.config, projects: route.projects };
+  ctx.body = { status: 'accepted', ref: event.ref, configRepo: route.config, projects: route.projects, ...(branchPreviews.length ? { previews: branchPreviews } : {}) };
 }
