@@ -2,15 +2,15 @@
 #   deps   production dependencies only (npm ci --omit=dev), from package.json + package-lock.json
 #   build  every dependency and the TypeScript compiler, to compile src/ into dist/src
 #   final  the base, the production node_modules, dist/src, bin and config; runs as uid 1000
-# The base needs node 20+ and git (the server runs git at run time). The default,
-# node:20-bookworm-slim, has no git, so it is installed with apt; any image with both works:
+# The base needs node 22 or 24 (the LTS lines) and git (the server runs git at run time). The default,
+# node:24-bookworm-slim, has no git, so it is installed with apt; any image with both works:
 #   docker build --network host --build-arg BASE=opus-server-base:local .   (scripts/server-base-image.sh)
 # Run: docker run -p 8080:8080 -v opus-data:/data -e OPUS_CONFIG=<git URL> <image>
 # Secrets: OPUS_API_TOKEN, OPUS_WEBHOOK_SECRET (and GIT_PASSWORD for the credential helper a
 # Kubernetes install sets up) from the environment, or from mounted files named by
 # OPUS_API_TOKEN_FILE / OPUS_WEBHOOK_SECRET_FILE (e.g. /run/secrets/…).
 # The root filesystem may be read-only: the server writes only to /data and /tmp.
-ARG BASE=node:20-bookworm-slim
+ARG BASE=node:24-bookworm-slim
 
 FROM ${BASE} AS deps
 LABEL org.opus.build=server-image

@@ -155,6 +155,12 @@ if [ -f "$NM_DIR/corepack/dist/corepack.js" ]; then
   ln -sfn "$rel_nm/corepack/dist/corepack.js" "$R$BIN_DIR/corepack"
 fi
 
+# A node outside the usual bin directories (scripts/node-lts.sh's, under .cache/): on PATH too.
+case "$BIN_DIR" in
+  /usr/local/bin|/usr/bin|/bin) ;;
+  *) for b in node npm npx; do [ -e "$R$BIN_DIR/$b" ] && ln -sfn "$BIN_DIR/$b" "$R/usr/local/bin/$b"; done ;;
+esac
+
 # busybox + applet symlinks (never overwriting node/npm or glibc files).
 cp "$BUSYBOX" "$R/usr/bin/busybox" 2>/dev/null || cp "$BUSYBOX" "$R/bin/busybox"
 BB_IN_ROOT=/usr/bin/busybox; [ -x "$R$BB_IN_ROOT" ] || BB_IN_ROOT=/bin/busybox

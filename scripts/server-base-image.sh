@@ -1,18 +1,18 @@
 #!/usr/bin/env bash
-# Make a local base image for the Opus server image: node and npm (the `node:20` image that
-# scripts/base-image.sh assembles from this machine) plus git, which the server runs at run
+# Make a local base image for the Opus server image: node and npm (the `node:24` image that
+# scripts/base-image.sh assembles from this machine with the LTS of scripts/node-lts.sh) plus git, which the server runs at run
 # time: /usr/bin/git, /usr/lib/git-core (git-remote-https included), the templates in
 # /usr/share/git-core, the shared libraries `ldd` reports for git and git-remote-https, and the
 # CA certificates. Nothing is pulled from a registry.
 #
 # Usage: scripts/server-base-image.sh [--force] [--tag opus-server-base:local]
-#   The image is labelled with a fingerprint of its inputs (the node:20 image id, git's version
+#   The image is labelled with a fingerprint of its inputs (the node:24 image id, git's version
 #   and libraries); it is rebuilt only when they change, or with --force.
 # Progress goes to stderr; the image tag is printed on stdout.
 set -euo pipefail
 
 TAG="${OPUS_SERVER_BASE_IMAGE:-opus-server-base:local}"
-NODE_IMAGE="${OPUS_BASE_IMAGE:-node:20}"
+NODE_IMAGE="${OPUS_BASE_IMAGE:-node:24}"
 FORCE=0
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -35,8 +35,9 @@ fi
 export DOCKER_HOST
 docker version >/dev/null 2>&1 || die "no Docker Engine answers at DOCKER_HOST=$DOCKER_HOST"
 
-# node + npm: the image base-image.sh makes (it keeps an existing one).
-OPUS_BASE_IMAGE="$NODE_IMAGE" bash "$HERE/base-image.sh" >/dev/null
+# node + npm: the image base-image.sh makes (it keeps an existing one), with the Node.js LTS
+# that scripts/node-lts.sh installs (the server runs on it; builds keep their own image).
+PATH="$(bash "$HERE/node-lts.sh"):$PATH" OPUS_BASE_IMAGE="$NODE_IMAGE" bash "$HERE/base-image.sh" >/dev/null
 NODE_IMAGE_ID="$(docker image inspect --format '{{.Id}}' "$NODE_IMAGE")"
 
 GIT_BIN="$(command -v git || true)"

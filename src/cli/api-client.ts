@@ -62,11 +62,14 @@ export const serverFlags = {
 export class ApiClient {
   readonly server: string;
   private readonly token: string | undefined;
+  /** Where the token came from, to say which one was refused. */
+  private readonly tokenFrom: string;
 
   constructor(flags: { server?: string | undefined; token?: string | undefined }) {
     const saved = savedLogin();
     this.server = (flags.server ?? saved.server ?? DEFAULT_SERVER).replace(/\/+$/, '');
     this.token = flags.token ?? saved.token ?? localAdminToken(this.server);
+    this.tokenFrom = flags.token !== undefined ? (process.env.OPUS_TOKEN === flags.token ? 'OPUS_TOKEN' : '--token') : saved.token !== undefined ? loginFile() : 'the server\'s admin token file';
   }
 
   get<T>(path: string): Promise<T> {
@@ -102,7 +105,9 @@ export class ApiClient {
       }
     })();
     if (response.status === 401 || response.status === 403) {
-      throw new UserError(`the server refused the request: ${message}`, ['run opus login --server <url> --token <token>, or set OPUS_TOKEN (a server on this machine keeps its admin token in <data dir>/state/admin-token)'], EXIT.auth);
+      const sent = this.token === undefined ? 'no API token was sent' : `the API token from ${this.tokenFrom} was refused`;
+      const fix = this.token === undefined ? 'give one: opus login --server <url> --token <token>, OPUS_TOKEN or --token (a server on this machine keeps its admin token in <data dir>/state/admin-token)' : 'check it against the server\'s OPUS_API_TOKEN, then opus login again (or fix OPUS_TOKEN / --token)';
+      throw new UserError(`${sent}: ${message}`, [fix], EXIT.auth);
     }
     throw new UserError(message || `the server answered ${response.status}`, [], exitCodeFor(response.status));
   }

@@ -11,6 +11,15 @@ export abstract class OpusCommand extends Command {
     }
     return super.catch(error);
   }
+
+  /** --json errors: what went wrong, what to do, and the exit code; none of oclif's own metadata. */
+  protected override toErrorJson(error: unknown): { error: { message: string; suggestions?: string[]; exitCode: number } } {
+    const e = error as { message?: unknown; suggestions?: unknown; oclif?: { exit?: unknown } };
+    const message = typeof e.message === 'string' ? e.message : String(error);
+    const suggestions = Array.isArray(e.suggestions) ? e.suggestions.map(String) : undefined;
+    const exitCode = typeof e.oclif?.exit === 'number' ? e.oclif.exit : typeof process.exitCode === 'number' ? process.exitCode : 1;
+    return { error: { message, ...(suggestions?.length ? { suggestions } : {}), exitCode } };
+  }
 }
 
 export const configFlag = Flags.string({

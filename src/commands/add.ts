@@ -5,6 +5,7 @@ import type { EditResult } from '../services/config-edits.js';
 import { EditCommand } from '../cli/edit-command.js';
 import { configFlag, pushFlag } from '../cli/opus-command.js';
 import { prFlags } from '../cli/pr-flags.js';
+import { waitFlags } from '../cli/wait-live.js';
 
 export default class Add extends EditCommand {
   static override description = 'Add a project: writes projects/<name>.yaml and commits it. The source must be reachable.';
@@ -21,6 +22,7 @@ export default class Add extends EditCommand {
     config: configFlag,
     push: pushFlag,
     ...prFlags,
+    ...waitFlags,
     image: Flags.string({ required: true, description: 'Docker image the build runs in' }),
     command: Flags.string({ required: true, description: 'Shell command that builds the app' }),
     output: Flags.string({ default: 'dist', description: 'Directory the build writes the site to' }),
@@ -32,8 +34,10 @@ export default class Add extends EditCommand {
 
   async run(): Promise<EditResult> {
     const { args, flags } = await this.parse(Add);
+    this.checkWait(flags);
+    if (flags.wait && !flags.deploy) throw new UserError('--wait needs --deploy <tag>: a project with no deploy: version has nothing to go live', [], 2);
     const edits = await this.edits(flags.config, flags.push, flags);
-    return this.report(
+    const result = this.report(
       await edits.add({
         name: args.name,
         source: args.source,
@@ -46,6 +50,7 @@ export default class Add extends EditCommand {
         ...(flags.env ? { env: parseEnv(flags.env) } : {}),
       }),
     );
+    return this.waitIfAsked(result, args.name, flags);
   }
 }
 

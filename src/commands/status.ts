@@ -30,7 +30,8 @@ Exits 1 when the project is failed, has a config error or could not be synced, 4
         .filter(Boolean)
         .join(', ');
       lines.push(`  last build  ${build.version} ${build.status} ${formatAgo(build.finishedAt ?? build.startedAt)}${facts ? ` (${facts})` : ''}`);
-      if (build.error) lines.push(`              ${build.error}`);
+      // The lines of the log that say why, one a line; else the one-line error.
+      for (const line of build.cause?.length ? build.cause : build.error ? [build.error] : []) lines.push(`              ${line}`);
     }
     if (project.versions.length > 0) {
       lines.push('  versions');

@@ -5,6 +5,8 @@ import { configFlag, OpusCommand } from '../cli/opus-command.js';
 import type { BuildView } from '../domain/builds.js';
 import { UserError } from '../domain/errors.js';
 import { resolveConfigDir } from '../runtime/defaults.js';
+import type { ProjectStatus } from '../services/project-status.js';
+import { liveLine } from '../cli/wait-live.js';
 import { buildLocally } from '../runtime/local-build.js';
 
 type TriggerResult = { build?: BuildView; status: string; message: string; logPath?: string; versionDir?: string };
@@ -28,7 +30,7 @@ With a FILE-STORE path it builds locally in Docker straight into that artifact t
   static override flags = {
     ...serverFlags,
     config: configFlag,
-    wait: Flags.boolean({ default: false, description: 'Follow the build log until the build ends; exit non-zero if it fails (always so with FILE-STORE)' }),
+    wait: Flags.boolean({ default: false, description: 'Follow the build log until the build ends and say where it is served (live, or its preview URL); exit non-zero if it fails (always so with FILE-STORE)' }),
     force: Flags.boolean({ default: false, description: 'Rebuild even when the version is built already (it is replaced whole)' }),
   };
 
@@ -38,13 +40,20 @@ With a FILE-STORE path it builds locally in Docker straight into that artifact t
     const client = new ApiClient(flags);
     const build = await client.post<BuildView & { message: string; alreadyBuilt?: boolean }>(`/projects/${encodeURIComponent(args.project)}/builds`, { version: args.version, force: flags.force });
     this.log(build.message);
-    if (!flags.wait || build.alreadyBuilt) return { build, status: build.status, message: build.message };
+    if (!flags.wait) return { build, status: build.status, message: build.message };
+    if (build.alreadyBuilt) {
+      const where = await servedAt(client, args.project, build.version);
+      this.log(where);
+      return { build, status: build.status, message: `${build.message}; ${where}` };
+    }
     const outcome = await followBuildLog(client, build.id, (text) => void process.stdout.write(this.jsonEnabled() ? '' : text));
     if (outcome.status !== 'succeeded') {
       throw new UserError(`${build.id} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`, [`see its log: opus logs ${args.project} ${build.version} (or GET ${client.server}/api/v1${buildPath(build.id)}/log)`], 1);
     }
     this.log(`${build.id} succeeded`);
-    return { build, status: outcome.status, message: `${build.id} succeeded` };
+    const where = await servedAt(client, args.project, build.version);
+    this.log(where);
+    return { build, status: outcome.status, message: `${build.id} succeeded; ${where}` };
   }
 
   private async local(project: string, version: string, storeDir: string, config: string | undefined, force: boolean): Promise<TriggerResult> {
@@ -78,5 +87,16 @@ With a FILE-STORE path it builds locally in Docker straight into that artifact t
       process.off('SIGINT', cancel);
       process.off('SIGTERM', cancel);
     }
+  }
+}
+
+/** Where a built version is seen: live at the site's URL once it is the deployed one, else at its preview URL. */
+async function servedAt(client: ApiClient, project: string, version: string): Promise<string> {
+  for (let tries = 0; ; tries += 1) {
+    const status = await client.get<ProjectStatus>(`/projects/${encodeURIComponent(project)}`);
+    if (status.live === version) return liveLine(status);
+    // The deployed version switches live right after its build: give the server a moment to do it.
+    if (status.desired !== version || tries >= 20) return `${project}@${version} is not deployed (${status.live ? `${status.live} is live` : 'nothing is live'}); preview: ${status.urls.previews[version] ?? '-'}`;
+    await new Promise((done) => setTimeout(done, 250));
   }
 }

@@ -30,6 +30,23 @@ export interface BuildRecord {
   settings: string;
   files?: number;
   bytes?: number;
+  /** The log lines that look like why a failed build failed (domain/build-failure-cause.ts). */
+  cause?: string[];
+  /** It failed because the build engine did not answer (not the build's fault): retried soon, not after the backoff. */
+  unavailable?: boolean;
+  /** While a forced rebuild of a built version runs, or after it failed or was cancelled: the build still served. */
+  published?: PublishedBuild;
+}
+
+/** The facts of the build a version is served from: kept while a rebuild of it runs, fails or is cancelled. */
+export type PublishedBuild = Pick<BuildRecord, 'commit' | 'files' | 'bytes' | 'durationMs' | 'finishedAt'>;
+
+/** What a new record of a version carries over from the one before: the published build's facts, if there is one. */
+export function publishedOf(previous: BuildRecord | undefined): { published?: PublishedBuild } {
+  if (!previous) return {};
+  if (previous.status !== 'succeeded') return previous.published ? { published: previous.published } : {};
+  const { commit, files, bytes, durationMs, finishedAt } = previous;
+  return { published: { ...(commit ? { commit } : {}), ...(files === undefined ? {} : { files }), ...(bytes === undefined ? {} : { bytes }), ...(durationMs === undefined ? {} : { durationMs }), ...(finishedAt ? { finishedAt } : {}) } };
 }
 
 /** A build that was stopped on purpose (a user's cancel), not one that failed: no retry backoff. */
@@ -82,6 +99,7 @@ export function queuedRecord(project: BuildSubject, version: string, ask: { trig
     ...(ask.force ? { force: true } : {}),
     attempts: attemptsSoFar(previous),
     settings: buildSettingsKey(project.source, project.build),
+    ...publishedOf(previous),
   };
 }
 
@@ -95,6 +113,7 @@ export function runningRecord(project: BuildSubject, version: string, startedAt:
     startedAt,
     attempts: attemptsSoFar(previous),
     settings: buildSettingsKey(project.source, project.build),
+    ...publishedOf(previous),
   };
 }
 
@@ -104,7 +123,8 @@ function queuedFields(previous: BuildRecord | undefined): Pick<BuildRecord, 'que
 }
 
 export function succeeded(record: BuildRecord, stats: { files: number; bytes: number }): BuildRecord {
-  return { ...record, status: 'succeeded', attempts: 0, ...stats };
+  const { published: _replaced, ...rest } = record;
+  return { ...rest, status: 'succeeded', attempts: 0, ...stats };
 }
 
 /** A failure counts towards the retry backoff; a cancel does not. */

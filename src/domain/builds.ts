@@ -9,7 +9,7 @@ export type { BuildStatus, BuildTrigger } from './build-record.js';
 export const BUILD_VIEW_STATUSES = [...BUILD_STATUSES, 'interrupted'] as const;
 
 /** What these functions read of a stored build record (domain/build-record.ts). */
-export type BuildRecordFields = Pick<BuildRecord, 'project' | 'version' | 'status' | 'startedAt' | 'queuedAt' | 'finishedAt' | 'durationMs' | 'commit' | 'error' | 'trigger' | 'force'>;
+export type BuildRecordFields = Pick<BuildRecord, 'project' | 'version' | 'status' | 'startedAt' | 'queuedAt' | 'finishedAt' | 'durationMs' | 'commit' | 'error' | 'cause' | 'trigger' | 'force'>;
 
 export interface BuildView {
   /** `<project>@<version>`, URL-encoded in paths. */
@@ -27,6 +27,7 @@ export interface BuildView {
   durationMs?: number;
   commit?: string;
   error?: string;
+  cause?: string[];
 }
 
 export interface ActiveBuild {
@@ -109,6 +110,7 @@ export function recordView(record: BuildRecordFields): BuildView {
     ...(record.durationMs === undefined ? {} : { durationMs: record.durationMs }),
     ...(record.commit ? { commit: record.commit } : {}),
     ...(record.error ? { error: record.error } : {}),
+    ...(record.cause?.length ? { cause: record.cause } : {}),
   };
 }
 
@@ -116,3 +118,4 @@ export function recordView(record: BuildRecordFields): BuildView {
 export function unfinishedRecords<R extends BuildRecordFields>(records: R[]): R[] {
   return records.filter((r) => r.status === 'queued' || r.status === 'running').sort((a, b) => (a.queuedAt ?? a.startedAt).localeCompare(b.queuedAt ?? b.startedAt));
 }
+

@@ -1,7 +1,7 @@
 // The deploy history of a project, from the git log of its file in the config repo: each commit
 // that changed what the project serves becomes one from → to entry. Pure: git is read elsewhere.
 import yaml from 'js-yaml';
-import { isRollbackSubject } from './rollback.js';
+import { isRollbackSubject, resolvedInSubject } from './rollback.js';
 
 /** One commit that touched a project file, with the file's `deploy:` value at that commit. */
 export interface FileRevision {
@@ -71,8 +71,11 @@ export function describeEntry(entry: DeployEntry): string {
       return `removed${entry.from ? ` (was ${entry.from})` : ''}`;
     case 'undeploy':
       return `undeployed ${entry.from ?? ''}`.trim();
-    default:
-      return `${entry.kind} ${entry.from ?? '(none)'} → ${entry.to}`;
+    default: {
+      // `latest` with the version it named then, when the commit says (opus deploy writes it in the subject).
+      const meant = entry.to === 'latest' ? resolvedInSubject(entry.subject) : undefined;
+      return `${entry.kind} ${entry.from ?? '(none)'} → ${entry.to}${meant ? ` (${meant})` : ''}`;
+    }
   }
 }
 

@@ -3,6 +3,7 @@
 import yaml from 'js-yaml';
 import type { z } from 'zod';
 import { projectNameProblem, tagVersionProblem } from './names.js';
+import { lineOfPath } from './yaml-lines.js';
 import { hstsRule, type HeaderRule } from './header-rules.js';
 import { toPreviewSpec, type PreviewSpec } from './previews/preview-config.js';
 import { hookId, type HookSpec } from './hooks.js';
@@ -149,7 +150,8 @@ export function readDesiredState(settingsFile: ConfigFile | undefined, projectFi
     }
     const deployProblem = parsed.deploy === undefined || parsed.deploy === 'latest' ? undefined : tagVersionProblem(parsed.deploy);
     if (deployProblem) {
-      problems.push({ file: file.path, path: 'deploy', message: `${deployProblem}, or "latest"` });
+      const line = lineOfPath(file.text, 'deploy');
+      problems.push({ file: file.path, path: 'deploy', message: `${deployProblem}, or "latest"`, ...(line ? { line } : {}) });
       brokenProjects.push(name);
       continue;
     }
@@ -182,7 +184,10 @@ function parseFile<S extends z.ZodType>(file: ConfigFile, schema: S, problems: C
   const result = schema.safeParse(data, { reportInput: true });
   if (result.success) return result.data;
   for (const issue of result.error.issues) {
-    problems.push({ file: file.path, path: issue.path.map(String).join('.'), message: describeIssue(issue) });
+    // An unknown key is pointed at where it is written, not at its parent.
+    const at = issue.code === 'unrecognized_keys' && issue.keys[0] ? [...issue.path, issue.keys[0]] : issue.path;
+    const line = lineOfPath(file.text, at.map(String).join('.'));
+    problems.push({ file: file.path, path: issue.path.map(String).join('.'), message: describeIssue(issue), ...(line ? { line } : {}) });
   }
   return undefined;
 }
@@ -202,7 +207,7 @@ function toSettings(file: SettingsFile): Settings {
     ...(file.previews ? { previewDomain: file.previews.domain } : {}),
     ...(file.builds?.runner ? { runner: file.builds.runner } : {}),
     ...(file.tls ? { tls: file.tls } : {}),
-    ...(file.hooks?.length ? { hooks: file.hooks.map((h) => ({ id: hookId(h), ...(h.name ? { name: h.name } : {}), url: h.url, events: h.events, secret: h.secret })) } : {}),
+    ...(file.hooks?.length ? { hooks: file.hooks.map((h) => ({ id: hookId(h), ...(h.name ? { name: h.name } : {}), url: h.url, events: h.events, ...(h.secret ? { secret: h.secret } : {}), ...(h.format && h.format !== 'opus' ? { format: h.format } : {}) })) } : {}),
     defaults: {
       timeoutMs: file.builds?.timeout === undefined ? d.defaults.timeoutMs : durationMs(file.builds.timeout),
       memoryBytes: file.builds?.memory === undefined ? d.defaults.memoryBytes : sizeBytes(file.builds.memory),

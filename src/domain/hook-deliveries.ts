@@ -4,6 +4,7 @@ import { backoffDelayMs, shouldGiveUp, type RetryPolicy } from './backoff.js';
 import type { EventName } from './events.js';
 import type { HookPayload } from './hooks.js';
 import type { SecretRef } from './schema.js';
+import type { HookFormat } from './hook-format.js';
 
 /** pending: waiting for its turn or its next attempt; delivered: a 2xx came back; failed: given up. */
 export const DELIVERY_STATUSES = ['pending', 'delivered', 'failed'] as const;
@@ -17,7 +18,10 @@ export interface DeliveryRecord {
   hook: string;
   hookName?: string;
   url: string;
-  secret: SecretRef;
+  /** Absent for a chat-format hook without one: sent unsigned. */
+  secret?: SecretRef;
+  /** The body's format (absent: Opus's own). */
+  format?: HookFormat;
   event: EventName;
   payload: HookPayload;
   status: DeliveryStatus;
@@ -70,10 +74,10 @@ export function afterAttempt(record: DeliveryRecord, result: AttemptResult, nowM
 }
 
 /** A new series of attempts, due now, for the same delivery id; `target` is the hook's current URL and secret. */
-export function redelivered(record: DeliveryRecord, nowMs: number, target?: { url: string; secret: SecretRef }): DeliveryRecord {
+export function redelivered(record: DeliveryRecord, nowMs: number, target?: { url: string; secret?: SecretRef | undefined; format?: HookFormat | undefined }): DeliveryRecord {
   const { nextAttemptAt: _next, deliveredAt: _delivered, failedAt: _failed, ...rest } = record;
   const now = new Date(nowMs).toISOString();
-  return { ...rest, ...(target ? { url: target.url, secret: target.secret } : {}), status: 'pending', attempts: 0, seriesStartedAt: now, redeliveries: record.redeliveries + 1 };
+  return { ...rest, ...(target ? { url: target.url, ...(target.secret ? { secret: target.secret } : {}), ...(target.format ? { format: target.format } : {}) } : {}), status: 'pending', attempts: 0, seriesStartedAt: now, redeliveries: record.redeliveries + 1 };
 }
 
 export interface DeliveryFilter {
@@ -87,7 +91,7 @@ export interface DeliveryFilter {
 export type DeliveryView = Omit<DeliveryRecord, 'url' | 'secret' | 'payload'> & { project: string | null; version: string | null };
 
 export function deliveryView(record: DeliveryRecord): DeliveryView {
-  const { url: _url, secret: _secret, payload, ...rest } = record;
+  const { url: _url, secret: _secret, format: _format, payload, ...rest } = record;
   return { ...rest, project: payload.project, version: payload.version };
 }
 

@@ -1,5 +1,6 @@
 // Outgoing hooks: which hook gets which event, and the JSON body every receiver gets. Pure.
 import type { EventName, OpusEvent } from './events.js';
+import type { HookFormat } from './hook-format.js';
 import type { SecretRef } from './schema.js';
 import { EMBEDDED_ORIGINS, type Origins } from './origins.js';
 import { previewUrl, siteAddress, siteUrl } from './urls.js';
@@ -12,8 +13,10 @@ export interface HookSpec {
   url: string;
   /** Event names, or "*" for every event. */
   events: (EventName | '*')[];
-  /** The key that signs each delivery; read on the server when a delivery is sent. */
-  secret: SecretRef;
+  /** The key that signs each delivery; read on the server when a delivery is sent. Optional for chat formats. */
+  secret?: SecretRef;
+  /** The body's format: Opus's own (default), or a chat's incoming-webhook format. */
+  format?: HookFormat;
 }
 
 export { hookId } from './hook-id.js';

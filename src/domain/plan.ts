@@ -21,7 +21,11 @@ export interface FailedBuild {
   settings: string;
   /** Cancelled by a user: not retried until triggered again or its settings change. */
   cancelled?: boolean;
+  /** The build engine did not answer: retried after ENGINE_RETRY_MS whatever the attempts (the server also syncs when it is back). */
+  unavailable?: boolean;
 }
+
+export const ENGINE_RETRY_MS = 15_000;
 
 export interface ActualState {
   built: Record<string, BuiltVersion[]>;
@@ -87,8 +91,9 @@ export function plan(desired: DesiredState, actual: ActualState, resolved: Resol
       const settings = buildSettingsKey(project.source, project.build);
       if (failed?.cancelled && failed.settings === settings) {
         waiting[project.name] = `the build of ${version} was cancelled; trigger it to build it (opus trigger ${project.name} ${version})`;
-      } else if (failed && failed.settings === settings && now < failed.failedAt + retryDelayMs(failed.attempts)) {
-        waiting[project.name] = `build of ${version} failed; next try after ${new Date(failed.failedAt + retryDelayMs(failed.attempts)).toISOString()} (or trigger it)`;
+      } else if (failed && failed.settings === settings && now < failed.failedAt + (failed.unavailable ? ENGINE_RETRY_MS : retryDelayMs(failed.attempts))) {
+        const next = new Date(failed.failedAt + (failed.unavailable ? ENGINE_RETRY_MS : retryDelayMs(failed.attempts))).toISOString();
+        waiting[project.name] = failed.unavailable ? `the build engine did not answer; ${version} is built again once it does (next try after ${next})` : `build of ${version} failed; next try after ${next} (or trigger it)`;
       } else {
         actions.push({ kind: 'build', project, version });
       }
@@ -100,6 +105,10 @@ export function plan(desired: DesiredState, actual: ActualState, resolved: Resol
   // A project whose file is gone stops being served; one whose file is broken is left alone.
   for (const [name, { version }] of Object.entries(actual.live)) {
     if (!configured.has(name) && !desired.brokenProjects.includes(name)) actions.push({ kind: 'unpublish', project: name, version });
+  }
+  // ...and its built versions go with it (`opus remove`): nothing of a removed project stays on disk.
+  for (const [name, built] of Object.entries(actual.built)) {
+    if (!configured.has(name) && !desired.brokenProjects.includes(name)) actions.push(...pruneActions(name, built, new Set(), 0, actual.inFlight));
   }
   return { actions, waiting };
 }

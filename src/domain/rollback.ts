@@ -53,8 +53,15 @@ export function isRollback(from: string | undefined, to: string, earlier: readon
   return was !== null && now !== null && semver.lt(now, was);
 }
 
-export function deployMessage(project: string, version: string, previous: string | undefined): string {
-  return `deploy ${project} ${version}${previous ? ` (was ${previous})` : ''}`;
+/** `latest` says in the message which version it named then: `deploy site latest (1.2.0 now, was 1.1.0)`. */
+export function deployMessage(project: string, version: string, previous: string | undefined, resolved?: string): string {
+  const notes = [resolved ? `${resolved} now` : '', previous ? `was ${previous}` : ''].filter(Boolean).join(', ');
+  return `deploy ${project} ${version}${notes ? ` (${notes})` : ''}`;
+}
+
+/** The version a `deploy … latest` commit named when it was made, from its subject; undefined for other subjects. */
+export function resolvedInSubject(subject: string): string | undefined {
+  return /^deploy \S+ latest \(([^,)\s]+) now\b/.exec(subject)?.[1];
 }
 
 export function rollbackMessage(project: string, version: string, previous: string | undefined): string {

@@ -2,6 +2,7 @@
 // editors use are both made from these definitions.
 import { z } from 'zod';
 import { EVENT_NAMES } from './events.js';
+import { HOOK_FORMATS } from './hook-format.js';
 import { hookId } from './hook-id.js';
 import { DURATION_PATTERN, SIZE_PATTERN } from './units.js';
 
@@ -65,8 +66,9 @@ const hook = z.strictObject({
     .array(z.enum([...EVENT_NAMES, '*'], { error: `use one of ${EVENT_NAMES.join(', ')}, or "*" for all` }))
     .min(1, 'list at least one event, or ["*"] for all')
     .describe('The events this hook gets, or ["*"] for all'),
-  secret: secretRef.describe('The key that signs every delivery (X-Opus-Signature-256); read from a secret of the server'),
-});
+  secret: secretRef.optional().describe('The key that signs every delivery (X-Opus-Signature-256); read from a secret of the server. Required for format: opus'),
+  format: z.enum(HOOK_FORMATS).optional().describe('The body: opus (the documented, signed JSON; default), slack ({ text, blocks }) or discord ({ content, embeds }) for their incoming webhooks'),
+}).refine((h) => h.secret !== undefined || (h.format !== undefined && h.format !== 'opus'), { path: ['secret'], error: 'required: add it as { env: NAME } or { file: /path } (only format: slack or discord hooks may go without)' });
 
 const hooks = z
   .array(hook)

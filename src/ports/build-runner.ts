@@ -16,6 +16,11 @@ export interface BuildJob {
   signal?: AbortSignal;
 }
 
+/** The runner's engine (the Docker Engine, the cluster) did not answer: no fault of the build, retried as soon as it is back. */
+export class RunnerUnavailable extends Error {
+  readonly unavailable = true;
+}
+
 /** Runs one build command in isolation: prepare → start → stream logs → wait → collect → destroy. */
 export interface BuildRunner {
   run(job: BuildJob): Promise<void>;

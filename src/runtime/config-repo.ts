@@ -31,3 +31,8 @@ export function configRemoteUrl(dir: string): Promise<string | undefined> {
     .then((t) => t?.url)
     .catch(() => undefined);
 }
+
+/** The git work tree a new config repo at `dir` would be nested in, if any (opus init refuses it). */
+export function enclosingWorkTree(dir: string): Promise<string | undefined> {
+  return ConfigWorkspace.enclosingWorkTree(dir);
+}

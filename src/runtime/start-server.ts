@@ -19,6 +19,10 @@ import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
 import { ensureAdminToken } from './admin-token.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
+import { watchConfigRepo } from './config-repo-watch.js';
+import { watchEngine } from './engine-watch.js';
+import { openConfigEdits } from './config-repo.js';
+import { defaults } from './defaults.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { forgeTokensFromEnv, startPreviews, type ForgeTokens } from './previews.js';
 import { startTls, type TlsOptions } from './tls.js';
@@ -106,7 +110,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   // Containers are labelled with this data dir, so a restart removes what a killed server left running.
   const dockerRunner = options.runner ? undefined : new DockerBuildRunner(docker, dockerIds);
   const runner: BuildRunner = options.runner ?? new RunnerChoice((): BuildRunnerKind | undefined => sync.desiredState?.settings.runner, { docker: dockerRunner as DockerBuildRunner, kubernetes: options.kubernetes?.runner });
-  if (!options.runner) await docker.ping().catch((error: unknown) => logger.warn('no Docker Engine answers: builds will fail until one does', { error: errorMessage(error) }));
+  // When the engine comes back after not answering, sync at once (the builds that failed for it run again).
+  const engine = options.runner ? undefined : await watchEngine(docker, () => void (stopped ? undefined : sync.retryUnavailable().then(() => sync.sync())), logger);
   const leftovers = await dockerRunner?.removeLeftovers().catch(() => 0);
   if (leftovers) logger.info('removed build containers left by a stopped server', { containers: leftovers });
   const sources = new GitSourceRepos();
@@ -178,9 +183,16 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       webhooks: { service: webhooks, previews, ...(options.webhookSecret ? { secret: options.webhookSecret } : {}) },
       previews,
       ...(tls ? { certificates: tls.report } : {}),
+      configRepo: config,
+      // Only a config repo on this machine can be edited here; the server's own clone (state/config) never is.
+      ...(existsSync(config) ? { configEdits: (pr: boolean) => openConfigEdits(config, true, pr ? { env: process.env } : undefined) } : {}),
     }, tls?.serving);
   if (tls) metrics.watchCertificates(tls.report);
-  const address = await server.listen(options.port, options.host);
+  const address = await server.listen(options.port, options.host).catch(async (error: unknown) => {
+    await hooks.stop();
+    await follower?.stop();
+    throw portInUse(error, options.port, options.host) ?? error;
+  });
   const local = options.host === '0.0.0.0' ? '127.0.0.1' : options.host;
   const url = `http://${local}:${address.port}`;
   const httpsUrl = options.tls && server.secure && `https://${local}:${(await server.secure.listen(options.tls.httpsPort, options.host)).port}`;
@@ -208,6 +220,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     timer = setTimeout(() => void loop(), interval);
   };
   void loop();
+  // A commit to a config repo on this machine syncs at once (the interval stays as a backstop).
+  const watcher = await watchConfigRepo(config, () => void (stopped || (leader && !leader.isLeader()) ? undefined : sync.sync()), logger);
 
   return {
     url,
@@ -222,6 +236,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // Work stops first; serving drains; the Lease is given up last, once nothing of this replica's runs.
       stopped = true;
       clearTimeout(timer);
+      watcher?.close();
+      engine?.stop();
+      // Ctrl-C / SIGTERM: no build container outlives the server (their builds resume at the next start).
+      await queue.shutdown();
       await server.close(undefined, options.drainMs);
       await tls?.close();
       await hooks.stop();
@@ -238,4 +256,13 @@ async function embeddedConfigRepo(dataDir: string, logger: Logger): Promise<stri
     logger.info('created the embedded config repo', { dir });
   }
   return dir;
+}
+
+/** EADDRINUSE as a person reads it: which port, and what most likely holds it. */
+function portInUse(error: unknown, port: number, host: string): UserError | undefined {
+  if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return undefined;
+  return new UserError(`port ${port} on ${host} is in use: another program listens on it, most likely an Opus server already running${port === defaults.port ? ` (npm start runs one on ${port})` : ''}`, [
+    `use the server that is running: the CLI talks to it (--server, OPUS_SERVER; default http://127.0.0.1:${defaults.port})`,
+    `or stop it first (Ctrl-C in its terminal), or pass --port <another> (PORT)`,
+  ]);
 }

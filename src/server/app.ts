@@ -9,7 +9,7 @@ import { siteServing, type AppDeps, type SiteServing } from './app-deps.js';
 import { originGate } from './origin-gate.js';
 import { apiRouter } from './api/router.js';
 import { webhookRoutes } from './webhooks/webhooks.js';
-import { dashboardRoutes } from './dashboard/routes.js';
+import { dashboardRoutes, rootToDashboard } from './dashboard/routes.js';
 import { sessionRoutes } from './dashboard/session-routes.js';
 import { opsRoutes } from './ops.js';
 import { SiteFiles } from './site/site-files.js';
@@ -68,6 +68,7 @@ export function createApp(deps: AppDeps, site: SiteHandler = siteHandlerOf(deps)
   app.use(hooks.allowedMethods());
   app.use(api.routes());
   app.use(api.allowedMethods());
+  app.use(rootToDashboard(deps.origins ?? EMBEDDED_ORIGINS));
   return app;
 }
 

@@ -49,7 +49,8 @@ export class Artifacts {
     return Promise.all(
       built.map(async ({ version, builtAt }) => {
         const record = await this.store.readBuild(project, version);
-        const facts = record?.status === 'succeeded' ? record : undefined;
+        // A forced rebuild that is running, failed or was cancelled left the published build in place: its facts.
+        const facts = record?.status === 'succeeded' ? record : record?.published;
         const preview = previewUrl(address, project, version);
         return {
           version,

@@ -13,6 +13,9 @@ interface Entry {
   reject: (error: unknown) => void;
 }
 
+/** The abort reason of builds stopped because the server stops (not a cancel: they resume at the next start). */
+export const SHUTDOWN = 'opus server stopping';
+
 export class BuildQueue {
   private readonly waiting: Entry[] = [];
   private readonly running = new Map<string, Entry>();
@@ -59,6 +62,19 @@ export class BuildQueue {
     const running = this.running.get(key);
     running?.controller.abort(reason);
     return running !== undefined;
+  }
+
+  /**
+   * The server is stopping: running builds are aborted (their containers removed by the runner)
+   * with SHUTDOWN as the reason, queued ones are dropped. Their records stay queued/running on
+   * disk, so the next start runs them again. Resolves once the running ones have ended.
+   */
+  async shutdown(): Promise<void> {
+    this.limit = 0;
+    this.waiting.length = 0;
+    const running = [...this.running.values()];
+    for (const entry of running) entry.controller.abort(SHUTDOWN);
+    await Promise.allSettled(running.map((e) => e.promise));
   }
 
   /** Resolves when nothing is queued or running. */

@@ -10,9 +10,11 @@ import { failedOrCancelled, finished as finishedRecord, handedOver, HandedOver, 
 import type { BuildRecord } from '../domain/build-record.js';
 import type { BuildRecords } from '../ports/build-records.js';
 import type { VersionStore } from '../ports/version-store.js';
-import type { BuildRunner } from '../ports/build-runner.js';
+import { RunnerUnavailable, type BuildRunner } from '../ports/build-runner.js';
 import { noEvents, type EventSink } from '../ports/event-sink.js';
 import type { SourceRepos } from '../ports/git-sources.js';
+import { failureCause, withCause } from '../domain/build-failure-cause.js';
+import { SHUTDOWN } from './build-queue.js';
 import type { SecretReader } from '../ports/secrets.js';
 import { BuildLog } from './build-log.js';
 import type { Logger } from './logger.js';
@@ -75,6 +77,7 @@ export class BuildService {
     } catch (error) {
       // A cancel is no failure: it does not count towards the retry backoff. A secret in a message is masked there too.
       record = signal?.reason instanceof HandedOver ? handedOver(record) : failedOrCancelled(record, signal?.aborted === true, maskText(errorMessage(error), secrets.values));
+      if (error instanceof RunnerUnavailable) record = { ...record, unavailable: true };
       log.note(`opus: build ${record.status}: ${errorMessage(error)}\n`);
       await this.store.discardStaging(outputDir);
     } finally {
@@ -86,6 +89,17 @@ export class BuildService {
       await this.store.writeBuild(record);
       this.logger.info('build handed over to the next leader', { project: project.name, version });
       return record;
+    }
+    // Stopped with the server: the record stays `running`, so the next start builds it again.
+    if (signal?.aborted && signal.reason === SHUTDOWN) {
+      this.logger.info('build stopped with the server; it runs again at the next start', { project: project.name, version });
+      return { ...record, status: 'cancelled' };
+    }
+    if (record.status === 'failed') {
+      // The lines of the log's tail that look like the cause, ahead of the generic error.
+      const tail = await this.store.readLog(project.name, version, 0, 0).then((l) => (l ? this.store.readLog(project.name, version, Math.max(0, l.size - 32 * 1024), 32 * 1024) : undefined));
+      const cause = failureCause(tail?.bytes.toString('utf8') ?? '');
+      if (cause.length > 0) record = { ...record, cause, error: withCause(record.error ?? 'the build failed', cause) };
     }
     record = finishedRecord(record, new Date().toISOString(), Date.now() - started);
     await this.store.writeBuild(record);

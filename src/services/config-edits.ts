@@ -111,7 +111,7 @@ export class ConfigEdits {
     this.checkVersion(name, project.source, version, tags);
     if (project.deploy === version) return { message: `${name} is already deployed at ${version}; nothing to commit`, changed: false };
     const resolved = isLatest(version) ? resolveVersion(version, tags.keys()) : undefined;
-    return this.setDeploy(project, version, deployMessage(name, version, project.deploy), resolved);
+    return this.setDeploy(project, version, deployMessage(name, version, project.deploy, resolved), resolved);
   }
 
   async rollback(name: string, to?: string): Promise<EditResult> {

@@ -72,7 +72,7 @@ export class HookDeliveryService implements EventSink {
       const at = new Date().toISOString();
       const payload = hookPayload(randomUUID(), { ...event, at }, this.options.publicUrl(), this.options.origins);
       for (const hook of targets) {
-        const draft: NewDelivery = { id: randomUUID(), hook: hook.id, ...(hook.name ? { hookName: hook.name } : {}), url: hook.url, secret: hook.secret, event: event.event, payload, createdAt: at };
+        const draft: NewDelivery = { id: randomUUID(), hook: hook.id, ...(hook.name ? { hookName: hook.name } : {}), url: hook.url, ...(hook.secret ? { secret: hook.secret } : {}), ...(hook.format ? { format: hook.format } : {}), event: event.event, payload, createdAt: at };
         if (this.early) this.early.push(draft);
         else this.loopFor(hook.id).append(draft);
       }
@@ -102,7 +102,7 @@ export class HookDeliveryService implements EventSink {
     const record = this.delivery(id);
     if (!record) return undefined;
     const hook = this.currentHooks().find((h) => h.id === record.hook);
-    return this.loopFor(record.hook).redeliver(id, hook ? { url: hook.url, secret: hook.secret } : undefined);
+    return this.loopFor(record.hook).redeliver(id, hook ? { url: hook.url, secret: hook.secret, format: hook.format } : undefined);
   }
 
   /** Resolves when every delivery queued so far is on disk. */

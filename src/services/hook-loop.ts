@@ -4,6 +4,7 @@ import type { RetryPolicy } from '../domain/backoff.js';
 import { errorMessage } from '../domain/errors.js';
 import { afterAttempt, newDelivery, redelivered, type DeliveryRecord, type NewDelivery } from '../domain/hook-deliveries.js';
 import type { SecretRef } from '../domain/schema.js';
+import type { HookFormat } from '../domain/hook-format.js';
 import type { HookOutbox, HookSender } from '../ports/hook-outbox.js';
 import type { Logger } from './logger.js';
 
@@ -64,7 +65,7 @@ export class HookLoop {
   }
 
   /** Starts a new series of attempts for a delivery, whatever its status; undefined when unknown. */
-  async redeliver(id: string, target?: { url: string; secret: SecretRef }): Promise<DeliveryRecord | undefined> {
+  async redeliver(id: string, target?: { url: string; secret?: SecretRef | undefined; format?: HookFormat | undefined }): Promise<DeliveryRecord | undefined> {
     const index = this.records.findIndex((r) => r.id === id);
     const record = this.records[index];
     if (!record) return undefined;

@@ -96,6 +96,19 @@ export class SyncService {
     return this.running;
   }
 
+  /** The build engine answers again: the desired versions whose build failed for want of it are built now, whatever their backoff. */
+  async retryUnavailable(): Promise<string[]> {
+    const retried: string[] = [];
+    for (const project of this.desired?.settingsBroken ? [] : (this.desired?.projects ?? [])) {
+      const version = this.desiredVersion(project.name);
+      const record = version ? await this.deps.store.readBuild(project.name, version) : undefined;
+      if (!version || record?.status !== 'failed' || !record.unavailable || this.scheduler.isActive(project.name, version)) continue;
+      this.scheduler.schedule(project, version, { trigger: 'sync' });
+      retried.push(buildKey(project.name, version));
+    }
+    return retried;
+  }
+
   /** A project whose file is gone (not broken: gone) takes what its builds kept with it: its package cache. */
   private async forgetRemovedProjects(before: DesiredState | undefined, now: DesiredState): Promise<void> {
     if (!before || before.settingsBroken || now.settingsBroken) return;
@@ -194,13 +207,16 @@ export class SyncService {
   private async actualState(desired: DesiredState): Promise<ActualState> {
     const { store, queue, sites } = this.deps;
     const actual: ActualState = { built: {}, live: sites.snapshot(), failed: {}, inFlight: queue.keys() };
+    // Projects on disk that the config repo no longer has: their versions are pruned (domain/plan.ts).
+    for (const name of await store.listProjects()) actual.built[name] = await store.listBuilt(name);
     for (const project of desired.projects) {
       actual.built[project.name] = await store.listBuilt(project.name);
       const version = this.resolved[project.name]?.version;
       const record = version ? await store.readBuild(project.name, version) : undefined;
       if ((record?.status === 'failed' || record?.status === 'cancelled') && version) {
         const cancelled = record.status === 'cancelled' ? { cancelled: true } : {};
-        actual.failed[buildKey(project.name, version)] = { attempts: record.attempts, failedAt: Date.parse(record.finishedAt ?? record.startedAt), settings: record.settings, ...cancelled };
+        const unavailable = record.unavailable ? { unavailable: true } : {};
+        actual.failed[buildKey(project.name, version)] = { attempts: record.attempts, failedAt: Date.parse(record.finishedAt ?? record.startedAt), settings: record.settings, ...cancelled, ...unavailable };
       }
     }
     return actual;

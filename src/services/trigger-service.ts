@@ -51,7 +51,10 @@ export class TriggerService {
     }
     const version = resolveVersion(requested, tags.keys());
     if (!version) return { kind: 'error', status: 400, message: `${found.source} has no semver tag yet, so "latest" names no version` };
-    if (!tags.has(version)) return { kind: 'error', status: 400, message: `${found.source} has no tag "${version}"` };
+    if (!tags.has(version)) {
+      const recent = [...tags.keys()].slice(-5).join(', ');
+      return { kind: 'error', status: 400, message: `${found.source} has no tag "${version}"${recent ? `; its tags include: ${recent}` : '; it has no tags yet'}` };
+    }
     return this.schedule(found, version, { trigger: options.trigger ?? 'api', force: options.force === true });
   }
 
@@ -119,7 +122,8 @@ export class TriggerService {
     const spec = desired.projects.find((p) => p.name === name);
     if (spec) return spec;
     if (desired.brokenProjects.includes(name)) return { status: 409, message: `projects/${name}.yaml is invalid: fix it before building (opus validate)` };
-    return { status: 404, message: `no project "${name}" in the config repo` };
+    const known = desired.projects.map((p) => p.name);
+    return { status: 404, message: `no project "${name}" in the config repo${known.length ? `; known projects: ${known.join(', ')}` : ''}` };
   }
 
   private async isBuilt(project: string, version: string): Promise<boolean> {

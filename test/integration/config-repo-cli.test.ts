@@ -1,7 +1,10 @@
 // The config-repo commands against real git repositories: one commit per change, pushed to the
 // remote, and nothing committed when the input or the repo is not right.
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { readFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import yaml from 'js-yaml';
@@ -80,7 +83,7 @@ test('bad input is refused with a clear message and commits nothing', async (t) 
     [['add', 'Bad_Name', '/tmp', '--image', 'x', '--command', 'y'], /not a valid project name/],
     [['add', 'api', '/tmp', '--image', 'x', '--command', 'y'], /reserved/],
     [['add', 'site', '/tmp', '--image', 'x', '--command', 'y'], /already exists/],
-    [['add', 'other', join(work, 'missing-repo'), '--image', 'x', '--command', 'y'], /cannot read the tags/],
+    [['add', 'other', join(work, 'missing-repo'), '--image', 'x', '--command', 'y'], /is not a git repository \(nothing there/],
     [['add', 'other', source, '--image', 'x', '--command', 'y', '--output', '../up'], /build\.output: use a path inside the source/],
     [['add', 'other', source, '--image', 'x', '--command', 'y', '--deploy', '7.0.0'], /has no tag "7\.0\.0"/],
     [['remove', 'ghost'], /unknown project "ghost"/],
@@ -130,10 +133,38 @@ test('validate lists every problem with file and path, and exits non-zero', asyn
   });
   const result = await run('validate');
   assert.equal(result.code, 1);
-  assert.match(result.stderr, /opus\.yaml builds: unknown key "concurency"/);
-  assert.match(result.stderr, /projects\/broken\.yaml build\.command: required/);
+  assert.match(result.stderr, /opus\.yaml:\d+ builds: unknown key "concurency"/);
+  assert.match(result.stderr, /projects\/broken\.yaml:\d+ build\.command: required/);
   assert.match(result.stderr, /projects\/bad-yaml\.yaml:\d+: not valid YAML/);
   const json = await run('validate', '--json');
   assert.equal(json.code, 1);
   assert.equal(JSON.parse(json.stdout).problems.length, 3);
+});
+
+test('opus init refuses a directory inside another git work tree (it would leave that repo dirty); outside one it works', async (t) => {
+  const dir = await tempDir(t);
+  const checkout = join(dir, 'checkout');
+  await writeFiles(checkout, { 'README.md': 'a checkout\n' });
+  gitSync(checkout, 'init', '--quiet');
+  gitSync(checkout, 'add', '--all');
+  gitSync(checkout, 'commit', '--quiet', '-m', 'init');
+  const nested = await opus(['init', './config'], { cwd: checkout });
+  assert.equal(nested.code, 2);
+  assert.match(nested.stderr, new RegExp(`inside the git work tree ${checkout}`));
+  assert.equal(gitSync(checkout, 'status', '--porcelain'), '', 'the checkout is left clean');
+  const outside = await opus(['init', join(dir, 'opus-config')]);
+  assert.equal(outside.code, 0, outside.stderr);
+});
+
+test('opus server on a port that is taken says which and what likely holds it, not a raw EADDRINUSE', async (t) => {
+  const dir = await tempDir(t);
+  const holder = createServer().listen(0, '127.0.0.1');
+  await once(holder, 'listening');
+  t.after(() => holder.close());
+  const { port } = holder.address() as AddressInfo;
+  const result = await opus(['server', '--host', '127.0.0.1', '--port', String(port), '--data-dir', join(dir, 'data')]);
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, new RegExp(`port ${port} on 127\\.0\\.0\\.1 is in use`));
+  assert.match(result.stderr, /stop it first|--port/);
+  assert.doesNotMatch(result.stderr, /EADDRINUSE|at Server/);
 });

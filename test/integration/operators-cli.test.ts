@@ -39,6 +39,7 @@ test('opus list: a table of every project, the same data with --json, exit 1 whi
   assert.equal(rowOf(table.stdout, 'site')?.at(-1), w.siteUrl('site'));
   assert.deepEqual(rowOf(table.stdout, 'web-app')?.slice(0, 4), ['web-app', '2.0.0', '2.0.0', 'synced']);
   assert.deepEqual(rowOf(table.stdout, 'broken')?.slice(0, 4), ['broken', '-', '0.1.0', 'failed']);
+  assert.match(table.stdout, /\nbroken: error: no such module \(the build command exited with code 3\)/, 'the reason under the table names the cause');
   assert.match(table.stdout, /broken: .*exited with code 3/);
 
   const json = await w.run('list', '--json');
@@ -71,7 +72,8 @@ test('opus status: one project in full; 1 when it failed, 4 when there is none',
 
   const broken = await w.run('status', 'broken');
   assert.equal(broken.code, 1);
-  assert.match(broken.stdout, /broken: failed \(.*exited with code 3/);
+  assert.match(broken.stdout, /broken: failed \(error: no such module \(the build command exited with code 3\)/);
+  assert.match(broken.stdout, /\n {14}error: no such module\n/, 'the cause from the log, on its own line');
   const missing = await w.run('status', 'nope');
   assert.equal(missing.code, 4);
   assert.match(missing.stderr, /no project "nope"/);

@@ -140,3 +140,24 @@ test('triggers: unknown project 404, bad version 400, unknown tag 400, latest re
   const refused = await s.api<{ error: string }>('POST', `/projects/${project}/builds`, { version: '1.1.0', force: true });
   assert.deepEqual([refused.status, /opus.yaml is invalid/.test(refused.body.error)], [409, true], 'nothing is built under a broken opus.yaml');
 });
+
+test('a cancelled forced rebuild keeps the published build\'s commit, size and build time (it still serves)', { timeout: 120_000 }, async (t) => {
+  const project = `keep-${randomUUID().slice(0, 8)}`;
+  t.after(() => cleanDocker(project));
+  const source = await app(t, ['1.0.0']);
+  // The package cache outlives a build: the second build (the rebuild) finds the mark and takes long enough to cancel.
+  const command = 'mkdir -p dist && cp -r public/. dist/ && if [ -f /opus/cache/built ]; then sleep 60; fi; touch /opus/cache/built';
+  const s = await startBuildServer(t, { files: { 'opus.yaml': '', [`projects/${project}.yaml`]: projectYaml(source, { command, deploy: '1.0.0' }) } });
+  await eventually(() => (s.sites.liveVersion(project) === '1.0.0' ? true : undefined), 60_000, 'the deployed version');
+  type Artifact = { version: string; commit?: string; bytes?: number; files?: number; durationMs?: number };
+  const artifacts = async () => (await s.api<{ artifacts: Artifact[] }>('GET', `/projects/${project}/artifacts`)).body.artifacts[0];
+  const before = await artifacts();
+  assert.ok(before?.commit && before.bytes && before.files && before.durationMs !== undefined, JSON.stringify(before));
+
+  assert.equal((await s.api('POST', `/projects/${project}/builds`, { version: '1.0.0', force: true })).status, 202);
+  await eventually(async () => ((await s.api<BuildView>('GET', `/builds/${id(project, '1.0.0')}`)).body.status === 'running' ? true : undefined), 30_000, 'the rebuild to run');
+  assert.deepEqual(await artifacts(), before, 'while it runs');
+  assert.equal((await s.api<BuildView>('DELETE', `/builds/${id(project, '1.0.0')}`)).body.status, 'cancelled');
+  assert.deepEqual(await artifacts(), before, 'after it was cancelled');
+  assert.equal(s.sites.liveVersion(project), '1.0.0');
+});

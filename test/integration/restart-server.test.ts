@@ -104,3 +104,29 @@ test('SIGKILL of the server mid-build, then a restart: every queued and running 
   }
   assert.deepEqual(orphans, []);
 });
+
+test('Ctrl-C (SIGINT) of the server mid-build: it removes its build containers before it exits, and the builds resume at the next start', { timeout: 120_000 }, async (t) => {
+  const project = `sigint-${randomUUID().slice(0, 8)}`;
+  t.after(() => cleanDocker(project));
+  const dir = await tempDir(t, 'opus-sigint-');
+  const source = await makeSourceRepo(join(dir, 'app'), { '1.0.0': { 'public/index.html': '1.0.0\n' } });
+  const configDir = join(dir, 'config');
+  await writeFiles(configDir, { 'opus.yaml': '', [`projects/${project}.yaml`]: projectYaml(source, { command: 'sleep 120 && mkdir -p dist', deploy: '1.0.0' }) });
+  gitSync(configDir, 'init', '--quiet');
+  gitSync(configDir, 'add', '--all');
+  gitSync(configDir, 'commit', '--quiet', '-m', 'init');
+  const port = await freePort();
+  const args = ['--config', configDir, '--data-dir', join(dir, 'data'), '--port', String(port), '--host', '127.0.0.1', '--sync-interval', '1h', '--log-format', 'json'];
+  const log: string[] = [];
+  const server = startOpus(args, log);
+  t.after(() => killed(server));
+  await eventually(async () => ((await containersOf(project, true)).length === 1 ? true : undefined), 60_000, `a running build container: ${log.join('')}`);
+  const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
+  const started = Date.now();
+  server.kill('SIGINT');
+  assert.equal(await exited, 0);
+  assert.ok(Date.now() - started < 20_000, 'it exits promptly');
+  assert.deepEqual(await containersOf(project), [], 'no build container outlives the server');
+  const record = JSON.parse(await readFile(join(dir, 'data', 'artifacts', '.opus', 'builds', project, '1.0.0.json'), 'utf8')) as { status: string };
+  assert.equal(record.status, 'running', 'left for the next start to run again, not recorded as cancelled');
+});

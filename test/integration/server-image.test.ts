@@ -66,6 +66,8 @@ test('the server image builds, runs as uid 1000 on a read-only root with a data 
   if (stale.length > 0) await sh('docker', ['rmi', ...stale]);
   t.diagnostic(`built ${image} on ${baseTag} in ${Math.round((Date.now() - started) / 1000)} s (${(build.stdout.match(/Using cache/g) ?? []).length} cached steps)`);
 
+  // A supported Node.js: the current LTS (24), not Node 20, which is end of life.
+  assert.match(await docker('run', '--rm', '--network', 'none', '--entrypoint', 'node', image, '-v'), /^v24\./);
   const config = JSON.parse(await docker('image', 'inspect', '--format', '{{json .Config}}', image)) as { User: string; Volumes: Record<string, unknown>; Healthcheck?: { Test: string[] } };
   assert.equal(config.User, '1000:1000');
   assert.deepEqual(Object.keys(config.Volumes), ['/data']);

@@ -243,7 +243,8 @@ test('a failed build is recorded with its log, not retried by the next sync, but
   const failed = await w.store.readBuild('site', '1.0.0');
   assert.equal(failed?.status, 'failed');
   assert.equal(failed?.attempts, 1);
-  assert.match(failed?.error ?? '', /exited with code 3/);
+  assert.match(failed?.error ?? '', /^error: cannot resolve \.\/missing \(the build command exited with code 3\)$/, 'the cause from the log first');
+  assert.deepEqual(failed?.cause, ['error: cannot resolve ./missing']);
   const log = await readFile(w.store.logPath('site', '1.0.0'), 'utf8');
   assert.match(log, /compiling site@1\.0\.0/);
   assert.match(log, /error: cannot resolve \.\/missing/);
@@ -266,7 +267,7 @@ test('a failed build is recorded with its log, not retried by the next sync, but
   assert.equal(await w.served('site'), '1.0.0 page\n');
 });
 
-test('removing a project file unpublishes that project only', { timeout: 120_000 }, async (t) => {
+test('removing a project file unpublishes that project only, and its built versions leave the disk', { timeout: 120_000 }, async (t) => {
   const w = await world(t, (source) => ({ 'opus.yaml': '', 'projects/site.yaml': projectYaml(source, '1.0.0'), 'projects/gone.yaml': projectYaml(source, '1.0.0') }));
   await w.settle();
   assert.equal(w.sites.liveVersion('gone'), '1.0.0');
@@ -275,6 +276,8 @@ test('removing a project file unpublishes that project only', { timeout: 120_000
   const report = await w.settle();
   assert.equal(w.sites.liveVersion('gone'), undefined);
   assert.equal((await w.store.readLive()).gone, undefined);
+  assert.equal(existsSync(w.store.versionDir('gone', '1.0.0')), false, 'the removed project\'s version is deleted');
+  assert.equal(existsSync(w.store.versionDir('site', '1.0.0')), true);
   assert.equal(w.sites.liveVersion('site'), '1.0.0');
   assert.ok(w.sync.lastReport);
   assert.deepEqual(report.problems, []);

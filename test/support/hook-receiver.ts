@@ -27,7 +27,8 @@ export class HookReceiver {
   private port = 0;
   private readonly hanging = new Set<ServerResponse>();
 
-  constructor(private readonly secret: string) {}
+  /** Without a secret it stands for a chat's incoming webhook (Slack, Discord): nothing to verify, it answers 200 "ok" as Slack does. */
+  constructor(private readonly secret: string | undefined) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}/opus-hook`;
@@ -66,11 +67,11 @@ export class HookReceiver {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const raw = Buffer.concat(chunks).toString('utf8');
-    if (!verify(this.secret, raw, req.headers)) {
+    if (this.secret !== undefined && !verify(this.secret, raw, req.headers)) {
       this.rejected.push(JSON.stringify(req.headers));
       return void res.writeHead(401).end('bad signature');
     }
-    const status = this.mode === 'up' ? 204 : this.mode === 'fail' ? 503 : 0;
+    const status = this.mode === 'up' ? (this.secret === undefined ? 200 : 204) : this.mode === 'fail' ? 503 : 0;
     this.requests.push({
       delivery: String(req.headers['x-opus-delivery']),
       event: String(req.headers['x-opus-event']),
@@ -79,7 +80,7 @@ export class HookReceiver {
       status,
     });
     if (status === 0) return void this.hanging.add(res);
-    res.writeHead(status).end(status === 503 ? 'try later' : undefined);
+    res.writeHead(status).end(status === 503 ? 'try later' : status === 200 ? 'ok' : undefined);
   }
 }
 

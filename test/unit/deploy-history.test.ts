@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { deployHistory, deployValueOf, describeEntry, type FileRevision } from '../../src/domain/deploy-history.js';
+import { deployMessage } from '../../src/domain/rollback.js';
 
 let counter = 0;
 /** Revisions from steps, oldest first as a person reads them; returned newest first, as git log gives them. */
@@ -56,4 +57,11 @@ test('deployValueOf reads the deploy key of a project file', () => {
   assert.equal(deployValueOf('source: x\n'), undefined);
   assert.equal(deployValueOf('{ not yaml'), undefined);
   assert.equal(deployValueOf(''), undefined);
+});
+
+test('a deploy of latest shows the version it named when it was made', () => {
+  const entry = { kind: 'deploy' as const, commit: 'c', subject: deployMessage('site', 'latest', '1.0.0', '1.2.0'), author: 'a', email: 'e', date: '2024-01-01T00:00:00Z', from: '1.0.0', to: 'latest' };
+  assert.equal(entry.subject, 'deploy site latest (1.2.0 now, was 1.0.0)');
+  assert.equal(describeEntry(entry), 'deploy 1.0.0 → latest (1.2.0)');
+  assert.equal(describeEntry({ ...entry, subject: 'deploy site latest' }), 'deploy 1.0.0 → latest', 'an older commit without it');
 });

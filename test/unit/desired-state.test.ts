@@ -266,3 +266,10 @@ test('formatProblem shows file, line and path in the order an editor understands
   assert.equal(formatProblem({ file: 'projects/a.yaml', path: 'build.image', message: 'required' }), 'projects/a.yaml build.image: required');
   assert.equal(formatProblem({ file: 'opus.yaml', path: '', message: 'bad', line: 3 }), 'opus.yaml:3: bad');
 });
+
+test('a wrong value and an unknown key are pointed at by line, as `opus validate` prints them', () => {
+  const text = ['source: x', 'deploy: "../1.0"', 'build:', '  image: node:20', '  command: 5', '  outptu: dist', ''].join('\n');
+  const state = readDesiredState(settings(), [project('site.yaml', text)]);
+  const lines = Object.fromEntries(problemsOf(state.problems, 'projects/site.yaml').map((p) => [formatProblem(p).replace(/: .*$/, ''), p.line]));
+  assert.deepEqual(lines, { 'projects/site.yaml:5 build.command': 5, 'projects/site.yaml:6 build': 6 });
+});

@@ -67,9 +67,11 @@ test('two hooks may not share a name, nor (without names) a URL', () => {
 });
 
 test('the JSON Schema of opus.yaml describes hooks, event names included', () => {
-  const settings = jsonSchemas().settings as { properties: { hooks: { items: { properties: Record<string, { items?: { enum?: string[] } }>; required: string[] } } } };
+  const settings = jsonSchemas().settings as { properties: { hooks: { items: { properties: Record<string, { items?: { enum?: string[] }; enum?: string[] }>; required: string[] } } } };
   const item = settings.properties.hooks.items;
-  assert.deepEqual([...item.required].sort(), ['events', 'secret', 'url']);
+  // secret is required unless format is slack or discord: the validator says so (the schema cannot).
+  assert.deepEqual([...item.required].sort(), ['events', 'url']);
+  assert.deepEqual(item.properties.format?.enum, ['opus', 'slack', 'discord']);
   assert.ok(item.properties.events?.items?.enum?.includes('config.invalid'));
   assert.ok(item.properties.events?.items?.enum?.includes('*'));
 });

@@ -129,6 +129,11 @@ test('a project whose file was removed is unpublished', () => {
   assert.deepEqual(result.actions, [{ kind: 'unpublish', project: 'gone', version: '1.0.0' }]);
 });
 
+test('a removed project is unpublished, then every built version of it is pruned (one still building is left to end)', () => {
+  const result = plan(desired([]), actual({ built: { gone: built('1.0.0', '1.1.0', '1.2.0') }, live: { gone: { version: '1.1.0', domains: [] } }, inFlight: new Set(['gone@1.2.0']) }), {}, NOW);
+  assert.deepEqual(summary(result.actions), ['unpublish gone@1.1.0', 'prune gone@1.1.0', 'prune gone@1.0.0']);
+});
+
 test('a project with no deploy any more is unpublished, one never deployed is left alone', () => {
   const result = plan(desired([spec('was', undefined), spec('never', undefined)]), actual({ built: { was: built('1.0.0') }, live: { was: { version: '1.0.0', domains: [] } } }), {}, NOW);
   assert.deepEqual(summary(result.actions), ['unpublish was@1.0.0']);
@@ -189,4 +194,13 @@ test('each project is planned on its own', () => {
   const b = spec('b', '2.0');
   const result = plan(desired([a, b]), actual({ built: { a: built('1.0') }, inFlight: new Set(['b@2.0']) }), {}, NOW);
   assert.deepEqual(summary(result.actions), ['switch a@1.0']);
+});
+
+test('a build that failed because the engine did not answer is retried after seconds, not after the backoff', () => {
+  const site = spec('site', '1.0.0');
+  const failed = { 'site@1.0.0': { attempts: 5, failedAt: NOW - 20_000, settings: buildSettingsKey(site.source, site.build), unavailable: true } };
+  assert.deepEqual(summary(plan(desired([site]), actual({ failed }), {}, NOW).actions), ['build site@1.0.0']);
+  const recent = plan(desired([site]), actual({ failed: { 'site@1.0.0': { ...failed['site@1.0.0'], failedAt: NOW - 5_000 } } }), {}, NOW);
+  assert.deepEqual(recent.actions, []);
+  assert.match(recent.waiting.site ?? '', /the build engine did not answer/);
 });

@@ -49,6 +49,18 @@ export class ConfigWorkspace implements ConfigRepoWorkspace {
     return workspace;
   }
 
+  /**
+   * The top of the git work tree `dir` would land in (its nearest existing ancestor's), when that
+   * is not `dir` itself: a config repo there would be nested in another repository and leave it dirty.
+   */
+  static async enclosingWorkTree(dir: string): Promise<string | undefined> {
+    const absolute = resolve(dir);
+    let probe = absolute;
+    while (!existsSync(probe)) probe = dirname(probe);
+    const top = await runGit('git', ['rev-parse', '--show-toplevel'], { cwd: probe }).then((out) => out.stdout.trim(), () => '');
+    return top && top !== absolute ? top : undefined;
+  }
+
   exists(path: string): boolean {
     return existsSync(join(this.dir, path));
   }

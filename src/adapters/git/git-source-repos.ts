@@ -1,6 +1,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError, errorMessage } from '../../domain/errors.js';
+import { sourceProblem } from '../../domain/source-problem.js';
 import { parseLsRemoteTags } from '../../domain/versions.js';
 import type { SourceRepos } from '../../ports/git-sources.js';
 import { fetchCommit } from './fetch-commit.js';
@@ -11,9 +12,7 @@ export class GitSourceRepos implements SourceRepos {
     try {
       return parseLsRemoteTags(await git().listRemote(['--tags', source]));
     } catch (error) {
-      throw new UserError(`cannot read the tags of ${source}: ${firstLine(errorMessage(error))}`, [
-        'check the URL or path, and that this machine can reach it with git',
-      ]);
+      throw new UserError(sourceProblem(source, errorMessage(error)), ['check the URL or path, and that this machine can reach it with git (git ls-remote --tags <source>)']);
     }
   }
 

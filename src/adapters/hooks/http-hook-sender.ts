@@ -1,5 +1,6 @@
 // One delivery attempt over HTTP: POST the JSON body, signed with the hook's secret (read now, so
 // a rotated secret is used at once), with a timeout. Redirects are not followed: a 3xx is a failure.
+import { chatBody } from '../../domain/chat-payloads.js';
 import { errorMessage } from '../../domain/errors.js';
 import type { AttemptResult, DeliveryRecord } from '../../domain/hook-deliveries.js';
 import { hookRequestHeaders } from '../../domain/hook-signature.js';
@@ -12,10 +13,14 @@ export class HttpHookSender implements HookSender {
   constructor(private readonly timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS) {}
 
   async send(record: DeliveryRecord, signal: AbortSignal): Promise<AttemptResult & { aborted?: boolean }> {
-    const secret = readSecret(record.secret);
-    if (!secret) return { error: `not sent: the signing secret (${describeSecret(record.secret)}) is not set on the server` };
-    const body = JSON.stringify(record.payload);
-    const headers = hookRequestHeaders({ secret, deliveryId: record.id, event: record.event, body, timestamp: Math.floor(Date.now() / 1000) });
+    const secret = record.secret ? readSecret(record.secret) : undefined;
+    if (record.secret && !secret) return { error: `not sent: the signing secret (${describeSecret(record.secret)}) is not set on the server` };
+    // A chat's incoming webhook gets its own format; the X-Opus-* headers come along (signed when there is a secret).
+    const body = JSON.stringify(record.format && record.format !== 'opus' ? chatBody(record.format, record.payload) : record.payload);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const headers = secret
+      ? hookRequestHeaders({ secret, deliveryId: record.id, event: record.event, body, timestamp })
+      : { 'Content-Type': 'application/json', 'X-Opus-Event': record.event, 'X-Opus-Delivery': record.id, 'X-Opus-Timestamp': String(timestamp) };
     const timeout = AbortSignal.timeout(this.timeoutMs);
     try {
       const response = await fetch(record.url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.any([signal, timeout]) });

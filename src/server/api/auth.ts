@@ -34,8 +34,10 @@ export function apiAuth(options: ApiAuthOptions): Middleware {
     if (read && !options.protectReads) return next();
     if (!options.token) return ctx.throw(401, 'this Opus server has no API token, so it accepts no changes: set OPUS_API_TOKEN on the server');
     if (!credential) {
-      ctx.set('WWW-Authenticate', 'Bearer realm="opus"');
-      return ctx.throw(401, 'a valid API token is required: send Authorization: Bearer <token> (opus login saves one)');
+      // A missing token and a wrong one are told apart (neither says anything about the right one).
+      const given = /^Bearer (.+)$/.test(ctx.get('Authorization'));
+      ctx.set('WWW-Authenticate', given ? 'Bearer realm="opus", error="invalid_token"' : 'Bearer realm="opus"');
+      return ctx.throw(401, given ? 'the API token is wrong: it is not the one this server was started with' : 'a valid API token is required: send Authorization: Bearer <token> (opus login saves one)');
     }
     if (credential === 'session' && !read) {
       const problem = crossOriginProblem({ host: ctx.get('Host'), origin: ctx.get('Origin') || undefined, secFetchSite: ctx.get('Sec-Fetch-Site') || undefined, customHeader: ctx.get(DASHBOARD_REQUEST_HEADER) || undefined });

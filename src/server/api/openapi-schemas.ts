@@ -27,6 +27,7 @@ export const schemas = {
       finishedAt: time,
       durationMs: int,
       error: str,
+      cause: { type: 'array', items: str, description: 'Lines of the log that look like why a failed build failed (compiler, npm errors)' },
       attempts: { ...int, description: 'Failed builds of this version in a row' },
       files: int,
       bytes: int,
@@ -49,6 +50,7 @@ export const schemas = {
       durationMs: int,
       commit: str,
       error: str,
+      cause: { type: 'array', items: str, description: 'Lines of the log that look like why a failed build failed (compiler, npm errors)' },
     },
   },
   ProjectUrls: {
@@ -139,6 +141,7 @@ export const schemas = {
       problems: { type: 'array', items: { $ref: '#/components/schemas/Problem' } },
       waiting: { type: 'object', additionalProperties: str },
       error: str,
+      config: { ...str, description: 'The config repo this server syncs (a path on its machine or a git URL, credentials cut out)' },
     },
   },
 } as const;

@@ -21,6 +21,25 @@ function get(summary: string, responses: Record<string, unknown>, extra: Operati
   return { summary, ...read, responses: { ...responses, ...unauthorized }, ...extra };
 }
 
+function configChange(summary: string, body: Record<string, unknown>): Operation {
+  const result = { type: 'object', required: ['message', 'changed'], properties: { message: { type: 'string' }, changed: { type: 'boolean' }, commit: { type: 'string' }, pushed: { type: 'boolean' }, pullRequest: { type: 'object', properties: { number: { type: 'integer' }, url: { type: 'string' }, branch: { type: 'string' }, base: { type: 'string' } } } } };
+  return {
+    summary,
+    ...change,
+    parameters: [name],
+    requestBody: { required: true, content: { 'application/json': { schema: body } } },
+    responses: {
+      200: json(result, 'Nothing to change (already deployed there)'),
+      201: json(result, 'Committed (and pushed when the repo has a remote), or the pull request opened'),
+      400: error('Bad input: an unknown tag, a dirty or diverged config repo, nothing to roll back to'),
+      404: error('No such project'),
+      501: error('The config repo is not on this server\'s machine'),
+      502: error('A push or the forge failed'),
+      ...unauthorized,
+    },
+  };
+}
+
 export const openApiDocument = {
   openapi: '3.1.0',
   info: {
@@ -58,6 +77,12 @@ export const openApiDocument = {
           ...unauthorized,
         },
       },
+    },
+    '/projects/{name}/deploy': {
+      post: configChange('Deploy a version: the commit (or pull request) `opus deploy` makes, to the config repo on this machine', { type: 'object', required: ['version'], properties: { version: { type: 'string', description: 'A tag of the source, or "latest"' }, pr: { type: 'boolean', default: false } } }),
+    },
+    '/projects/{name}/rollback': {
+      post: configChange('Roll back: the commit (or pull request) `opus rollback` makes (the previous deploy, or `to`)', { type: 'object', properties: { to: { type: 'string' }, pr: { type: 'boolean', default: false } } }),
     },
     '/projects/{name}/history': {
       get: get('Deploy history from the config repo\'s git log: who, when, from which version to which', {

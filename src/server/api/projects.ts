@@ -10,8 +10,10 @@ export function projectRoutes(router: Router, deps: Pick<CoreDeps, 'queue' | 'si
     ctx.body = { projects: all.filter((p) => access.listed(ctx, p.name)) };
   });
   router.get('/projects/:name', async (ctx) => {
-    const project = (await projectStatuses(deps.sync, deps.sites, deps.queue, deps.store, sitesOf(ctx, deps))).find((p) => p.name === ctx.params.name);
-    if (!project) ctx.throw(404, `no project "${ctx.params.name}"`);
+    const all = (await projectStatuses(deps.sync, deps.sites, deps.queue, deps.store, sitesOf(ctx, deps))).filter((p) => access.listed(ctx, p.name) || p.name === ctx.params.name);
+    const project = all.find((p) => p.name === ctx.params.name);
+    // Only names this client may list are offered (a private project's name is not told to strangers).
+    if (!project) ctx.throw(404, `no project "${ctx.params.name}"${all.length ? `; known projects: ${all.map((p) => p.name).join(', ')}` : ''}`);
     ctx.body = project;
   });
 }

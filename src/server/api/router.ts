@@ -7,6 +7,7 @@ import { artifactRoutes } from './artifacts.js';
 import { apiAuth, hasCredential } from './auth.js';
 import { buildRoutes } from './builds.js';
 import { certificateRoutes } from './certificates.js';
+import { configChangeRoutes } from './config-changes.js';
 import { historyRoutes } from './history.js';
 import { hookRoutes } from './hooks.js';
 import { openApiRoutes } from './openapi.js';
@@ -39,6 +40,7 @@ export function apiRouter(deps: AppDeps): Router {
   syncRoutes(router, deps);
   buildRoutes(router, deps, access);
   certificateRoutes(router, deps);
+  configChangeRoutes(router, deps);
   return router;
 }
 

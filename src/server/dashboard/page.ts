@@ -27,13 +27,14 @@ export const PAGE = `<!doctype html>
     <span id="auth-error" class="bad"></span>
   </form>
 </div>
+<p id="notice" class="notice" role="status" hidden></p>
 <main class="layout">
   <section class="projects" aria-label="Projects">
     <input id="filter" class="filter" type="search" placeholder="Filter: name, web-*, failed…" aria-label="Filter projects">
-    <table id="projects">
+    <div class="scroll"><table id="projects">
       <thead><tr><th>Project</th><th>Status</th><th>Live</th><th>Desired</th><th>Last build</th></tr></thead>
       <tbody></tbody>
-    </table>
+    </table></div>
     <p id="empty" class="muted" hidden>No projects yet. Add one with <code>opus add</code>.</p>
   </section>
   <section id="detail" class="detail" aria-live="polite">

@@ -2,8 +2,11 @@
 // No project can be called "_opus" (names start with a letter or digit), so the site handler
 // never answers these paths.
 import { createHash } from 'node:crypto';
+import { hostRole, type Origins } from '../../domain/origins.js';
 import type { Middleware } from 'koa';
 import { ICON, PAGE } from './page.js';
+import { ACTIONS_SCRIPT } from './actions-script.js';
+import { LOG_SCRIPT } from './log-script.js';
 import { SCRIPT } from './script.js';
 import { STYLE } from './style.js';
 
@@ -20,7 +23,7 @@ const asset = (type: string, text: string): Asset => {
 
 const ASSETS = new Map<string, Asset>([
   ['/_opus/', asset('text/html; charset=utf-8', PAGE)],
-  ['/_opus/app.js', asset('text/javascript; charset=utf-8', SCRIPT)],
+  ['/_opus/app.js', asset('text/javascript; charset=utf-8', LOG_SCRIPT + ACTIONS_SCRIPT + SCRIPT)],
   ['/_opus/app.css', asset('text/css; charset=utf-8', STYLE)],
   ['/_opus/icon.svg', asset('image/svg+xml', ICON)],
 ]);
@@ -30,6 +33,19 @@ const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
 };
+
+/**
+ * Last in the chain: the server's own root (reached by `localhost` or an IP address, where no site
+ * answered) sends a newcomer to the dashboard. Any other host stays a 404: it may be a domain whose
+ * project is not live, and must not turn into the dashboard.
+ */
+export function rootToDashboard(origins: Origins): Middleware {
+  return async (ctx, next) => {
+    const own = hostRole(origins, ctx.get('Host'))?.kind === 'dashboard';
+    if (own && ctx.path === '/' && (ctx.method === 'GET' || ctx.method === 'HEAD')) return ctx.redirect('/_opus/');
+    return next();
+  };
+}
 
 export function dashboardRoutes(): Middleware {
   return async (ctx, next) => {

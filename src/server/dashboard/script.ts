@@ -51,14 +51,7 @@ const fmt = {
     const s = Math.round(ms / 1000);
     return s < 60 ? s + 's' : Math.floor(s / 60) + 'm ' + (s % 60) + 's';
   },
-  ago(iso) {
-    if (!iso) return '–';
-    const s = (Date.now() - Date.parse(iso)) / 1000;
-    if (s < 45) return 'just now';
-    if (s < 3600) return Math.round(s / 60) + 'm ago';
-    if (s < 86400) return Math.round(s / 3600) + 'h ago';
-    return Math.round(s / 86400) + 'd ago';
-  },
+  ago: (iso) => relative(iso),
 };
 const badge = (status) => h('span', { class: 'badge s-' + String(status).replace(/\s+/g, '-') }, status);
 const time = (iso) => h('span', { title: iso || '' }, fmt.ago(iso));
@@ -109,7 +102,9 @@ function renderHead(p) {
   if (p.live) facts.push(['Site', h('a', { href: p.urls.site, target: '_blank', rel: 'noopener' }, p.urls.site)]);
   for (const d of p.urls.domains) facts.push(['Domain', h('a', { href: d, target: '_blank', rel: 'noopener' }, d)]);
   const parts = [h('div', { class: 'head' }, h('h2', {}, p.name), badge(p.status))];
-  if (p.reason) parts.push(h('p', { class: 'reason' }, p.reason));
+  if (p.reason) parts.push(h('p', { class: 'reason' }, withRelativeTimes(p.reason)));
+  if (p.lastBuild && p.lastBuild.cause && p.lastBuild.status === 'failed') parts.push(h('pre', { class: 'cause' }, p.lastBuild.cause.join('\n')));
+  parts.push(actionBar(p));
   parts.push(h('dl', { class: 'facts' }, facts.map(([k, v]) => [h('dt', {}, k), h('dd', { class: 'mono' }, v)])));
   $('#d-head').replaceChildren(...parts);
 }
@@ -118,13 +113,13 @@ async function renderSlow(p) {
   const [artifacts, history, previews] = await Promise.all(['artifacts', 'history', 'previews'].map((what) => getJson('/projects/' + encodeURIComponent(p.name) + '/' + what).catch(() => null)));
   if ($('#detail').dataset.project !== p.name) return;
   if (artifacts) {
-    $('#d-versions').replaceChildren(artifacts.artifacts.length === 0 ? h('p', { class: 'muted' }, 'Nothing built yet.') : h('table', {},
+    $('#d-versions').replaceChildren(artifacts.artifacts.length === 0 ? h('p', { class: 'muted' }, 'Nothing built yet.') : h('div', { class: 'scroll' }, h('table', {},
       h('thead', {}, h('tr', {}, ['Version', 'Commit', 'Size', 'Files', 'Build', 'Built', ''].map((t) => h('th', {}, t)))),
       h('tbody', {}, artifacts.artifacts.map((a) => h('tr', { 'data-version': a.version },
         h('td', { class: 'mono' }, a.version, a.live ? h('span', { class: 'tag' }, 'LIVE') : null, a.desired && !a.live ? h('span', { class: 'tag desired' }, 'DESIRED') : null),
         h('td', { class: 'mono', title: a.commit || '' }, a.commit ? a.commit.slice(0, 7) : '–'),
         h('td', {}, fmt.bytes(a.bytes)), h('td', {}, a.files === undefined ? '–' : a.files), h('td', {}, fmt.duration(a.durationMs)), h('td', {}, time(a.builtAt)),
-        h('td', {}, h('a', { href: a.previewUrl, target: '_blank', rel: 'noopener' }, 'preview'), ' · ', h('a', { href: a.archiveUrl }, 'tar.gz')))))));
+        h('td', { class: 'links' }, deployButton(p, a), h('a', { href: a.previewUrl, target: '_blank', rel: 'noopener' }, 'preview'), ' · ', h('a', { href: a.archiveUrl }, 'tar.gz'))))))));
   }
   if (previews) {
     const link = (href, text) => (href ? h('a', { href, target: '_blank', rel: 'noopener' }, text) : '–');
@@ -138,10 +133,10 @@ async function renderSlow(p) {
         h('td', {}, link(v.log, 'log')))))));
   }
   if (history) {
-    $('#d-history').replaceChildren(history.history.length === 0 ? h('p', { class: 'muted' }, 'No deploys yet.') : h('table', {},
+    $('#d-history').replaceChildren(history.history.length === 0 ? h('p', { class: 'muted' }, 'No deploys yet.') : h('div', { class: 'scroll' }, h('table', {},
       h('thead', {}, h('tr', {}, ['When', 'Who', 'Change', 'Commit'].map((t) => h('th', {}, t)))),
       h('tbody', {}, history.history.map((e) => h('tr', {},
-        h('td', {}, time(e.date)), h('td', { title: e.email }, e.author), h('td', { title: e.subject }, e.summary), h('td', { class: 'mono' }, e.commit.slice(0, 7)))))));
+        h('td', {}, time(e.date)), h('td', { title: e.email }, e.author), h('td', { title: e.subject }, e.summary), h('td', { class: 'mono' }, e.commit.slice(0, 7))))))));
   }
 }
 
@@ -162,7 +157,7 @@ function renderBuilds(p, builds) {
   $('#d-builds').replaceChildren(...(builds.length === 0 ? [h('p', { class: 'muted' }, 'No builds yet.')] : builds.slice(0, 8).map((b) =>
     h('div', { class: 'build' + (b.id === state.followed ? ' selected' : ''), 'data-build': b.id, onclick: () => { state.pinned = b.id; follow(b); renderBuilds(p, builds); } },
       badge(b.status), h('span', { class: 'mono' }, b.version), h('span', { class: 'muted' }, b.durationMs !== undefined ? fmt.duration(b.durationMs) : ''),
-      h('span', { class: 'muted' }, time(b.finishedAt || b.startedAt || b.queuedAt)), b.error ? h('span', { class: 'muted' }, b.error) : null))));
+      h('span', { class: 'muted' }, time(b.finishedAt || b.startedAt || b.queuedAt)), b.error ? h('span', { class: 'muted err' }, b.error) : null, buildButtons(p, b)))));
   const active = builds.find((b) => b.status === 'running') || builds.find((b) => b.status === 'queued');
   const wanted = builds.find((b) => b.id === state.pinned) || active || builds[0];
   if (wanted && wanted.id !== state.followed) follow(wanted);
@@ -175,7 +170,7 @@ function appendLog(text) {
   const pre = $('#d-log');
   if (!pre) return;
   const atBottom = pre.scrollHeight - pre.scrollTop - pre.clientHeight < 40;
-  pre.append(text);
+  appendAnsi(pre, text);
   if (atBottom) pre.scrollTop = pre.scrollHeight;
 }
 
@@ -186,12 +181,16 @@ async function follow(build) {
   state.followed = build.id;
   $('#d-log').hidden = false;
   $('#d-log').textContent = '';
+  logStyle.classes = [];
   $('#d-log-title').textContent = 'Log of ' + build.id;
   const path = '/builds/' + encodeURIComponent(build.id) + '/log';
   try {
     const response = await api(path, { headers: { Accept: 'text/event-stream' }, signal: abort.signal });
     if (!response.ok) throw Object.assign(new Error('no log'), { status: response.status });
-    if (!(response.headers.get('content-type') || '').includes('text/event-stream')) return appendLog(await response.text());
+    if (!(response.headers.get('content-type') || '').includes('text/event-stream')) {
+      appendLog(await response.text());
+      return openAtFirstError($('#d-log'));
+    }
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = '';
     let data = [];
@@ -212,6 +211,7 @@ async function follow(build) {
         else if (line.startsWith('event:')) event = line.slice(6).trim();
       }
     }
+    openAtFirstError($('#d-log'));
   } catch (error) {
     if (abort.signal.aborted) return;
     appendLog(error.status === 404 ? 'No log for this build yet.' : '\n[log unavailable: ' + error.message + ']\n');

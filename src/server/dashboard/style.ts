@@ -27,7 +27,7 @@ code, pre, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, m
 .auth input { padding: 6px 8px; border: 1px solid var(--line); border-radius: 6px; min-width: 260px; }
 button { padding: 6px 12px; border-radius: 6px; border: 1px solid var(--line); background: var(--panel); color: var(--text); cursor: pointer; font: inherit; }
 button:hover { border-color: var(--accent); }
-.layout { display: grid; grid-template-columns: minmax(420px, 5fr) 7fr; gap: 20px; padding: 20px 24px; align-items: start; }
+.layout { display: grid; grid-template-columns: minmax(0, 5fr) minmax(0, 7fr); gap: 20px; padding: 20px 24px; align-items: start; }
 @media (max-width: 1000px) { .layout { grid-template-columns: 1fr; } }
 .projects, .detail { background: var(--panel); border: 1px solid var(--line); border-radius: 10px; padding: 16px; min-width: 0; }
 .filter { width: 100%; padding: 7px 10px; margin-bottom: 10px; border: 1px solid var(--line); border-radius: 6px; background: var(--bg); color: var(--text); font: inherit; }
@@ -65,4 +65,26 @@ tr:last-child td { border-bottom: 0; }
 .log { margin: 10px 0 0; background: var(--log-bg); color: var(--log-text); border-radius: 8px; padding: 12px 14px; max-height: 340px; overflow: auto; white-space: pre-wrap; line-height: 1.5; }
 .log-head { display: flex; justify-content: space-between; margin-top: 10px; color: var(--muted); font-size: 12px; }
 .following { color: var(--run); font-weight: 600; }
+.scroll { overflow-x: auto; max-width: 100%; }
+.notice { margin: 12px 24px 0; padding: 8px 12px; border-radius: 6px; background: var(--run-bg); color: var(--run); overflow-wrap: anywhere; }
+.notice.bad-notice { background: var(--bad-bg); color: var(--bad); }
+.actions { display: flex; flex-wrap: wrap; gap: 8px; align-items: center; margin-top: 12px; }
+.actions .pr { color: var(--muted); font-size: 13px; }
+button.small { padding: 2px 8px; font-size: 12px; margin-right: 6px; }
+.links { white-space: nowrap; }
+.build { flex-wrap: wrap; }
+.err { overflow-wrap: anywhere; min-width: 0; }
+.cause { margin: 8px 0 0; padding: 8px 10px; border-radius: 6px; background: var(--bad-bg); color: var(--bad); white-space: pre-wrap; overflow-wrap: anywhere; font-size: 12px; }
+.first-error { outline: 1px solid var(--bad); background: rgba(255, 80, 80, .15); }
+.ansi-bold { font-weight: 700; }
+.ansi-fg-black { color: #6b7280; } .ansi-fg-red { color: #ff7b72; } .ansi-fg-green { color: #56d364; } .ansi-fg-yellow { color: #e3b341; }
+.ansi-fg-blue { color: #79c0ff; } .ansi-fg-magenta { color: #d2a8ff; } .ansi-fg-cyan { color: #76e3ea; } .ansi-fg-white { color: #f0f6fc; }
+@media (max-width: 600px) {
+  .top { flex-wrap: wrap; padding: 10px 12px; gap: 8px; }
+  .server { margin-left: 0; }
+  .layout { padding: 12px; gap: 12px; }
+  .projects, .detail { padding: 12px; }
+  .notice { margin: 10px 12px 0; }
+  .auth input { min-width: 0; width: 100%; }
+}
 `;

@@ -1,0 +1,42 @@
+// /api/v1 changes to the config repo, for the dashboard: deploy a version and roll back, each as
+// the same commit (or, with "pr": true, the same pull request) `opus deploy` / `opus rollback`
+// makes, through the same ConfigEdits. Behind the API credential like every change.
+import type Router from '@koa/router';
+import type { Context } from 'koa';
+import { UserError } from '../../domain/errors.js';
+import type { ConfigEdits, EditResult } from '../../services/config-edits.js';
+import type { CoreDeps } from '../app-deps.js';
+import { readJsonObject } from '../raw-body.js';
+
+type Deps = Pick<CoreDeps, 'configEdits' | 'sync'>;
+
+export function configChangeRoutes(router: Router, deps: Deps): void {
+  router.post('/projects/:name/deploy', async (ctx) => {
+    const body = await readJsonObject(ctx.req);
+    if (typeof body.version !== 'string' || body.version === '') return ctx.throw(400, 'send { "version": "<tag>" | "latest", "pr": false }', { expose: true });
+    const version = body.version;
+    await answer(ctx, deps, body.pr === true, (edits) => edits.deploy(ctx.params.name as string, version));
+  });
+  router.post('/projects/:name/rollback', async (ctx) => {
+    const body = await readJsonObject(ctx.req);
+    if (body.to !== undefined && typeof body.to !== 'string') return ctx.throw(400, 'send { "to": "<tag>" } or {} for the previous deploy', { expose: true });
+    const to = body.to;
+    await answer(ctx, deps, body.pr === true, (edits) => edits.rollback(ctx.params.name as string, to));
+  });
+}
+
+async function answer(ctx: Context, deps: Deps, pr: boolean, change: (edits: ConfigEdits) => Promise<EditResult>): Promise<void> {
+  if (!deps.configEdits) return ctx.throw(501, 'this server\'s config repo is not on its machine (a git URL): change it with the CLI on a working copy, or a pull request', { expose: true });
+  try {
+    const result = await change(await deps.configEdits(pr));
+    // A commit to the config repo on this machine is synced at once (its refs are watched); this makes it sure.
+    if (result.changed && !result.pullRequest) void deps.sync.sync();
+    ctx.status = result.changed ? 201 : 200;
+    ctx.body = result;
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    const status = error.exitCode === 4 ? 404 : error.exitCode === 3 ? 401 : error.exitCode === 1 ? 502 : 400;
+    ctx.status = status;
+    ctx.body = { error: error.message, ...(error.suggestions.length ? { suggestions: error.suggestions } : {}) };
+  }
+}
