@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { eventually, gitSync, repoRoot } from '../support/fixtures.js';
 import { startOpusWorld, type OpusWorld } from '../support/opus-world.js';
+import { localFetch, siteOrigin } from '../support/local-fetch.js';
 
 const screenshots = join(repoRoot, 'test-results');
 // A failing build that prints in colour, as vite does on a terminal.
@@ -80,19 +81,22 @@ test('deploy a built version and roll back from the dashboard: the CLI\'s commit
   await page.locator('#d-versions tr[data-version="1.0.0"] button[data-action="deploy"]').click();
   await page.locator('#notice', { hasText: 'deploy site 1.0.0 (was 1.1.0)' }).waitFor();
   assert.equal(subject(), 'deploy site 1.0.0 (was 1.1.0)');
-  await eventually(async () => ((await (await fetch(`${w.url}/site/`)).text()) === 'site 1.0.0\n' ? true : undefined), 30_000, 'the deploy to go live');
+  await eventually(async () => ((await (await localFetch(`${siteOrigin(w.url, 'site')}/`)).text()) === 'site 1.0.0\n' ? true : undefined), 30_000, 'the deploy to go live');
 
   await page.locator('button[data-action="rollback"]').click();
   await page.locator('#notice', { hasText: 'rollback site to 1.1.0 (was 1.0.0)' }).waitFor();
   assert.equal(subject(), 'rollback site to 1.1.0 (was 1.0.0)');
-  await eventually(async () => ((await (await fetch(`${w.url}/site/`)).text()) === 'site 1.1.0\n' ? true : undefined), 30_000, 'the rollback to go live');
+  await eventually(async () => ((await (await localFetch(`${siteOrigin(w.url, 'site')}/`)).text()) === 'site 1.1.0\n' ? true : undefined), 30_000, 'the rollback to go live');
   assert.deepEqual(page.problems, []);
   await page.close();
 });
 
 test('a failed build shows its cause, its log in colour opened at the first error, and retries; a running build cancels', { timeout: 120_000 }, async () => {
   const page = await open('_opus/#broken');
-  await page.evaluate(`localStorage.setItem('opus-token', ${JSON.stringify(w.token)})`);
+  // Logged in as the login form does: the token is exchanged for the session cookie.
+  await page.evaluate(async (token) => {
+    await fetch('/_opus/session', { method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Opus-Request': 'dashboard' }, body: JSON.stringify({ token }) });
+  }, w.token);
   await page.reload();
   await page.locator('#d-head .cause', { hasText: '[UNRESOLVED_IMPORT] Could not resolve ./missing.js' }).waitFor();
   await page.locator('#d-log .ansi-fg-red', { hasText: 'error' }).waitFor();

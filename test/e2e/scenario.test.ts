@@ -158,7 +158,7 @@ async function step(w: World, args: string[], subject: string): Promise<RunResul
   const before = subjects(w.remote);
   const result = await w.run(...args);
   assert.equal(result.code, 0, `opus ${args.join(' ')} failed:\n${result.stderr}`);
-  assert.match(result.stdout, /commit [0-9a-f]{12}, pushed/, `opus ${args.join(' ')} should push`);
+  assert.match(result.stdout, /commit [0-9a-f]{12}(?: in \S+)?, pushed/, `opus ${args.join(' ')} should push`);
   assert.deepEqual(subjects(w.remote), [subject, ...before], `opus ${args.join(' ')}`);
   assert.equal(head(w.work), head(w.remote, 'main'));
   return result;

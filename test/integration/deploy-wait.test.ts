@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { eventually, gitSync, opus, writeFiles } from '../support/fixtures.js';
 import { startOpusWorld, type OpusWorld } from '../support/opus-world.js';
+import { localFetch, siteOrigin } from '../support/local-fetch.js';
 
 let w: OpusWorld;
 
@@ -20,20 +21,20 @@ before(async () => {
 
 after(() => w?.close());
 
-const served = async (path: string) => (await fetch(`${w.url}${path}`)).text();
+const served = async (path: string) => (await localFetch(`${siteOrigin(w.url, 'site')}${path}`)).text();
 
 test('deploy --wait ends with the live URL, once the new version is built and serves', { timeout: 120_000 }, async () => {
   const deployed = await w.run('deploy', 'site', '1.1.0', '--wait');
   assert.equal(deployed.code, 0, deployed.stderr);
   assert.match(deployed.stdout, /deploy site 1\.1\.0 \(was 1\.0\.0\)\n {2}commit [0-9a-f]{12} in .*config/);
-  assert.match(deployed.stdout, new RegExp(`site@1\\.1\\.0 is live at ${w.url}/site/\\n$`));
-  assert.equal(await served('/site/'), 'site 1.1.0\n', 'live when the command ends');
+  assert.match(deployed.stdout, new RegExp(`site@1\\.1\\.0 is live at ${siteOrigin(w.url, 'site')}/\\n$`));
+  assert.equal(await served('/'), 'site 1.1.0\n', 'live when the command ends');
 
   const rolled = await w.run('rollback', 'site', '--wait', '--json');
   assert.equal(rolled.code, 0, rolled.stderr);
   const result = JSON.parse(rolled.stdout) as { project: { live: string; urls: { site: string } } };
   assert.equal(result.project.live, '1.0.0');
-  assert.equal(await served('/site/'), 'site 1.0.0\n');
+  assert.equal(await served('/'), 'site 1.0.0\n');
 });
 
 test('a build that fails: --wait exits 1 with the cause from the log; --pr with --wait is refused before any commit', { timeout: 120_000 }, async () => {
@@ -52,7 +53,7 @@ test('a build that fails: --wait exits 1 with the cause from the log; --pr with 
 test('a commit without --wait is synced at once (the config repo\'s refs are watched), not after sync.interval (1 h here)', { timeout: 120_000 }, async () => {
   const deployed = await w.run('deploy', 'site', '1.1.0');
   assert.equal(deployed.code, 0, deployed.stderr);
-  await eventually(async () => ((await served('/site/')) === 'site 1.1.0\n' ? true : undefined), 60_000, 'the server to pick the commit up by itself');
+  await eventually(async () => ((await served('/')) === 'site 1.1.0\n' ? true : undefined), 60_000, 'the server to pick the commit up by itself');
   const sync = await w.run('sync');
   assert.equal(sync.code, 0, sync.stderr);
   assert.match(sync.stdout, new RegExp(`^synced ${w.configDir} at [0-9a-f]{12}`));

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { cleanDocker, projectYaml } from '../support/build-server.js';
 import { eventually, gitSync, makeSourceRepo, opusBin, tempDir, writeFiles } from '../support/fixtures.js';
+import { localFetch, siteOrigin } from '../support/local-fetch.js';
 
 const engine = (process.env.DOCKER_HOST ?? 'unix:///run/opus-docker/docker.sock').replace(/^unix:\/\//, '');
 
@@ -56,5 +57,5 @@ test('Docker comes back after the server started: the failure said "not reachabl
   const back = Date.now();
   await eventually(async () => ((await status()).live === '1.0.0' ? true : undefined), 60_000, `the build once Docker answers: ${log.join('')}`);
   assert.ok(Date.now() - back < 30_000, `live ${Date.now() - back} ms after the engine came back`);
-  assert.equal(await (await fetch(`${url}/${project}/`)).text(), 'back\n');
+  assert.equal(await (await localFetch(`${siteOrigin(url, project)}/`)).text(), 'back\n');
 });
