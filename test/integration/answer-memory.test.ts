@@ -2,12 +2,14 @@
 // (HEAD included) is held at most once while it is served, never once per spelling; the real server
 // entry (fast path included) in this process, so its memory can be measured.
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { test } from 'node:test';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { tempDir } from '../support/fixtures.js';
-import { startSiteServer } from '../support/site-server.js';
+import { createSiteHandler } from '../../src/server/app.js';
+import { PATH_STYLE_ORIGINS, startSiteServer } from '../support/site-server.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -36,4 +38,21 @@ test('a 40 MiB file under 24 URL spellings, GET and HEAD: memory grows by about 
   gc();
   const grown = process.memoryUsage().arrayBuffers - before;
   assert.ok(grown < 2 * (40 << 20), `kept ${Math.round(grown / 2 ** 20)} MiB more after ${spellings.length * 2} requests`);
+});
+
+test('spellings of one file share one remembered answer (keyed by the file it resolves to)', async (t) => {
+  const server = await startSiteServer(await tempDir(t, 'opus-answer-share-'));
+  t.after(() => server.close());
+  await server.publish('big', '1.0.0', { 'index.html': 'i', 'app.js': 'a'.repeat(1000) });
+  await server.sites.set('big', { version: '1.0.0', domains: [] });
+  const site = createSiteHandler({ sites: server.sites, store: server.store }, undefined, PATH_STYLE_ORIGINS);
+  const http = createServer((req, res) => void (site.handle(req, res) || res.writeHead(404).end()));
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  t.after(() => new Promise((resolve) => http.close(resolve)));
+  const host = `127.0.0.1:${(http.address() as AddressInfo).port}`;
+  for (const path of ['/big/app.js', '/big/%61pp.js', '/big/ap%70.js']) assert.equal(await ask(`http://${host}${path}`, 'GET'), 200, path);
+  const answers = ['/big/app.js', '/big/%61pp.js', '/big/ap%70.js'].map((path) => site.kept(path, host));
+  assert.ok(answers[0], 'the answer is remembered');
+  assert.equal(answers[1], answers[0]);
+  assert.equal(answers[2], answers[0]);
 });

@@ -4,7 +4,7 @@
 // dropped connection, and the HTTP port redirecting to HTTPS except ACME challenges.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
+import { createHash, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { request } from 'node:http';
@@ -172,6 +172,34 @@ describe('HTTPS serving', () => {
       const notModified = await ask('GET', { ...headers, 'if-none-match': String(cold.headers.etag) });
       assert.equal(notModified.headers[':status'], 304);
     }
+  });
+
+  test('HTTP/2: a file too large to hold is streamed whole, and in ranges', async () => {
+    const big = Buffer.alloc(40 << 20);
+    for (let at = 0; at < big.length; at += 4 << 20) randomBytes(4096).copy(big, at + 777);
+    await server.publish('site', '1.0.2', { 'index.html': '<h1>site v1</h1>', 'app.js': APP_JS, 'fresh.css': 'body{color:red}'.repeat(100), 'big.bin': big });
+    await server.sites.set('site', { version: '1.0.2', domains: [SITE], site: siteOptions({ headers: [{ for: '/*', values: { 'Strict-Transport-Security': 'max-age=63072000' } }] }) });
+    const session = http2Connect(`https://${SITE}:${httpsPort}`, { ca: ca.pem, host: '127.0.0.1', servername: SITE });
+    after(() => session.close());
+    const ask = (headers: Record<string, string> = {}) =>
+      new Promise<{ status: unknown; body: Buffer }>((resolve, reject) => {
+        const stream = session.request({ ':path': '/big.bin', ...headers });
+        let status: unknown;
+        const chunks: Buffer[] = [];
+        stream.on('response', (h) => (status = h[':status']));
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => resolve({ status, body: Buffer.concat(chunks) }));
+        stream.on('error', reject);
+      });
+    const sha = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+    for (const _ of [1, 2]) {
+      const whole = await ask();
+      assert.equal(whole.status, 200);
+      assert.equal(sha(whole.body), sha(big));
+    }
+    const part = await ask({ range: 'bytes=8389000-8399999' });
+    assert.equal(part.status, 206);
+    assert.ok(part.body.equals(big.subarray(8389000, 8400000)));
   });
 
   test('a certificate replaced on disk is served to new connections; an open HTTP/2 connection goes on', async () => {

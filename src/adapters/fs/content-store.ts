@@ -4,7 +4,7 @@
 // compressible content are made once, at publish time, beside it.
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { link, lstat, mkdir, readdir, readFile, rename, rm, unlink } from 'node:fs/promises';
+import { link, lstat, mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
@@ -79,8 +79,9 @@ export class ContentStore {
   }
 
   private async makeVariants(source: string, stored: string, name: string): Promise<void> {
+    // Checked before reading: a large file that is not text is never read whole here.
+    if (!isCompressible(name, (await stat(source)).size)) return;
     const body = await readFile(source);
-    if (!isCompressible(name, body.length)) return;
     const [br, gzipped] = await Promise.all([
       brotli(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11, [constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
       gz(body, { level: 9 }),

@@ -3,15 +3,23 @@
 // regular file no larger than the cap is read. Build output is hostile: a symlink chain to a host
 // file, a FIFO or /dev/zero must read as "no such file", never as content.
 import { constants } from 'node:fs';
-import { open, realpath } from 'node:fs/promises';
+import { open, realpath, type FileHandle } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 
 export type ConfinedRead = { kind: 'file'; data: Buffer; real: string; mtimeMs: number } | { kind: 'too-large'; bytes: number };
 
+/** A regular file of the version, opened: whoever gets it closes `handle`. */
+export interface ConfinedFile {
+  handle: FileHandle;
+  real: string;
+  size: number;
+  mtimeMs: number;
+}
+
 const FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK;
 
-/** The file at `relative` under `root`, or undefined when there is none that may be read. */
-export async function readConfined(root: string, relative: string, maxBytes: number): Promise<ConfinedRead | undefined> {
+/** The file at `relative` under `root`, opened, or undefined when there is none that may be read. */
+export async function openConfined(root: string, relative: string): Promise<ConfinedFile | undefined> {
   let real: string;
   try {
     const realRoot = await realpath(root);
@@ -24,17 +32,35 @@ export async function readConfined(root: string, relative: string, maxBytes: num
   if (!handle) return undefined;
   try {
     const info = await handle.stat();
-    if (!info.isFile()) return undefined;
-    if (info.size > maxBytes) return { kind: 'too-large', bytes: info.size };
-    const data = Buffer.alloc(info.size);
-    let filled = 0;
-    while (filled < data.length) {
-      const { bytesRead } = await handle.read(data, filled, data.length - filled, filled);
-      if (bytesRead === 0) break;
-      filled += bytesRead;
-    }
-    return { kind: 'file', data: filled === data.length ? data : data.subarray(0, filled), real, mtimeMs: info.mtimeMs };
+    if (info.isFile()) return { handle, real, size: info.size, mtimeMs: info.mtimeMs };
+  } catch {
+    // Falls through to close.
+  }
+  await handle.close();
+  return undefined;
+}
+
+/** The file at `relative` under `root`, read whole, or undefined when there is none that may be read. */
+export async function readConfined(root: string, relative: string, maxBytes: number): Promise<ConfinedRead | undefined> {
+  const opened = await openConfined(root, relative);
+  if (!opened) return undefined;
+  const { handle, real, size, mtimeMs } = opened;
+  try {
+    if (size > maxBytes) return { kind: 'too-large', bytes: size };
+    return { kind: 'file', data: await readWhole(opened), real, mtimeMs };
   } finally {
     await handle.close();
   }
+}
+
+/** All of an opened file (a short read, if it shrank, is what is there). */
+export async function readWhole({ handle, size }: ConfinedFile): Promise<Buffer> {
+  const data = Buffer.alloc(size);
+  let filled = 0;
+  while (filled < data.length) {
+    const { bytesRead } = await handle.read(data, filled, data.length - filled, filled);
+    if (bytesRead === 0) break;
+    filled += bytesRead;
+  }
+  return filled === data.length ? data : data.subarray(0, filled);
 }

@@ -1,6 +1,8 @@
 // Writes one file response: content coding, conditional requests, ranges, HEAD.
 // Headers for a (file, coding) are built once per response decision and reused.
+import { createReadStream } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream';
 import { chooseCoding, notModified, parseRange, rangeStillValid, type Coding } from './negotiation.js';
 import type { SiteFile } from './site-files.js';
 
@@ -19,6 +21,7 @@ export interface FileResponse {
 
 export function sendFile(req: IncomingMessage, res: ServerResponse, response: FileResponse): void {
   const { file, status } = response;
+  if (file.streamed) return void streamFile(req, res, response, file.streamed).catch(() => res.destroy());
   const rangeHeader = status === 200 ? req.headers.range : undefined;
   // A range is served from the identity body, so its offsets mean what the client thinks.
   const coding: Coding = rangeHeader ? 'identity' : chooseCoding(req.headers['accept-encoding'], { br: file.br !== undefined, gzip: file.gzip !== undefined });
@@ -55,12 +58,49 @@ export interface PlainAnswer {
 export function plainAnswer(response: FileResponse, coding: Coding, ifNoneMatch: string | undefined, ifModifiedSince: string | undefined): PlainAnswer {
   const { file, status } = response;
   const body = coding === 'identity' ? file.identity : (file[coding] as Buffer);
-  const headers = (response.headers ??= {})[coding] ?? (response.headers[coding] = headersFor(response, coding, body.length));
+  const headers = (response.headers ??= {})[coding] ?? (response.headers[coding] = headersFor(response, coding, file.streamed?.size ?? body.length));
   if (status === 200 && notModified(ifNoneMatch, ifModifiedSince, headers.ETag as string, file.lastModified)) {
     const kept = (response.notModifiedHeaders ??= {})[coding] ?? (response.notModifiedHeaders[coding] = withoutBodyHeaders(headers));
     return { status: 304, headers: kept, notModified: true };
   }
   return { status, headers, body, notModified: false };
+}
+
+/**
+ * A file too large to hold, from a descriptor of its own per request: the confined opener's, so
+ * the path is not resolved again between the check and the read. Backpressure is the pipeline's;
+ * a client that goes away destroys the read stream, which closes the descriptor.
+ */
+async function streamFile(req: IncomingMessage, res: ServerResponse, response: FileResponse, streamed: NonNullable<SiteFile['streamed']>): Promise<void> {
+  const { size } = streamed;
+  const answer = plainAnswer(response, 'identity', req.headers['if-none-match'], req.headers['if-modified-since']);
+  let headers = answer.headers;
+  let status = answer.status;
+  let start = 0;
+  let end = size - 1;
+  const rangeHeader = response.status === 200 ? req.headers.range : undefined;
+  if (rangeHeader && status === 200 && rangeStillValid(req.headers['if-range'] as string | undefined, headers.ETag as string, response.file.lastModified)) {
+    const range = parseRange(rangeHeader, size);
+    if (range === 'unsatisfiable') {
+      res.writeHead(416, { 'Content-Range': `bytes */${size}`, 'Content-Length': '0' });
+      return void res.end();
+    }
+    if (range) {
+      ({ start, end } = range);
+      status = 206;
+      headers = { ...headers, 'Content-Range': `bytes ${start}-${end}/${size}`, 'Content-Length': String(end - start + 1) };
+    }
+  }
+  if (answer.notModified || req.method === 'HEAD' || end < start) {
+    res.writeHead(status, headers);
+    return void res.end();
+  }
+  const opened = await streamed.open().catch(() => undefined);
+  if (!opened) return sendStatus(res, 500, 'The file changed or went away; try again');
+  if (res.destroyed) return void (await opened.handle.close());
+  res.writeHead(status, headers);
+  // Never more than the headers promised, whatever happens to the file meanwhile.
+  pipeline(createReadStream('', { fd: opened.handle, start, end, autoClose: true }), res, () => undefined);
 }
 
 function headersFor({ file, status, cacheControl, extra }: FileResponse, coding: Coding, length: number): Record<string, string> {

@@ -35,6 +35,11 @@ export class SiteHandler {
    * after the first request it is one map lookup. Keyed by the options object, which a switch replaces.
    */
   private answers = new WeakMap<SiteOptions, Map<string, FileResponse>>();
+  /**
+   * The same answers by the file they resolve to (version, file, status and headers): every
+   * spelling of a URL for one file shares one answer, so one set of prebuilt headers and wire heads.
+   */
+  private byFile = new WeakMap<SiteOptions, Map<string, FileResponse>>();
   /** Bumped when a version is removed or published again, so its remembered answers no longer match. */
   private readonly generations = new Map<string, number>();
   private forgotten = 0;
@@ -119,13 +124,22 @@ export class SiteHandler {
     let answers = this.answers.get(target.options);
     if (!answers) this.answers.set(target.options, (answers = new Map<string, FileResponse>()));
     if (answers.has(key)) return;
-    answers.set(key, answer);
+    let byFile = this.byFile.get(target.options);
+    if (!byFile) this.byFile.set(target.options, (byFile = new Map<string, FileResponse>()));
+    const fileKey = `${key.slice(0, key.indexOf('\0'))}\0${answer.file.path}\0${answer.status}\0${answer.cacheControl}\0${JSON.stringify(answer.extra)}`;
+    const shared = byFile.get(fileKey);
+    if (!shared) {
+      byFile.set(fileKey, answer);
+      this.answerKeyBytes += fileKey.length * 2 + 64;
+    }
+    answers.set(key, shared ?? answer);
     this.answerCount += 1;
     this.answerKeyBytes += key.length * 2 + 64;
   }
 
   private dropAnswers(): void {
     this.answers = new WeakMap();
+    this.byFile = new WeakMap();
     this.answerCount = 0;
     this.answerKeyBytes = 0;
     this.answersAtEviction = this.files.evictions;
