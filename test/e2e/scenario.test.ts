@@ -331,7 +331,8 @@ scenario('bad input never takes a site down: broken config, failing builds and C
   assert.equal(failed.lastBuild?.version, '1.1.0');
   assert.equal(failed.lastBuild?.status, 'failed');
   assert.equal(failed.lastBuild?.attempts, 1);
-  assert.match(failed.reason ?? '', /exited with code 1: see the build log/);
+  // The reason leads with the log's line that says why (issue 16), not only the exit code.
+  assert.match(failed.reason ?? '', /^error: src\/app\.js:3: unexpected token \(the build command exited with code 1\)/);
   const logPath = join(w.data, 'artifacts', '.opus', 'logs', 'site', '1.1.0.log');
   const log = await readFile(logPath, 'utf8');
   assert.match(log, /compiling 1\.1\.0/);
