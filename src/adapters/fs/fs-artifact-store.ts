@@ -53,7 +53,7 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   async listBuilt(project: string): Promise<BuiltVersion[]> {
     const dir = join(this.root, project);
     if (!existsSync(dir)) return [];
-    const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && e.name !== ARCHIVES && isVersion(e.name));
+    const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && isVersion(e.name));
     return Promise.all(entries.map(async (e) => ({ version: e.name, builtAt: (await stat(join(dir, e.name))).mtimeMs })));
   }
 
@@ -74,12 +74,12 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   }
 
   hasVersion(project: string, version: string): boolean {
-    return existsSync(this.versionDir(project, version));
+    return isVersion(version) && existsSync(this.versionDir(project, version));
   }
 
   versionNames(project: string): string[] {
     const dir = this.projectDir(project);
-    return existsSync(dir) ? readdirSync(dir) : [];
+    return existsSync(dir) ? readdirSync(dir).filter((name) => isVersion(name)) : [];
   }
 
   variantPath(hash: string, coding: 'br' | 'gzip'): string {

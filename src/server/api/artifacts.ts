@@ -50,7 +50,7 @@ export function artifactRoutes(router: Router, deps: Pick<CoreDeps, 'logger' | '
     }
     if (packing >= MAX_PACKING) {
       ctx.set('Retry-After', '5');
-      return ctx.throw(503, `${MAX_PACKING} archives are being downloaded already; try again in a few seconds`, { expose: true });
+      return ctx.throw(503, `${MAX_PACKING} archives are being made already; try again in a few seconds`, { expose: true });
     }
     packing += 1;
     let archive: Awaited<ReturnType<typeof deps.store.openArchive>>;
