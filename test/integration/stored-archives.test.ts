@@ -6,7 +6,6 @@ import { existsSync } from 'node:fs';
 import { readFile, readdir, symlink, utimes } from 'node:fs/promises';
 import { get, type IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 import { test } from 'node:test';
 import * as tar from 'tar';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
@@ -79,9 +78,7 @@ test('the archive endpoint sends the stored file with its Content-Length, not ch
   const response = await new Promise<IncomingMessage>((resolve, reject) =>
     get(`${server.url}/api/v1/projects/site/artifacts/1.0.0/archive`, { headers: { Host: 'opus.localhost' } }, resolve).on('error', reject));
   const chunks: Buffer[] = [];
-  await pipeline(response, async function* (source) {
-    for await (const chunk of source) chunks.push(chunk as Buffer);
-  });
+  for await (const chunk of response) chunks.push(chunk as Buffer);
   const stored = await readFile(join(server.store.root, 'site', 'archive', '1.0.0.tar.gz'));
   assert.equal(response.statusCode, 200);
   assert.equal(response.headers['transfer-encoding'], undefined);
