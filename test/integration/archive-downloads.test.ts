@@ -1,6 +1,6 @@
-// Archives are packed when downloaded, so the API packs only a few at once: a further download is
-// told to come back (503, Retry-After) instead of taking the server's CPU, and a slot is free again
-// as soon as a download ends, finished or abandoned.
+// The API sends only a few archives at once (a stored file each, or one packed on request for a
+// version published before archives were stored): a further download is told to come back (503,
+// Retry-After), and a slot is free again as soon as a download ends, finished or abandoned.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';

@@ -1,9 +1,10 @@
 // The filesystem store's own promises, beyond the contract both stores share: a file that does not
 // change between versions is stored once, each version directory is exactly the build output, and
-// a version's archive is made when asked for, from one build whole, with nothing left behind.
+// a version's archive is stored beside it (or, for a version published before archives were stored
+// again, made when asked for), from one build whole, with nothing left behind.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { isDeepStrictEqual } from 'node:util';
@@ -57,9 +58,11 @@ test('a file that does not change between versions is stored once; each version 
   const [a, b] = ['1.0.0', '2.0.0'].map((v) => join(store.versionDir('site', v), 'assets'));
   assert.equal(await inode(join(a!, 'vendor.js')), await inode(join(b!, 'vendor.js')), 'the unchanged vendor.js is one file on disk');
   assert.notEqual(await inode(join(a!, 'app.js')), await inode(join(b!, 'app.js')));
-  assert.deepEqual(await readdir(store.projectDir('site')), ['1.0.0', '2.0.0'], 'no archive is stored beside the versions');
+  assert.deepEqual(await readdir(store.projectDir('site')), ['1.0.0', '2.0.0', 'archive'], 'beside the versions, only their archives');
+  assert.deepEqual(await readdir(join(store.projectDir('site'), 'archive')), ['1.0.0.tar.gz', '2.0.0.tar.gz']);
 
   await store.remove('site', '1.0.0');
+  assert.deepEqual(await readdir(join(store.projectDir('site'), 'archive')), ['2.0.0.tar.gz'], 'the archive goes with its version');
   assert.equal(await readFile(join(b!, 'vendor.js'), 'utf8'), vendor, 'a content still used by 2.0.0 outlives 1.0.0');
 
   // Files are absorbed several at a time: copies of one new content in one build still end up one file.
@@ -69,11 +72,12 @@ test('a file that does not change between versions is stored once; each version 
   assert.equal(new Set(inodes).size, 1, 'twenty copies, one file on disk');
 });
 
-test('the archive is made when asked for, holds the output, and leaves no snapshot behind, even when abandoned', async (t) => {
+test('a version without a stored archive (published before they were) gets one made when asked, leaving no snapshot behind, even when abandoned', async (t) => {
   const root = join(await tempDir(t), 'artifacts');
   const store = new FsArtifactStore(root);
   const files = { 'index.html': '<h1>1</h1>', 'assets/vendor.js': vendor };
   await publish(store, '1.0.0', files);
+  await rm(store.archivePath('site', '1.0.0'));
   assert.deepEqual(await archiveFiles(store, '1.0.0'), files);
   assert.equal(await store.openArchive('site', '9.9.9'), undefined);
 

@@ -75,7 +75,18 @@ async function archiveFiles(store: ArtifactStore, project: string, version: stri
   return files;
 }
 
+/** Whether the version has an archive, its stream (and open file, if any) closed again. */
+async function hasArchive(store: ArtifactStore, project: string, version: string): Promise<boolean> {
+  const archive = await store.openArchive(project, version);
+  archive?.stream.destroy();
+  return archive !== undefined;
+}
+
 const record = (version: string, status: BuildRecord['status'], extra: Partial<BuildRecord> = {}): BuildRecord => ({ project: 'site', version, status, startedAt: '2024-01-01T00:00:00.000Z', attempts: 0, settings: 'k', ...extra });
+
+/** The archive bytes the first store made of `sameOutput`: every other store must make the same. */
+let referenceArchive: { store: string; bytes: Buffer } | undefined;
+const sameOutput = { 'index.html': '<h1>same</h1>', 'assets/b.js': 'b', 'assets/a.js': 'a', 'copy.js': 'a' };
 
 const harnesses = [['FsArtifactStore', fsHarness], ['S3ArtifactStore (s3rver on 127.0.0.1)', s3rverHarness], ['S3ArtifactStore (S3 stand-in, 20% 503 SlowDown)', standInHarness]] as const;
 for (const [name, harness] of harnesses) {
@@ -103,7 +114,7 @@ for (const [name, harness] of harnesses) {
       while (!done) {
         await new Promise((r) => setImmediate(r)); // lets the publish's I/O run between looks
         const visible = (await store.listBuilt('site')).some((v) => v.version === '1.0.0');
-        seen.push({ visible, complete: visible && (await fileCount('site', '1.0.0')) === 121 && (await store.openArchive('site', '1.0.0')) !== undefined });
+        seen.push({ visible, complete: visible && (await fileCount('site', '1.0.0')) === 121 && (await hasArchive(store, 'site', '1.0.0')) });
       }
       assert.deepEqual(await publishing, { files: 121, bytes: 14 + Object.values(files).join('').length, notes: [] });
       assert.ok(seen.some((s) => !s.visible), 'looked while the publish was under way');
@@ -125,6 +136,17 @@ for (const [name, harness] of harnesses) {
       assert.ok(bytes > 0);
       if (archive?.bytes !== undefined) assert.equal(bytes, archive.bytes, 'the size announced is the size sent');
       assert.equal(await store.openArchive('site', '9.9.9'), undefined);
+    });
+
+    test('the same output gives byte-identical archives in every store', async () => {
+      const { store } = await harness.make();
+      await store.publish('site', '1.0.0', await stage(store, 'site', '1.0.0', sameOutput));
+      const archive = await store.openArchive('site', '1.0.0');
+      const chunks: Buffer[] = [];
+      for await (const chunk of archive?.stream ?? []) chunks.push(chunk as Buffer);
+      const bytes = Buffer.concat(chunks);
+      referenceArchive ??= { store: name, bytes };
+      assert.ok(bytes.equals(referenceArchive.bytes), `the same bytes as ${referenceArchive.store} made`);
     });
 
     test('publish confines the output: links inside become files, others are dropped with a note; a limit fails it', async () => {

@@ -1,10 +1,12 @@
 // The artifact tree on a filesystem, exactly as promised to users:
 //   <root>/<project>/<version>/…                  the built output
-// Its tar.gz is made when asked for (version-archive.ts). Opus's bookkeeping lives in
+//   <root>/<project>/archive/<version>.tar.gz     the same output, archived (reproducible-archive.ts)
+// `archive` is no valid version name. A version published before archives were stored again has
+// none; its tar.gz is packed when asked for (version-archive.ts). Opus's bookkeeping lives in
 // <root>/.opus/, a name no project can have.
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
-import { mkdir, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { createReadStream, existsSync, readdirSync } from 'node:fs';
+import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { UserError } from '../../domain/errors.js';
@@ -20,9 +22,10 @@ import { ContentStore } from './content-store.js';
 import { LocalBuildLogs } from './local-build-logs.js';
 import { confineOutput } from './confine-output.js';
 import { archiveOf } from './version-archive.js';
+import { writeReproducibleArchive } from '../reproducible-archive.js';
 
-/** Where earlier Opus stored a tar.gz of each version; removing a version still removes its old archive. */
-const LEGACY_ARCHIVES = 'archive';
+/** The directory of a project's archives, beside its versions. */
+const ARCHIVES = 'archive';
 
 export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   private readonly meta: string;
@@ -50,7 +53,7 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   async listBuilt(project: string): Promise<BuiltVersion[]> {
     const dir = join(this.root, project);
     if (!existsSync(dir)) return [];
-    const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && e.name !== LEGACY_ARCHIVES && isVersion(e.name));
+    const entries = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory() && isVersion(e.name));
     return Promise.all(entries.map(async (e) => ({ version: e.name, builtAt: (await stat(join(dir, e.name))).mtimeMs })));
   }
 
@@ -71,12 +74,12 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   }
 
   hasVersion(project: string, version: string): boolean {
-    return existsSync(this.versionDir(project, version));
+    return isVersion(version) && existsSync(this.versionDir(project, version));
   }
 
   versionNames(project: string): string[] {
     const dir = this.projectDir(project);
-    return existsSync(dir) ? readdirSync(dir) : [];
+    return existsSync(dir) ? readdirSync(dir).filter((name) => isVersion(name)) : [];
   }
 
   variantPath(hash: string, coding: 'br' | 'gzip'): string {
@@ -85,12 +88,23 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
 
   /**
    * At start, before any build: what a killed server left half done (staging directories of
-   * builds and downloads, versions renamed aside, archive snapshots) goes, and with it the
+   * builds and downloads, versions renamed aside, archive snapshots, archives without a version) goes, and with it the
    * content store's links that only those held. Only one server uses a store's directory.
    */
   async discardAbandoned(): Promise<void> {
     await Promise.all(['staging', 'trash', 'snapshots'].map((dir) => rm(join(this.meta, dir), { recursive: true, force: true })));
+    await this.discardOrphanArchives();
     await this.content.collectGarbage();
+  }
+
+  /** Archives whose version never appeared (killed between the two renames of publish) or is gone. */
+  private async discardOrphanArchives(): Promise<void> {
+    for (const project of await this.listProjects()) {
+      const dir = join(this.projectDir(project), ARCHIVES);
+      const names = existsSync(dir) ? await readdir(dir) : [];
+      const orphans = names.filter((name) => !name.endsWith('.tar.gz') || !this.hasVersion(project, name.slice(0, -'.tar.gz'.length)));
+      await Promise.all(orphans.map((name) => rm(join(dir, name), { force: true })));
+    }
   }
 
   async createStaging(project: string, version: string): Promise<string> {
@@ -100,15 +114,24 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   }
 
   /**
-   * Stores contents once (hard links into the content store, with compressed variants), then one
-   * rename: the version directory appears complete or not at all. A rebuild of a version replaces
-   * it the same way (see moveIntoPlace).
+   * Stores contents once (hard links into the content store, with compressed variants), renames
+   * its archive into place, then one rename: the version directory appears complete (its archive
+   * already beside it) or not at all. A rebuild of a version replaces both the same way (see
+   * moveIntoPlace); a download already reading the old archive keeps reading it whole.
    */
   async publish(project: string, version: string, stagingDir: string, limits?: BuildLimits): Promise<PublishedStats> {
     const stats = await confineOutput(stagingDir, limits);
     if (stats.files === 0) throw new UserError(`the build of ${project}@${version} produced no files in its output directory`);
     await this.content.absorb(stagingDir);
-    const replaced = await this.moveIntoPlace(project, version, stagingDir);
+    const archive = join(stagingDir, '..', 'archive.tar.gz');
+    await writeReproducibleArchive(stagingDir, archive);
+    await mkdir(join(this.projectDir(project), ARCHIVES), { recursive: true });
+    await rename(archive, this.archivePath(project, version));
+    const replaced = await this.moveIntoPlace(project, version, stagingDir).catch(async (error: unknown) => {
+      // No archive without its version: a rebuilt version that kept its old build is packed on request.
+      await rm(this.archivePath(project, version), { force: true });
+      throw error;
+    });
     this.changed(project, version);
     await this.discardStaging(stagingDir);
     if (replaced) {
@@ -147,12 +170,26 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
     await mkdir(join(this.meta, 'trash'), { recursive: true });
     if (existsSync(this.versionDir(project, version))) await rename(this.versionDir(project, version), trash);
     this.changed(project, version);
-    await rm(join(this.root, project, LEGACY_ARCHIVES, `${version}.tar.gz`), { force: true });
+    await rm(this.archivePath(project, version), { force: true });
     await rm(trash, { recursive: true, force: true });
     await this.content.collectGarbage();
   }
 
-  async openArchive(project: string, version: string): Promise<{ stream: Readable } | undefined> {
+  archivePath(project: string, version: string): string {
+    return join(this.projectDir(project), ARCHIVES, `${version}.tar.gz`);
+  }
+
+  /**
+   * The stored archive, opened first so a removal or rebuild meanwhile cannot cut it short (an
+   * archive exists only with its version: see publish, discardAbandoned); a version published
+   * before archives were stored gets one packed now.
+   */
+  async openArchive(project: string, version: string): Promise<{ stream: Readable; bytes?: number } | undefined> {
+    const file = await open(this.archivePath(project, version)).catch((error: unknown) => {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (file) return { stream: createReadStream('', { fd: file }), bytes: (await file.stat()).size };
     const stream = await archiveOf(this.versionDir(project, version), join(this.meta, 'snapshots'));
     return stream && { stream };
   }

@@ -12,7 +12,6 @@ import { dirname, extname, join, relative } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import mime from 'mime-types';
-import * as tar from 'tar';
 import { UserError } from '../../domain/errors.js';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import type { BuiltVersion } from '../../domain/plan.js';
@@ -25,6 +24,7 @@ import { LocalBuildLogs } from '../fs/local-build-logs.js';
 import { StoredPointers } from '../stored-pointers.js';
 import type { S3Objects } from './s3-objects.js';
 import { pool } from '../work-pool.js';
+import { writeReproducibleArchive } from '../reproducible-archive.js';
 
 const META = '.opus';
 const ARCHIVE = 'archive';
@@ -136,7 +136,7 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
       await this.s3.putFile(`${project}/${version}/${file}`, path, size, mime.contentType(extname(file)) || 'application/octet-stream');
     });
     const archive = join(stagingDir, '..', 'archive.tar.gz');
-    await tar.c({ gzip: true, cwd: stagingDir, file: archive, portable: true }, await readdir(stagingDir));
+    await writeReproducibleArchive(stagingDir, archive);
     await this.s3.putFile(this.archiveKey(project, version), archive, (await stat(archive)).size, 'application/gzip');
     const marker: VersionMarker = { version, files, bytes, publishedAt: new Date().toISOString(), sha256 };
     await this.s3.putText(this.markerKey(project, version), `${JSON.stringify(marker)}\n`);

@@ -7,7 +7,11 @@ import { Artifacts } from '../../services/artifacts.js';
 import type { CoreDeps } from '../app-deps.js';
 import { serverOrigin, sitesOf } from './origin.js';
 
-/** Archives are packed when asked for (gzip of a whole version): a few at once, so downloads cannot take the server's CPU. */
+/**
+ * Downloads at once. Most archives are stored files now, but one of a version published before
+ * they were is packed on request (gzip of a whole version) and each holds a file open, so a few
+ * at a time, and a stalled client is cut.
+ */
 const MAX_PACKING = 2;
 /** A download whose client reads nothing for this long is cut, so a stalled client cannot hold a slot. */
 export const ARCHIVE_IDLE_MS = 30_000;

@@ -59,7 +59,7 @@ export const openApiDocument = {
       }, { parameters: [name] }),
     },
     '/projects/{name}/artifacts/{version}/archive': {
-      get: get('The version\'s output as a tar.gz, exactly as served, packed when asked for (chunked, no Content-Length)', {
+      get: get('The version\'s output as a tar.gz, exactly as served: the reproducible archive stored at publish, with Content-Length (a version published before archives were stored: packed when asked, chunked)', {
         200: { description: 'The archive', content: { 'application/gzip': { schema: { type: 'string', contentMediaType: 'application/gzip' } } } },
         404: error('No such project, version or archive'),
         503: error('Two archives are being packed already: try again after Retry-After seconds'),
