@@ -363,8 +363,8 @@ scenario('bad input never takes a site down: broken config, failing builds and C
     return p?.status === 'config error' ? p : undefined;
   }, 10_000, 'site to report its config error');
   assert.equal(broken.live, '1.0.0');
-  assert.match(broken.reason ?? '', /projects\/site\.yaml build\.network: .*"default"\|"host"\|"none"/);
-  assert.match(broken.reason ?? '', /projects\/site\.yaml: unknown key "colour"/);
+  assert.match(broken.reason ?? '', /projects\/site\.yaml:6 build\.network: .*"default"\|"host"\|"none"/);
+  assert.match(broken.reason ?? '', /projects\/site\.yaml:9: unknown key "colour"/);
   for (let i = 0; i < 2; i += 1) await syncNow(w);
   assert.equal((await loadPage(w, '/site/')).version, '1.0.0', 'a broken file keeps the last good version live');
 
@@ -372,8 +372,8 @@ scenario('bad input never takes a site down: broken config, failing builds and C
   const validate = await w.run('validate', w.work);
   assert.notEqual(validate.code, 0);
   assert.match(validate.stderr, /2 problems/);
-  assert.match(validate.stderr, /projects\/site\.yaml build\.network: .*"default"\|"host"\|"none"/);
-  assert.match(validate.stderr, /projects\/site\.yaml: unknown key "colour"/);
+  assert.match(validate.stderr, /projects\/site\.yaml:6 build\.network: .*"default"\|"host"\|"none"/);
+  assert.match(validate.stderr, /projects\/site\.yaml:9: unknown key "colour"/);
   const before = { local: head(w.work), remote: head(w.remote, 'main') };
   const mistakes: [string[], RegExp][] = [
     [['deploy', 'nope', '1.0.0'], /unknown project "nope"[\s\S]*known projects: other/],
