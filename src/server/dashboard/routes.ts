@@ -8,6 +8,7 @@ import { ICON, PAGE } from './page.js';
 import { ACTIONS_SCRIPT } from './actions-script.js';
 import { LOG_SCRIPT } from './log-script.js';
 import { SCRIPT } from './script.js';
+import { SESSION_SCRIPT } from './session-script.js';
 import { STYLE } from './style.js';
 
 interface Asset {
@@ -23,7 +24,7 @@ const asset = (type: string, text: string): Asset => {
 
 const ASSETS = new Map<string, Asset>([
   ['/_opus/', asset('text/html; charset=utf-8', PAGE)],
-  ['/_opus/app.js', asset('text/javascript; charset=utf-8', LOG_SCRIPT + ACTIONS_SCRIPT + SCRIPT)],
+  ['/_opus/app.js', asset('text/javascript; charset=utf-8', LOG_SCRIPT + ACTIONS_SCRIPT + SCRIPT + SESSION_SCRIPT)],
   ['/_opus/app.css', asset('text/css; charset=utf-8', STYLE)],
   ['/_opus/icon.svg', asset('image/svg+xml', ICON)],
 ]);

@@ -258,36 +258,6 @@ async function refresh() {
 }
 
 $('#filter').addEventListener('input', (event) => { state.filter = event.target.value; renderProjects(); });
-function showLogin(needed) {
-  $('#auth').hidden = false;
-  $('#auth-reason').textContent = needed ? 'This needs the API token.' : 'Log in with the API token to see private projects and make changes.';
-}
-async function session(path, body) {
-  const response = await fetch('/_opus/' + path, { method: 'POST', headers: Object.assign({ 'Content-Type': 'application/json' }, REQUEST_HEADER), body: JSON.stringify(body || {}), credentials: 'same-origin' });
-  return response.ok;
-}
-async function showSession() {
-  const response = await fetch('/_opus/session', { headers: REQUEST_HEADER, credentials: 'same-origin' }).catch(() => null);
-  const loggedIn = !!(response && response.ok && (await response.json()).loggedIn);
-  $('#login').hidden = loggedIn;
-  $('#logout').hidden = !loggedIn;
-}
-async function logIn(token) {
-  const ok = await session('session', { token: token });
-  $('#auth-error').textContent = ok ? '' : 'That is not this server\'s API token.';
-  if (ok) $('#auth').hidden = true;
-  await showSession();
-  refresh();
-}
-$('#auth-form').addEventListener('submit', (event) => {
-  event.preventDefault();
-  const input = $('#token');
-  const token = input.value.trim();
-  input.value = '';
-  logIn(token);
-});
-$('#login').addEventListener('click', () => showLogin(false));
-$('#logout').addEventListener('click', async () => { await session('logout'); await showSession(); refresh(); });
 window.addEventListener('hashchange', () => { state.selected = decodeURIComponent(location.hash.slice(1)); refresh(); });
 // The login URL opus server prints (/_opus/#token=…): the fragment never reaches the server or its logs; it is used once and dropped.
 if (location.hash.startsWith('#token=')) {
