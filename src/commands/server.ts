@@ -75,7 +75,11 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
     this.log(`Opus is serving on ${server.url}${server.httpsUrl ? ` and ${server.httpsUrl}` : ''} (API: ${server.url}/api/v1/projects)`);
     // Shown once, when it is made; the CLI on this machine reads the file itself.
     if (server.createdTokenFile) this.log(`Made an admin token (in ${server.createdTokenFile}, mode 0600). Log in to the dashboard: ${server.dashboardUrl}#token=${server.token}`);
-    const stop = () => void server.close().then(() => process.exit(0));
+    const stop = () => {
+      // A close that cannot finish (a peer that never lets go) must not keep the process alive: exit anyway.
+      setTimeout(() => process.exit(1), durationMs(flags.drain) + 30_000).unref();
+      void server.close().then(() => process.exit(0));
+    };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
     await new Promise(() => undefined);

@@ -26,7 +26,7 @@ test('the CLI serves HTTPS with own certificates: health and API over HTTP/2, th
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {
       out += chunk.toString();
-      const found = /Opus is serving on (\S+) and (\S+)/.exec(out);
+      const found = /Opus is serving on (\S+) and (\S+) \(API/.exec(out); // the whole line: a chunk may end mid-URL
       if (found) resolve(found[2] ?? '');
     });
     child.once('exit', (code) => reject(new Error(`opus server exited with ${code}: ${out}`)));
