@@ -43,7 +43,9 @@ export async function startOpusProcess(opts: { dir: string; files: SiteFilesMap;
     'opus.yaml': 'sync:\n  interval: 30s\n',
     'projects/site.yaml': `source: ${JSON.stringify(join(opts.dir, 'source'))}\ndeploy: 1.0.0\nbuild:\n  image: node:20\n  command: "true"\n`,
   });
-  const args = [BIN, 'server', '--data-dir', dataDir, '--config', join(opts.dir, 'config'), '--host', '127.0.0.1', '--port', String(opts.port), '--https-port', String(opts.httpsPort), '--certificates', opts.certificatesDir, '--log-format', 'json'];
+  const args = [BIN, 'server', '--data-dir', dataDir, '--config', join(opts.dir, 'config'), '--host', '127.0.0.1', '--port', String(opts.port), '--https-port', String(opts.httpsPort), '--certificates', opts.certificatesDir, '--log-format', 'json',
+    // The same URLs as nginx's (/site/…): the path-style opt-in on 127.0.0.1 and localhost (HTTPS), the dashboard on another host.
+    '--dashboard-host', 'opus.localhost', '--path-sites-host', '127.0.0.1,localhost'];
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, NODE_ENV: 'production' } });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
