@@ -3,25 +3,18 @@
 // every change an answer rests on must get what node:http alone answers at that moment, byte for
 // byte (Date aside): never a stale answer, never another host's, never another method's.
 import assert from 'node:assert/strict';
-import diagnostics from 'node:diagnostics_channel';
-import { createServer } from 'node:http';
-import { connect, type AddressInfo, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
-import { readSecret } from '../../src/adapters/secrets/read-secret.js';
 import type { SiteOptions } from '../../src/domain/desired-state.js';
-import { createRequestListener } from '../../src/server/app.js';
-import { createOpusServer, type OpusServer } from '../../src/server/opus-server.js';
-import { BuildQueue } from '../../src/services/build-queue.js';
-import { BuildService } from '../../src/services/build-service.js';
-import { silentLogger } from '../../src/services/logger.js';
+import type { OpusServer } from '../../src/server/opus-server.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { exchange, rawRequest, splitResponses, type RawResponse } from '../support/raw-http.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
-import { PATH_STYLE_ORIGINS, siteOptions } from '../support/site-server.js';
-import { syncServiceFor } from '../support/sync-wiring.js';
+import { nodeHttpRequests, opusAndNodeAlone } from '../support/fast-path-servers.js';
+import { siteOptions } from '../support/site-server.js';
 
 const page = (marker: string) => `<!doctype html><title>${marker}</title>${`<p>marker ${marker}</p>`.repeat(80)}`;
 const JS = `export const app = ${JSON.stringify('repeat '.repeat(5_000))};\n`;
@@ -52,20 +45,7 @@ async function world(t: TestContext): Promise<World> {
   await store.publish('other', '1.0.0', other);
   await sites.set('other', { version: '1.0.0', domains: ['other.example.com'], site: siteOptions() });
   process.env.OPUS_REPEAT_HASH = bcrypt.hashSync('s3cret', 4);
-  const queue = new BuildQueue(1);
-  const unused = undefined as never;
-  const sync = syncServiceFor({ config: { fetch: () => Promise.reject(new Error('no config repo here')) }, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
-  const deps = { sync, sites, store, queue, logger: silentLogger, secrets: readSecret, origins: PATH_STYLE_ORIGINS };
-  const opus = createOpusServer(deps);
-  t.after(() => opus.close(0));
-  const opusPort = (await opus.listen(0, '127.0.0.1')).port;
-  const alone = createServer(createRequestListener(deps));
-  await new Promise<void>((resolve) => alone.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    alone.closeAllConnections();
-    alone.close();
-  });
-  const alonePort = (alone.address() as AddressInfo).port;
+  const { opus, opusPort, alonePort } = await opusAndNodeAlone(t, store, sites);
   return {
     sites,
     opus,
@@ -105,20 +85,11 @@ function keptAlive(t: TestContext, port: number) {
   };
 }
 
-/** How many requests node:http parsed, from now on. */
-function nodeHttpParsed(t: TestContext): { readonly count: number } {
-  const seen = { count: 0 };
-  const listener = () => void (seen.count += 1);
-  diagnostics.subscribe('http.server.request.start', listener);
-  t.after(() => diagnostics.unsubscribe('http.server.request.start', listener));
-  return seen;
-}
-
 test('a request repeated on one connection gets the answer of the moment across a switch, _headers, basic auth, a new domain and back', async (t) => {
   const w = await world(t);
   let client = keptAlive(t, w.opusPort);
   const request = rawRequest('/', { Host: 'site.example.com' });
-  const parsed = nodeHttpParsed(t);
+  const parsed = nodeHttpRequests(t);
   /** Three times on the kept-alive connection; `fromMemory`: the answer is kept (asked once on another connection), so node:http must not see them. */
   const settle = async (what: string, fromMemory: boolean) => {
     const expected = await w.reference(request);
@@ -160,7 +131,7 @@ test('HEAD and GET, two hosts, and pipelined repeats on one connection each get 
   const expected = { get: await w.reference(get), head: await w.reference(head, true), other: await w.reference(other), js: await w.reference(js) };
   for (const request of [get, other, js]) await w.prime(request);
   await w.prime(head, true);
-  const parsed = nodeHttpParsed(t);
+  const parsed = nodeHttpRequests(t);
   assert.match(expected.other, /marker other/);
   for (let round = 0; round < 3; round++) {
     assert.equal(shown((await client.ask(get))[0]), expected.get, `GET, round ${round}`);
@@ -183,7 +154,7 @@ test('a repeated answer carries the Date of the second it is sent in, and Connec
   const request = rawRequest('/', { Host: 'site.example.com' });
   const dateOf = (r: RawResponse | undefined) => r?.headers.date ?? '';
   await w.prime(request);
-  const parsed = nodeHttpParsed(t);
+  const parsed = nodeHttpRequests(t);
   await client.ask(request);
   await client.ask(request);
   const first = dateOf((await client.ask(request))[0]);
