@@ -90,6 +90,7 @@ export interface RunningServer {
   /** The HTTPS listener's address, with TLS on. */
   httpsUrl?: string;
   sync: SyncService;
+  scheduler: BuildScheduler;
   queue: BuildQueue;
   previews: PreviewService;
   close(): Promise<void>;
@@ -165,6 +166,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }));
   const server = createOpusServer({
       sync,
+      scheduler,
       sites,
       store,
       serving,
@@ -230,6 +232,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(admin.created ? { createdTokenFile: admin.file } : {}),
     ...(httpsUrl ? { httpsUrl } : {}),
     sync,
+    scheduler,
     queue,
     previews,
     async close() {

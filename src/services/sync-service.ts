@@ -53,12 +53,9 @@ export class SyncService {
   /** The sync failure last announced (sync.failed), until a sync succeeds. */
   private announcedFailure: string | undefined;
 
-  readonly scheduler: BuildScheduler;
-
   constructor(private readonly deps: SyncDeps) {
-    this.scheduler = deps.scheduler;
     // Whatever asked for a build (a sync, the API, a webhook), its end may change what goes live.
-    this.scheduler.onFinished((record) => this.afterBuild(record));
+    deps.scheduler.onFinished((record) => this.afterBuild(record));
   }
 
   get lastReport(): SyncReport | undefined {
@@ -102,8 +99,8 @@ export class SyncService {
     for (const project of this.desired?.settingsBroken ? [] : (this.desired?.projects ?? [])) {
       const version = this.desiredVersion(project.name);
       const record = version ? await this.deps.store.readBuild(project.name, version) : undefined;
-      if (!version || record?.status !== 'failed' || !record.unavailable || this.scheduler.isActive(project.name, version)) continue;
-      this.scheduler.schedule(project, version, { trigger: 'sync' });
+      if (!version || record?.status !== 'failed' || !record.unavailable || this.deps.scheduler.isActive(project.name, version)) continue;
+      this.deps.scheduler.schedule(project, version, { trigger: 'sync' });
       retried.push(buildKey(project.name, version));
     }
     return retried;
@@ -236,7 +233,7 @@ export class SyncService {
     const { store, sites, logger } = this.deps;
     switch (action.kind) {
       case 'build':
-        this.scheduler.schedule(action.project, action.version, { trigger: 'sync' });
+        this.deps.scheduler.schedule(action.project, action.version, { trigger: 'sync' });
         return;
       case 'switch': {
         const before = sites.liveVersion(action.project);

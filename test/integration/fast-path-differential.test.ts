@@ -14,14 +14,11 @@ import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import { createRequestListener } from '../../src/server/app.js';
 import { createOpusServer } from '../../src/server/opus-server.js';
 import { readSecret } from '../../src/adapters/secrets/read-secret.js';
-import { BuildQueue } from '../../src/services/build-queue.js';
-import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { exchange, type RawResponse } from '../support/raw-http.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
 import { PATH_STYLE_ORIGINS, siteOptions } from '../support/site-server.js';
-import { syncServiceFor } from '../support/sync-wiring.js';
 
 const CASES = 400;
 const JS_PATH = '/app/assets/index-Ab12Cd34.js';
@@ -108,10 +105,7 @@ test(`${CASES} generated requests get the same bytes from node:http alone and fr
   await publish('private', '1.0.0', { 'index.html': 'members only' });
   await sites.set('private', { version: '1.0.0', domains: [], site: siteOptions({ auth: { username: 'team', passwordHash: { env: 'OPUS_DIFFERENTIAL_HASH' } } }) });
 
-  const queue = new BuildQueue(1);
-  const unused = undefined as never;
-  const sync = syncServiceFor({ config: { fetch: () => Promise.reject(new Error('no config repo here')) }, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
-  const deps = { sync, sites, store, queue, logger: silentLogger, secrets: readSecret, origins: PATH_STYLE_ORIGINS };
+  const deps = { sites, store, logger: silentLogger, secrets: readSecret, origins: PATH_STYLE_ORIGINS };
   const opus = createOpusServer(deps);
   t.after(() => opus.close(0));
   const opusPort = (await opus.listen(0, '127.0.0.1')).port;
