@@ -1,9 +1,9 @@
 // The sync loop: fetch the config repo → read desired state → plan (pure) → apply.
 import { desiredStateOf, type DesiredState, type ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
+import { isRollback } from '../domain/live-pointers.js';
 import { buildKey } from '../domain/names.js';
 import { plan, type Action, type ActualState, type ResolvedVersions } from '../domain/plan.js';
-import { isRollback } from '../domain/rollback.js';
 import { isLatest, resolveVersion } from '../domain/versions.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import { noEvents, type EventSink } from '../ports/event-sink.js';
