@@ -2,8 +2,7 @@
 // SiteTable for the live pointer, and the server `opus server` runs (createOpusServer) on a real
 // listening socket, with its responses counted for /metrics.
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import { dirname, join } from 'node:path';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import type { SiteOptions } from '../../src/domain/desired-state.js';
@@ -50,11 +49,3 @@ export async function startOpus(root: string, port = 0): Promise<OpusServer> {
   return { port: listening, server: opus.server, store, sites, close: () => opus.close(0) };
 }
 
-/** A port nobody listens on right now (the OS picks it; nginx then binds it). */
-export async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}
