@@ -25,8 +25,8 @@ import { startS3Server, type S3TestServer } from './s3-server.js';
 export type FaultMatch = (method: string, path: string, request: { query: URLSearchParams; headers: IncomingMessage['headers'] }) => boolean;
 
 export interface S3StandIn extends S3TestServer {
-  /** From now on, this share (0…1) of requests matching `match` (all by default) answers 503 SlowDown. */
-  slowDown(rate: number, match?: FaultMatch): void;
+  /** From now on, this share (0…1) of requests matching `match` (all by default) answers 503 SlowDown (or `answer`, e.g. a 403 no client retries). */
+  slowDown(rate: number, match?: FaultMatch, answer?: { status: number; code: string }): void;
   /** `parts`: UploadPart requests that were answered by the store (not failed by the stand-in). */
   readonly stats: { requests: number; slowDowns: number; preconditionFailed: number; parts: number };
   /** The multipart uploads begun and neither completed nor aborted, oldest first. */
@@ -38,7 +38,7 @@ export async function startS3StandIn(bucket = 'opus-artifacts', seed = 15): Prom
   const direct = s3Client({ endpoint: backend.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
   const stats = { requests: 0, slowDowns: 0, preconditionFailed: 0, parts: 0 };
   const random = mulberry32(seed);
-  let fault: { rate: number; match: FaultMatch } | undefined;
+  let fault: { rate: number; match: FaultMatch; answer: { status: number; code: string } } | undefined;
   const keyLocks = new Map<string, Promise<void>>();
   const uploads = new Map<string, { key: string; uploadId: string; initiated: Date }>();
   const upstream = new URL(backend.endpoint);
@@ -59,7 +59,7 @@ export async function startS3StandIn(bucket = 'opus-artifacts', seed = 15): Prom
     if (fault && fault.match(method, url.pathname, { query: url.searchParams, headers: req.headers }) && random() < fault.rate) {
       await drain(req);
       stats.slowDowns += 1;
-      return s3Error(res, 503, 'SlowDown', 'Please reduce your request rate.');
+      return s3Error(res, fault.answer.status, fault.answer.code, fault.answer.code === 'SlowDown' ? 'Please reduce your request rate.' : 'Refused by the stand-in.');
     }
     const [, bucketName = '', ...rest] = url.pathname.split('/');
     const key = decodeURIComponent(rest.join('/'));
@@ -166,8 +166,8 @@ export async function startS3StandIn(bucket = 'opus-artifacts', seed = 15): Prom
     stats,
     objects: (prefix) => new S3Objects(client, { bucket, prefix }),
     openUploads: () => [...uploads.values()].sort((a, b) => a.initiated.getTime() - b.initiated.getTime()),
-    slowDown: (rate, match = () => true) => {
-      fault = rate > 0 ? { rate, match } : undefined;
+    slowDown: (rate, match = () => true, answer = { status: 503, code: 'SlowDown' }) => {
+      fault = rate > 0 ? { rate, match, answer } : undefined;
     },
     close: async () => {
       client.destroy();
