@@ -56,7 +56,8 @@ export class BuildService {
     const log = new BuildLog(await this.store.createLog(project.name, version), limits.logBytes, secrets.values);
     await mkdir(this.checkouts, { recursive: true });
     const sourceDir = await mkdtemp(join(this.checkouts, `opus-src-${project.name}-`));
-    const outputDir = await this.store.createStaging(project.name, version);
+    const staging = await this.store.createStaging(project.name, version);
+    const outputDir = staging.dir;
     this.logger.info('build started', { project: project.name, version });
     this.events.emit({ event: 'build.started', project: project.name, version });
     try {
@@ -71,7 +72,7 @@ export class BuildService {
       // Every fact of the build is on record before it is published: a server killed between the
       // publish and the final record closes it on restart with them (TriggerService.resume).
       await this.store.writeBuild({ ...record, ...(await outputStats(outputDir)), durationMs: Date.now() - started });
-      const { notes, ...stats } = await this.store.publish(project.name, version, outputDir, limits);
+      const { notes, ...stats } = await staging.publish(limits);
       for (const line of notes) log.note(`${line}\n`);
       record = succeeded(record, stats);
       log.note(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
@@ -81,7 +82,7 @@ export class BuildService {
       record = signal?.reason instanceof HandedOver || error instanceof FencedWrite ? handedOver(record) : failedOrCancelled(record, signal?.aborted === true, maskText(errorMessage(error), secrets.values));
       if (error instanceof RunnerUnavailable) record = { ...record, unavailable: true };
       log.note(`opus: build ${record.status}: ${errorMessage(error)}\n`);
-      await this.store.discardStaging(outputDir);
+      await staging.discard();
     } finally {
       await rm(sourceDir, { recursive: true, force: true });
       await log.close().catch(() => undefined);

@@ -82,8 +82,8 @@ test('a rebuild never touches the build a mirror reads: with its files all up an
   const shared = prefix();
   const store = new S3ArtifactStore(standIn.objects(shared), join(dir, 'local'));
   const staging = await store.createStaging('site', '1.0.0');
-  await writeFiles(staging, { 'index.html': '<script src="a.js"></script> one', 'a.js': 'one' });
-  await store.publish('site', '1.0.0', staging);
+  await writeFiles(staging.dir, { 'index.html': '<script src="a.js"></script> one', 'a.js': 'one' });
+  await staging.publish();
   const read = async (name: string) => {
     assert.ok(await store.download('site', '1.0.0', join(dir, name)), `${name}: the download took a whole build`);
     return [await readFile(join(dir, name, 'index.html'), 'utf8'), await readFile(join(dir, name, 'a.js'), 'utf8')];
@@ -92,8 +92,8 @@ test('a rebuild never touches the build a mirror reads: with its files all up an
   const before = standIn.stats.slowDowns;
   standIn.slowDown(1, (method, path) => method === 'PUT' && path.includes('/.opus/versions/'));
   const rebuild = await store.createStaging('site', '1.0.0');
-  await writeFiles(rebuild, { 'index.html': '<script src="a.js"></script> two', 'a.js': 'two' });
-  const publishing = store.publish('site', '1.0.0', rebuild);
+  await writeFiles(rebuild.dir, { 'index.html': '<script src="a.js"></script> two', 'a.js': 'two' });
+  const publishing = rebuild.publish();
   try {
     while (standIn.stats.slowDowns === before) await new Promise((r) => setTimeout(r, 5));
     assert.deepEqual(await read('mid'), ['<script src="a.js"></script> one', 'one'], 'the old build, whole, while the rebuild is up but not the version');
@@ -112,13 +112,13 @@ test('a publish while a quarter of all requests answer 503 SlowDown: every file 
   const staging = await store.createStaging('site', '1.0.0');
   const files: Record<string, string> = {};
   for (let i = 0; i < 30; i++) files[`assets/f${i}.js`] = `export const n = ${i};\n`;
-  await writeFiles(staging, { 'index.html': '<h1>one</h1>', ...files });
+  await writeFiles(staging.dir, { 'index.html': '<h1>one</h1>', ...files });
   const big = randomBytes(PART_BYTES * 2 + 12345);
-  await writeFile(join(staging, 'video.bin'), big);
+  await writeFile(join(staging.dir, 'video.bin'), big);
   const before = { ...standIn.stats };
   standIn.slowDown(0.25);
   try {
-    const published = await store.publish('site', '1.0.0', staging);
+    const published = await staging.publish();
     assert.equal(published.files, 32);
   } finally {
     standIn.slowDown(0);

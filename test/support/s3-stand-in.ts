@@ -3,7 +3,8 @@
 //  - conditional writes: PUT with If-None-Match: * answers 412 PreconditionFailed when the key
 //    exists; PUT with If-Match: <etag> answers 412 when the object's ETag differs and 404 NoSuchKey
 //    when there is no object (as AWS S3 does; MinIO answers 412 there too). The check and the write
-//    are one step per key: writes to a key go through one at a time.
+//    are one step per key: writes (and reads) of a key go through one at a time, so a read sees a
+//    whole object, as on S3 (s3rver rewrites an object's file in place).
 //    The same on CompleteMultipartUpload, as AWS S3 honours them there.
 //  - 503 SlowDown, with S3's XML error body, on a chosen share of requests (a seeded generator, so
 //    a failing run can be repeated), after the request's body was read, as S3 answers it.
@@ -84,8 +85,10 @@ export async function startS3StandIn(bucket = 'opus-artifacts', seed = 15): Prom
     }
     const complete = method === 'POST' && uploadId !== null;
     const objectWrite = ((method === 'PUT' || method === 'DELETE') && key !== '' && !url.searchParams.has('partNumber') && uploadId === null) || complete;
-    if (!objectWrite) return forward(req, res);
-    // One write per key at a time, so a condition checked is still true when the write lands.
+    // s3rver writes an object's file in place: a GET beside a PUT can read half of it, which S3 never answers.
+    const objectRead = (method === 'GET' || method === 'HEAD') && key !== '' && uploadId === null;
+    if (!objectWrite && !objectRead) return forward(req, res);
+    // One write (or read) per key at a time, so a condition checked is still true when the write lands and a read sees one whole object.
     const lockKey = `${bucketName}/${key}`;
     const before = keyLocks.get(lockKey) ?? Promise.resolve();
     let unlock = () => {};

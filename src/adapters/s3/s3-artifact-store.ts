@@ -6,9 +6,9 @@
 // shared state is fenced by it (domain/fencing.ts): a replica that lost the Lease cannot publish
 // over, or record over, what its successor wrote. Builds stage and log on a local directory, as
 // with the filesystem store.
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -19,8 +19,9 @@ import { isProjectName, isVersion } from '../../domain/names.js';
 import type { BuiltVersion } from '../../domain/plan.js';
 import type { BuildLimits } from '../../domain/build-limits.js';
 import type { ArtifactStore, BuildRecord, LivePointer, ServingSettings } from '../../ports/artifact-store.js';
-import type { PublishedStats } from '../../ports/version-store.js';
+import type { PublishedStats, Staging } from '../../ports/version-store.js';
 import { confineOutput } from '../fs/confine-output.js';
+import { createLocalStaging } from '../fs/local-staging.js';
 import type { PublishedVersion, VersionSource } from '../../ports/version-source.js';
 import { LocalBuildLogs } from '../fs/local-build-logs.js';
 import { StoredPointers } from '../stored-pointers.js';
@@ -101,14 +102,8 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
     for (const listener of this.listeners) listener(project, version);
   }
 
-  async createStaging(project: string, version: string): Promise<string> {
-    const dir = join(this.localDir, 'staging', `${project}@${version}-${randomUUID()}`);
-    await mkdir(join(dir, 'out'), { recursive: true });
-    return join(dir, 'out');
-  }
-
-  async discardStaging(stagingDir: string): Promise<void> {
-    await rm(join(stagingDir, '..'), { recursive: true, force: true });
+  createStaging(project: string, version: string): Promise<Staging> {
+    return createLocalStaging(join(this.localDir, 'staging'), project, version, (dir, limits) => this.publish(project, version, dir, limits));
   }
 
   /**
@@ -116,7 +111,7 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
    * write of the marker makes the build the version: until then it does not exist for anyone, and a
    * rebuild never touches the objects of the build a replica may be reading. Those go after.
    */
-  async publish(project: string, version: string, stagingDir: string, limits?: BuildLimits): Promise<PublishedStats> {
+  private async publish(project: string, version: string, stagingDir: string, limits?: BuildLimits): Promise<PublishedStats> {
     const { notes } = await confineOutput(stagingDir, limits);
     const files = (await readdir(stagingDir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile()).map((e) => relative(stagingDir, join(e.parentPath, e.name)).split('\\').join('/')).sort();
     if (files.length === 0) throw new UserError(`the build of ${project}@${version} produced no files in its output directory`);
@@ -146,7 +141,6 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
       throw error;
     });
     this.changed(project, version);
-    await this.discardStaging(stagingDir);
     if (replaced) await this.s3.delete(objectsOf(project, JSON.parse(replaced.text) as VersionMarker));
     return { files: files.length, bytes, notes };
   }
