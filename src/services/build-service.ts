@@ -53,7 +53,7 @@ export class BuildService {
     } catch (error) {
       missing = error instanceof Error ? error : new Error(String(error));
     }
-    const log = new BuildLog(await this.store.createLog(project.name, version), limits.logBytes, secrets.values);
+    const log = new BuildLog(await this.store.logs.createLog(project.name, version), limits.logBytes, secrets.values);
     await mkdir(this.checkouts, { recursive: true });
     const sourceDir = await mkdtemp(join(this.checkouts, `opus-src-${project.name}-`));
     const staging = await this.store.createStaging(project.name, version);
@@ -98,7 +98,7 @@ export class BuildService {
     }
     if (record.status === 'failed') {
       // The lines of the log's tail that look like the cause, ahead of the generic error.
-      const tail = await this.store.readLog(project.name, version, 0, 0).then((l) => (l ? this.store.readLog(project.name, version, Math.max(0, l.size - 32 * 1024), 32 * 1024) : undefined));
+      const tail = await this.store.logs.readLog(project.name, version, 0, 0).then((l) => (l ? this.store.logs.readLog(project.name, version, Math.max(0, l.size - 32 * 1024), 32 * 1024) : undefined));
       const cause = failureCause(tail?.bytes.toString('utf8') ?? '');
       if (cause.length > 0) record = { ...record, cause, error: withCause(record.error ?? 'the build failed', cause) };
     }

@@ -260,17 +260,17 @@ for (const [name, harness] of harnesses) {
 
     test('build logs: written while a build runs, read in bounded ranges, replaced by the next build, removed', async () => {
       const { store } = await harness.make();
-      assert.equal(await store.readLog('site', '1.0.0'), undefined, 'no log before a build');
-      const log = await store.createLog('site', '1.0.0');
+      assert.equal(await store.logs.readLog('site', '1.0.0'), undefined, 'no log before a build');
+      const log = await store.logs.createLog('site', '1.0.0');
       await new Promise<void>((done, fail) => log.write('line one\nline two\n', (error) => (error ? fail(error) : done())));
-      assert.deepEqual(await store.readLog('site', '1.0.0', 5, 3).then((r) => r && { text: r.bytes.toString(), size: r.size }), { text: 'one', size: 18 });
-      assert.deepEqual(await store.readLog('site', '1.0.0', 18, 100).then((r) => r && r.bytes.length), 0, 'nothing past the end yet');
+      assert.deepEqual(await store.logs.readLog('site', '1.0.0', 5, 3).then((r) => r && { text: r.bytes.toString(), size: r.size }), { text: 'one', size: 18 });
+      assert.deepEqual(await store.logs.readLog('site', '1.0.0', 18, 100).then((r) => r && r.bytes.length), 0, 'nothing past the end yet');
       await new Promise<void>((done) => log.end(done));
-      const again = await store.createLog('site', '1.0.0');
+      const again = await store.logs.createLog('site', '1.0.0');
       await new Promise<void>((done) => again.end('new\n', done));
-      assert.equal((await store.readLog('site', '1.0.0'))?.bytes.toString(), 'new\n', 'the next build of the version starts a new log');
-      await store.removeLog('site', '1.0.0');
-      assert.equal(await store.readLog('site', '1.0.0'), undefined);
+      assert.equal((await store.logs.readLog('site', '1.0.0'))?.bytes.toString(), 'new\n', 'the next build of the version starts a new log');
+      await store.logs.removeLog('site', '1.0.0');
+      assert.equal(await store.logs.readLog('site', '1.0.0'), undefined);
     });
 
     test('only the filesystem store is a local site source: the shared store hands out no paths', async () => {

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { UserError } from '../../domain/errors.js';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import type { BuiltVersion } from '../../domain/plan.js';
@@ -33,7 +33,7 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   private readonly content: ContentStore;
   private readonly listeners: ((project: string, version: string) => void)[] = [];
   private readonly pointers: StoredPointers;
-  private readonly logs: LocalBuildLogs;
+  readonly logs: LocalBuildLogs;
 
   constructor(readonly root: string) {
     this.meta = join(root, '.opus');
@@ -232,17 +232,5 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   /** Where a build's log file is (`opus trigger` prints it). */
   logPath(project: string, version: string): string {
     return this.logs.path(project, version);
-  }
-
-  createLog(project: string, version: string): Promise<Writable> {
-    return this.logs.createLog(project, version);
-  }
-
-  removeLog(project: string, version: string): Promise<void> {
-    return this.logs.removeLog(project, version);
-  }
-
-  readLog(project: string, version: string, offset?: number, maxBytes?: number): Promise<{ bytes: Buffer; size: number } | undefined> {
-    return this.logs.readLog(project, version, offset, maxBytes);
   }
 }

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { dirname, extname, join, relative } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import mime from 'mime-types';
 import { UserError } from '../../domain/errors.js';
@@ -38,7 +38,7 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
   readonly root: string;
   private readonly listeners: ((project: string, version: string) => void)[] = [];
   private readonly pointers: StoredPointers;
-  private readonly logs: LocalBuildLogs;
+  readonly logs: LocalBuildLogs;
 
   /** `localDir` holds staging directories and logs while builds run. With `term` (the sync Lease's, see Leadership.term), writes of the live pointers are fenced by it. */
   constructor(
@@ -232,18 +232,6 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
   /** A running build's log is a local file, uploaded with its finished record. */
   logPath(project: string, version: string): string {
     return this.logs.path(project, version);
-  }
-
-  createLog(project: string, version: string): Promise<Writable> {
-    return this.logs.createLog(project, version);
-  }
-
-  removeLog(project: string, version: string): Promise<void> {
-    return this.logs.removeLog(project, version);
-  }
-
-  readLog(project: string, version: string, offset?: number, maxBytes?: number): Promise<{ bytes: Buffer; size: number } | undefined> {
-    return this.logs.readLog(project, version, offset, maxBytes);
   }
 
   private buildKey(project: string, version: string): string {
