@@ -40,7 +40,7 @@ export class S3ArtifactStore implements ArtifactStore, VersionSource {
   private readonly pointers: StoredPointers;
   readonly logs: LocalBuildLogs;
 
-  /** `localDir` holds staging directories and logs while builds run. With `term` (the sync Lease's, see Leadership.term), writes of the live pointers are fenced by it. */
+  /** `localDir` holds staging directories and logs while builds run. With `term` (the sync Lease's, see Leadership.term), every write of shared state is fenced by it. */
   constructor(
     private readonly s3: S3Objects,
     private readonly localDir: string,
