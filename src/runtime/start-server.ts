@@ -127,7 +127,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const builds = new BuildService(store, sources, runner, logger, events, readSecret, checkouts);
   const configClone = join(dataDir, 'state', 'config');
   // The one path for every build (sync, API, webhooks, restarts); the sync reconciles when one ends.
-  const scheduler = new BuildScheduler({ queue, builds, store, logger, events });
+  const scheduler = new BuildScheduler({ queue, builds, store, logger, events, ...(leader ? { mayBuild: () => leader.isLeader() } : {}) });
   // A replica that lost the Lease stops its builds at once (its renew deadline is below the Lease's
   // duration, so before a successor may start them) and leaves them queued for the successor,
   // whose first sync as leader resumes them.
