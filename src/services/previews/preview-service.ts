@@ -104,9 +104,11 @@ export class PreviewService {
     return this.previews.filter((p) => project === undefined || p.project === project);
   }
 
-  /** Resumes builds of pending heads (after a restart, once the desired state is read). */
+  /** Resumes builds of pending heads (after a restart or a takeover, once the desired state is read). */
   resume(): void {
     this.enqueue(async () => {
+      // A replica that just took the Lease starts from what its predecessor last wrote.
+      await this.reload();
       for (const preview of this.previews.filter((p) => p.status === 'pending')) {
         const spec = this.spec(preview.project);
         if (spec && !this.built.get(spec.name)?.has(previewVersion(preview.commit))) this.schedule(spec, preview);
