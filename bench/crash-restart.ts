@@ -5,8 +5,9 @@
 // the data dir, content-store entries no version holds, exited build containers of the project),
 // no partial version (every version has all its files), and the deploy that was pending is live.
 // Kill times are spread over one measured deploy and packed towards its end (publish and switch
-// last milliseconds). Bounded: --kills N (default 20), loopback and the local Docker Engine only.
-//   npm run bench:crash-restart [-- --kills 20]
+// last milliseconds; --from 0.8 starts them at 80% of it). Bounded: --kills N (default 20),
+// loopback and the local Docker Engine only.
+//   npm run bench:crash-restart [-- --kills 20] [--from 0.8]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { lstat, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
@@ -18,7 +19,10 @@ import { cleanDocker, containersOf, projectYaml } from '../test/support/build-se
 import { gitSync, makeSourceRepo, opusBin, writeFiles } from '../test/support/fixtures.js';
 import { freePort } from '../test/support/free-port.js';
 
-const KILLS = Number(process.argv[process.argv.indexOf('--kills') + 1] || 20) || 20;
+const flag = (name: string, fallback: number) => (process.argv.includes(name) ? Number(process.argv[process.argv.indexOf(name) + 1]) : fallback);
+const KILLS = Math.max(1, flag('--kills', 20) || 20);
+/** Where the kills start, as a share of one deploy (0: at the commit; 0.8 packs them into publish and the switch). */
+const FROM = Math.min(1, Math.max(0, flag('--from', 0) || 0));
 const SMALL_FILES = 1500;
 /** Files of every version: index.html, complete.txt, big.bin and the small ones. */
 const FILES = SMALL_FILES + 3;
@@ -94,7 +98,7 @@ async function main(): Promise<void> {
     for (let k = 0; k < KILLS; k++) {
       const version = versions[k + 2] as string;
       // From the commit (the sync) to slightly past the measured end (the switch), denser towards the end.
-      const atMs = Math.round(deployMs * 1.05 * (k / Math.max(1, KILLS - 1)) ** 0.6);
+      const atMs = Math.round(deployMs * (FROM + (1.05 - FROM) * (k / Math.max(1, KILLS - 1)) ** 0.6));
       const committed = Date.now();
       await deploy(version);
       await sleep(Math.max(0, atMs - (Date.now() - committed)));
@@ -105,9 +109,17 @@ async function main(): Promise<void> {
       const startMs = await start();
       await liveIs(version);
       const restartToLiveMs = Date.now() - restarted;
-      // Live is the end of the deploy, not of its cleanup (a container removed in a finally, a pruned version's garbage): once more after a pause.
-      const problems = (await leftovers(data, project)).length > 0 ? (await sleep(3_000), await leftovers(data, project)) : [];
+      // Live is the end of the deploy, not of its cleanup (a container removed in a finally, the
+      // garbage of a version the restarted server pruned): what is still there after 30 s is left behind.
+      const settled = Date.now();
+      let problems = await leftovers(data, project);
+      while (problems.length > 0 && Date.now() - settled < 30_000) {
+        await sleep(1_000);
+        problems = await leftovers(data, project);
+      }
+      const settleMs = Date.now() - settled;
       rows.push({ kill: k + 1, atMs, phase, leftBytes, startMs, restartToLiveMs, problems });
+      if (settleMs > 500 && problems.length === 0) console.log(`  (its cleanup went on for ${settleMs} ms after the deploy was live)`);
       console.log(`kill ${k + 1}/${KILLS} at ${atMs} ms (${phase}): left ${leftBytes} bytes in checkouts and staging; answering ${startMs} ms and live again ${restartToLiveMs} ms after the restart; ${problems.length ? problems.join('; ') : 'nothing left behind'}`);
     }
   } finally {
