@@ -32,12 +32,17 @@ export interface S3StandIn extends S3TestServer {
   readonly stats: { requests: number; slowDowns: number; preconditionFailed: number; parts: number };
   /** The multipart uploads begun and neither completed nor aborted, oldest first. */
   openUploads(): { key: string; uploadId: string; initiated: Date }[];
+  /** Every request: when, what, and who (the `app/<id>` a client's AWS_SDK_UA_APP_ID puts in its user agent). */
+  readonly log: S3Request[];
 }
+
+export interface S3Request { at: number; method: string; key: string; app: string | undefined }
 
 export async function startS3StandIn(bucket = 'opus-artifacts', seed = 15): Promise<S3StandIn> {
   const backend = await startS3Server(bucket);
   const direct = s3Client({ endpoint: backend.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
   const stats = { requests: 0, slowDowns: 0, preconditionFailed: 0, parts: 0 };
+  const log: S3Request[] = [];
   const random = mulberry32(seed);
   let fault: { rate: number; match: FaultMatch; answer: { status: number; code: string } } | undefined;
   const keyLocks = new Map<string, Promise<void>>();
@@ -57,6 +62,8 @@ export async function startS3StandIn(bucket = 'opus-artifacts', seed = 15): Prom
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const method = req.method ?? 'GET';
+    const agent = `${header(req, 'x-amz-user-agent') ?? ''} ${header(req, 'user-agent') ?? ''}`;
+    log.push({ at: Date.now(), method, key: decodeURIComponent(url.pathname.split('/').slice(2).join('/')), app: /\bapp\/(\S+)/.exec(agent)?.[1] });
     if (fault && fault.match(method, url.pathname, { query: url.searchParams, headers: req.headers }) && random() < fault.rate) {
       await drain(req);
       stats.slowDowns += 1;
@@ -167,6 +174,7 @@ export async function startS3StandIn(bucket = 'opus-artifacts', seed = 15): Prom
     endpoint,
     bucket,
     stats,
+    log,
     objects: (prefix) => new S3Objects(client, { bucket, prefix }),
     openUploads: () => [...uploads.values()].sort((a, b) => a.initiated.getTime() - b.initiated.getTime()),
     slowDown: (rate, match = () => true, answer = { status: 503, code: 'SlowDown' }) => {
