@@ -15,7 +15,7 @@ import { startCaddy, writeBrotliBeside, type Caddy } from './lib/caddy.js';
 import { benchCertificate, httpsStage, TLS_HOST } from './lib/https-stage.js';
 import { NGINX_BIN, startNginx, writeGzipBeside, type Nginx } from './lib/nginx.js';
 import { startOpusProcess, type OpusProcess } from './lib/opus-cli.js';
-import { freePort } from '../test/support/ports.js';
+import { freePort } from '../test/support/free-port.js';
 import { plainSite, publishVersion, startOpus, type OpusServer } from './lib/opus.js';
 import { startNetReplay, startReplay, type ReplayServer } from './lib/replay-server.js';
 import { fetchOnce, serveCases, verifyCase, type Case, type ServerName } from './lib/serve-cases.js';

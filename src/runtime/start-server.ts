@@ -104,7 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const config = options.config ?? (await embeddedConfigRepo(dataDir, logger));
   const admin = options.apiToken ? { token: options.apiToken, created: false, file: '' } : ensureAdminToken(dataDir);
   const leader = options.leader ?? options.kubernetes?.leader;
-  const { store, sites, serving, docker: dockerIds, follower, certificates } = await openArtifactStores(dataDir, options.s3, logger, leader);
+  const { store, sites, serving, docker: dockerIds, follower, certificates, previewLedger } = await openArtifactStores(dataDir, options.s3, logger, leader);
   const queue = new BuildQueue(2);
   const docker = new Docker();
   // Containers are labelled with this data dir, so a restart removes what a killed server left running.
@@ -127,7 +127,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const builds = new BuildService(store, sources, runner, logger, events, readSecret, checkouts);
   const configClone = join(dataDir, 'state', 'config');
   // The one path for every build (sync, API, webhooks, restarts); the sync reconciles when one ends.
-  const scheduler = new BuildScheduler({ queue, builds, store, logger, events });
+  const scheduler = new BuildScheduler({ queue, builds, store, logger, events, ...(leader ? { mayBuild: () => leader.isLeader() } : {}) });
   // A replica that lost the Lease stops its builds at once (its renew deadline is below the Lease's
   // duration, so before a successor may start them) and leaves them queued for the successor,
   // whose first sync as leader resumes them.
@@ -147,7 +147,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them
   } });
   const triggers = new TriggerService({ sync, sources, store, scheduler, logger, events });
-  const previews = await startPreviews({ dataDir, sync, sites, store, scheduler, logger, events, tokens: options.forgeTokens ?? forgeTokensFromEnv(), publicUrl: () => publicUrl ?? '', sources, configRepo: config, sitesDomain: origins.sitesDomain });
+  const previews = await startPreviews({ dataDir, sync, sites, store, scheduler, logger, events, tokens: options.forgeTokens ?? forgeTokensFromEnv(), publicUrl: () => publicUrl ?? '', sources, configRepo: config, sitesDomain: origins.sitesDomain, ...(previewLedger ? { shared: { ledger: previewLedger, follow: () => leader?.isLeader() === false } } : {}) });
   const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.
@@ -245,6 +245,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await server.close(undefined, options.drainMs);
       await tls?.close();
       await hooks.stop();
+      previews.stop();
       await follower?.stop();
       await options.kubernetes?.close();
     },

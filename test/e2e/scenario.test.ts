@@ -15,7 +15,7 @@ import { eventually, gitSync, makeSourceRepo, opus, opusBin, repoRoot, tagVersio
 import { htmlVersion, jsVersions, viteApp } from './vite-app.js';
 import { localFetch, siteOrigin } from '../support/local-fetch.js';
 import { readAdminToken } from '../../src/runtime/admin-token.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../support/free-port.js';
 
 /** Each Vite build runs npm install in a fresh container. */
 const BUILD_MS = 120_000;

@@ -46,9 +46,10 @@ async function world(t: TestContext): Promise<World> {
   const queue = new BuildQueue(1);
   const metrics = new Metrics(queue, { processMetrics: false });
   for (const [version, marker] of [['1.0.0', 'v1'], ['2.0.0', 'v2']] as const) {
-    const staging = await store.createStaging('site', version);
+    const stage = await store.createStaging('site', version);
+    const staging = stage.dir;
     await writeFiles(staging, { ...SITE, 'index.html': SITE['index.html'].replaceAll('v1', marker) });
-    await store.publish('site', version, staging);
+    await stage.publish();
   }
   await sites.set('site', { version: '1.0.0', domains: ['site.example.com'] });
   const started: OpusServer[] = [];

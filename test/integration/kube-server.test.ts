@@ -13,7 +13,7 @@ import { eventually, gitSync, makeSourceRepo, tempDir, writeFiles } from '../sup
 import { startKubeApiStandIn } from '../support/kube-api-stand-in.js';
 import { startKubeletStandIn } from '../support/kubelet-stand-in.js';
 import { localFetch, siteOrigin } from '../support/local-fetch.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../support/free-port.js';
 
 const TOKEN = 'kube-server-test-token';
 

@@ -12,7 +12,7 @@ import type { BuildView } from '../../src/domain/builds.js';
 import { cleanDocker, containersOf, projectYaml } from '../support/build-server.js';
 import { eventually, gitSync, makeSourceRepo, opusBin, tempDir, writeFiles } from '../support/fixtures.js';
 import { readAdminToken } from '../../src/runtime/admin-token.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../support/free-port.js';
 
 function startOpus(args: string[], log: string[]): ChildProcess {
   const child = spawn(process.execPath, [opusBin, 'server', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -10,7 +10,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { eventually, gitSync, opusBin, tempDir, writeFiles } from '../support/fixtures.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../support/free-port.js';
 
 const PROBE_MS = 200;
 const CLIENTS = 8;

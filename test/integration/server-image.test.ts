@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { TransferServer } from '../../src/adapters/k8s/transfer-server.js';
 import { eventually, repoRoot, writeFiles } from '../support/fixtures.js';
-import { freePort } from '../support/ports.js';
+import { freePort } from '../support/free-port.js';
 
 interface Run { code: number; stdout: string; stderr: string }
 

@@ -7,7 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Agent, request } from 'node:https';
 import { makeCa, makeLeaf } from './test-certificates.js';
-import { freePort } from './ports.js';
+import { freePort } from './free-port.js';
 
 export interface Pebble {
   directoryUrl: string;
