@@ -77,12 +77,16 @@ async function slowBuildConfig(t: TestContext, project: string): Promise<string>
   t.after(() => cleanDocker(project));
   const dir = await tempDir(t, 'opus-sigterm-config-');
   const source = await makeSourceRepo(join(dir, 'app'), { '1.0.0': { 'public/index.html': 'one\n' } });
-  const config = join(dir, 'config');
-  await writeFiles(config, { 'opus.yaml': 'sync:\n  interval: 1h\n', [`projects/${project}.yaml`]: projectYaml(source, { deploy: '1.0.0', command: 'sleep 60' }) });
-  gitSync(config, 'init', '--quiet');
-  gitSync(config, 'add', '--all');
-  gitSync(config, 'commit', '--quiet', '-m', 'init');
-  return config;
+  return configRepo(join(dir, 'config'), { [`projects/${project}.yaml`]: projectYaml(source, { deploy: '1.0.0', command: 'sleep 60' }) });
+}
+
+/** A config repo (syncing hourly, so only the first sync runs) with these project files, committed. */
+async function configRepo(dir: string, projects: Record<string, string>): Promise<string> {
+  await writeFiles(dir, { 'opus.yaml': 'sync:\n  interval: 1h\n', ...projects });
+  gitSync(dir, 'init', '--quiet');
+  gitSync(dir, 'add', '--all');
+  gitSync(dir, 'commit', '--quiet', '-m', 'init');
+  return dir;
 }
 
 async function buildRunning(server: Running, project: string): Promise<void> {
@@ -115,11 +119,7 @@ test('SIGTERM while the first sync waits on a source that never answers: it stop
   });
   const { port } = mute.address() as { port: number };
   const dir = await tempDir(t, 'opus-sigterm-config-');
-  const config = join(dir, 'config');
-  await writeFiles(config, { 'opus.yaml': 'sync:\n  interval: 1h\n', 'projects/mute.yaml': projectYaml(`http://127.0.0.1:${port}/app.git`, { deploy: 'latest' }) });
-  gitSync(config, 'init', '--quiet');
-  gitSync(config, 'add', '--all');
-  gitSync(config, 'commit', '--quiet', '-m', 'init');
+  const config = await configRepo(join(dir, 'config'), { 'projects/mute.yaml': projectYaml(`http://127.0.0.1:${port}/app.git`, { deploy: 'latest' }) });
   const server = await startOpus(t, ['--config', config]);
   await eventually(() => (silent.size > 0 ? true : undefined), 30_000, 'the sync asking the silent source');
   await assertStopsByItself(t, server, 'during the first sync');
