@@ -91,7 +91,7 @@ test('the CLI helps: known projects and tags on a miss, missing vs wrong token, 
 
   const typo = await w.run('deplyo', 'site', '1.0.0');
   assert.equal(typo.code, 127);
-  assert.match(typo.stderr, /Did you mean "opus deploy"\?/);
+  assert.equal(typo.stderr, '"deplyo" is not an opus command. Did you mean: opus deploy site 1.0.0\nopus help lists every command.\n');
   const alias = await w.run('delete', '--help');
   assert.match(alias.stdout, /Remove a project/);
 
@@ -107,4 +107,8 @@ test('the CLI helps: known projects and tags on a miss, missing vs wrong token, 
 
   const error = await w.run('status', 'nope', '--json');
   assert.deepEqual(JSON.parse(error.stdout), { error: { message: 'no project "nope"; known projects: broken, site', exitCode: 4 } });
+  // A parse error too: the process exits with the code the JSON gives, and oclif's "See more help" is for terminals.
+  const unknownFlag = await w.run('deploy', 'site', '--bogus', '--json');
+  assert.deepEqual(JSON.parse(unknownFlag.stdout), { error: { message: 'Nonexistent flag: --bogus', exitCode: 2 } });
+  assert.equal(unknownFlag.code, 2);
 });
