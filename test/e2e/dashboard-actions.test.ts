@@ -58,10 +58,17 @@ test('the server\'s root lands on the dashboard; at 390 px and 1280 px nothing s
     const page = await open('', width);
     assert.match(page.url(), /\/_opus\/$/);
     assert.ok(await noSidewaysScroll(page), `list at ${width} px`);
+    // Nor inside it: every column of the project list is on screen, a version never split over two lines.
+    assert.ok(await page.evaluate('(() => { const box = document.querySelector(".projects .scroll"); return box.scrollWidth <= box.clientWidth; })()'), `every column of the list fits at ${width} px`);
+    const live = page.locator('#projects tr[data-project="site"] td[data-label="live"] a');
+    // 12.5 px type: one line is about 15 px high, two about 30.
+    assert.ok(((await live.boundingBox())?.height ?? 99) < 24, `the live version on one line at ${width} px`);
     await page.locator('#projects tr[data-project="site"]').click();
     await page.locator('#d-versions tr[data-version="1.0.0"]').waitFor();
     await page.locator('#d-history tr').nth(1).waitFor();
     assert.ok(await noSidewaysScroll(page), `project at ${width} px`);
+    assert.ok(await page.evaluate('(() => { const box = document.querySelector("#d-versions .scroll"); return box.scrollWidth <= box.clientWidth; })()'), `every column of the versions fits at ${width} px`);
+    assert.ok(await page.locator('#d-versions tr[data-version="1.0.0"] button[data-action="deploy"]').isVisible(), `Deploy in view at ${width} px`);
     const detail = await page.locator('#detail').innerText();
     assert.doesNotMatch(detail, /\d{4}-\d\d-\d\dT\d\d:/, 'no raw UTC times');
     assert.match(detail, /just now|min ago/);
