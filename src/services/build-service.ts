@@ -78,7 +78,8 @@ export class BuildService {
       // A cancel is no failure: it does not count towards the retry backoff. A secret in a message is masked there too.
       record = signal?.reason instanceof HandedOver ? handedOver(record) : failedOrCancelled(record, signal?.aborted === true, maskText(errorMessage(error), secrets.values));
       if (error instanceof RunnerUnavailable) record = { ...record, unavailable: true };
-      log.note(`opus: build ${record.status}: ${errorMessage(error)}\n`);
+      // The log is where "see the build log" points: in it, the pointer would point at itself.
+      log.note(`opus: build ${record.status}: ${errorMessage(error).replace(/: see the build log$/, '')}\n`);
       await this.store.discardStaging(outputDir);
     } finally {
       await rm(sourceDir, { recursive: true, force: true });

@@ -66,7 +66,9 @@ test('the deploy edit keeps the comments and layout of a hand-written project fi
   const original = (await readFile(join(work, 'projects/site.yaml'), 'utf8')).replace('build:', '# how it is built\nbuild:  # note');
   await writeFiles(work, { 'projects/site.yaml': original });
   gitSync(work, 'commit', '--quiet', '-am', 'comment');
-  assert.equal((await run('deploy', 'site', '1.1.0', '--no-push')).code, 0);
+  const deployedNoPush = await run('deploy', 'site', '1.1.0', '--no-push');
+  assert.equal(deployedNoPush.code, 0);
+  assert.match(deployedNoPush.stdout, /commit [0-9a-f]{12} in .* \(not pushed: --no-push\)\n/);
   const text = await readFile(join(work, 'projects/site.yaml'), 'utf8');
   assert.match(text, /# how it is built\nbuild:  # note/);
   assert.equal(await deployed(work), '1.1.0');
