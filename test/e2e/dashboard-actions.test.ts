@@ -86,7 +86,7 @@ test('deploy a built version and roll back from the dashboard: the CLI\'s commit
   await page.locator('#token').fill(w.token);
   await page.locator('#auth-form button').click();
   await page.locator('#d-versions tr[data-version="1.0.0"] button[data-action="deploy"]').click();
-  await page.locator('#notice', { hasText: 'deploy site 1.0.0 (was 1.1.0)' }).waitFor();
+  await page.locator('#notice', { hasText: /^deploy site 1\.0\.0 \(was 1\.1\.0\) · commit [0-9a-f]{12}$/ }).waitFor();
   assert.equal(subject(), 'deploy site 1.0.0 (was 1.1.0)');
   await eventually(async () => ((await (await localFetch(`${siteOrigin(w.url, 'site')}/`)).text()) === 'site 1.0.0\n' ? true : undefined), 30_000, 'the deploy to go live');
 
@@ -122,6 +122,8 @@ test('a failed build shows its cause, its log in colour opened at the first erro
   assert.equal((await w.api('/api/v1/projects/slow/builds', { method: 'POST', body: JSON.stringify({ version: '1.0.0' }), headers: { 'Content-Type': 'application/json' } })).status, 202);
   await page.locator('#d-builds button[data-action="cancel"]').click({ timeout: 30_000 });
   await eventually(async () => (((await (await w.api('/api/v1/builds/slow%401.0.0')).json()) as { status: string }).status === 'cancelled' ? true : undefined), 30_000, 'the cancel');
+  await page.locator('#notice', { hasText: /slow@1\.0\.0 cancelled/ }).waitFor();
+  assert.doesNotMatch(await page.locator('#notice').innerText(), /commit/, 'a build\'s source commit is not shown as if a config commit');
   await page.screenshot({ path: join(screenshots, 'dashboard-actions.png'), fullPage: true });
   assert.deepEqual(page.problems, []);
   await page.close();
