@@ -156,6 +156,11 @@ test('opus init refuses a directory inside another git work tree (it would leave
   assert.equal(gitSync(checkout, 'status', '--porcelain'), '', 'the checkout is left clean');
   const outside = await opus(['init', join(dir, 'opus-config')]);
   assert.equal(outside.code, 0, outside.stderr);
+  // Else the next `opus add` (run from anywhere else) would land in the embedded config repo.
+  assert.ok(outside.stdout.includes(`export OPUS_CONFIG=${join(dir, 'opus-config')} (or --config)\nthe server reads it with: opus server --config ${join(dir, 'opus-config')}\n`), outside.stdout);
+  const told = await opus(['init'], { env: { OPUS_CONFIG: join(dir, 'told') } });
+  assert.equal(told.code, 0, told.stderr);
+  assert.doesNotMatch(told.stdout, /export OPUS_CONFIG/, 'not when OPUS_CONFIG already points at it');
 });
 
 test('opus server on a port that is taken says which and what likely holds it, not a raw EADDRINUSE', async (t) => {
