@@ -9,13 +9,14 @@ import { dirname, join } from 'node:path';
 import { git } from '../adapters/git/git-client.js';
 import { PushRejectedError, UserError, errorMessage } from '../domain/errors.js';
 import type { ConfigEdits, EditResult } from '../services/config-edits.js';
+import type { PullRequestSettings } from '../services/pull-request-flow.js';
 import { openConfigEdits } from './config-repo.js';
 
 /** Runs one change of the config repo; `pr`: as a pull request (the forge token from the environment). */
 export type ConfigEditRun = (pr: boolean, change: (edits: ConfigEdits) => Promise<EditResult>) => Promise<EditResult>;
 
 export function configEditRun(config: string, dataDir: string, env: NodeJS.ProcessEnv = process.env): ConfigEditRun {
-  const open = (dir: string, pr: boolean) => openConfigEdits(dir, true, pr ? { env } : undefined);
+  const open = (dir: string, pr: boolean) => openConfigEdits(dir, true, pr ? pullRequestSettingsOf(env) : undefined);
   if (existsSync(config)) return async (pr, change) => change(await open(config, pr));
   const clone = join(dataDir, 'state', 'config-edits');
   let last: Promise<unknown> = Promise.resolve();
@@ -64,4 +65,10 @@ function refused(url: string, error: PushRejectedError): PushRejectedError {
   const why = error.behind ? 'the remote moved on again while the change was redone on its new head' : error.reason;
   const hint = error.behind ? 'someone else is pushing to the config repo: try again' : 'check that this server may push to the config repo\'s branch (credentials, branch protection, hooks)';
   return new PushRejectedError(`${url} refused the push, so nothing changed: ${why}`, [hint], error.behind, error.reason);
+}
+
+/** The server's forge settings: what `opus deploy --pr` takes as --forge/--forge-api, from the same variables. */
+function pullRequestSettingsOf(env: NodeJS.ProcessEnv): PullRequestSettings {
+  const kind = env.OPUS_FORGE === 'github' || env.OPUS_FORGE === 'gitea' ? env.OPUS_FORGE : undefined;
+  return { ...(kind ? { kind } : {}), ...(env.OPUS_FORGE_API ? { api: env.OPUS_FORGE_API } : {}), env };
 }
