@@ -118,7 +118,8 @@ export class ConfigWorkspace implements ConfigRepoWorkspace {
       await this.repo.push(upstream.remote, `HEAD:refs/heads/${upstream.branch}`);
     } catch (error) {
       const rejection = pushRejection(errorMessage(error));
-      const hint = rejection.behind ? 'the remote has commits this copy lacks: run git pull --rebase in the config repo, then git push' : 'run git push in the config repo when the remote is reachable';
+      if (!rejection.refused) throw new UserError(`committed ${commit.slice(0, 7)} locally, but the push to ${upstream.remote}/${upstream.branch} failed: ${rejection.reason}`, ['run git push in the config repo when the remote is reachable'], 1);
+      const hint = rejection.behind ? 'the remote has commits this copy lacks: run git pull --rebase in the config repo, then git push' : 'see why the remote refused it (a hook, branch protection): the commit stays in the config repo';
       throw new PushRejectedError(`committed ${commit.slice(0, 7)} locally, but the push to ${upstream.remote}/${upstream.branch} failed: ${rejection.reason}`, [hint], rejection.behind, rejection.reason);
     }
     return { commit, pushed: true };
