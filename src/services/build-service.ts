@@ -81,7 +81,8 @@ export class BuildService {
       // A write the store refused for an older term: a later leader owns the build now.
       record = signal?.reason instanceof HandedOver || error instanceof FencedWrite ? handedOver(record) : failedOrCancelled(record, signal?.aborted === true, maskText(errorMessage(error), secrets.values));
       if (error instanceof RunnerUnavailable) record = { ...record, unavailable: true };
-      log.note(`opus: build ${record.status}: ${errorMessage(error)}\n`);
+      // The log is where "see the build log" points: in it, the pointer would point at itself.
+      log.note(`opus: build ${record.status}: ${errorMessage(error).replace(/: see the build log$/, '')}\n`);
       await staging.discard();
     } finally {
       await rm(sourceDir, { recursive: true, force: true });
