@@ -12,6 +12,7 @@ import { eventually, gitSync, makeSourceRepo, opusBin, tempDir, writeFiles } fro
 export interface AttackProject {
   /** tag → files of the source at that tag; the last tag is deployed. */
   versions: Record<string, Record<string, string>>;
+  /** `{port}` and `{dataDir}` are replaced by the server's (a build that attacks them knows them). */
   command: string;
   /** More lines under `build:` (network, secrets, limits), each indented by two spaces. */
   build?: string;
@@ -57,6 +58,8 @@ export const VAULT: AttackProject = {
 /** Starts `opus server` with these projects (their last tag deployed) and waits until all are live. */
 export async function startAttackWorld(t: { after(fn: () => unknown): void }, projects: Record<string, AttackProject>, options: { port?: number; env?: Record<string, string> } = {}): Promise<AttackWorld> {
   const dir = await tempDir(t, 'opus-attack-');
+  const port = options.port ?? (await freePort());
+  const dataDir = join(dir, 'data');
   const files: Record<string, string> = { 'opus.yaml': 'sync:\n  interval: 1h\n' };
   for (const [name, project] of Object.entries(projects)) {
     const source = await makeSourceRepo(join(dir, 'src', name), project.versions);
@@ -64,7 +67,7 @@ export async function startAttackWorld(t: { after(fn: () => unknown): void }, pr
     files[`projects/${name}.yaml`] = [
       `source: ${JSON.stringify(source)}`,
       `deploy: ${JSON.stringify(deploy)}`,
-      `build:\n  image: node:20\n  command: ${JSON.stringify(project.command)}\n  output: dist`,
+      `build:\n  image: node:20\n  command: ${JSON.stringify(project.command.replaceAll('{port}', String(port)).replaceAll('{dataDir}', dataDir))}\n  output: dist`,
       ...(project.build ? [project.build] : []),
       ...(project.yaml ? [project.yaml] : []),
     ].join('\n') + '\n';
@@ -75,8 +78,6 @@ export async function startAttackWorld(t: { after(fn: () => unknown): void }, pr
   gitSync(configDir, 'add', '--all');
   gitSync(configDir, 'commit', '--quiet', '-m', 'init');
 
-  const port = options.port ?? (await freePort());
-  const dataDir = join(dir, 'data');
   const logs: string[] = [];
   const env: NodeJS.ProcessEnv = { ...process.env, VAULT_HASH: bcrypt.hashSync(VAULT_PASSWORD, 4), ...options.env };
   delete env.OPUS_API_TOKEN;
@@ -93,14 +94,15 @@ export async function startAttackWorld(t: { after(fn: () => unknown): void }, pr
   const dashboard = `http://localhost:${port}`;
   const token = await eventually(() => readFile(join(dataDir, 'state', 'admin-token'), 'utf8').then((s) => s.trim()).catch(() => undefined), 30_000, 'the admin token');
   const api = (path: string, init: RequestInit = {}) => fetch(`http://127.0.0.1:${port}${path}`, { ...init, headers: { Authorization: `Bearer ${token}`, ...(init.headers as Record<string, string> | undefined) } });
-  await eventually(async () => {
+  const settled = await eventually(async () => {
     const answer = await api('/api/v1/projects').catch(() => undefined);
     if (!answer?.ok) return undefined;
-    const { projects: list } = (await answer.json()) as { projects: { name: string; status: string; live?: string }[] };
+    const { projects: list } = (await answer.json()) as { projects: { name: string; status: string }[] };
     const failed = list.find((p) => p.status === 'failed' || p.status === 'config error');
-    if (failed) throw new Error(`${failed.name} ${failed.status}: ${logs.join('').slice(-4000)}`);
-    return list.length === Object.keys(projects).length && list.every((p) => p.status === 'synced') ? list : undefined;
+    if (failed) return { failed };
+    return list.length === Object.keys(projects).length && list.every((p) => p.status === 'synced') ? { failed: undefined } : undefined;
   }, 150_000, 'every project to be live');
+  if (settled.failed) throw new Error(`${settled.failed.name} ${settled.failed.status}: ${JSON.stringify(settled.failed)}`);
 
   return {
     port,
