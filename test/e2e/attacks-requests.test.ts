@@ -168,6 +168,18 @@ test('attacks by request bytes against a real opus server', { timeout: 200_000 }
     assert.equal(artifacts.length, 1, 'a version of alpha went missing');
   });
 
+  await t.test('10b. a session cookie tossed in front of the real one (a sibling site on a shared parent domain) does not log the operator out', async () => {
+    const dashboardOrigin = `http://localhost:${world.port}`;
+    const login = await world.get('/_opus/session', `localhost:${world.port}`, { Origin: dashboardOrigin, 'X-Opus-Request': 'dashboard', 'Content-Type': 'application/json', 'Content-Length': String(JSON.stringify({ token: world.token }).length) }, 'POST', JSON.stringify({ token: world.token }));
+    const session = /opus_session=([^;]+)/.exec(String(login.headers['set-cookie']))?.[1];
+    assert.ok(session, `no session: ${login.status}`);
+    const tossed = `opus_session=1999999999999.${'A'.repeat(43)}; opus_session=${session}`;
+    const state = await world.get('/_opus/session', `localhost:${world.port}`, { Cookie: tossed });
+    assert.deepEqual(JSON.parse(state.body), { loggedIn: true });
+    const forgedOnly = await world.get('/_opus/session', `localhost:${world.port}`, { Cookie: `opus_session=1999999999999.${'A'.repeat(43)}` });
+    assert.deepEqual(JSON.parse(forgedOnly.body), { loggedIn: false });
+  });
+
   await t.test('11. reads of the protected project through the API, lists and metrics', async () => {
     const dashboard = `localhost:${world.port}`;
     for (const path of ['/api/v1/projects/vault', '/api/v1/projects/vault/artifacts', '/api/v1/projects/vault/artifacts/1.0.0/archive', '/api/v1/builds/vault%401.0.0', '/api/v1/builds/vault%401.0.0/log?follow=0', '/api/v1/builds?project=vault', '/api/v1/projects/vault/history', '/api/v1/projects/vault/previews', '/api/v1/hooks/deliveries']) {

@@ -29,7 +29,7 @@ export interface AttackWorld {
   logs: string[];
   site(label: string): string;
   /** A request with a chosen Host header (fetch cannot send one), answered in full. */
-  get(path: string, host: string, headers?: Record<string, string>, method?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>;
+  get(path: string, host: string, headers?: Record<string, string>, method?: string, body?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>;
   api(path: string, init?: RequestInit): Promise<Response>;
 }
 
@@ -112,7 +112,7 @@ export async function startAttackWorld(t: { after(fn: () => unknown): void }, pr
     logs,
     site: (label) => `http://${label}.localhost:${port}`,
     api,
-    get: (path, host, headers = {}, method = 'GET') =>
+    get: (path, host, headers = {}, method = 'GET', body?: string) =>
       new Promise((resolve, reject) => {
         const req = httpRequest({ host: '127.0.0.1', port, path, method, headers: { Host: host, ...headers }, agent: false }, (res) => {
           const chunks: Buffer[] = [];
@@ -120,7 +120,7 @@ export async function startAttackWorld(t: { after(fn: () => unknown): void }, pr
           res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('latin1') }));
         });
         req.on('error', reject);
-        req.end();
+        req.end(body);
       }),
   };
 }
