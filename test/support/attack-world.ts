@@ -56,7 +56,7 @@ export const VAULT: AttackProject = {
 };
 
 /** Starts `opus server` with these projects (their last tag deployed) and waits until all are live. */
-export async function startAttackWorld(t: { after(fn: () => unknown): void }, projects: Record<string, AttackProject>, options: { port?: number; env?: Record<string, string> } = {}): Promise<AttackWorld> {
+export async function startAttackWorld(t: { after(fn: () => unknown): void }, projects: Record<string, AttackProject>, options: { port?: number; env?: Record<string, string>; args?: string[] } = {}): Promise<AttackWorld> {
   const dir = await tempDir(t, 'opus-attack-');
   const port = options.port ?? (await freePort());
   const dataDir = join(dir, 'data');
@@ -81,7 +81,7 @@ export async function startAttackWorld(t: { after(fn: () => unknown): void }, pr
   const logs: string[] = [];
   const env: NodeJS.ProcessEnv = { ...process.env, VAULT_HASH: bcrypt.hashSync(VAULT_PASSWORD, 4), ...options.env };
   delete env.OPUS_API_TOKEN;
-  const args = ['server', '--config', configDir, '--data-dir', dataDir, '--port', String(port), '--host', '127.0.0.1', '--sync-interval', '1h', '--log-format', 'json'];
+  const args = ['server', '--config', configDir, '--data-dir', dataDir, '--port', String(port), '--host', '127.0.0.1', '--sync-interval', '1h', '--log-format', 'json', ...(options.args ?? [])];
   const child: ChildProcess = spawn(process.execPath, [opusBin, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
   child.stdout?.on('data', (chunk: Buffer) => void logs.push(chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => void logs.push(chunk.toString()));
