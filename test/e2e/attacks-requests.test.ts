@@ -185,7 +185,10 @@ test('attacks by request bytes against a real opus server', { timeout: 200_000 }
     for (const path of ['/api/v1/projects/vault', '/api/v1/projects/vault/artifacts', '/api/v1/projects/vault/artifacts/1.0.0/archive', '/api/v1/builds/vault%401.0.0', '/api/v1/builds/vault%401.0.0/log?follow=0', '/api/v1/builds?project=vault', '/api/v1/projects/vault/history', '/api/v1/projects/vault/previews', '/api/v1/hooks/deliveries']) {
       const answer = await world.get(path, dashboard);
       assert.equal(answer.status, 401, `${path}: ${answer.status}`);
+      assert.equal((await world.get(path, dashboard, {}, 'HEAD')).status, 401, `HEAD ${path}`);
     }
+    const followed = await world.get('/api/v1/builds/vault%401.0.0/log', dashboard, { Accept: 'text/event-stream' });
+    assert.equal(followed.status, 401, 'the followed log');
     for (const path of ['/api/v1/projects', '/api/v1/builds', '/api/v1/sync', '/metrics', '/api/v1/openapi.json']) {
       const answer = await world.get(path, dashboard);
       assert.ok(!answer.body.includes('vault'), `${path} names the protected project: ${answer.body.slice(0, 300)}`);
