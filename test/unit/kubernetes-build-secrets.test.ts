@@ -7,7 +7,7 @@ import { Job } from 'kubernetes-models/batch/v1/Job';
 import { DockerBuildRunner } from '../../src/adapters/docker/docker-build-runner.js';
 import { resolveBuildSecrets } from '../../src/domain/build-secrets.js';
 import { readDesiredState, type ConfigFile } from '../../src/domain/desired-state.js';
-import { buildJob } from '../../src/domain/k8s/build-job.js';
+import { buildJob, podStuck } from '../../src/domain/k8s/build-job.js';
 import type { SecretRef } from '../../src/domain/schema.js';
 
 const projectFile = (secrets: string): ConfigFile => ({ path: 'projects/site.yaml', text: `source: https://git.example.com/site.git\nbuild:\n  image: node:20\n  command: npm ci && npm run build\n  env:\n    NPM_TOKEN: not-a-secret\n  secrets:\n${secrets}` });
@@ -64,4 +64,9 @@ test('the build Job gets the Secret by secretKeyRef, over a build.env of the sam
   for (const helper of [...(job.spec?.template.spec?.initContainers ?? []), ...(job.spec?.template.spec?.containers ?? [])].filter((c) => c.name !== 'build')) {
     assert.ok(!JSON.stringify(helper.env ?? []).includes('secretKeyRef'), `${helper.name} gets no secret`);
   }
+});
+
+test('a build pod waiting for a Secret or key that is not there ends the build at once, saying which', () => {
+  const pod = { status: { initContainerStatuses: [{ name: 'build', image: 'node:20', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "npm" not found' } } }] } };
+  assert.equal(podStuck(pod), 'the build container cannot start: secret "npm" not found (check the Secrets build.secrets names with kubernetesSecret, and their keys)');
 });

@@ -147,6 +147,9 @@ function podFailure(pod: V1Pod | undefined, spec: BuildSpec): string | undefined
 /** Image pulls that will never succeed end the build at once instead of waiting for the deadline. */
 export function podStuck(pod: V1Pod | undefined): string | undefined {
   const statuses = [...(pod?.status?.initContainerStatuses ?? []), ...(pod?.status?.containerStatuses ?? [])];
+  // A Secret (build.secrets' kubernetesSecret) or key that is not there: the kubelet would wait for it until the deadline.
+  const config = statuses.find((c) => c.state?.waiting?.reason === 'CreateContainerConfigError');
+  if (config) return `the ${config.name} container cannot start: ${config.state?.waiting?.message ?? 'its configuration is refused'} (check the Secrets build.secrets names with kubernetesSecret, and their keys)`;
   const s = statuses.find((c) => c.state?.waiting?.reason && ['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName'].includes(c.state.waiting.reason));
   return s ? `the image ${s.image} cannot be pulled (${s.state?.waiting?.reason}): check build.image` : undefined;
 }
