@@ -24,12 +24,13 @@ export const plainSite: SiteOptions = { spa: false, redirects: [], headers: [] }
 
 /** Publishes one version through the real store, exactly as a build does. Returns the version directory. */
 export async function publishVersion(store: FsArtifactStore, project: string, version: string, files: SiteFilesMap): Promise<string> {
-  const staging = await store.createStaging(project, version);
+  const stage = await store.createStaging(project, version);
+  const staging = stage.dir;
   for (const [path, content] of Object.entries(files)) {
     await mkdir(dirname(join(staging, path)), { recursive: true });
     await writeFile(join(staging, path), content);
   }
-  await store.publish(project, version, staging);
+  await stage.publish();
   return store.versionDir(project, version);
 }
 

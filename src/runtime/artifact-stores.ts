@@ -80,6 +80,11 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
   await sites.load().catch((error: unknown) => {
     throw new UserError(`cannot read the artifact store ${store.root}: ${(error as Error).message}`, ['check OPUS_S3_ENDPOINT, AWS_REGION and the AWS credentials, and that the bucket exists']);
   });
+  // What killed processes left in the bucket (uploads never completed, builds no marker names), in the background.
+  void store.sweepAbandoned().then(
+    (swept) => swept.uploads + swept.objects > 0 && logger.info('removed what killed servers left in the store', swept),
+    (error: unknown) => logger.warn('cannot sweep the store of abandoned uploads', { error: (error as Error).message }),
+  );
   const mirror = new FsArtifactStore(join(dataDir, 'mirror'));
   // What a killed server left: its builds' local staging and its half-done downloads.
   await Promise.all([rm(join(dataDir, 'staging'), { recursive: true, force: true }), mirror.discardAbandoned()]);

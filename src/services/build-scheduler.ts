@@ -122,7 +122,7 @@ export class BuildScheduler {
   private async recordQueued(project: ProjectSpec, version: string, options: ScheduleOptions, queuedAt: string): Promise<void> {
     const { store } = this.deps;
     await store.writeBuild(queuedRecord(project, version, options, queuedAt, await store.readBuild(project.name, version)));
-    await store.removeLog(project.name, version);
+    await store.logs.removeLog(project.name, version);
   }
 
   /** A build that never ran: cancelled while queued (or its record could not be written). */

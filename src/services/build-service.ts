@@ -6,6 +6,7 @@ import { DEFAULT_BUILD_LIMITS } from '../domain/build-limits.js';
 import { resolveBuildSecrets, type ResolvedSecrets } from '../domain/build-secrets.js';
 import type { ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
+import { FencedWrite } from '../domain/fencing.js';
 import { failedOrCancelled, finished as finishedRecord, handedOver, HandedOver, runningRecord, succeeded } from '../domain/build-record.js';
 import type { BuildRecord } from '../domain/build-record.js';
 import type { BuildRecords } from '../ports/build-records.js';
@@ -42,7 +43,7 @@ export class BuildService {
     const previous = await this.store.readBuild(project.name, version);
     const started = Date.now();
     let record = runningRecord(project, version, new Date(started).toISOString(), previous);
-    await this.store.writeBuild(record);
+    if (!(await this.recorded(record))) return this.handedOver(handedOver(record));
     const limits = project.build.limits ?? DEFAULT_BUILD_LIMITS;
     // Read before the log opens, so the mask knows them; a missing one fails the build below.
     let secrets: ResolvedSecrets = { env: {}, values: [] };
@@ -52,10 +53,11 @@ export class BuildService {
     } catch (error) {
       missing = error instanceof Error ? error : new Error(String(error));
     }
-    const log = new BuildLog(await this.store.createLog(project.name, version), limits.logBytes, secrets.values);
+    const log = new BuildLog(await this.store.logs.createLog(project.name, version), limits.logBytes, secrets.values);
     await mkdir(this.checkouts, { recursive: true });
     const sourceDir = await mkdtemp(join(this.checkouts, `opus-src-${project.name}-`));
-    const outputDir = await this.store.createStaging(project.name, version);
+    const staging = await this.store.createStaging(project.name, version);
+    const outputDir = staging.dir;
     this.logger.info('build started', { project: project.name, version });
     this.events.emit({ event: 'build.started', project: project.name, version });
     try {
@@ -70,25 +72,24 @@ export class BuildService {
       // Every fact of the build is on record before it is published: a server killed between the
       // publish and the final record closes it on restart with them (TriggerService.resume).
       await this.store.writeBuild({ ...record, ...(await outputStats(outputDir)), durationMs: Date.now() - started });
-      const { notes, ...stats } = await this.store.publish(project.name, version, outputDir, limits);
+      const { notes, ...stats } = await staging.publish(limits);
       for (const line of notes) log.note(`${line}\n`);
       record = succeeded(record, stats);
       log.note(`opus: published ${stats.files} files (${stats.bytes} bytes)\n`);
     } catch (error) {
       // A cancel is no failure: it does not count towards the retry backoff. A secret in a message is masked there too.
-      record = signal?.reason instanceof HandedOver ? handedOver(record) : failedOrCancelled(record, signal?.aborted === true, maskText(errorMessage(error), secrets.values));
+      // A write the store refused for an older term: a later leader owns the build now.
+      record = signal?.reason instanceof HandedOver || error instanceof FencedWrite ? handedOver(record) : failedOrCancelled(record, signal?.aborted === true, maskText(errorMessage(error), secrets.values));
       if (error instanceof RunnerUnavailable) record = { ...record, unavailable: true };
       log.note(`opus: build ${record.status}: ${errorMessage(error)}\n`);
-      await this.store.discardStaging(outputDir);
+      await staging.discard();
     } finally {
       await rm(sourceDir, { recursive: true, force: true });
       await log.close().catch(() => undefined);
     }
     if (record.status === 'queued') {
-      // Handed over: the next leader runs it; nothing ended, nothing to announce.
-      await this.store.writeBuild(record);
-      this.logger.info('build handed over to the next leader', { project: project.name, version });
-      return record;
+      await this.recorded(record);
+      return this.handedOver(record);
     }
     // Stopped with the server: the record stays `running`, so the next start builds it again.
     if (signal?.aborted && signal.reason === SHUTDOWN) {
@@ -97,12 +98,12 @@ export class BuildService {
     }
     if (record.status === 'failed') {
       // The lines of the log's tail that look like the cause, ahead of the generic error.
-      const tail = await this.store.readLog(project.name, version, 0, 0).then((l) => (l ? this.store.readLog(project.name, version, Math.max(0, l.size - 32 * 1024), 32 * 1024) : undefined));
+      const tail = await this.store.logs.readLog(project.name, version, 0, 0).then((l) => (l ? this.store.logs.readLog(project.name, version, Math.max(0, l.size - 32 * 1024), 32 * 1024) : undefined));
       const cause = failureCause(tail?.bytes.toString('utf8') ?? '');
       if (cause.length > 0) record = { ...record, cause, error: withCause(record.error ?? 'the build failed', cause) };
     }
     record = finishedRecord(record, new Date().toISOString(), Date.now() - started);
-    await this.store.writeBuild(record);
+    if (!(await this.recorded(record))) return this.handedOver(handedOver(record));
     const fields = { project: project.name, version, commit: record.commit, durationMs: record.durationMs };
     if (record.status === 'failed') this.logger.warn('build failed', { ...fields, error: record.error });
     else this.logger.info(`build ${record.status}`, fields);
@@ -114,6 +115,23 @@ export class BuildService {
       ...(record.commit ? { commit: record.commit } : {}),
       ...(record.error ? { message: record.error } : {}),
     });
+    return record;
+  }
+
+  /** Writes the record; false when the store refused it for an older term (FencedWrite): the build is no longer this replica's. */
+  private async recorded(record: BuildRecord): Promise<boolean> {
+    try {
+      await this.store.writeBuild(record);
+      return true;
+    } catch (error) {
+      if (error instanceof FencedWrite) return false;
+      throw error;
+    }
+  }
+
+  /** Handed over: the next leader runs it; nothing ended, nothing to announce. */
+  private handedOver(record: BuildRecord): BuildRecord {
+    this.logger.info('build handed over to the next leader', { project: record.project, version: record.version });
     return record;
   }
 }

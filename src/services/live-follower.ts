@@ -133,20 +133,20 @@ export class LiveFollower {
     const staging = await mirror.createStaging(project, version);
     try {
       const started = Date.now();
-      const stamp = await source.download(project, version, staging);
+      const stamp = await source.download(project, version, staging.dir);
       if (stamp === undefined) {
-        await mirror.discardStaging(staging);
+        await staging.discard();
         this.downloadFailed(key, 'a live or published version is not (or no longer) complete in the store', { project, version });
         return false;
       }
-      const { files } = await mirror.publish(project, version, staging);
+      const { files } = await staging.publish();
       this.stamps.set(key, stamp);
       this.failing.delete(key);
       await this.saveLedger();
       logger.info('mirrored a version', { project, version, files, ms: Date.now() - started });
       return true;
     } catch (error) {
-      await mirror.discardStaging(staging).catch(() => undefined);
+      await staging.discard().catch(() => undefined);
       this.downloadFailed(key, 'cannot mirror a version; trying again', { project, version, error: errorMessage(error) });
       return false;
     }

@@ -86,9 +86,10 @@ test(`${CASES} generated requests get the same bytes from node:http alone and fr
   const sites = new SiteTable(store);
   await sites.load();
   const publish = async (project: string, version: string, files: Record<string, string>) => {
-    const staging = await store.createStaging(project, version);
+    const stage = await store.createStaging(project, version);
+    const staging = stage.dir;
     await writeFiles(staging, files);
-    await store.publish(project, version, staging);
+    await stage.publish();
   };
   const site = {
     'index.html': `<!doctype html><h1>app v2</h1>${'<p>text</p>'.repeat(60)}`,

@@ -50,9 +50,10 @@ async function world(t: TestContext): Promise<World> {
   const unused = undefined as never;
   const sync = syncServiceFor({ config: { fetch: () => Promise.reject(new Error('no config repo here')) }, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
   for (const [version, marker] of [['1.0.0', 'v1'], ['2.0.0', 'v2']] as const) {
-    const staging = await store.createStaging('site', version);
+    const stage = await store.createStaging('site', version);
+    const staging = stage.dir;
     await writeFiles(staging, { ...SITE, 'index.html': SITE['index.html'].replaceAll('v1', marker) });
-    await store.publish('site', version, staging);
+    await stage.publish();
   }
   await sites.set('site', { version: '1.0.0', domains: ['site.example.com'] });
   const started: OpusServer[] = [];

@@ -36,9 +36,10 @@ async function serve(t: TestContext, origins: Origins): Promise<{ port: number; 
   const unused = undefined as never;
   const sync = syncServiceFor({ config, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
   for (const [project, version, text] of [['site', '1.0.0', 'site one'], ['site', '1.1.0', 'site one-one'], ['a--b', '1.0.0', 'a--b itself'], ['b', '2.0.0', 'b two']] as const) {
-    const staging = await store.createStaging(project, version);
+    const stage = await store.createStaging(project, version);
+    const staging = stage.dir;
     await writeFiles(staging, { 'index.html': text });
-    await store.publish(project, version, staging);
+    await stage.publish();
   }
   await sites.set('site', { version: '1.0.0', domains: ['www.site.test', 'localhost'] });
   await sites.set('a--b', { version: '1.0.0', domains: [] });

@@ -82,10 +82,11 @@ async function start(t: TestContext, entry: Entry = 'createApp'): Promise<Harnes
   }
 
   const publish: Harness['publish'] = async (project, version, files, prepare) => {
-    const staging = await store.createStaging(project, version);
+    const stage = await store.createStaging(project, version);
+    const staging = stage.dir;
     await writeFiles(staging, files);
     await prepare?.(staging);
-    await store.publish(project, version, staging);
+    await stage.publish();
   };
 
   await writeFile(join(dir, 'secret.txt'), SECRET); // beside the artifact root

@@ -52,9 +52,10 @@ export async function startSiteServer(root: string, options: Pick<AppDeps, 'arch
     store,
     sites,
     async publish(project, version, files) {
-      const staging = await store.createStaging(project, version);
+      const stage = await store.createStaging(project, version);
+      const staging = stage.dir;
       await writeFiles(staging, files);
-      await store.publish(project, version, staging);
+      await stage.publish();
     },
     close: () => server.close(0),
   };

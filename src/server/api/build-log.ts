@@ -25,7 +25,7 @@ export function buildLogRoute(router: Router, deps: Pick<CoreDeps, 'store' | 'sy
     const active = scheduler.isActive(project, version);
     if (!active || !follow) {
       const record = await deps.store.readBuild(project, version);
-      const log = await store.readLog(project, version);
+      const log = await store.logs.readLog(project, version);
       if (!active && !record && !log) return ctx.throw(404, `no build ${project}@${version}`);
       ctx.type = 'text/plain; charset=utf-8';
       const status = active ? (await scheduler.view(project, version))?.status : record?.status;
@@ -43,7 +43,7 @@ export function buildLogRoute(router: Router, deps: Pick<CoreDeps, 'store' | 'sy
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
     const view = await scheduler.view(project, version);
     res.write(formatSseComment(`${project}@${version} ${view?.status ?? 'queued'}${view?.position ? ` at position ${view.position}` : ''}`));
-    void pipeLog(res, (offset, max) => store.readLog(project, version, offset, max), () => !scheduler.isActive(project, version), stop.signal)
+    void pipeLog(res, (offset, max) => store.logs.readLog(project, version, offset, max), () => !scheduler.isActive(project, version), stop.signal)
       .then(async () => {
         if (stop.signal.aborted) return;
         const record = await deps.store.readBuild(project, version);
