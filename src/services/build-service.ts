@@ -67,7 +67,7 @@ export class BuildService {
       const commit = project.checkout ? await this.sources.checkoutCommit(project.source, project.checkout.ref, project.checkout.commit, sourceDir) : await this.sources.checkout(project.source, version, sourceDir);
       record = { ...record, commit };
       log.note(`opus: commit ${commit}; running "${project.build.command}" in ${project.build.image}\n`);
-      const job = { project: project.name, version, commit, spec: project.build, sourceDir, outputDir, log: log.output, secretEnv: secrets.env };
+      const job = { project: project.name, version, commit, spec: project.build, sourceDir, outputDir, log: log.output, secretEnv: secrets.env, ...(secrets.kubernetes ? { secretKeys: secrets.kubernetes } : {}) };
       await this.runner.run({ ...job, ...(signal ? { signal } : {}) });
       // Every fact of the build is on record before it is published: a server killed between the
       // publish and the final record closes it on restart with them (TriggerService.resume).
