@@ -82,7 +82,7 @@ async function main(): Promise<void> {
   };
   const liveIs = (version: string) => until(async () => ((await status()).live === version && (await containersOf(project, true)).length === 0 ? true : undefined), 120_000, `${version} live`);
 
-  let deployMs = 0;
+  let deployMs: number;
   const rows: { kill: number; atMs: number; phase: string; leftBytes: number; startMs: number; restartToLiveMs: number; problems: string[] }[] = [];
   try {
     await deploy(versions[0] as string);

@@ -19,9 +19,9 @@ import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
 import { ensureAdminToken } from './admin-token.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
+import { configEditRun } from './config-edit-runs.js';
 import { watchConfigRepo } from './config-repo-watch.js';
 import { watchEngine } from './engine-watch.js';
-import { openConfigEdits } from './config-repo.js';
 import { defaults } from './defaults.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { forgeTokensFromEnv, startPreviews, type ForgeTokens } from './previews.js';
@@ -185,8 +185,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       previews,
       ...(tls ? { certificates: tls.report } : {}),
       configRepo: config,
-      // Only a config repo on this machine can be edited here; the server's own clone (state/config) never is.
-      ...(existsSync(config) ? { configEdits: (pr: boolean) => openConfigEdits(config, true, pr ? { env: process.env } : undefined) } : {}),
+      // Never through the clone the sync reads (state/config): see config-edit-runs.ts.
+      configEdits: configEditRun(config, dataDir),
     }, tls?.serving);
   if (tls) metrics.watchCertificates(tls.report);
   const address = await server.listen(options.port, options.host).catch(async (error: unknown) => {

@@ -18,7 +18,7 @@ import type { SiteTable } from '../services/site-table.js';
 import type { SyncService } from '../services/sync-service.js';
 import type { TriggerService } from '../services/trigger-service.js';
 import type { ApiAuthOptions } from './api/auth.js';
-import type { ConfigEdits } from '../services/config-edits.js';
+import type { ConfigEdits, EditResult } from '../services/config-edits.js';
 import type { WebhookOptions } from './webhooks/webhooks.js';
 
 /** What the site handler serves from: a table of live versions and their files on local disk. */
@@ -85,16 +85,16 @@ export interface ControlDeps {
   leadership?: Leadership;
   /** Where the config repo this server syncs lives (a path or URL), so the CLI can tell it is the one it edits. */
   configRepo?: string;
-  /** Deploy and rollback from the dashboard: edits of the config repo when it is on this machine. */
-  configEdits?: ConfigEditsFactory;
+  /** Deploy and rollback from the dashboard: runs one edit of the config repo this server syncs. */
+  configEdits?: ConfigEditRun;
   /** How long an archive download may stall before it is cut (default ARCHIVE_IDLE_MS). */
   archiveIdleMs?: number;
   /** With HTTPS on: every served certificate's state (GET /api/v1/certificates, the dashboard). */
   certificates?: () => CertificateStatus[];
 }
 
-/** Opens the edits of the config repo this server syncs (when it is on this machine); `pr`: as a pull request. */
-export type ConfigEditsFactory = (pr: boolean) => Promise<ConfigEdits>;
+/** Runs one change of the config repo this server syncs (on this machine, or its own clone of a URL); `pr`: as a pull request. */
+export type ConfigEditRun = (pr: boolean, change: (edits: ConfigEdits) => Promise<EditResult>) => Promise<EditResult>;
 
 export function siteServing(deps: AppDeps): SiteServing {
   return deps.serving ?? { sites: deps.sites, store: deps.store };

@@ -67,7 +67,7 @@ export class BuildService {
       const commit = project.checkout ? await this.sources.checkoutCommit(project.source, project.checkout.ref, project.checkout.commit, sourceDir) : await this.sources.checkout(project.source, version, sourceDir);
       record = { ...record, commit };
       log.note(`opus: commit ${commit}; running "${project.build.command}" in ${project.build.image}\n`);
-      const job = { project: project.name, version, commit, spec: project.build, sourceDir, outputDir, log: log.output, secretEnv: secrets.env };
+      const job = { project: project.name, version, commit, spec: project.build, sourceDir, outputDir, log: log.output, secretEnv: secrets.env, ...(secrets.kubernetes ? { secretKeys: secrets.kubernetes } : {}) };
       await this.runner.run({ ...job, ...(signal ? { signal } : {}) });
       // Every fact of the build is on record before it is published: a server killed between the
       // publish and the final record closes it on restart with them (TriggerService.resume).
@@ -81,7 +81,8 @@ export class BuildService {
       // A write the store refused for an older term: a later leader owns the build now.
       record = signal?.reason instanceof HandedOver || error instanceof FencedWrite ? handedOver(record) : failedOrCancelled(record, signal?.aborted === true, maskText(errorMessage(error), secrets.values));
       if (error instanceof RunnerUnavailable) record = { ...record, unavailable: true };
-      log.note(`opus: build ${record.status}: ${errorMessage(error)}\n`);
+      // The log is where "see the build log" points: in it, the pointer would point at itself.
+      log.note(`opus: build ${record.status}: ${errorMessage(error).replace(/: see the build log$/, '')}\n`);
       await staging.discard();
     } finally {
       await rm(sourceDir, { recursive: true, force: true });
