@@ -31,14 +31,13 @@ import { projectDomains, servedHostsOf } from '../services/certificates/served-h
 import { BuildQueue } from '../services/build-queue.js';
 import { BuildScheduler } from '../services/build-scheduler.js';
 import { HandedOver } from '../domain/build-record.js';
-import { BuildService } from '../services/build-service.js';
+import { BuildService, RunnerChoice } from '../services/build-service.js';
 import { HookDeliveryService } from '../services/hook-delivery.js';
 import { initialFiles } from '../services/config-edits.js';
 import type { Logger } from '../services/logger.js';
 import { fanOut, Metrics } from '../services/metrics.js';
 import { SyncService } from '../services/sync-service.js';
 import type { PreviewService } from '../services/previews/preview-service.js';
-import { RunnerChoice } from '../services/runner-choice.js';
 import { TriggerService } from '../services/trigger-service.js';
 import { WebhookService } from '../services/webhook-service.js';
 
@@ -90,6 +89,7 @@ export interface RunningServer {
   /** The HTTPS listener's address, with TLS on. */
   httpsUrl?: string;
   sync: SyncService;
+  scheduler: BuildScheduler;
   queue: BuildQueue;
   previews: PreviewService;
   close(): Promise<void>;
@@ -165,6 +165,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }));
   const server = createOpusServer({
       sync,
+      scheduler,
       sites,
       store,
       serving,
@@ -230,6 +231,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(admin.created ? { createdTokenFile: admin.file } : {}),
     ...(httpsUrl ? { httpsUrl } : {}),
     sync,
+    scheduler,
     queue,
     previews,
     async close() {

@@ -1,17 +1,17 @@
-// One build of project@version, from source to a published version, with its record and log.
+// One build of project@version, from source to a published version, with its record and log; and which runner (opus.yaml builds.runner) runs it.
 import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DEFAULT_BUILD_LIMITS } from '../domain/build-limits.js';
 import { resolveBuildSecrets, type ResolvedSecrets } from '../domain/build-secrets.js';
-import type { ProjectSpec } from '../domain/desired-state.js';
-import { errorMessage } from '../domain/errors.js';
+import type { BuildRunnerKind, ProjectSpec } from '../domain/desired-state.js';
+import { UserError, errorMessage } from '../domain/errors.js';
 import { FencedWrite } from '../domain/fencing.js';
 import { failedOrCancelled, finished as finishedRecord, handedOver, HandedOver, runningRecord, succeeded } from '../domain/build-record.js';
 import type { BuildRecord } from '../domain/build-record.js';
 import type { BuildRecords } from '../ports/build-records.js';
 import type { VersionStore } from '../ports/version-store.js';
-import { RunnerUnavailable, type BuildRunner } from '../ports/build-runner.js';
+import { RunnerUnavailable, type BuildJob, type BuildRunner } from '../ports/build-runner.js';
 import { noEvents, type EventSink } from '../ports/event-sink.js';
 import type { SourceRepos } from '../ports/git-sources.js';
 import { failureCause, withCause } from '../domain/build-failure-cause.js';
@@ -142,4 +142,25 @@ async function outputStats(dir: string): Promise<{ files: number; bytes: number 
   const entries = (await readdir(dir, { withFileTypes: true, recursive: true })).filter((e) => e.isFile());
   const sizes = await Promise.all(entries.map(async (e) => (await lstat(join(e.parentPath, e.name))).size));
   return { files: entries.length, bytes: sizes.reduce((a, b) => a + b, 0) };
+}
+
+/** The build runner opus.yaml asks for (builds.runner), chosen per build, so changing it needs no restart. */
+export class RunnerChoice implements BuildRunner {
+  constructor(
+    private readonly wanted: () => BuildRunnerKind | undefined,
+    private readonly runners: { docker: BuildRunner; kubernetes?: BuildRunner | undefined },
+  ) {}
+
+  async forgetProject(project: string): Promise<void> {
+    for (const runner of Object.values(this.runners)) await runner?.forgetProject?.(project);
+  }
+
+  run(job: BuildJob): Promise<void> {
+    const kind = this.wanted() ?? 'docker';
+    const runner = this.runners[kind];
+    if (!runner) {
+      return Promise.reject(new UserError('opus.yaml asks for builds.runner: kubernetes, but this server does not run in a Kubernetes cluster (no POD_NAMESPACE, POD_IP and OPUS_IMAGE, which `opus install` sets)'));
+    }
+    return runner.run(job);
+  }
 }

@@ -14,28 +14,15 @@ import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import { createRequestListener } from '../../src/server/app.js';
 import { createOpusServer } from '../../src/server/opus-server.js';
 import { readSecret } from '../../src/adapters/secrets/read-secret.js';
-import { BuildQueue } from '../../src/services/build-queue.js';
-import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { exchange, type RawResponse } from '../support/raw-http.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
 import { PATH_STYLE_ORIGINS, siteOptions } from '../support/site-server.js';
-import { syncServiceFor } from '../support/sync-wiring.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const CASES = 400;
 const JS_PATH = '/app/assets/index-Ab12Cd34.js';
-
-/** mulberry32: the same requests on every run, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PATHS = [
   '/app/', '/app/index.html', JS_PATH, `${JS_PATH}?v=2`, '/app/assets/missing-Zz99Yy88.js', '/app/assets/style.css', '/app/some/route',
@@ -109,10 +96,7 @@ test(`${CASES} generated requests get the same bytes from node:http alone and fr
   await publish('private', '1.0.0', { 'index.html': 'members only' });
   await sites.set('private', { version: '1.0.0', domains: [], site: siteOptions({ auth: { username: 'team', passwordHash: { env: 'OPUS_DIFFERENTIAL_HASH' } } }) });
 
-  const queue = new BuildQueue(1);
-  const unused = undefined as never;
-  const sync = syncServiceFor({ config: { fetch: () => Promise.reject(new Error('no config repo here')) }, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
-  const deps = { sync, sites, store, queue, logger: silentLogger, secrets: readSecret, origins: PATH_STYLE_ORIGINS };
+  const deps = { sites, store, logger: silentLogger, secrets: readSecret, origins: PATH_STYLE_ORIGINS };
   const opus = createOpusServer(deps);
   t.after(() => opus.close(0));
   const opusPort = (await opus.listen(0, '127.0.0.1')).port;
@@ -149,7 +133,8 @@ test(`${CASES} generated requests get the same bytes from node:http alone and fr
     known.lastModified.push(response?.headers['last-modified'] ?? DATES[0] as string);
   }
 
-  const rnd = prng(Number(process.env.OPUS_FUZZ_SEED ?? 20261201));
+  // Seeded: the same requests on every run, so a failure can be replayed.
+  const rnd = seededRandom(Number(process.env.OPUS_FUZZ_SEED ?? 20261201));
   const cases = Array.from({ length: CASES }, () => generate(rnd, known));
   const inBatches = async (work: (c: (typeof cases)[number], i: number) => Promise<void>) => {
     for (let at = 0; at < cases.length; at += 8) await Promise.all(cases.slice(at, at + 8).map((c, i) => work(c, at + i)));

@@ -75,7 +75,7 @@ test('a forced rebuild replaces the archive; removing the version removes it', a
 });
 
 test('the archive endpoint sends the stored file with its Content-Length, not chunked, and no snapshot', async (t) => {
-  const server = await startSiteServer(await tempDir(t, 'opus-archives-file-'));
+  const server = await startSiteServer(await tempDir(t, 'opus-archives-file-'), { api: {} });
   t.after(() => server.close());
   await server.publish('site', '1.0.0', { 'index.html': 'x', 'app.js': 'y'.repeat(50_000) });
   const response = await new Promise<IncomingMessage>((resolve, reject) =>

@@ -141,7 +141,7 @@ export async function startPreviewWorld(options: PreviewWorldOptions): Promise<P
     },
   };
   await eventually(async () => {
-    if (!server.sync.desiredState || server.sync.scheduler.active().length > 0) return undefined;
+    if (!server.sync.desiredState || server.scheduler.active().length > 0) return undefined;
     const live = await get(server.url, `site.localhost:${port}`, '/');
     return live.status === 200 ? live : undefined;
   }, 120_000, 'production 1.0.0 to be live');

@@ -21,6 +21,7 @@ import type { AddressInfo } from 'node:net';
 import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { S3Objects, isMissing, s3Client } from '../../src/adapters/s3/s3-objects.js';
 import { startS3Server, type S3TestServer } from './s3-server.js';
+import { seededRandom } from './seeded-random.js';
 
 /** Which requests a fault hits: by method, path (/<bucket>/<key>), query and headers (x-amz-meta-opus-term tells writers apart). */
 export type FaultMatch = (method: string, path: string, request: { query: URLSearchParams; headers: IncomingMessage['headers'] }) => boolean;
@@ -43,7 +44,7 @@ export async function startS3StandIn(bucket = 'opus-artifacts', seed = 15): Prom
   const direct = s3Client({ endpoint: backend.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
   const stats = { requests: 0, slowDowns: 0, preconditionFailed: 0, parts: 0 };
   const log: S3Request[] = [];
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   let fault: { rate: number; match: FaultMatch; answer: { status: number; code: string } } | undefined;
   const keyLocks = new Map<string, Promise<void>>();
   const uploads = new Map<string, { key: string; uploadId: string; initiated: Date }>();
@@ -212,16 +213,4 @@ function s3Error(res: ServerResponse, status: number, code: string, message: str
   const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${message}</Message><RequestId>stand-in</RequestId></Error>`;
   res.writeHead(status, { 'content-type': 'application/xml', 'content-length': Buffer.byteLength(body), ...(status === 503 ? { 'retry-after': '0' } : {}) });
   res.end(body);
-}
-
-/** A small seeded generator: the same seed gives the same faults. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }

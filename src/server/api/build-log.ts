@@ -15,12 +15,11 @@ const KEEPALIVE_MS = 15_000;
 
 type IdOf = (ctx: Context & { params: Record<string, string> }) => { project: string; version: string };
 
-export function buildLogRoute(router: Router, deps: Pick<CoreDeps, 'store' | 'sync'>, idOf: IdOf): void {
+export function buildLogRoute(router: Router, deps: Pick<CoreDeps, 'store' | 'scheduler'>, idOf: IdOf): void {
   let followers = 0;
   router.get('/builds/:id/log', async (ctx) => {
     const { project, version } = idOf(ctx);
-    const scheduler = deps.sync.scheduler;
-    const { store } = deps;
+    const { store, scheduler } = deps;
     const follow = ctx.query.follow !== '0' && ctx.query.follow !== 'false';
     const active = scheduler.isActive(project, version);
     if (!active || !follow) {
