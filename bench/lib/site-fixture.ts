@@ -2,25 +2,14 @@
 // compresses about as well as real bundles, CSS, a real PNG and font-like binary files.
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
-
-/** A small seeded PRNG (mulberry32), so every run makes the same bytes. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../../test/support/seeded-random.js';
 
 const WORDS = ['state', 'props', 'value', 'render', 'update', 'children', 'element', 'context', 'effect', 'memo', 'callback', 'ref', 'key', 'type', 'length', 'push', 'map', 'filter', 'reduce', 'forEach', 'then', 'catch', 'resolve', 'reject', 'Promise', 'Object', 'Array', 'String', 'Symbol', 'prototype', 'call', 'apply', 'bind', 'createElement', 'useState', 'useEffect', 'dispatch', 'action', 'payload', 'error', 'message', 'document', 'window', 'addEventListener', 'querySelector', 'className', 'style', 'display', 'hidden', 'fetch', 'json', 'headers', 'method', 'body', 'status'];
 const STRINGS = ['Something went wrong', 'Loading…', 'Unexpected token', 'Invalid hook call', 'application/json', 'Content-Type', 'click', 'keydown', 'submit', 'aria-label', 'data-testid', 'button', 'input', 'disabled', 'Cannot read properties of undefined', 'https://api.example.com/v1/', 'Retry', 'Cancel', 'Save changes'];
 
 /** Minified-JS-like text of about `bytes` bytes; `seed` changes the identifiers and literals. */
 export function jsLike(bytes: number, seed: number, marker: string): string {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(rnd() * list.length)] as T;
   const ident = () => (rnd() < 0.6 ? String.fromCharCode(97 + Math.floor(rnd() * 26)) + (rnd() < 0.5 ? String.fromCharCode(65 + Math.floor(rnd() * 26)) : '') : pick(WORDS));
   const expr = (): string => {
@@ -45,7 +34,7 @@ export function jsLike(bytes: number, seed: number, marker: string): string {
 }
 
 export function cssLike(bytes: number, seed: number): string {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const props = ['display:flex', 'margin:0 auto', 'padding:.5rem 1rem', 'color:#1f2937', 'background:#fff', 'border-radius:6px', 'font-weight:600', 'line-height:1.5', 'gap:12px', 'align-items:center', 'justify-content:space-between', 'box-shadow:0 1px 2px #0000000d', 'transition:all .15s ease'];
   let out = ':root{--brand:#4f46e5;--fg:#111827}*,:before,:after{box-sizing:border-box}';
   for (let i = 0; out.length < bytes; i++) {
@@ -57,7 +46,7 @@ export function cssLike(bytes: number, seed: number): string {
 
 /** A valid PNG of noisy pixels (photo-like: does not compress much); size grows with width*height. */
 export function pngImage(width: number, height: number, seed: number): Buffer {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const raw = Buffer.alloc((width * 3 + 1) * height);
   for (let y = 0; y < height; y++) {
     const row = y * (width * 3 + 1);
@@ -81,7 +70,7 @@ export function pngImage(width: number, height: number, seed: number): Buffer {
 
 /** Binary font-like bytes (woff2 is already compressed: random is a fair stand-in). */
 export function fontLike(bytes: number, seed: number): Buffer {
-  const rnd = prng(seed);
+  const rnd = seededRandom(seed);
   const out = Buffer.alloc(bytes);
   out.write('wOF2', 0, 'latin1');
   for (let i = 4; i < bytes; i++) out[i] = Math.floor(rnd() * 256);

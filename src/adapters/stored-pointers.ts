@@ -3,6 +3,7 @@
 // is a read-modify-write: one at a time in this process, and a compare-and-swap where the medium
 // has one (S3's conditional PUT), so another process writing at the same moment (an old leader
 // that has not yet seen it lost the Lease) never makes a change get lost.
+import { checkTerm, writerTerm } from '../domain/fencing.js';
 import { withLivePointer, type LivePointer, type ServingSettings } from '../domain/live-pointers.js';
 import type { PointerStore } from '../ports/pointer-store.js';
 
@@ -17,8 +18,7 @@ export interface TextDocuments {
 /** The key of live.json that holds the term of its last writer (no project can be named so). */
 const TERM_KEY = '.term';
 
-/** A write of the live pointers refused: another replica leads now (or this one does not). */
-export class FencedWrite extends Error {}
+export { FencedWrite } from '../domain/fencing.js';
 
 export class StoredPointers implements PointerStore {
   private liveWrites: Promise<unknown> = Promise.resolve();
@@ -47,19 +47,11 @@ export class StoredPointers implements PointerStore {
     await this.documents.write('serving.json', `${JSON.stringify(settings, null, 2)}\n`);
   }
 
-  /** The term to write with; undefined when writes are not fenced. */
-  private fenced(): number | undefined {
-    if (!this.term) return undefined;
-    const term = this.term();
-    if (term === undefined) throw new FencedWrite('this replica does not hold the sync Lease: it does not write the live pointers');
-    return term;
-  }
-
   setLive(project: string, pointer: Omit<LivePointer, 'since'> | undefined): Promise<void> {
     const change = (text: string | undefined) => {
       const { [TERM_KEY]: last, ...live } = (text === undefined ? {} : JSON.parse(text)) as Record<string, LivePointer> & { [TERM_KEY]?: number };
-      const term = this.fenced();
-      if (term !== undefined && last !== undefined && last > term) throw new FencedWrite(`the live pointers were written in term ${last}; this replica's term ${term} is over`);
+      const term = writerTerm(this.term, 'the live pointers');
+      checkTerm(last, term, 'the live pointers');
       const next = withLivePointer(live, project, pointer, new Date().toISOString());
       return `${JSON.stringify(term === undefined ? next : { [TERM_KEY]: term, ...next }, null, 2)}\n`;
     };

@@ -106,7 +106,7 @@ export class ApiClient {
     })();
     if (response.status === 401 || response.status === 403) {
       const sent = this.token === undefined ? 'no API token was sent' : `the API token from ${this.tokenFrom} was refused`;
-      const fix = this.token === undefined ? 'give one: opus login --server <url> --token <token>, OPUS_TOKEN or --token (a server on this machine keeps its admin token in <data dir>/state/admin-token)' : 'check it against the server\'s OPUS_API_TOKEN, then opus login again (or fix OPUS_TOKEN / --token)';
+      const fix = this.token === undefined ? 'give one: opus login --server <url> --token <token>, OPUS_TOKEN or --token (a server on this machine keeps its admin token in <data dir>/state/admin-token)' : 'check it against the server\'s OPUS_API_TOKEN, or its <data dir>/state/admin-token when it runs without one, then opus login again (or fix OPUS_TOKEN / --token)';
       throw new UserError(`${sent}: ${message}`, [fix], EXIT.auth);
     }
     throw new UserError(message || `the server answered ${response.status}`, [], exitCodeFor(response.status));

@@ -20,9 +20,11 @@ export abstract class EditCommand extends OpusCommand {
   static override enableJsonFlag = true;
 
   private configDir: string | undefined;
+  private pushWanted = true;
 
   protected async edits(config: string | undefined, push: boolean, pr?: PrFlagValues): Promise<ConfigEdits> {
     this.configDir = resolveConfigDir(config);
+    this.pushWanted = push;
     return openConfigEdits(this.configDir, push, pr ? pullRequestSettings(pr) : undefined);
   }
 
@@ -31,7 +33,7 @@ export abstract class EditCommand extends OpusCommand {
     else if (result.pullRequest) {
       const pr = result.pullRequest;
       this.log(`${result.message}\n  commit ${result.commit?.slice(0, 12)} on branch ${pr.branch}, pushed\n  pull request #${pr.number} into ${pr.base}: ${pr.url}`);
-    } else this.log(`${result.message}\n  commit ${result.commit?.slice(0, 12)} in ${this.configDir ?? 'the config repo'}${result.pushed ? ', pushed' : ' (not pushed)'}`);
+    } else this.log(`${result.message}\n  commit ${result.commit?.slice(0, 12)} in ${this.configDir ?? 'the config repo'}${result.pushed ? ', pushed' : this.pushWanted ? ' (it has no remote to push to)' : ' (not pushed: --no-push)'}`);
     return result;
   }
 

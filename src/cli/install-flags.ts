@@ -4,6 +4,7 @@ import { Flags } from '@oclif/core';
 import { desiredStateOf } from '../domain/desired-state.js';
 import { UserError } from '../domain/errors.js';
 import { DEFAULT_RESOURCES, type InstallOptions } from '../domain/k8s/manifests.js';
+import { sitesDomainProblem } from '../domain/k8s/sites-domain.js';
 import { checkEndpoint, storeLocation } from '../runtime/artifact-stores.js';
 import { configRemoteUrl, readConfigDir } from '../runtime/config-repo.js';
 
@@ -18,6 +19,7 @@ export const installFlags = {
   'config-repo': Flags.string({ description: 'Git URL of the config repo the server syncs (default: the origin of --config; else an embedded one on the volume)' }),
   config: Flags.string({ char: 'c', description: 'A working copy of the config repo: its projects\' domains and previews.domain go on the Ingress' }),
   host: Flags.string({ description: 'Host name of the Opus server itself on the Ingress (API, dashboard, push webhooks), e.g. opus.example.com' }),
+  'sites-domain': Flags.string({ description: 'Every project at <project>.<sites domain> and preview at <version>--<project>.<sites domain>: the Ingress routes *.<sites domain> to Opus (needs wildcard DNS, and a wildcard certificate with --tls-secret), e.g. sites.example.net' }),
   domain: Flags.string({ multiple: true, default: [], description: 'A project domain the Ingress routes to Opus (repeatable)' }),
   'ingress-class': Flags.string({ description: 'ingressClassName of the Ingress (default: the cluster\'s default class)' }),
   'tls-secret': Flags.string({ description: 'A TLS Secret in the namespace for every Ingress host (the public URL is then https)' }),
@@ -39,6 +41,7 @@ interface InstallFlagValues {
   config?: string | undefined;
   host?: string | undefined;
   domain: string[];
+  'sites-domain'?: string | undefined;
   'ingress-class'?: string | undefined;
   'tls-secret'?: string | undefined;
   secret: string;
@@ -70,6 +73,9 @@ export async function installOptions(flags: InstallFlagValues, version: string):
     configRepo ??= await configRemoteUrl(flags.config);
   }
   const store = storeOption(flags, configRepo);
+  const sitesDomain = flags['sites-domain'];
+  const sitesProblem = sitesDomain === undefined ? undefined : sitesDomainProblem(sitesDomain, flags.host);
+  if (sitesProblem) throw new UserError(sitesProblem);
   const options: InstallOptions = {
     namespace: flags.namespace,
     image: flags.image ?? `ghcr.io/opus/opus:${version}`,
@@ -80,6 +86,7 @@ export async function installOptions(flags: InstallFlagValues, version: string):
     ...(configRepo ? { configRepo } : {}),
     ...(previewDomain ? { previewDomain } : {}),
     ...(flags.host ? { host: flags.host } : {}),
+    ...(sitesDomain ? { sitesDomain } : {}),
     ...(flags['ingress-class'] ? { ingressClass: flags['ingress-class'] } : {}),
     ...(flags['tls-secret'] ? { tlsSecret: flags['tls-secret'] } : {}),
     ...(flags['storage-class'] ? { storageClass: flags['storage-class'] } : {}),

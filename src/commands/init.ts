@@ -1,6 +1,7 @@
 import { Args } from '@oclif/core';
 import { enclosingWorkTree, initConfigRepo } from '../runtime/config-repo.js';
-import { resolveConfigDir } from '../runtime/defaults.js';
+import { join, resolve } from 'node:path';
+import { defaultDataDir, resolveConfigDir } from '../runtime/defaults.js';
 import { initialFiles } from '../services/config-edits.js';
 import { OpusCommand } from '../cli/opus-command.js';
 import { UserError } from '../domain/errors.js';
@@ -22,7 +23,10 @@ export default class Init extends OpusCommand {
       ]);
     }
     const created = await initConfigRepo(dir, initialFiles());
-    this.log(`created the config repo ${created}\nnext: opus add <name> <git url> --image node:20 --command "npm ci && npm run build" --output dist`);
+    // The other commands edit this repo only when told so (or run inside it): say how, else the next `opus add` lands in the embedded one.
+    const told = process.env.OPUS_CONFIG !== undefined && resolve(process.env.OPUS_CONFIG) === created;
+    const pointAt = told || created === join(defaultDataDir(), 'config') ? '' : `\nthe CLI edits it when run inside it, or with: export OPUS_CONFIG=${created} (or --config)\nthe server reads it with: opus server --config ${created}`;
+    this.log(`created the config repo ${created}${pointAt}\nnext: opus add <name> <git url> --image node:20 --command "npm ci && npm run build" --output dist`);
     return { dir: created };
   }
 }

@@ -1,5 +1,6 @@
 import { Flags } from '@oclif/core';
 import { EMBEDDED_ORIGINS, type Origins } from '../domain/origins.js';
+import { errorMessage } from '../domain/errors.js';
 import { durationMs } from '../domain/units.js';
 import { defaultDataDir, defaults } from '../runtime/defaults.js';
 import { kubernetesFromEnv } from '../runtime/kubernetes.js';
@@ -8,6 +9,7 @@ import { startServer } from '../runtime/start-server.js';
 import { s3StoreFromEnv } from '../runtime/artifact-stores.js';
 import { createLogger } from '../services/logger.js';
 import { OpusCommand } from '../cli/opus-command.js';
+import { stopOnSignals } from '../cli/stop-on-signals.js';
 
 export default class Server extends OpusCommand {
   static override description = `Run the Opus server: sync the config repo, build in Docker, serve every project.
@@ -54,6 +56,7 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
           acme: { ...(flags['acme-email'] ? { email: flags['acme-email'] } : {}), ...(flags['acme-directory'] ? { directoryUrl: flags['acme-directory'] } : {}) },
         }
       : undefined;
+    const started = stopOnSignals(durationMs(flags.drain) + 30_000, (error) => logger.error('the server did not close cleanly', { error: errorMessage(error) }));
     const server = await startServer({
       dataDir: flags['data-dir'] ?? defaultDataDir(),
       ...(flags.config ? { config: flags.config } : {}),
@@ -72,16 +75,10 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
       ...(tls ? { tls } : {}),
       drainMs: durationMs(flags.drain),
     });
+    started(server);
     this.log(`Opus is serving on ${server.url}${server.httpsUrl ? ` and ${server.httpsUrl}` : ''} (API: ${server.url}/api/v1/projects)`);
     // Shown once, when it is made; the CLI on this machine reads the file itself.
     if (server.createdTokenFile) this.log(`Made an admin token (in ${server.createdTokenFile}, mode 0600). Log in to the dashboard: ${server.dashboardUrl}#token=${server.token}`);
-    const stop = () => {
-      // A close that cannot finish (a peer that never lets go) must not keep the process alive: exit anyway.
-      setTimeout(() => process.exit(1), durationMs(flags.drain) + 30_000).unref();
-      void server.close().then(() => process.exit(0));
-    };
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
     await new Promise(() => undefined);
   }
 }

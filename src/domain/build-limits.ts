@@ -59,11 +59,20 @@ export function limitMessage(name: LimitName, limit: number, reached: number, wh
   const subject = {
     outputBytes: 'the build output is larger than',
     files: 'the build output has more files and directories than',
-    fileBytes: `a file of the build output${what ? ` (${what})` : ''} is larger than`,
+    fileBytes: `a file of the build output${what ? ` (${logSafe(what)})` : ''} is larger than`,
     logBytes: 'the build log is larger than',
   }[name];
   const key = LIMIT_KEYS[name];
   return `${subject} the limit of ${describeLimit(name, limit)} (it reached ${describeLimit(name, reached)}): raise build.limits.${key} in the project's file, or builds.limits.${key} in opus.yaml`;
+}
+
+/**
+ * A name from the build output as it goes into a log line: quoted (JSON) when it holds a control
+ * character, so a file called "x\nopus: published" stays one line about one entry.
+ */
+export function logSafe(name: string): string {
+  // eslint-disable-next-line no-control-regex
+  return /[\u0000-\u001f\u007f]/.test(name) ? JSON.stringify(name) : name;
 }
 
 /** At most this many lines about left-out entries go to the log; the rest are counted in one line. */

@@ -8,7 +8,8 @@ import { hstsRule, type HeaderRule } from './header-rules.js';
 import { toPreviewSpec, type PreviewSpec } from './previews/preview-config.js';
 import { hookId, type HookSpec } from './hooks.js';
 import type { RedirectRule } from './redirects.js';
-import { projectSchema, settingsSchema, type ProjectFile, type SecretRef, type SettingsFile } from './schema.js';
+import { projectSchema, settingsSchema, type BuildSecretRef, type ProjectFile, type SecretRef, type SettingsFile } from './schema.js';
+import { kubernetesSecretProblem } from './build-secrets.js';
 import { DEFAULT_BUILD_LIMITS, DEFAULT_SANDBOX, limitsFrom, type BuildLimits, type SandboxSettings } from './build-limits.js';
 import { durationMs, sizeBytes } from './units.js';
 
@@ -41,7 +42,7 @@ export interface BuildSpec {
   /** CPUs, pids and user of the build container; absent means DEFAULT_SANDBOX. */
   sandbox?: SandboxSettings;
   /** Environment variables read from secrets of the server when the build starts (never their values here). */
-  secrets?: Record<string, SecretRef>;
+  secrets?: Record<string, BuildSecretRef>;
 }
 
 /** How a project's site is served, whichever version is live. */
@@ -152,6 +153,14 @@ export function readDesiredState(settingsFile: ConfigFile | undefined, projectFi
     if (deployProblem) {
       const line = lineOfPath(file.text, 'deploy');
       problems.push({ file: file.path, path: 'deploy', message: `${deployProblem}, or "latest"`, ...(line ? { line } : {}) });
+      brokenProjects.push(name);
+      continue;
+    }
+    const kubeSecret = kubernetesSecretProblem(parsed.build.secrets, settings.runner);
+    if (kubeSecret) {
+      const path = `build.secrets.${kubeSecret.name}`;
+      const line = lineOfPath(file.text, path);
+      problems.push({ file: file.path, path, message: kubeSecret.message, ...(line ? { line } : {}) });
       brokenProjects.push(name);
       continue;
     }

@@ -13,3 +13,17 @@ export class UserError extends Error {
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/** A push the config repo's remote refused; `behind`: it has commits the pusher lacks (non-fast-forward). */
+export class PushRejectedError extends UserError {
+  constructor(
+    message: string,
+    suggestions: string[],
+    readonly behind: boolean,
+    /** git's own lines that say why. */
+    readonly reason: string,
+  ) {
+    super(message, suggestions, 1);
+    this.name = 'PushRejectedError';
+  }
+}

@@ -1,5 +1,6 @@
-// Which version of each project is live, as the store keeps it (`.opus/live.json`), and the one
-// way a switch changes that document. Pure.
+// Which version of each project is live, as the store keeps it (`.opus/live.json`), the one way a
+// switch changes that document, and whether a switch is a rollback. Pure.
+import semver from 'semver';
 import type { SiteOptions } from './desired-state.js';
 
 export interface LivePointer {
@@ -26,4 +27,16 @@ export function withLivePointer(live: Record<string, LivePointer>, project: stri
   if (pointer === undefined) delete next[project];
   else next[project] = { ...pointer, since: live[project]?.version === pointer.version ? live[project].since : now };
   return next;
+}
+
+/**
+ * Whether a switch of the live version is a rollback, from the switch itself: the version goes
+ * back to one that was live before (`earlier`, newest first), or to a lower one. Never from a
+ * commit's subject: a rollback commit followed by another commit before the sync is still one.
+ */
+export function isRollback(from: string | undefined, to: string, earlier: readonly string[]): boolean {
+  if (from === undefined || from === to) return false;
+  if (earlier.includes(to)) return true;
+  const [was, now] = [semver.valid(from.replace(/^v/, '')), semver.valid(to.replace(/^v/, ''))];
+  return was !== null && now !== null && semver.lt(now, was);
 }

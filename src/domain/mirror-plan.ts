@@ -10,6 +10,13 @@ export interface VersionStamp {
   stamp: string | undefined;
 }
 
+/** What of a preview a replica serves: the version its alias names and those it built (their commit URLs stay). */
+export interface PreviewVersions {
+  project: string;
+  served?: string;
+  versions: readonly string[];
+}
+
 export const versionKey = (project: string, version: string): string => `${project}@${version}`;
 
 /** The projects whose served pointer differs from the shared one (version, domains or site options), and those no longer live. */
@@ -42,4 +49,9 @@ export function mirrorWork(published: VersionStamp[], mirrored: VersionStamp[], 
   });
   const drop = mirrored.filter((m) => !wanted.has(versionKey(m.project, m.version)) && !served.has(versionKey(m.project, m.version)));
   return { fetch, drop };
+}
+
+/** The versionKeys of current previews: mirrored besides the live and recently live versions (and nothing else). */
+export function previewServable(previews: readonly PreviewVersions[]): string[] {
+  return previews.flatMap((p) => [...new Set([...(p.served ? [p.served] : []), ...p.versions])].map((version) => versionKey(p.project, version)));
 }

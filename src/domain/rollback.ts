@@ -1,6 +1,4 @@
 // Finds where `opus rollback` goes, from the project file's history in the config repo.
-import semver from 'semver';
-
 export interface DeployRecord {
   commit: string;
   subject: string;
@@ -39,18 +37,6 @@ export function rollbackTarget(historyNewestFirst: DeployRecord[], current: stri
   const stack = deployStack(historyNewestFirst);
   if (current !== undefined && stack.at(-1) !== current) stack.push(current);
   return stack.at(-2);
-}
-
-/**
- * Whether a switch of the live version is a rollback, from the switch itself: the version goes
- * back to one that was live before (`earlier`, newest first), or to a lower one. Never from a
- * commit's subject: a rollback commit followed by another commit before the sync is still one.
- */
-export function isRollback(from: string | undefined, to: string, earlier: readonly string[]): boolean {
-  if (from === undefined || from === to) return false;
-  if (earlier.includes(to)) return true;
-  const [was, now] = [semver.valid(from.replace(/^v/, '')), semver.valid(to.replace(/^v/, ''))];
-  return was !== null && now !== null && semver.lt(now, was);
 }
 
 /** `latest` says in the message which version it named then: `deploy site latest (1.2.0 now, was 1.1.0)`. */

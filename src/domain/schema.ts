@@ -34,6 +34,18 @@ const secretRef = z
   ], { error: (issue) => `${issue.input === undefined ? 'required: add it as' : 'use'} { env: NAME } or { file: /path } (the secret itself never goes in git)` })
   .describe('Where the Opus server finds a secret at run time; secrets never live in this repo');
 
+/** A Secret of the build's namespace: only Job builds (builds.runner: kubernetes) can have one, by secretKeyRef. */
+const kubernetesSecret = z.strictObject({
+  name: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'a Secret\'s name: lowercase letters, digits, "-" and "."').describe('Name of a Secret in the namespace the build Jobs run in'),
+  key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, 'a key of the Secret: letters, digits, "-", "_" and "."').describe('Key of that Secret'),
+});
+
+const buildSecretRef = z
+  .union([...secretRef.options, z.strictObject({ kubernetesSecret: kubernetesSecret.describe('A Kubernetes Secret, given to a Job build by secretKeyRef: the server never reads it (nor can it mask it)') })], {
+    error: (issue) => `${issue.input === undefined ? 'required: add it as' : 'use'} { env: NAME }, { file: /path } or { kubernetesSecret: { name, key } } (the secret itself never goes in git)`,
+  })
+  .describe('Where a build secret is found at build time; secrets never live in this repo');
+
 const previews = z
   .strictObject({
     pullRequests: z.boolean().optional().describe('Build every pull request (GitHub, Gitea) or merge request (GitLab) to this source; default true'),
@@ -125,9 +137,9 @@ export const buildSchema = z.strictObject({
   user: buildUser.optional(),
   limits: buildLimits.optional(),
   secrets: z
-    .record(envName, secretRef)
+    .record(envName, buildSecretRef)
     .optional()
-    .describe('Environment variables of the build read from secrets of the server at build time, e.g. NPM_TOKEN: { env: OPUS_NPM_TOKEN }; masked in the build log'),
+    .describe('Environment variables of the build read from secrets of the server at build time, e.g. NPM_TOKEN: { env: OPUS_NPM_TOKEN }; masked in the build log. Job builds can also take { kubernetesSecret: { name, key } }'),
   cache: z.boolean().optional().describe('Keep a package cache between builds of this project (a Docker volume of this server and project, opus-cache-<server>-<project>, at /opus/cache, removed with the project; default true)'),
 });
 
@@ -199,6 +211,7 @@ export const settingsSchema = z
 
 export type ProjectFile = z.infer<typeof projectSchema>;
 export type SecretRef = z.infer<typeof secretRef>;
+export type BuildSecretRef = z.infer<typeof buildSecretRef>;
 export type PreviewsFile = z.infer<typeof previews>;
 export type SettingsFile = z.infer<typeof settingsSchema>;
 

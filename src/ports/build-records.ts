@@ -10,8 +10,9 @@ export interface BuildLogs {
   readLog(project: string, version: string, offset?: number, maxBytes?: number): Promise<{ bytes: Buffer; size: number } | undefined>;
 }
 
-/** The record of every build (domain/build-record.ts), with its log. */
-export interface BuildRecords extends BuildLogs {
+/** The record of every build (domain/build-record.ts), with its log (one BuildLogs object both stores compose). */
+export interface BuildRecords {
+  readonly logs: BuildLogs;
   readBuild(project: string, version: string): Promise<BuildRecord | undefined>;
   writeBuild(record: BuildRecord): Promise<void>;
   listBuilds(): Promise<BuildRecord[]>;

@@ -1,4 +1,5 @@
 import type { Writable } from 'node:stream';
+import type { KubernetesSecretKey } from '../domain/build-secrets.js';
 import type { BuildSpec } from '../domain/desired-state.js';
 
 export interface BuildJob {
@@ -13,6 +14,8 @@ export interface BuildJob {
   log: Writable;
   /** Environment variables from build.secrets, read on the server for this build: never logged or stored. */
   secretEnv?: Record<string, string>;
+  /** Environment variables from build.secrets' Kubernetes Secrets: only a Job build can take them (by secretKeyRef). */
+  secretKeys?: Record<string, KubernetesSecretKey>;
   signal?: AbortSignal;
 }
 

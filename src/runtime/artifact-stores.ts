@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import { FsArtifactStore } from '../adapters/fs/fs-artifact-store.js';
 import { FsMirrorLedger } from '../adapters/fs/fs-mirror-ledger.js';
 import { S3ArtifactStore } from '../adapters/s3/s3-artifact-store.js';
+import { S3PreviewLedger } from '../adapters/s3/s3-preview-ledger.js';
+import { previewServable } from '../domain/mirror-plan.js';
+import type { PreviewLedger } from '../ports/previews.js';
 import { S3CertificateStore } from '../adapters/s3/s3-certificate-store.js';
 import type { CertificateStore } from '../ports/certificate-store.js';
 import { parseS3Url, S3Objects, s3Client, type S3ClientOptions, type S3Location } from '../adapters/s3/s3-objects.js';
@@ -36,6 +39,8 @@ export interface ArtifactStores {
   /** With a shared store: certificates every replica serves (else under the data dir). */
   certificates?: CertificateStore;
   follower?: LiveFollower;
+  /** With a shared store: the previews' aliases, one document every replica reads (else under the data dir). */
+  previewLedger?: PreviewLedger;
 }
 
 /** `s3://bucket/prefix` → the location, or an error that says what is wrong. */
@@ -80,12 +85,18 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
   await sites.load().catch((error: unknown) => {
     throw new UserError(`cannot read the artifact store ${store.root}: ${(error as Error).message}`, ['check OPUS_S3_ENDPOINT, AWS_REGION and the AWS credentials, and that the bucket exists']);
   });
+  // What killed processes left in the bucket (uploads never completed, builds no marker names), in the background.
+  void store.sweepAbandoned().then(
+    (swept) => swept.uploads + swept.objects > 0 && logger.info('removed what killed servers left in the store', swept),
+    (error: unknown) => logger.warn('cannot sweep the store of abandoned uploads', { error: (error as Error).message }),
+  );
   const mirror = new FsArtifactStore(join(dataDir, 'mirror'));
   // What a killed server left: its builds' local staging and its half-done downloads.
   await Promise.all([rm(join(dataDir, 'staging'), { recursive: true, force: true }), mirror.discardAbandoned()]);
   const serving = new SiteTable(mirror);
   // What this replica served before a restart, until the first poll says otherwise.
   await serving.load();
+  const previewLedger = new S3PreviewLedger(objects, term);
   const follower = new LiveFollower({
     source: store,
     mirror,
@@ -93,11 +104,12 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
     ledger: new FsMirrorLedger(join(dataDir, 'state', 'mirror.json')),
     logger,
     ...(leader ? { follow: { sites, when: () => !leader.isLeader() } } : {}),
+    previews: async () => previewServable(await previewLedger.read()),
   });
   // Replicas share the bucket and, in pods, the data dir's path: the host name (the pod's name) tells
   // their build containers apart, so a replica that starts never removes another one's running
   // builds on a shared engine. Their package caches are the store's: whichever replica leads uses it.
-  return { store, sites, serving: { store: mirror, sites: serving }, docker: { owner: serverId(`${store.root}\n${dataDir}\n${hostname()}`), cacheId: serverId(store.root) }, follower, certificates: new S3CertificateStore(objects) };
+  return { store, sites, serving: { store: mirror, sites: serving }, docker: { owner: serverId(`${store.root}\n${dataDir}\n${hostname()}`), cacheId: serverId(store.root) }, follower, certificates: new S3CertificateStore(objects), previewLedger };
 }
 
 /** Names this server's build containers and cache volumes on a Docker Engine: the same across restarts. */

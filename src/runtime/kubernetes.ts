@@ -7,6 +7,7 @@ import { LeaseElector } from '../adapters/k8s/lease-elector.js';
 import { TransferServer } from '../adapters/k8s/transfer-server.js';
 import type { BuildRunner } from '../ports/build-runner.js';
 import type { Leadership } from '../ports/leadership.js';
+import { UserError } from '../domain/errors.js';
 import { TRANSFER_PORT } from '../domain/k8s/manifests.js';
 import type { Logger } from '../services/logger.js';
 
@@ -30,7 +31,9 @@ export async function kubernetesFromEnv(env: NodeJS.ProcessEnv, logger: Logger, 
   const runner = new KubernetesJobRunner({ api: kubeJobsApi(config, namespace), namespace, helperImage: image, transfers, ...owner });
   let elector: LeaseElector | undefined;
   if (env.OPUS_LEASE) {
-    elector = LeaseElector.fromConfig(config, { namespace, name: env.OPUS_LEASE, identity: env.POD_NAME ?? podIp, url: `http://${podIp.includes(':') ? `[${podIp}]` : podIp}:${serverPort}` });
+    // OPUS_LEASE_DURATION (seconds, default 15): the renew deadline and retry period follow it as in client-go.
+    const durationSeconds = leaseDuration(env.OPUS_LEASE_DURATION);
+    elector = LeaseElector.fromConfig(config, { namespace, name: env.OPUS_LEASE, identity: env.POD_NAME ?? podIp, url: `http://${podIp.includes(':') ? `[${podIp}]` : podIp}:${serverPort}`, ...(durationSeconds ? { durationSeconds } : {}) });
     elector.start((leader) => logger.info(leader ? 'this replica leads: it runs the sync loop' : 'another replica leads the sync loop', { lease: `${namespace}/${env.OPUS_LEASE}` }));
   }
   logger.info('running in Kubernetes', { namespace, transfers: transfers.baseUrl, lease: env.OPUS_LEASE ?? 'none' });
@@ -42,6 +45,13 @@ export async function kubernetesFromEnv(env: NodeJS.ProcessEnv, logger: Logger, 
       await transfers.close();
     },
   };
+}
+
+function leaseDuration(text: string | undefined): number | undefined {
+  if (text === undefined || text.trim() === '') return undefined;
+  const seconds = Number(text);
+  if (!Number.isFinite(seconds) || seconds < 1) throw new UserError(`OPUS_LEASE_DURATION must be a number of seconds, at least 1 (got "${text}")`);
+  return seconds;
 }
 
 function loadConfig(): KubeConfig {

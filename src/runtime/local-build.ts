@@ -40,9 +40,9 @@ export async function buildLocally(options: LocalBuildOptions): Promise<LocalBui
   if (!options.force && (await store.listBuilt(spec.name)).some((b) => b.version === version)) return { status: 'built', version, versionDir };
   const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, undefined, readSecret);
   const logPath = store.logPath(spec.name, version);
-  await store.removeLog(spec.name, version);
+  await store.logs.removeLog(spec.name, version);
   let done = false;
-  const following = followLog((offset, max) => store.readLog(spec.name, version, offset, max), { isDone: () => done, onText: options.onLog, intervalMs: 100 });
+  const following = followLog((offset, max) => store.logs.readLog(spec.name, version, offset, max), { isDone: () => done, onText: options.onLog, intervalMs: 100 });
   const record = await builds.build(spec, version, options.signal).finally(() => {
     done = true;
   });

@@ -8,6 +8,7 @@ import { WEBHOOK_PROVIDERS, type WebhookProvider } from '../domain/webhook-paylo
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { EventSink } from '../ports/event-sink.js';
 import type { SourceRepos } from '../ports/git-sources.js';
+import type { PreviewLedger } from '../ports/previews.js';
 import type { BuildScheduler } from '../services/build-scheduler.js';
 import type { Logger } from '../services/logger.js';
 import { ConfigPullRequests } from '../services/previews/config-pull-requests.js';
@@ -45,9 +46,11 @@ export interface PreviewWiring {
   configRepo: string;
   /** The sites domain: preview hosts live under it unless opus.yaml's previews.domain says otherwise. */
   sitesDomain: string;
+  /** A ledger in the shared store (else <data>/state/previews.json), read again while `follow()` (this replica does not lead). */
+  shared?: { ledger: PreviewLedger; follow: () => boolean };
 }
 
-export async function startPreviews({ dataDir, sync, sites, store, scheduler, logger, events, tokens, publicUrl, sources, configRepo, sitesDomain }: PreviewWiring): Promise<PreviewService> {
+export async function startPreviews({ dataDir, sync, sites, store, scheduler, logger, events, tokens, publicUrl, sources, configRepo, sitesDomain, shared }: PreviewWiring): Promise<PreviewService> {
   const reporting = new PreviewReporting({ reporter: new HttpForgeReporter(tokens), logger, publicUrl, previewDomain: () => sites.previewDomain ?? sitesDomain });
   const configPulls = new ConfigPullRequests({ configRepo, configAtRef: new GitConfigAtRef(configRepo), sync, scheduler, store, sources, reporting, logger });
   const previews = new PreviewService({
@@ -55,12 +58,13 @@ export async function startPreviews({ dataDir, sync, sites, store, scheduler, lo
     production: (project) => [sites.liveVersion(project), sync.desiredVersion(project)].filter((v): v is string => v !== undefined),
     scheduler,
     store,
-    ledger: new FsPreviewLedger(join(dataDir, 'state', 'previews.json')),
+    ledger: shared?.ledger ?? new FsPreviewLedger(join(dataDir, 'state', 'previews.json')),
     reporting,
     logger,
     events,
     configPulls,
   });
   await previews.start();
+  if (shared) previews.follow(shared.follow);
   return previews;
 }

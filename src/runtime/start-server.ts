@@ -19,9 +19,9 @@ import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
 import { ensureAdminToken } from './admin-token.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
+import { configEditRun } from './config-edit-runs.js';
 import { watchConfigRepo } from './config-repo-watch.js';
 import { watchEngine } from './engine-watch.js';
-import { openConfigEdits } from './config-repo.js';
 import { defaults } from './defaults.js';
 import type { KubernetesRuntime } from './kubernetes.js';
 import { forgeTokensFromEnv, startPreviews, type ForgeTokens } from './previews.js';
@@ -31,14 +31,13 @@ import { projectDomains, servedHostsOf } from '../services/certificates/served-h
 import { BuildQueue } from '../services/build-queue.js';
 import { BuildScheduler } from '../services/build-scheduler.js';
 import { HandedOver } from '../domain/build-record.js';
-import { BuildService } from '../services/build-service.js';
+import { BuildService, RunnerChoice } from '../services/build-service.js';
 import { HookDeliveryService } from '../services/hook-delivery.js';
 import { initialFiles } from '../services/config-edits.js';
 import type { Logger } from '../services/logger.js';
 import { fanOut, Metrics } from '../services/metrics.js';
 import { SyncService } from '../services/sync-service.js';
 import type { PreviewService } from '../services/previews/preview-service.js';
-import { RunnerChoice } from '../services/runner-choice.js';
 import { TriggerService } from '../services/trigger-service.js';
 import { WebhookService } from '../services/webhook-service.js';
 
@@ -90,6 +89,7 @@ export interface RunningServer {
   /** The HTTPS listener's address, with TLS on. */
   httpsUrl?: string;
   sync: SyncService;
+  scheduler: BuildScheduler;
   queue: BuildQueue;
   previews: PreviewService;
   close(): Promise<void>;
@@ -104,7 +104,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const config = options.config ?? (await embeddedConfigRepo(dataDir, logger));
   const admin = options.apiToken ? { token: options.apiToken, created: false, file: '' } : ensureAdminToken(dataDir);
   const leader = options.leader ?? options.kubernetes?.leader;
-  const { store, sites, serving, docker: dockerIds, follower, certificates } = await openArtifactStores(dataDir, options.s3, logger, leader);
+  const { store, sites, serving, docker: dockerIds, follower, certificates, previewLedger } = await openArtifactStores(dataDir, options.s3, logger, leader);
   const queue = new BuildQueue(2);
   const docker = new Docker();
   // Containers are labelled with this data dir, so a restart removes what a killed server left running.
@@ -127,7 +127,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const builds = new BuildService(store, sources, runner, logger, events, readSecret, checkouts);
   const configClone = join(dataDir, 'state', 'config');
   // The one path for every build (sync, API, webhooks, restarts); the sync reconciles when one ends.
-  const scheduler = new BuildScheduler({ queue, builds, store, logger, events });
+  const scheduler = new BuildScheduler({ queue, builds, store, logger, events, ...(leader ? { mayBuild: () => leader.isLeader() } : {}) });
   // A replica that lost the Lease stops its builds at once (its renew deadline is below the Lease's
   // duration, so before a successor may start them) and leaves them queued for the successor,
   // whose first sync as leader resumes them.
@@ -147,7 +147,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     hooks.currentHooks(); // takes up the hooks of each valid opus.yaml, so a broken one later still reports to them
   } });
   const triggers = new TriggerService({ sync, sources, store, scheduler, logger, events });
-  const previews = await startPreviews({ dataDir, sync, sites, store, scheduler, logger, events, tokens: options.forgeTokens ?? forgeTokensFromEnv(), publicUrl: () => publicUrl ?? '', sources, configRepo: config, sitesDomain: origins.sitesDomain });
+  const previews = await startPreviews({ dataDir, sync, sites, store, scheduler, logger, events, tokens: options.forgeTokens ?? forgeTokensFromEnv(), publicUrl: () => publicUrl ?? '', sources, configRepo: config, sitesDomain: origins.sitesDomain, ...(previewLedger ? { shared: { ledger: previewLedger, follow: () => leader?.isLeader() === false } } : {}) });
   const webhooks = new WebhookService({ sync, triggers, logger, configRepo: config, ...(options.webhookDebounceMs === undefined ? {} : { debounceMs: options.webhookDebounceMs }) });
 
   // Every replica (the one that syncs too) serves through the follower, so all switch together.
@@ -165,6 +165,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }));
   const server = createOpusServer({
       sync,
+      scheduler,
       sites,
       store,
       serving,
@@ -184,8 +185,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       previews,
       ...(tls ? { certificates: tls.report } : {}),
       configRepo: config,
-      // Only a config repo on this machine can be edited here; the server's own clone (state/config) never is.
-      ...(existsSync(config) ? { configEdits: (pr: boolean) => openConfigEdits(config, true, pr ? { env: process.env } : undefined) } : {}),
+      // Never through the clone the sync reads (state/config): see config-edit-runs.ts.
+      configEdits: configEditRun(config, dataDir),
     }, tls?.serving);
   if (tls) metrics.watchCertificates(tls.report);
   const address = await server.listen(options.port, options.host).catch(async (error: unknown) => {
@@ -230,6 +231,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     ...(admin.created ? { createdTokenFile: admin.file } : {}),
     ...(httpsUrl ? { httpsUrl } : {}),
     sync,
+    scheduler,
     queue,
     previews,
     async close() {
@@ -243,6 +245,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await server.close(undefined, options.drainMs);
       await tls?.close();
       await hooks.stop();
+      previews.stop();
       await follower?.stop();
       await options.kubernetes?.close();
     },

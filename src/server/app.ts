@@ -5,7 +5,7 @@ import Koa from 'koa';
 import { EMBEDDED_ORIGINS, hostRole, type Origins } from '../domain/origins.js';
 import type { SecretReader } from '../ports/secrets.js';
 import { recentlyLiveOf } from '../services/site-table.js';
-import { siteServing, type AppDeps, type SiteServing } from './app-deps.js';
+import { controlOf, siteServing, type AppDeps, type CoreDeps, type SiteServing } from './app-deps.js';
 import { originGate } from './origin-gate.js';
 import { apiRouter } from './api/router.js';
 import { webhookRoutes } from './webhooks/webhooks.js';
@@ -34,7 +34,6 @@ export function createSiteHandler({ sites, store }: SiteServing, secrets?: Secre
 export function createApp(deps: AppDeps, site: SiteHandler = siteHandlerOf(deps)): Koa {
   // Only the URLs the API writes use these headers; auth looks at the socket's own address.
   const app = new Koa({ proxy: deps.trustProxy ?? false });
-  const api = apiRouter(deps);
   // Errors after the head was sent (a streamed body): a client that went away is no failure, and
   // the rest go to the log rather than Koa's default stderr printing.
   app.on('error', (error: NodeJS.ErrnoException, ctx?: Koa.Context) => {
@@ -60,6 +59,14 @@ export function createApp(deps: AppDeps, site: SiteHandler = siteHandlerOf(deps)
     return next();
   });
   app.use(originGate(deps.origins ?? EMBEDDED_ORIGINS, site));
+  const control = controlOf(deps);
+  if (control) mountControl(app, control);
+  return app;
+}
+
+/** The dashboard, the API, /readyz and /metrics, push webhooks: what a server that only serves files has none of. */
+function mountControl(app: Koa, deps: CoreDeps): void {
+  const api = apiRouter(deps);
   app.use(opsRoutes(deps));
   app.use(sessionRoutes(deps.auth?.token));
   app.use(dashboardRoutes());
@@ -69,12 +76,11 @@ export function createApp(deps: AppDeps, site: SiteHandler = siteHandlerOf(deps)
   app.use(api.routes());
   app.use(api.allowedMethods());
   app.use(rootToDashboard(deps.origins ?? EMBEDDED_ORIGINS));
-  return app;
 }
 
 export function createRequestListener(deps: AppDeps, site: SiteHandler = siteHandlerOf(deps)): RequestListener {
   const api = createApp(deps, site).callback();
-  const { leadership } = deps;
+  const leadership = controlOf(deps)?.leadership;
   return (req, res) => {
     if (site.handle(req, res)) return;
     // Only the dashboard's hosts are the leader's business: a site this replica cannot serve yet is its own 404.

@@ -43,6 +43,9 @@ export function createOpusServer(deps: AppDeps, tls?: TlsServing): OpusServer {
   const listener: RequestListener = (req, res) => {
     // HTTP/2 has no Connection header (and node refuses one); its sessions end with the server.
     if (shutdown.draining && req.httpVersionMajor < 2) res.setHeader('Connection', 'close');
+    // One already under way when the drain began (a log followed over SSE) ends its connection when
+    // it ends: node closes idle connections once, at close(), not those that go idle after it.
+    else if (req.httpVersionMajor < 2) res.once('finish', () => void (shutdown.draining ? req.socket.end() : undefined));
     answer(req, res);
   };
   const { metrics } = deps;

@@ -35,6 +35,8 @@ export interface SchedulerDeps {
   store: BuildRecords;
   logger: Logger;
   events?: EventSink;
+  /** While false, nothing is queued nor recorded: a replica that lost the sync Lease builds nothing (its successor does). */
+  mayBuild?: () => boolean;
 }
 
 export class BuildScheduler {
@@ -63,6 +65,11 @@ export class BuildScheduler {
     const existing = this.entries.get(id);
     if (existing) return { id, done: existing.done };
     const queuedAt = new Date().toISOString();
+    if (this.deps.mayBuild && !this.deps.mayBuild()) {
+      // Whatever asked (a reconcile after a handed-over build, a sync or webhook under way when the Lease went), the leader builds it.
+      this.deps.logger.info('build left to the sync leader: this replica does not lead', { project: project.name, version });
+      return { id, done: Promise.resolve(queuedRecord(project, version, options, queuedAt, undefined)) };
+    }
     const recorded = this.recordQueued(project, version, options, queuedAt);
     let finished: BuildRecord | undefined;
     const task = async (signal: AbortSignal) => {
@@ -122,7 +129,7 @@ export class BuildScheduler {
   private async recordQueued(project: ProjectSpec, version: string, options: ScheduleOptions, queuedAt: string): Promise<void> {
     const { store } = this.deps;
     await store.writeBuild(queuedRecord(project, version, options, queuedAt, await store.readBuild(project.name, version)));
-    await store.removeLog(project.name, version);
+    await store.logs.removeLog(project.name, version);
   }
 
   /** A build that never ran: cancelled while queued (or its record could not be written). */

@@ -2,7 +2,7 @@
 // pointers are polled often (one small read); a version that became live is mirrored whole
 // before the serving table switches to it, so every replica — the one that syncs too — switches
 // within a poll interval plus a download of each other. Live and recently live versions are
-// prefetched (a rebuild of one is fetched again); other built versions are not mirrored, and
+// prefetched (a rebuild of one is fetched again), and so are current previews' versions; other built versions are not mirrored, and
 // versions gone from the store or no longer servable are dropped.
 import { liveChanges, mirrorWork, versionKey, type VersionStamp } from '../domain/mirror-plan.js';
 import { backoffCeilingMs, type RetryPolicy } from '../domain/backoff.js';
@@ -23,6 +23,8 @@ export interface LiveFollowerDeps {
   logger: Logger;
   /** The API's table over the shared store, kept equal to the shared pointers while `when()` (this replica does not sync). */
   follow?: { sites: SiteTable; when: () => boolean };
+  /** The versionKeys of current previews (the shared preview ledger): mirrored too, so preview hosts work on every replica. */
+  previews?: () => Promise<string[]>;
   livePollMs?: number;
   listPollMs?: number;
 }
@@ -97,6 +99,7 @@ export class LiveFollower {
     const served = new Set(Object.entries(serving.snapshot()).map(([project, site]) => versionKey(project, site.version)));
     const shared = await source.readLive();
     const servable = new Set(Object.entries(shared).flatMap(([project, pointer]) => [pointer.version, ...recentlyLiveOf(pointer)].map((version) => versionKey(project, version))));
+    for (const key of (await this.deps.previews?.()) ?? []) servable.add(key);
     const { fetch, drop } = mirrorWork(published, mirrored, served, servable);
     for (const gone of drop) {
       await mirror.remove(gone.project, gone.version);
@@ -133,20 +136,20 @@ export class LiveFollower {
     const staging = await mirror.createStaging(project, version);
     try {
       const started = Date.now();
-      const stamp = await source.download(project, version, staging);
+      const stamp = await source.download(project, version, staging.dir);
       if (stamp === undefined) {
-        await mirror.discardStaging(staging);
+        await staging.discard();
         this.downloadFailed(key, 'a live or published version is not (or no longer) complete in the store', { project, version });
         return false;
       }
-      const { files } = await mirror.publish(project, version, staging);
+      const { files } = await staging.publish();
       this.stamps.set(key, stamp);
       this.failing.delete(key);
       await this.saveLedger();
       logger.info('mirrored a version', { project, version, files, ms: Date.now() - started });
       return true;
     } catch (error) {
-      await mirror.discardStaging(staging).catch(() => undefined);
+      await staging.discard().catch(() => undefined);
       this.downloadFailed(key, 'cannot mirror a version; trying again', { project, version, error: errorMessage(error) });
       return false;
     }

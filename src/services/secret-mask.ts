@@ -1,6 +1,6 @@
-// Masks a build's secrets in its log before a byte reaches disk: each value as printed, and its
-// base64 and base64url forms (also as a part of a longer base64 text, at any of the 3 offsets), so
-// `echo $NPM_TOKEN | base64` is masked too. A value split across chunks is still found: the last
+// Masks a build's secrets in its log before a byte reaches disk: each value as printed, in hex,
+// URL-, form- and JSON-encoded, and its base64 and base64url forms (also as a part of a longer
+// base64 text, at any of the 3 offsets), so `echo $NPM_TOKEN | base64` is masked too. A value split across chunks is still found: the last
 // (longest form - 1) bytes are held back until the next chunk or the end shows what follows them.
 import { Transform, type TransformCallback } from 'node:stream';
 
@@ -19,6 +19,8 @@ export function maskedForms(values: string[]): string[] {
     // Whole, padding and all (as `base64` prints it), and as a part of a longer text below.
     forms.add(bytes.toString('base64'));
     forms.add(bytes.toString('base64url'));
+    // Printed by a script as it would put the value in a URL, a form, JSON or a hex dump.
+    for (const form of textForms(value, bytes)) forms.add(form);
     for (const offset of [0, 1, 2]) {
       for (const encoding of ['base64', 'base64url'] as const) {
         const form = base64Inside(bytes, offset, encoding);
@@ -27,6 +29,12 @@ export function maskedForms(values: string[]): string[] {
     }
   }
   return [...forms].sort((a, b) => b.length - a.length);
+}
+
+/** Encodings that keep byte boundaries, so a form is found whole inside a longer text too. */
+function textForms(value: string, bytes: Buffer): string[] {
+  const hex = bytes.toString('hex');
+  return [hex, hex.toUpperCase(), encodeURIComponent(value), new URLSearchParams({ v: value }).toString().slice(2), JSON.stringify(value).slice(1, -1)].map((form) => Buffer.from(form, 'utf8').toString('latin1'));
 }
 
 /**

@@ -1,9 +1,9 @@
 // The sync loop: fetch the config repo → read desired state → plan (pure) → apply.
 import { desiredStateOf, type DesiredState, type ProjectSpec } from '../domain/desired-state.js';
 import { errorMessage } from '../domain/errors.js';
+import { isRollback } from '../domain/live-pointers.js';
 import { buildKey } from '../domain/names.js';
 import { plan, type Action, type ActualState, type ResolvedVersions } from '../domain/plan.js';
-import { isRollback } from '../domain/rollback.js';
 import { isLatest, resolveVersion } from '../domain/versions.js';
 import type { ArtifactStore, BuildRecord } from '../ports/artifact-store.js';
 import { noEvents, type EventSink } from '../ports/event-sink.js';
@@ -53,12 +53,9 @@ export class SyncService {
   /** The sync failure last announced (sync.failed), until a sync succeeds. */
   private announcedFailure: string | undefined;
 
-  readonly scheduler: BuildScheduler;
-
   constructor(private readonly deps: SyncDeps) {
-    this.scheduler = deps.scheduler;
     // Whatever asked for a build (a sync, the API, a webhook), its end may change what goes live.
-    this.scheduler.onFinished((record) => this.afterBuild(record));
+    deps.scheduler.onFinished((record) => this.afterBuild(record));
   }
 
   get lastReport(): SyncReport | undefined {
@@ -102,8 +99,8 @@ export class SyncService {
     for (const project of this.desired?.settingsBroken ? [] : (this.desired?.projects ?? [])) {
       const version = this.desiredVersion(project.name);
       const record = version ? await this.deps.store.readBuild(project.name, version) : undefined;
-      if (!version || record?.status !== 'failed' || !record.unavailable || this.scheduler.isActive(project.name, version)) continue;
-      this.scheduler.schedule(project, version, { trigger: 'sync' });
+      if (!version || record?.status !== 'failed' || !record.unavailable || this.deps.scheduler.isActive(project.name, version)) continue;
+      this.deps.scheduler.schedule(project, version, { trigger: 'sync' });
       retried.push(buildKey(project.name, version));
     }
     return retried;
@@ -236,7 +233,7 @@ export class SyncService {
     const { store, sites, logger } = this.deps;
     switch (action.kind) {
       case 'build':
-        this.scheduler.schedule(action.project, action.version, { trigger: 'sync' });
+        this.deps.scheduler.schedule(action.project, action.version, { trigger: 'sync' });
         return;
       case 'switch': {
         const before = sites.liveVersion(action.project);

@@ -107,7 +107,7 @@ export class TriggerService {
     }
     if (!options.force && (await this.isBuilt(project.name, version))) {
       const build = await scheduler.view(project.name, version);
-      return { kind: 'built', ...(build ? { build } : {}), message: `${id} is built already; force a rebuild with --force (API: "force": true)` };
+      return { kind: 'built', ...(build ? { build } : {}), message: `${id} is built already; to build it again: opus trigger --force (API: "force": true)` };
     }
     scheduler.schedule(project, version, options);
     const build = (await scheduler.view(project.name, version)) as BuildView;

@@ -58,10 +58,17 @@ test('the server\'s root lands on the dashboard; at 390 px and 1280 px nothing s
     const page = await open('', width);
     assert.match(page.url(), /\/_opus\/$/);
     assert.ok(await noSidewaysScroll(page), `list at ${width} px`);
+    // Nor inside it: every column of the project list is on screen, a version never split over two lines.
+    assert.ok(await page.evaluate('(() => { const box = document.querySelector(".projects .scroll"); return box.scrollWidth <= box.clientWidth; })()'), `every column of the list fits at ${width} px`);
+    const live = page.locator('#projects tr[data-project="site"] td[data-label="live"] a');
+    // 12.5 px type: one line is about 15 px high, two about 30.
+    assert.ok(((await live.boundingBox())?.height ?? 99) < 24, `the live version on one line at ${width} px`);
     await page.locator('#projects tr[data-project="site"]').click();
     await page.locator('#d-versions tr[data-version="1.0.0"]').waitFor();
     await page.locator('#d-history tr').nth(1).waitFor();
     assert.ok(await noSidewaysScroll(page), `project at ${width} px`);
+    assert.ok(await page.evaluate('(() => { const box = document.querySelector("#d-versions .scroll"); return box.scrollWidth <= box.clientWidth; })()'), `every column of the versions fits at ${width} px`);
+    assert.ok(await page.locator('#d-versions tr[data-version="1.0.0"] button[data-action="deploy"]').isVisible(), `Deploy in view at ${width} px`);
     const detail = await page.locator('#detail').innerText();
     assert.doesNotMatch(detail, /\d{4}-\d\d-\d\dT\d\d:/, 'no raw UTC times');
     assert.match(detail, /just now|min ago/);
@@ -79,7 +86,7 @@ test('deploy a built version and roll back from the dashboard: the CLI\'s commit
   await page.locator('#token').fill(w.token);
   await page.locator('#auth-form button').click();
   await page.locator('#d-versions tr[data-version="1.0.0"] button[data-action="deploy"]').click();
-  await page.locator('#notice', { hasText: 'deploy site 1.0.0 (was 1.1.0)' }).waitFor();
+  await page.locator('#notice', { hasText: /^deploy site 1\.0\.0 \(was 1\.1\.0\) · commit [0-9a-f]{12}$/ }).waitFor();
   assert.equal(subject(), 'deploy site 1.0.0 (was 1.1.0)');
   await eventually(async () => ((await (await localFetch(`${siteOrigin(w.url, 'site')}/`)).text()) === 'site 1.0.0\n' ? true : undefined), 30_000, 'the deploy to go live');
 
@@ -115,6 +122,8 @@ test('a failed build shows its cause, its log in colour opened at the first erro
   assert.equal((await w.api('/api/v1/projects/slow/builds', { method: 'POST', body: JSON.stringify({ version: '1.0.0' }), headers: { 'Content-Type': 'application/json' } })).status, 202);
   await page.locator('#d-builds button[data-action="cancel"]').click({ timeout: 30_000 });
   await eventually(async () => (((await (await w.api('/api/v1/builds/slow%401.0.0')).json()) as { status: string }).status === 'cancelled' ? true : undefined), 30_000, 'the cancel');
+  await page.locator('#notice', { hasText: /slow@1\.0\.0 cancelled/ }).waitFor();
+  assert.doesNotMatch(await page.locator('#notice').innerText(), /commit/, 'a build\'s source commit is not shown as if a config commit');
   await page.screenshot({ path: join(screenshots, 'dashboard-actions.png'), fullPage: true });
   assert.deepEqual(page.problems, []);
   await page.close();

@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type Browser } from 'playwright-core';
 import { startOpusWorld, type OpusWorld } from '../support/opus-world.js';
-import { freePort, startPebble, type Pebble } from '../support/pebble.js';
+import { startPebble, type Pebble } from '../support/pebble.js';
+import { freePort } from '../support/free-port.js';
 import { servedCertificate, until } from '../support/tls-site.js';
 import { viteSpa } from './vite-app.js';
 

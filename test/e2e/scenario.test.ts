@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import Docker from 'dockerode';
@@ -16,6 +15,7 @@ import { eventually, gitSync, makeSourceRepo, opus, opusBin, repoRoot, tagVersio
 import { htmlVersion, jsVersions, viteApp } from './vite-app.js';
 import { localFetch, siteOrigin } from '../support/local-fetch.js';
 import { readAdminToken } from '../../src/runtime/admin-token.js';
+import { freePort } from '../support/free-port.js';
 
 /** Each Vite build runs npm install in a fresh container. */
 const BUILD_MS = 120_000;
@@ -52,14 +52,6 @@ interface World {
   run(...args: string[]): Promise<RunResult>;
   start(): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A temp dir with an empty bare remote; the config repo itself is made by `opus init` in the test. */

@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
 import type { EventSink, OpusEvent } from '../../src/ports/event-sink.js';
 import type { RunningTls } from '../../src/runtime/tls.js';
 import { Metrics } from '../../src/services/metrics.js';
-import { freePort, startPebble, type Pebble } from '../support/pebble.js';
+import { startPebble, type Pebble } from '../support/pebble.js';
+import { freePort } from '../support/free-port.js';
 import type { SiteServer } from '../support/site-server.js';
 import { servedCertificate, startTlsSite, until, type TlsSite } from '../support/tls-site.js';
 

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { S3CertificateStore } from '../../src/adapters/s3/s3-certificate-store.js';
-import { freePort, startPebble, type Pebble } from '../support/pebble.js';
+import { startPebble, type Pebble } from '../support/pebble.js';
+import { freePort } from '../support/free-port.js';
 import { startS3Server, type S3TestServer } from '../support/s3-server.js';
 import { servedCertificate, startTlsSite, until, type TlsSite } from '../support/tls-site.js';
 

@@ -22,7 +22,7 @@ const download = (url: string) =>
       .on('error', reject));
 
 test('at most two archives are packed at once; a third download gets 503 with Retry-After until one ends', async (t) => {
-  const server = await startSiteServer(await tempDir(t, 'opus-archives-'));
+  const server = await startSiteServer(await tempDir(t, 'opus-archives-'), { api: {} });
   t.after(() => server.close());
   const big = randomBytes(12 << 20); // does not compress: the download stays open while it is not read
   await server.publish('big', '1.0.0', { 'index.html': '<h1>big</h1>', 'video.bin': big });
@@ -59,7 +59,7 @@ test('at most two archives are packed at once; a third download gets 503 with Re
 });
 
 test('a download that stalls (its client stops reading) is cut after the idle time, and its slot is free again', async (t) => {
-  const server = await startSiteServer(await tempDir(t, 'opus-archives-stall-'), { archiveIdleMs: 500 });
+  const server = await startSiteServer(await tempDir(t, 'opus-archives-stall-'), { api: { archiveIdleMs: 500 } });
   t.after(() => server.close());
   await server.publish('big', '1.0.0', { 'index.html': '<h1>big</h1>', 'video.bin': randomBytes(12 << 20) });
   const url = `${server.url}/api/v1/projects/big/artifacts/1.0.0/archive`;
@@ -82,7 +82,7 @@ test('a download that stalls (its client stops reading) is cut after the idle ti
 });
 
 test('HEAD of an archive packs nothing: no slot taken, no snapshot left behind', async (t) => {
-  const server = await startSiteServer(await tempDir(t, 'opus-archives-head-'));
+  const server = await startSiteServer(await tempDir(t, 'opus-archives-head-'), { api: {} });
   t.after(() => server.close());
   await server.publish('site', '1.0.0', { 'index.html': 'x' });
   const url = `${server.url}/api/v1/projects/site/artifacts/1.0.0/archive`;

@@ -75,7 +75,7 @@ test('a client that goes away ends its follow; the build goes on; ?follow=0 give
   assert.equal(snapshot.status, 200, await snapshot.clone().text());
   assert.match(snapshot.headers.get('content-type') ?? '', /^text\/plain/);
   assert.match(snapshot.headers.get('x-opus-build-status') ?? '', /^(queued|running)$/);
-  const record = await s.sync.scheduler.cancel(project, '1.0.0');
+  const record = await s.scheduler.cancel(project, '1.0.0');
   assert.equal(record?.status, 'cancelled');
 });
 

@@ -66,7 +66,9 @@ test('the deploy edit keeps the comments and layout of a hand-written project fi
   const original = (await readFile(join(work, 'projects/site.yaml'), 'utf8')).replace('build:', '# how it is built\nbuild:  # note');
   await writeFiles(work, { 'projects/site.yaml': original });
   gitSync(work, 'commit', '--quiet', '-am', 'comment');
-  assert.equal((await run('deploy', 'site', '1.1.0', '--no-push')).code, 0);
+  const deployedNoPush = await run('deploy', 'site', '1.1.0', '--no-push');
+  assert.equal(deployedNoPush.code, 0);
+  assert.match(deployedNoPush.stdout, /commit [0-9a-f]{12} in .* \(not pushed: --no-push\)\n/);
   const text = await readFile(join(work, 'projects/site.yaml'), 'utf8');
   assert.match(text, /# how it is built\nbuild:  # note/);
   assert.equal(await deployed(work), '1.1.0');
@@ -154,6 +156,11 @@ test('opus init refuses a directory inside another git work tree (it would leave
   assert.equal(gitSync(checkout, 'status', '--porcelain'), '', 'the checkout is left clean');
   const outside = await opus(['init', join(dir, 'opus-config')]);
   assert.equal(outside.code, 0, outside.stderr);
+  // Else the next `opus add` (run from anywhere else) would land in the embedded config repo.
+  assert.ok(outside.stdout.includes(`export OPUS_CONFIG=${join(dir, 'opus-config')} (or --config)\nthe server reads it with: opus server --config ${join(dir, 'opus-config')}\n`), outside.stdout);
+  const told = await opus(['init'], { env: { OPUS_CONFIG: join(dir, 'told') } });
+  assert.equal(told.code, 0, told.stderr);
+  assert.doesNotMatch(told.stdout, /export OPUS_CONFIG/, 'not when OPUS_CONFIG already points at it');
 });
 
 test('opus server on a port that is taken says which and what likely holds it, not a raw EADDRINUSE', async (t) => {

@@ -39,10 +39,11 @@ test('a real server: rules files through the opener and never served; links to h
   const server = await startSiteServer(join(dir, 'srv'));
   t.after(() => server.close());
   const publishWith = async (project: string, files: Record<string, string>, prepare: (staging: string) => Promise<void>) => {
-    const staging = await server.store.createStaging(project, '1.0.0');
+    const stage = await server.store.createStaging(project, '1.0.0');
+    const staging = stage.dir;
     for (const [name, text] of Object.entries(files)) await writeFile(join(staging, name), text);
     await prepare(staging);
-    await server.store.publish(project, '1.0.0', staging);
+    await stage.publish();
     await server.sites.set(project, { version: '1.0.0', domains: [] });
   };
   // _headers: a chain of links ending at a host file in "_headers" format; _redirects: /dev/zero.

@@ -26,7 +26,7 @@ const served = async (path: string) => (await localFetch(`${siteOrigin(w.url, 's
 test('deploy --wait ends with the live URL, once the new version is built and serves', { timeout: 120_000 }, async () => {
   const deployed = await w.run('deploy', 'site', '1.1.0', '--wait');
   assert.equal(deployed.code, 0, deployed.stderr);
-  assert.match(deployed.stdout, /deploy site 1\.1\.0 \(was 1\.0\.0\)\n {2}commit [0-9a-f]{12} in .*config/);
+  assert.match(deployed.stdout, /deploy site 1\.1\.0 \(was 1\.0\.0\)\n {2}commit [0-9a-f]{12} in .*config \(it has no remote to push to\)\n/);
   assert.match(deployed.stdout, new RegExp(`site@1\\.1\\.0 is live at ${siteOrigin(w.url, 'site')}/\\n$`));
   assert.equal(await served('/'), 'site 1.1.0\n', 'live when the command ends');
 
@@ -88,10 +88,11 @@ test('the CLI helps: known projects and tags on a miss, missing vs wrong token, 
   const wrong = await opus(['trigger', 'site', '1.0.0'], { env: { OPUS_SERVER: w.url, OPUS_TOKEN: 'not-the-token', XDG_CONFIG_HOME: join(w.dir, 'empty-xdg') } });
   assert.equal(wrong.code, 3);
   assert.match(wrong.stderr, /the API token from OPUS_TOKEN was refused: the API token is wrong/);
+  assert.match(wrong.stderr, /OPUS_API_TOKEN,[\s›]+or[\s›]+its/, "the hint names both places a server keeps its token");
 
   const typo = await w.run('deplyo', 'site', '1.0.0');
   assert.equal(typo.code, 127);
-  assert.match(typo.stderr, /Did you mean "opus deploy"\?/);
+  assert.equal(typo.stderr, '"deplyo" is not an opus command. Did you mean: opus deploy site 1.0.0\nopus help lists every command.\n');
   const alias = await w.run('delete', '--help');
   assert.match(alias.stdout, /Remove a project/);
 
@@ -103,8 +104,13 @@ test('the CLI helps: known projects and tags on a miss, missing vs wrong token, 
   const build = JSON.parse(json.stdout) as { status: string; cause: string[]; log: string };
   assert.equal(build.status, 'failed');
   assert.match(build.cause[0] ?? '', /error TS2322/);
-  assert.match(build.log, /opus: build failed/);
+  assert.match(build.log, /opus: build failed: the build command exited with code 2\n/);
+  assert.doesNotMatch(build.log, /see the build log/, 'the log does not send its reader to itself');
 
   const error = await w.run('status', 'nope', '--json');
   assert.deepEqual(JSON.parse(error.stdout), { error: { message: 'no project "nope"; known projects: broken, site', exitCode: 4 } });
+  // A parse error too: the process exits with the code the JSON gives, and oclif's "See more help" is for terminals.
+  const unknownFlag = await w.run('deploy', 'site', '--bogus', '--json');
+  assert.deepEqual(JSON.parse(unknownFlag.stdout), { error: { message: 'Nonexistent flag: --bogus', exitCode: 2 } });
+  assert.equal(unknownFlag.code, 2);
 });

@@ -13,20 +13,10 @@ import { exchange, type RawResponse } from '../support/raw-http.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
 import { nodeHttpRequests, opusAndNodeAlone } from '../support/fast-path-servers.js';
 import { siteOptions } from '../support/site-server.js';
+import { seededRandom } from '../support/seeded-random.js';
 
 const CASES = 400;
 const JS_PATH = '/app/assets/index-Ab12Cd34.js';
-
-/** mulberry32: the same requests on every run, so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), a | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const PATHS = [
   '/app/', '/app/index.html', JS_PATH, `${JS_PATH}?v=2`, '/app/assets/missing-Zz99Yy88.js', '/app/assets/style.css', '/app/some/route',
@@ -77,9 +67,10 @@ test(`${CASES} generated requests get the same bytes from node:http alone and fr
   const sites = new SiteTable(store);
   await sites.load();
   const publish = async (project: string, version: string, files: Record<string, string>) => {
-    const staging = await store.createStaging(project, version);
+    const stage = await store.createStaging(project, version);
+    const staging = stage.dir;
     await writeFiles(staging, files);
-    await store.publish(project, version, staging);
+    await stage.publish();
   };
   const site = {
     'index.html': `<!doctype html><h1>app v2</h1>${'<p>text</p>'.repeat(60)}`,
@@ -126,7 +117,8 @@ test(`${CASES} generated requests get the same bytes from node:http alone and fr
     known.lastModified.push(response?.headers['last-modified'] ?? DATES[0] as string);
   }
 
-  const rnd = prng(Number(process.env.OPUS_FUZZ_SEED ?? 20261201));
+  // Seeded: the same requests on every run, so a failure can be replayed.
+  const rnd = seededRandom(Number(process.env.OPUS_FUZZ_SEED ?? 20261201));
   const cases = Array.from({ length: CASES }, () => generate(rnd, known));
   const inBatches = async (work: (c: (typeof cases)[number], i: number) => Promise<void>) => {
     for (let at = 0; at < cases.length; at += 8) await Promise.all(cases.slice(at, at + 8).map((c, i) => work(c, at + i)));

@@ -36,13 +36,13 @@ async function world(t: TestContext): Promise<World> {
   await sites.load();
   for (const marker of ['v1', 'v2']) {
     const staging = await store.createStaging('site', `${marker.slice(1)}.0.0`);
-    await writeFiles(staging, { 'index.html': page(marker), 'static/app.1a2b3c4d.js': JS, _headers: `/*\n  X-From-File: ${marker}\n` });
-    await store.publish('site', `${marker.slice(1)}.0.0`, staging);
+    await writeFiles(staging.dir, { 'index.html': page(marker), 'static/app.1a2b3c4d.js': JS, _headers: `/*\n  X-From-File: ${marker}\n` });
+    await staging.publish();
   }
   await sites.set('site', { version: '1.0.0', domains: ['site.example.com'], site: siteOptions() });
   const other = await store.createStaging('other', '1.0.0');
-  await writeFiles(other, { 'index.html': page('other') });
-  await store.publish('other', '1.0.0', other);
+  await writeFiles(other.dir, { 'index.html': page('other') });
+  await other.publish();
   await sites.set('other', { version: '1.0.0', domains: ['other.example.com'], site: siteOptions() });
   process.env.OPUS_REPEAT_HASH = bcrypt.hashSync('s3cret', 4);
   const { opus, opusPort, alonePort } = await opusAndNodeAlone(t, store, sites);

@@ -10,7 +10,6 @@ import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import { createRequestListener } from '../../src/server/app.js';
 import { createOpusServer, type OpusServer } from '../../src/server/opus-server.js';
 import { BuildQueue } from '../../src/services/build-queue.js';
-import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { Metrics } from '../../src/services/metrics.js';
 import { SiteTable } from '../../src/services/site-table.js';
@@ -18,7 +17,6 @@ import { exchange, rawRequest, splitResponses, type RawResponse } from '../suppo
 import { tempDir, writeFiles } from '../support/fixtures.js';
 import { nodeHttpRequests } from '../support/fast-path-servers.js';
 import { PATH_STYLE_ORIGINS } from '../support/site-server.js';
-import { syncServiceFor } from '../support/sync-wiring.js';
 
 const JS = `export const app = ${JSON.stringify('fast path '.repeat(20_000))};\n`;
 const SITE = {
@@ -47,12 +45,11 @@ async function world(t: TestContext): Promise<World> {
   await sites.load();
   const queue = new BuildQueue(1);
   const metrics = new Metrics(queue, { processMetrics: false });
-  const unused = undefined as never;
-  const sync = syncServiceFor({ config: { fetch: () => Promise.reject(new Error('no config repo here')) }, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
   for (const [version, marker] of [['1.0.0', 'v1'], ['2.0.0', 'v2']] as const) {
-    const staging = await store.createStaging('site', version);
+    const stage = await store.createStaging('site', version);
+    const staging = stage.dir;
     await writeFiles(staging, { ...SITE, 'index.html': SITE['index.html'].replaceAll('v1', marker) });
-    await store.publish('site', version, staging);
+    await stage.publish();
   }
   await sites.set('site', { version: '1.0.0', domains: ['site.example.com'] });
   const started: OpusServer[] = [];
@@ -62,13 +59,13 @@ async function world(t: TestContext): Promise<World> {
     metrics,
     started,
     async server(tc) {
-      const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, metrics, origins: PATH_STYLE_ORIGINS });
+      const server = createOpusServer({ sites, store, logger: silentLogger, metrics, origins: PATH_STYLE_ORIGINS });
       started.push(server);
       tc.after(() => server.close(0));
       return (await server.listen(0, '127.0.0.1')).port;
     },
     async nodeOnly(tc) {
-      const server = createServer(createRequestListener({ sync, sites, store, queue, logger: silentLogger, origins: PATH_STYLE_ORIGINS }));
+      const server = createServer(createRequestListener({ sites, store, logger: silentLogger, origins: PATH_STYLE_ORIGINS }));
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       tc.after(() => {
         server.closeAllConnections();

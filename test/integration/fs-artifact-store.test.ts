@@ -15,9 +15,10 @@ import { tempDir, writeFiles } from '../support/fixtures.js';
 
 
 async function publish(store: FsArtifactStore, version: string, files: Record<string, string>): Promise<void> {
-  const staging = await store.createStaging('site', version);
+  const stage = await store.createStaging('site', version);
+  const staging = stage.dir;
   await writeFiles(staging, files);
-  await store.publish('site', version, staging);
+  await stage.publish();
 }
 
 async function filesIn(dir: string): Promise<Record<string, string>> {

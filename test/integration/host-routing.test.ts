@@ -7,13 +7,11 @@ import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import { EMBEDDED_ORIGINS, type Origins } from '../../src/domain/origins.js';
 import type { ConfigSource } from '../../src/ports/git-sources.js';
 import { createOpusServer } from '../../src/server/opus-server.js';
-import { BuildQueue } from '../../src/services/build-queue.js';
-import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
 import { localFetch } from '../support/local-fetch.js';
-import { syncServiceFor } from '../support/sync-wiring.js';
+import { idleControl } from '../support/sync-wiring.js';
 
 async function rawGet(port: number, host: string, path: string): Promise<Response> {
   const { request } = await import('node:http');
@@ -31,19 +29,17 @@ async function serve(t: TestContext, origins: Origins): Promise<{ port: number; 
   const store = new FsArtifactStore(join(dir, 'artifacts'));
   const sites = new SiteTable(store);
   await sites.load();
-  const queue = new BuildQueue(1);
   const config: ConfigSource = { fetch: async () => ({ commit: 'c0ffee', settingsText: '', projectFiles: [] }) };
-  const unused = undefined as never;
-  const sync = syncServiceFor({ config, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
   for (const [project, version, text] of [['site', '1.0.0', 'site one'], ['site', '1.1.0', 'site one-one'], ['a--b', '1.0.0', 'a--b itself'], ['b', '2.0.0', 'b two']] as const) {
-    const staging = await store.createStaging(project, version);
+    const stage = await store.createStaging(project, version);
+    const staging = stage.dir;
     await writeFiles(staging, { 'index.html': text });
-    await store.publish(project, version, staging);
+    await stage.publish();
   }
   await sites.set('site', { version: '1.0.0', domains: ['www.site.test', 'localhost'] });
   await sites.set('a--b', { version: '1.0.0', domains: [] });
   await sites.set('b', { version: '2.0.0', domains: [] });
-  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, origins, auth: { token: 't', protectReads: false } });
+  const server = createOpusServer({ ...idleControl(store, sites, config), sites, store, logger: silentLogger, origins, auth: { token: 't', protectReads: false } });
   const { port } = await server.listen(0, '127.0.0.1');
   t.after(() => server.close(0));
   return {

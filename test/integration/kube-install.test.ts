@@ -174,3 +174,21 @@ test('the Deployment\'s git credential helper answers with the Secret\'s credent
   assert.match(fill({ GIT_USERNAME: 'bot', GIT_PASSWORD: 'pw' }).stdout, /^username=bot\npassword=pw$/m);
   assert.notEqual(fill({}).status, 0, 'without a password git gets none (and does not prompt)');
 });
+
+test('--sites-domain routes *.<sites domain> to Opus and tells the server; a dashboard host inside it is refused before anything is applied (Kubernetes API stand-in)', async (t) => {
+  const { api, install } = await setup(t);
+  await install('--host', 'opus.example.com', '--sites-domain', 'sites.example.net', '--tls-secret', 'wildcard-tls');
+  const ingress = api.get('networking.k8s.io/v1', 'Ingress', 'opus', 'opus') as { spec: { rules: { host: string }[]; tls: { hosts: string[] }[] } };
+  assert.deepEqual(ingress.spec.rules.map((r) => r.host), ['opus.example.com', '*.sites.example.net']);
+  assert.deepEqual(ingress.spec.tls[0]?.hosts, ['opus.example.com', '*.sites.example.net']);
+  const deployment = api.get('apps/v1', 'Deployment', 'opus', 'opus') as { spec: { template: { spec: { containers: { env: { name: string; value?: string }[] }[] } } } };
+  const env = Object.fromEntries((deployment.spec.template.spec.containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+  assert.equal(env.OPUS_SITES_DOMAIN, 'sites.example.net');
+  assert.equal(env.OPUS_DASHBOARD_HOST, 'opus.example.com,localhost,127.0.0.1');
+
+  const refused = await opus(['install', '--host', 'opus.example.com', '--sites-domain', 'example.com'], { env: { KUBECONFIG: api.kubeconfig } });
+  assert.equal(refused.code, 2, refused.stderr + refused.stdout);
+  assert.match(refused.stderr + refused.stdout, /--host opus\.example\.com is under --sites-domain example\.com/);
+  const after = api.get('networking.k8s.io/v1', 'Ingress', 'opus', 'opus') as { spec: { rules: { host: string }[] } };
+  assert.deepEqual(after.spec.rules.map((r) => r.host), ['opus.example.com', '*.sites.example.net'], 'a refused install changed the Ingress');
+});

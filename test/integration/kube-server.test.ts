@@ -3,8 +3,6 @@
 // Kubernetes API stand-in and its kubelet stand-in (containers as local processes); two servers
 // in this process play two replicas.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -15,6 +13,7 @@ import { eventually, gitSync, makeSourceRepo, tempDir, writeFiles } from '../sup
 import { startKubeApiStandIn } from '../support/kube-api-stand-in.js';
 import { startKubeletStandIn } from '../support/kubelet-stand-in.js';
 import { localFetch, siteOrigin } from '../support/local-fetch.js';
+import { freePort } from '../support/free-port.js';
 
 const TOKEN = 'kube-server-test-token';
 
@@ -81,10 +80,3 @@ test('builds run as Jobs and one replica at a time runs the sync loop, by the Le
   assert.ok(logs.some((l) => l.startsWith('opus-1') && l.includes('this replica leads')));
 });
 
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const { port } = probe.address() as AddressInfo;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
-}

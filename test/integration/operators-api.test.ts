@@ -10,14 +10,12 @@ import * as tar from 'tar';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import { apiRouter } from '../../src/server/api/router.js';
 import { openApiDocument } from '../../src/server/api/openapi.js';
-import { BuildQueue } from '../../src/services/build-queue.js';
-import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { gitSync } from '../support/fixtures.js';
 import { localFetch } from '../support/local-fetch.js';
 import { startOpusWorld, type OpusWorld } from '../support/opus-world.js';
-import { syncServiceFor } from '../support/sync-wiring.js';
+import { idleControl } from '../support/sync-wiring.js';
 
 let w: OpusWorld;
 
@@ -142,10 +140,8 @@ test('the OpenAPI document is served and describes every route of the API', asyn
   const served = await json<typeof openApiDocument>('/api/v1/openapi.json');
   assert.equal(served.openapi, '3.1.0');
   const store = new FsArtifactStore(join(w.dir, 'unused-artifacts'));
-  const queue = new BuildQueue(1);
   const sites = new SiteTable(store);
-  const sync = syncServiceFor({ config: { fetch: () => Promise.reject(new Error('unused')) }, sources: undefined as never, store, builds: new BuildService(store, undefined as never, undefined as never, silentLogger), queue, sites, logger: silentLogger });
-  const router = apiRouter({ sync, sites, store, queue, logger: silentLogger });
+  const router = apiRouter({ ...idleControl(store, sites), sites, logger: silentLogger });
   const paths = served.paths as Record<string, Record<string, unknown>>;
   const missing: string[] = [];
   for (const layer of router.stack) {

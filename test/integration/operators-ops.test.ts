@@ -14,7 +14,7 @@ import { silentLogger } from '../../src/services/logger.js';
 import { Metrics } from '../../src/services/metrics.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { gitSync, tempDir, writeFiles } from '../support/fixtures.js';
-import { syncServiceFor } from '../support/sync-wiring.js';
+import { syncWiring } from '../support/sync-wiring.js';
 
 const TOKEN = 'ops-test-token-0123456789';
 
@@ -30,8 +30,8 @@ async function serve(t: TestContext, protectReads: boolean, trustProxy = false) 
   const sources = new GitSourceRepos();
   const metrics = new Metrics(queue, { processMetrics: false });
   const builds = new BuildService(store, sources, undefined as never, silentLogger, metrics);
-  const sync = syncServiceFor({ config: new GitConfigSource(join(dir, 'config'), join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger, onSynced: (r, ms) => metrics.syncFinished(r, ms) });
-  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, metrics, auth: { token: TOKEN, protectReads }, trustProxy });
+  const { sync, scheduler } = syncWiring({ config: new GitConfigSource(join(dir, 'config'), join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger, onSynced: (r, ms) => metrics.syncFinished(r, ms) });
+  const server = createOpusServer({ sync, scheduler, sites, store, queue, logger: silentLogger, metrics, auth: { token: TOKEN, protectReads }, trustProxy });
   const { port } = await server.listen(0, '127.0.0.1');
   t.after(() => server.close(0));
   return { url: `http://127.0.0.1:${port}`, sync, sites };

@@ -6,23 +6,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { lstat, readdir, readFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import type { BuildView } from '../../src/domain/builds.js';
 import { cleanDocker, containersOf, projectYaml } from '../support/build-server.js';
 import { eventually, gitSync, makeSourceRepo, opusBin, tempDir, writeFiles } from '../support/fixtures.js';
 import { readAdminToken } from '../../src/runtime/admin-token.js';
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../support/free-port.js';
 
 function startOpus(args: string[], log: string[]): ChildProcess {
   const child = spawn(process.execPath, [opusBin, 'server', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });

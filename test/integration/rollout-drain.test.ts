@@ -6,23 +6,14 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, createServer, request, type IncomingMessage, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { eventually, gitSync, opusBin, tempDir, writeFiles } from '../support/fixtures.js';
+import { freePort } from '../support/free-port.js';
 
 const PROBE_MS = 200;
 const CLIENTS = 8;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const probe = createNetServer();
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 interface Backend { url: string; child: ChildProcess; log: string[]; ready: boolean; served: number }
 

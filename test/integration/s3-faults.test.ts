@@ -1,6 +1,7 @@
 // The S3 store against the S3 stand-in (test/support/s3-stand-in.ts): conditional writes as S3
 // answers them (s3rver ignores them), two replicas writing the live pointers at the same moment,
-// and a publish while the store answers 503 SlowDown to a share of all requests.
+// a rebuild while a mirror reads the old build, and a publish while the store answers 503 SlowDown
+// to a share of all requests.
 import assert from 'node:assert/strict';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -76,21 +77,33 @@ test('writes of the live pointers are fenced by the Lease term: an old leader ca
   assert.equal((await old.readLive()).alpha?.version, '2.0.0');
 });
 
-test('a mirror never takes a mix of two builds: mid-rebuild (files overwritten, marker not yet) the download is refused until the marker names the new build', async (t) => {
+test('a rebuild never touches the build a mirror reads: with its files all up and its marker not yet written, a download takes the old build whole; then the new one, and the old objects are gone', async (t) => {
   const dir = await tempDir(t);
   const shared = prefix();
   const store = new S3ArtifactStore(standIn.objects(shared), join(dir, 'local'));
   const staging = await store.createStaging('site', '1.0.0');
-  await writeFiles(staging, { 'index.html': '<script src="a.js"></script> one', 'a.js': 'one' });
-  await store.publish('site', '1.0.0', staging);
-  // A rebuild in place has overwritten a.js and not yet the rest nor the marker.
-  await standIn.objects(shared).putText('site/1.0.0/a.js', 'two', 'text/javascript');
-  assert.equal(await store.download('site', '1.0.0', join(dir, 'mid')), undefined, 'refused: a.js is not of the build the marker names');
+  await writeFiles(staging.dir, { 'index.html': '<script src="a.js"></script> one', 'a.js': 'one' });
+  await staging.publish();
+  const read = async (name: string) => {
+    assert.ok(await store.download('site', '1.0.0', join(dir, name)), `${name}: the download took a whole build`);
+    return [await readFile(join(dir, name, 'index.html'), 'utf8'), await readFile(join(dir, name, 'a.js'), 'utf8')];
+  };
+  // The rebuild's marker write answers 503 until released: every file and the archive of the new build are up by then.
+  const before = standIn.stats.slowDowns;
+  standIn.slowDown(1, (method, path) => method === 'PUT' && path.includes('/.opus/versions/'));
   const rebuild = await store.createStaging('site', '1.0.0');
-  await writeFiles(rebuild, { 'index.html': '<script src="a.js"></script> two', 'a.js': 'two' });
-  await store.publish('site', '1.0.0', rebuild);
-  assert.ok(await store.download('site', '1.0.0', join(dir, 'after')));
-  assert.deepEqual([await readFile(join(dir, 'after', 'index.html'), 'utf8'), await readFile(join(dir, 'after', 'a.js'), 'utf8')], ['<script src="a.js"></script> two', 'two']);
+  await writeFiles(rebuild.dir, { 'index.html': '<script src="a.js"></script> two', 'a.js': 'two' });
+  const publishing = rebuild.publish();
+  try {
+    while (standIn.stats.slowDowns === before) await new Promise((r) => setTimeout(r, 5));
+    assert.deepEqual(await read('mid'), ['<script src="a.js"></script> one', 'one'], 'the old build, whole, while the rebuild is up but not the version');
+  } finally {
+    standIn.slowDown(0);
+  }
+  await publishing;
+  assert.deepEqual(await read('after'), ['<script src="a.js"></script> two', 'two']);
+  const objects = (await standIn.objects(shared).list('site/')).map((o) => o.path);
+  assert.equal(objects.length, 3, `the new build's two files and archive only: ${objects.join(', ')}`);
 });
 
 test('a publish while a quarter of all requests answer 503 SlowDown: every file and the archive land, a large file in retried parts', async (t) => {
@@ -99,13 +112,13 @@ test('a publish while a quarter of all requests answer 503 SlowDown: every file 
   const staging = await store.createStaging('site', '1.0.0');
   const files: Record<string, string> = {};
   for (let i = 0; i < 30; i++) files[`assets/f${i}.js`] = `export const n = ${i};\n`;
-  await writeFiles(staging, { 'index.html': '<h1>one</h1>', ...files });
+  await writeFiles(staging.dir, { 'index.html': '<h1>one</h1>', ...files });
   const big = randomBytes(PART_BYTES * 2 + 12345);
-  await writeFile(join(staging, 'video.bin'), big);
+  await writeFile(join(staging.dir, 'video.bin'), big);
   const before = { ...standIn.stats };
   standIn.slowDown(0.25);
   try {
-    const published = await store.publish('site', '1.0.0', staging);
+    const published = await staging.publish();
     assert.equal(published.files, 32);
   } finally {
     standIn.slowDown(0);

@@ -7,12 +7,12 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { TransferServer } from '../../src/adapters/k8s/transfer-server.js';
 import { eventually, repoRoot, writeFiles } from '../support/fixtures.js';
+import { freePort } from '../support/free-port.js';
 
 interface Run { code: number; stdout: string; stderr: string }
 
@@ -28,16 +28,6 @@ async function docker(...args: string[]): Promise<string> {
   const result = await sh('docker', args);
   assert.equal(result.code, 0, `docker ${args.join(' ')}: ${result.stderr}`);
   return result.stdout.trim();
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.once('error', reject);
-  });
 }
 
 test('the server image builds, runs as uid 1000 on a read-only root with a data volume, and answers /healthz and /readyz', { timeout: 20 * 60_000 }, async (t) => {

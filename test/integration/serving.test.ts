@@ -8,17 +8,14 @@ import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
-import type { ConfigSource, SourceRepos } from '../../src/ports/git-sources.js';
-import type { BuildRunner } from '../../src/ports/build-runner.js';
+import type { ConfigSource } from '../../src/ports/git-sources.js';
 import { createApp, type AppDeps } from '../../src/server/app.js';
 import { createOpusServer } from '../../src/server/opus-server.js';
-import { BuildQueue } from '../../src/services/build-queue.js';
-import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
 import { PATH_STYLE_ORIGINS } from '../support/site-server.js';
-import { syncServiceFor } from '../support/sync-wiring.js';
+import { idleControl } from '../support/sync-wiring.js';
 
 const SECRET = `opus-secret-${randomUUID()}`;
 const SITE_DOMAIN = 'site.example.com';
@@ -58,14 +55,9 @@ async function start(t: TestContext, entry: Entry = 'createApp'): Promise<Harnes
   const store = new FsArtifactStore(root);
   const sites = new SiteTable(store);
   await sites.load();
-  const queue = new BuildQueue(1);
   // The config repo and builds are not what these tests are about: the API routes only need them to exist.
   const config: ConfigSource = { fetch: async () => ({ commit: 'c0ffee', settingsText: '', projectFiles: [] }) };
-  const sources: SourceRepos = { listTags: async () => new Map(), checkout: () => Promise.reject(new Error('no sources in serving tests')), checkoutCommit: () => Promise.reject(new Error('no sources in serving tests')) };
-  const runner: BuildRunner = { run: () => Promise.reject(new Error('no builds in serving tests')) };
-  const builds = new BuildService(store, sources, runner, silentLogger);
-  const sync = syncServiceFor({ config, sources, store, builds, queue, sites, logger: silentLogger });
-  const deps: AppDeps = { sync, sites, store, queue, logger: silentLogger, origins: PATH_STYLE_ORIGINS };
+  const deps: AppDeps = { ...idleControl(store, sites, config), sites, store, logger: silentLogger, origins: PATH_STYLE_ORIGINS };
   let port: number;
   if (entry === 'createApp') {
     const server = createServer(createApp(deps).callback());
@@ -82,10 +74,11 @@ async function start(t: TestContext, entry: Entry = 'createApp'): Promise<Harnes
   }
 
   const publish: Harness['publish'] = async (project, version, files, prepare) => {
-    const staging = await store.createStaging(project, version);
+    const stage = await store.createStaging(project, version);
+    const staging = stage.dir;
     await writeFiles(staging, files);
     await prepare?.(staging);
-    await store.publish(project, version, staging);
+    await stage.publish();
   };
 
   await writeFile(join(dir, 'secret.txt'), SECRET); // beside the artifact root

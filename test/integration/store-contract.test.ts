@@ -3,6 +3,7 @@
 // stand-in (conditional writes as S3 honours them, and 503 SlowDown on a fifth of the requests).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +14,7 @@ import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import { S3ArtifactStore } from '../../src/adapters/s3/s3-artifact-store.js';
 import { DEFAULT_BUILD_LIMITS } from '../../src/domain/build-limits.js';
 import type { ArtifactStore, BuildRecord } from '../../src/ports/artifact-store.js';
+import type { Staging } from '../../src/ports/version-store.js';
 import { writeFiles } from '../support/fixtures.js';
 import { startS3Server, type S3TestServer } from '../support/s3-server.js';
 import { startS3StandIn } from '../support/s3-stand-in.js';
@@ -59,10 +61,10 @@ const s3rverHarness = s3Harness();
 const standInHarness = s3Harness();
 
 /** Stages an output with these files, as a build would. */
-async function stage(store: ArtifactStore, project: string, version: string, files: Record<string, string>): Promise<string> {
-  const dir = await store.createStaging(project, version);
-  await writeFiles(dir, files);
-  return dir;
+async function stage(store: ArtifactStore, project: string, version: string, files: Record<string, string>): Promise<Staging> {
+  const staging = await store.createStaging(project, version);
+  await writeFiles(staging.dir, files);
+  return staging;
 }
 
 async function archiveFiles(store: ArtifactStore, project: string, version: string): Promise<Record<string, string> | undefined> {
@@ -109,7 +111,7 @@ for (const [name, harness] of harnesses) {
       const staging = await stage(store, 'site', '1.0.0', { 'index.html': '<h1>1.0.0</h1>', ...files });
       assert.deepEqual(await store.listBuilt('site'), []);
       let done = false;
-      const publishing = store.publish('site', '1.0.0', staging).finally(() => (done = true));
+      const publishing = staging.publish().finally(() => (done = true));
       const seen: { visible: boolean; complete: boolean }[] = [];
       while (!done) {
         await new Promise((r) => setImmediate(r)); // lets the publish's I/O run between looks
@@ -128,7 +130,7 @@ for (const [name, harness] of harnesses) {
 
     test('the archive holds the output; a version without one has none', async () => {
       const { store } = await harness.make();
-      await store.publish('site', '1.0.0', await stage(store, 'site', '1.0.0', { 'index.html': 'hi', 'a/b.css': 'b{}' }));
+      await (await stage(store, 'site', '1.0.0', { 'index.html': 'hi', 'a/b.css': 'b{}' })).publish();
       assert.deepEqual(await archiveFiles(store, 'site', '1.0.0'), { 'index.html': 'hi', 'a/b.css': 'b{}' });
       const archive = await store.openArchive('site', '1.0.0');
       let bytes = 0;
@@ -140,7 +142,7 @@ for (const [name, harness] of harnesses) {
 
     test('the same output gives byte-identical archives in every store', async () => {
       const { store } = await harness.make();
-      await store.publish('site', '1.0.0', await stage(store, 'site', '1.0.0', sameOutput));
+      await (await stage(store, 'site', '1.0.0', sameOutput)).publish();
       const archive = await store.openArchive('site', '1.0.0');
       const chunks: Buffer[] = [];
       for await (const chunk of archive?.stream ?? []) chunks.push(chunk as Buffer);
@@ -152,33 +154,46 @@ for (const [name, harness] of harnesses) {
     test('publish confines the output: links inside become files, others are dropped with a note; a limit fails it', async () => {
       const { store, fileCount } = await harness.make();
       const staging = await stage(store, 'site', '1.0.0', { 'index.html': 'hi', 'a/b.css': 'b{}' });
-      await symlink('a/b.css', join(staging, 'alias.css'));
-      await symlink('../../../../../../../etc/passwd', join(staging, '_headers'));
-      await symlink('/dev/zero', join(staging, '_redirects'));
-      const published = await store.publish('site', '1.0.0', staging);
+      await symlink('a/b.css', join(staging.dir, 'alias.css'));
+      await symlink('../../../../../../../etc/passwd', join(staging.dir, '_headers'));
+      await symlink('/dev/zero', join(staging.dir, '_redirects'));
+      const published = await staging.publish();
       assert.deepEqual([published.files, published.bytes], [3, 8]);
       assert.deepEqual(published.notes.map((n) => n.replace(/: a link to .*/, '')), ['opus: dropped _headers', 'opus: dropped _redirects']);
       assert.equal(await fileCount('site', '1.0.0'), 3);
       assert.deepEqual(await archiveFiles(store, 'site', '1.0.0'), { 'index.html': 'hi', 'a/b.css': 'b{}', 'alias.css': 'b{}' });
       const over = await stage(store, 'site', '2.0.0', { 'index.html': 'x'.repeat(100) });
-      await assert.rejects(store.publish('site', '2.0.0', over, { ...DEFAULT_BUILD_LIMITS, fileBytes: 99 }), /larger than the limit of 99 bytes/);
-      await store.discardStaging(over);
+      await assert.rejects(over.publish({ ...DEFAULT_BUILD_LIMITS, fileBytes: 99 }), /larger than the limit of 99 bytes/);
+      await over.discard();
       assert.deepEqual((await store.listBuilt('site')).map((b) => b.version), ['1.0.0']);
     });
 
     test('an empty output is refused and leaves nothing behind', async () => {
       const { store } = await harness.make();
       const staging = await store.createStaging('site', '1.0.0');
-      await assert.rejects(store.publish('site', '1.0.0', staging), /produced no files/);
-      await store.discardStaging(staging);
+      await assert.rejects(staging.publish(), /produced no files/);
+      await staging.discard();
       assert.deepEqual(await store.listBuilt('site'), []);
       assert.equal(await store.openArchive('site', '1.0.0'), undefined);
     });
 
+    test('a staging handle: a local directory to fill; publish takes it into the store and removes it, discard removes it and publishes nothing', async () => {
+      const { store } = await harness.make();
+      const kept = await stage(store, 'site', '1.0.0', { 'index.html': 'kept' });
+      const dropped = await stage(store, 'site', '2.0.0', { 'index.html': 'dropped' });
+      assert.notEqual(kept.dir, dropped.dir, 'each build its own directory');
+      assert.equal(await readFile(join(dropped.dir, 'index.html'), 'utf8'), 'dropped');
+      await dropped.discard();
+      await kept.publish();
+      for (const dir of [kept.dir, dropped.dir]) assert.equal(existsSync(join(dir, '..')), false, 'nothing of the staging is left');
+      assert.deepEqual((await store.listBuilt('site')).map((b) => b.version), ['1.0.0']);
+      assert.deepEqual(await archiveFiles(store, 'site', '1.0.0'), { 'index.html': 'kept' });
+    });
+
     test('a rebuild replaces the version whole', async () => {
       const { store, fileCount } = await harness.make();
-      await store.publish('site', '1.0.0', await stage(store, 'site', '1.0.0', { 'index.html': 'old', 'gone.txt': 'x' }));
-      await store.publish('site', '1.0.0', await stage(store, 'site', '1.0.0', { 'index.html': 'new' }));
+      await (await stage(store, 'site', '1.0.0', { 'index.html': 'old', 'gone.txt': 'x' })).publish();
+      await (await stage(store, 'site', '1.0.0', { 'index.html': 'new' })).publish();
       assert.deepEqual((await store.listBuilt('site')).map((b) => b.version), ['1.0.0']);
       assert.deepEqual(await archiveFiles(store, 'site', '1.0.0'), { 'index.html': 'new' });
       assert.equal(await fileCount('site', '1.0.0'), 1);
@@ -188,8 +203,8 @@ for (const [name, harness] of harnesses) {
       const { store, fileCount } = await harness.make();
       const heard: string[] = [];
       store.onVersionChange((project, version) => heard.push(`${project}@${version}`));
-      await store.publish('site', '1.0.0', await stage(store, 'site', '1.0.0', { 'index.html': '1' }));
-      await store.publish('site', '2.0.0', await stage(store, 'site', '2.0.0', { 'index.html': '2' }));
+      await (await stage(store, 'site', '1.0.0', { 'index.html': '1' })).publish();
+      await (await stage(store, 'site', '2.0.0', { 'index.html': '2' })).publish();
       await store.remove('site', '1.0.0');
       assert.deepEqual((await store.listBuilt('site')).map((b) => b.version), ['2.0.0']);
       assert.equal(await store.openArchive('site', '1.0.0'), undefined);
@@ -230,7 +245,7 @@ for (const [name, harness] of harnesses) {
 
     test('a second store on the same data sees everything', async () => {
       const { store, reopen } = await harness.make();
-      await store.publish('site', '1.0.0', await stage(store, 'site', '1.0.0', { 'index.html': 'x' }));
+      await (await stage(store, 'site', '1.0.0', { 'index.html': 'x' })).publish();
       await store.setLive('site', { version: '1.0.0', domains: [] });
       await store.writeBuild(record('1.0.0', 'succeeded'));
       assert.deepEqual(await store.readServing(), {}, 'no serving settings before a sync wrote them');
@@ -245,17 +260,17 @@ for (const [name, harness] of harnesses) {
 
     test('build logs: written while a build runs, read in bounded ranges, replaced by the next build, removed', async () => {
       const { store } = await harness.make();
-      assert.equal(await store.readLog('site', '1.0.0'), undefined, 'no log before a build');
-      const log = await store.createLog('site', '1.0.0');
+      assert.equal(await store.logs.readLog('site', '1.0.0'), undefined, 'no log before a build');
+      const log = await store.logs.createLog('site', '1.0.0');
       await new Promise<void>((done, fail) => log.write('line one\nline two\n', (error) => (error ? fail(error) : done())));
-      assert.deepEqual(await store.readLog('site', '1.0.0', 5, 3).then((r) => r && { text: r.bytes.toString(), size: r.size }), { text: 'one', size: 18 });
-      assert.deepEqual(await store.readLog('site', '1.0.0', 18, 100).then((r) => r && r.bytes.length), 0, 'nothing past the end yet');
+      assert.deepEqual(await store.logs.readLog('site', '1.0.0', 5, 3).then((r) => r && { text: r.bytes.toString(), size: r.size }), { text: 'one', size: 18 });
+      assert.deepEqual(await store.logs.readLog('site', '1.0.0', 18, 100).then((r) => r && r.bytes.length), 0, 'nothing past the end yet');
       await new Promise<void>((done) => log.end(done));
-      const again = await store.createLog('site', '1.0.0');
+      const again = await store.logs.createLog('site', '1.0.0');
       await new Promise<void>((done) => again.end('new\n', done));
-      assert.equal((await store.readLog('site', '1.0.0'))?.bytes.toString(), 'new\n', 'the next build of the version starts a new log');
-      await store.removeLog('site', '1.0.0');
-      assert.equal(await store.readLog('site', '1.0.0'), undefined);
+      assert.equal((await store.logs.readLog('site', '1.0.0'))?.bytes.toString(), 'new\n', 'the next build of the version starts a new log');
+      await store.logs.removeLog('site', '1.0.0');
+      assert.equal(await store.logs.readLog('site', '1.0.0'), undefined);
     });
 
     test('only the filesystem store is a local site source: the shared store hands out no paths', async () => {
@@ -263,7 +278,7 @@ for (const [name, harness] of harnesses) {
       for (const member of ['versionDir', 'projectDir', 'variantPath', 'hasVersion', 'versionNames']) assert.equal(member in store, harness === fsHarness, member);
       if (!(store instanceof FsArtifactStore)) return;
       assert.equal(store.hasVersion('site', '1.0.0'), false);
-      await store.publish('site', '1.0.0', await stage(store, 'site', '1.0.0', { 'index.html': 'x' }));
+      await (await stage(store, 'site', '1.0.0', { 'index.html': 'x' })).publish();
       assert.equal(store.hasVersion('site', '1.0.0'), true);
       assert.deepEqual(store.versionNames('site'), ['1.0.0']);
       assert.equal(await readFile(join(store.versionDir('site', '1.0.0'), 'index.html'), 'utf8'), 'x');

@@ -16,10 +16,11 @@ const output = { 'index.html': '<h1>1</h1>', 'b/z.js': 'z', 'b/a.js': 'a', 'a.cs
 
 async function publishAt(root: string, t: Parameters<typeof tempDir>[0], mtime: Date): Promise<FsArtifactStore> {
   const store = new FsArtifactStore(root);
-  const staging = await store.createStaging('site', '1.0.0');
+  const stage = await store.createStaging('site', '1.0.0');
+  const staging = stage.dir;
   await writeFiles(staging, output);
   for (const path of Object.keys(output)) await utimes(join(staging, path), mtime, mtime);
-  await store.publish('site', '1.0.0', staging);
+  await stage.publish();
   return store;
 }
 
@@ -50,20 +51,22 @@ test('two publishes of the same output, in different directories at different ti
 
 test('only the confined output is archived: a link out of the output is not in it', async (t) => {
   const store = new FsArtifactStore(join(await tempDir(t), 'artifacts'));
-  const staging = await store.createStaging('site', '1.0.0');
+  const stage = await store.createStaging('site', '1.0.0');
+  const staging = stage.dir;
   await writeFiles(staging, { 'index.html': 'hi' });
   await symlink('/etc/passwd', join(staging, 'passwd'));
   await symlink('index.html', join(staging, 'alias.html'));
-  await store.publish('site', '1.0.0', staging);
+  await stage.publish();
   assert.deepEqual((await entriesOf(store.archivePath('site', '1.0.0'))).map((e) => e.path), ['alias.html', 'index.html']);
 });
 
 test('a forced rebuild replaces the archive; removing the version removes it', async (t) => {
   const store = new FsArtifactStore(join(await tempDir(t), 'artifacts'));
   for (const content of ['old', 'new']) {
-    const staging = await store.createStaging('site', '1.0.0');
+    const stage = await store.createStaging('site', '1.0.0');
+    const staging = stage.dir;
     await writeFiles(staging, { [`${content}.html`]: content });
-    await store.publish('site', '1.0.0', staging);
+    await stage.publish();
   }
   assert.deepEqual((await entriesOf(store.archivePath('site', '1.0.0'))).map((e) => e.path), ['new.html']);
   await store.remove('site', '1.0.0');
@@ -72,7 +75,7 @@ test('a forced rebuild replaces the archive; removing the version removes it', a
 });
 
 test('the archive endpoint sends the stored file with its Content-Length, not chunked, and no snapshot', async (t) => {
-  const server = await startSiteServer(await tempDir(t, 'opus-archives-file-'));
+  const server = await startSiteServer(await tempDir(t, 'opus-archives-file-'), { api: {} });
   t.after(() => server.close());
   await server.publish('site', '1.0.0', { 'index.html': 'x', 'app.js': 'y'.repeat(50_000) });
   const response = await new Promise<IncomingMessage>((resolve, reject) =>

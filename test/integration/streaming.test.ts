@@ -17,13 +17,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A sparse 200 MiB file with random blocks spread through it, so a wrong offset changes the hash. */
 async function publishLarge(server: SiteServer): Promise<string> {
-  const staging = await server.store.createStaging('big', '1.0.0');
+  const stage = await server.store.createStaging('big', '1.0.0');
+  const staging = stage.dir;
   const handle = await open(join(staging, 'video.bin'), 'w');
   await handle.truncate(SIZE);
   for (let at = 0; at < SIZE; at += 25 << 20) await handle.write(randomBytes(64 * 1024), 0, 64 * 1024, at + 12345);
   await handle.close();
   await open(join(staging, 'index.html'), 'w').then(async (index) => (await index.writeFile('i'), index.close()));
-  await server.store.publish('big', '1.0.0', staging);
+  await stage.publish();
   await server.sites.set('big', { version: '1.0.0', domains: [] });
   return realpath(join(server.store.versionDir('big', '1.0.0'), 'video.bin'));
 }

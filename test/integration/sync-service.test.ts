@@ -18,7 +18,7 @@ import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { SyncService, type SyncReport } from '../../src/services/sync-service.js';
 import { gitSync, makeSourceRepo, tagVersion, tempDir, writeFiles } from '../support/fixtures.js';
-import { syncServiceFor } from '../support/sync-wiring.js';
+import { syncWiring } from '../support/sync-wiring.js';
 
 const BUILD = 'mkdir -p dist && cp -r public/. dist/';
 const docker = new Docker();
@@ -74,7 +74,7 @@ async function world(t: TestContext, files: (source: string) => Record<string, s
       return git.fetch();
     },
   };
-  const sync = syncServiceFor({ config, sources, store, builds, queue, sites, logger: silentLogger });
+  const { sync } = syncWiring({ config, sources, store, builds, queue, sites, logger: silentLogger });
   t.after(() => queue.idle());
 
   return {
@@ -149,7 +149,7 @@ test('the first sync builds and then switches live; a new deploy switches; a rol
   const dir = join(w.root, '..');
   const queue = new BuildQueue(2);
   const sources = new GitSourceRepos();
-  const restarted = syncServiceFor({
+  const { sync: restarted } = syncWiring({
     config: new GitConfigSource(join(dir, 'config'), join(dir, 'state', 'config-after-restart')),
     sources,
     store,

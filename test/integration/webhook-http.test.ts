@@ -88,7 +88,7 @@ test('a burst of tag pushes: one fetch of each repository, every pushed tag preb
   const answers = await Promise.all([...tags, ...tags].map((tag) => postGithub(s.url, githubPushBody(`refs/tags/${tag}`, `${source}/.git`), { secret: SECRET })));
   assert.deepEqual(answers.map((a) => a.status), [202, 202, 202, 202, 202, 202]);
   await s.webhooks.idle();
-  await s.sync.scheduler.idle();
+  await s.scheduler.idle();
   await eventually(() => (s.sites.liveVersion(project) === '1.3.0' ? true : undefined), 60_000, '1.3.0 live');
 
   assert.equal(s.counts.fetches - before.fetches, 1, 'one fetch of the config repo');

@@ -16,11 +16,12 @@ import { BuildQueue } from '../../src/services/build-queue.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
+import type { BuildScheduler } from '../../src/services/build-scheduler.js';
 import { SyncService } from '../../src/services/sync-service.js';
 import { TriggerService } from '../../src/services/trigger-service.js';
 import { WebhookService } from '../../src/services/webhook-service.js';
 import { gitSync, tempDir, writeFiles } from './fixtures.js';
-import { syncServiceFor } from './sync-wiring.js';
+import { syncWiring } from './sync-wiring.js';
 
 export const COPY_BUILD = 'mkdir -p dist && cp -r public/. dist/';
 
@@ -43,6 +44,7 @@ export interface BuildServer {
   store: FsArtifactStore;
   sites: SiteTable;
   sync: SyncService;
+  scheduler: BuildScheduler;
   webhooks: WebhookService;
   events: OpusEvent[];
   counts: { fetches: number; listTags: Record<string, number> };
@@ -81,17 +83,17 @@ export async function startBuildServer(t: TestContext, options: BuildServerOptio
   await sites.load();
   const queue = new BuildQueue(2);
   const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, sink, readSecret);
-  const sync = syncServiceFor({ config, sources, store, builds, queue, sites, logger: silentLogger, events: sink });
-  const triggers = new TriggerService({ sync, sources, store, scheduler: sync.scheduler, logger: silentLogger });
+  const { sync, scheduler } = syncWiring({ config, sources, store, builds, queue, sites, logger: silentLogger, events: sink });
+  const triggers = new TriggerService({ sync, sources, store, scheduler, logger: silentLogger });
   const webhooks = new WebhookService({ sync, triggers, logger: silentLogger, configRepo: configDir, debounceMs: options.debounceMs ?? 200 });
   const secret = options.webhookSecret ? { secret: options.webhookSecret } : {};
   const token = `build-server-token-${Math.random().toString(36).slice(2)}`;
-  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, triggers, webhooks: { service: webhooks, ...secret }, auth: { token, protectReads: false } });
+  const server = createOpusServer({ sync, scheduler, sites, store, queue, logger: silentLogger, triggers, webhooks: { service: webhooks, ...secret }, auth: { token, protectReads: false } });
   const url = `http://127.0.0.1:${(await server.listen(0, '127.0.0.1')).port}`;
   t.after(async () => {
     await webhooks.idle();
-    for (const build of sync.scheduler.active()) void sync.scheduler.cancel(build.project, build.version);
-    await sync.scheduler.idle();
+    for (const build of scheduler.active()) void scheduler.cancel(build.project, build.version);
+    await scheduler.idle();
     await server.close(0);
   });
   await sync.sync();
@@ -103,6 +105,7 @@ export async function startBuildServer(t: TestContext, options: BuildServerOptio
     store,
     sites,
     sync,
+    scheduler,
     webhooks,
     events,
     counts,

@@ -8,12 +8,9 @@ import type { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js
 import { readSecret } from '../../src/adapters/secrets/read-secret.js';
 import { createRequestListener } from '../../src/server/app.js';
 import { createOpusServer, type OpusServer } from '../../src/server/opus-server.js';
-import { BuildQueue } from '../../src/services/build-queue.js';
-import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import type { SiteTable } from '../../src/services/site-table.js';
 import { PATH_STYLE_ORIGINS } from './site-server.js';
-import { syncServiceFor } from './sync-wiring.js';
 
 export interface ServerPair {
   opus: OpusServer;
@@ -22,12 +19,9 @@ export interface ServerPair {
   alonePort: number;
 }
 
-/** Both servers, secrets from the environment, no config repo and no builds; closed after the test. */
+/** Both servers, secrets from the environment; closed after the test. */
 export async function opusAndNodeAlone(t: TestContext, store: FsArtifactStore, sites: SiteTable): Promise<ServerPair> {
-  const queue = new BuildQueue(1);
-  const unused = undefined as never;
-  const sync = syncServiceFor({ config: { fetch: () => Promise.reject(new Error('no config repo here')) }, sources: unused, store, builds: new BuildService(store, unused, unused, silentLogger), queue, sites, logger: silentLogger });
-  const deps = { sync, sites, store, queue, logger: silentLogger, secrets: readSecret, origins: PATH_STYLE_ORIGINS };
+  const deps = { sites, store, logger: silentLogger, secrets: readSecret, origins: PATH_STYLE_ORIGINS };
   const opus = createOpusServer(deps);
   t.after(() => opus.close(0));
   const opusPort = (await opus.listen(0, '127.0.0.1')).port;

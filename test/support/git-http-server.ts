@@ -12,11 +12,12 @@ export interface GitHttpServer {
   close(): Promise<void>;
 }
 
-export async function startGitHttpServer(root: string): Promise<GitHttpServer> {
+/** `before`: runs ahead of each request (to move a repository on between a fetch and a push, say). */
+export async function startGitHttpServer(root: string, options: { before?: (method: string, url: string) => Promise<void> | void } = {}): Promise<GitHttpServer> {
   const requests: string[] = [];
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
-    serveCgi(root, req, res);
+    void Promise.resolve(options.before?.(req.method ?? 'GET', req.url ?? '/')).then(() => serveCgi(root, req, res), (error: unknown) => res.writeHead(500).end(String(error)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -13,7 +13,7 @@ import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { gitSync, makeSourceRepo, tempDir, writeFiles } from './fixtures.js';
-import { syncServiceFor } from './sync-wiring.js';
+import { syncWiring } from './sync-wiring.js';
 
 export async function localSync(t: TestContext, versions: Record<string, Record<string, string>>, files: (source: string) => Record<string, string>) {
   const dir = await tempDir(t, 'opus-local-sync-');
@@ -31,7 +31,7 @@ export async function localSync(t: TestContext, versions: Record<string, Record<
   const events: Omit<OpusEvent, 'at'>[] = [];
   const sink = { emit: (e: Omit<OpusEvent, 'at'>) => void events.push(e) };
   const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, sink, undefined, join(dir, 'checkouts'));
-  const sync = syncServiceFor({ config: new GitConfigSource(configDir, join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger, events: sink });
+  const { sync, scheduler } = syncWiring({ config: new GitConfigSource(configDir, join(dir, 'state')), sources, store, builds, queue, sites, logger: silentLogger, events: sink });
   t.after(() => queue.idle());
-  return { dir, source, configDir, store, sites, queue, sources, builds, sync, events };
+  return { dir, source, configDir, store, sites, queue, sources, builds, sync, scheduler, events };
 }

@@ -4,10 +4,10 @@
 // made here with openssl. Its root CA (regenerated at each start) is read from the management port.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Agent, request } from 'node:https';
 import { makeCa, makeLeaf } from './test-certificates.js';
+import { freePort } from './free-port.js';
 
 export interface Pebble {
   directoryUrl: string;
@@ -25,14 +25,6 @@ export interface PebbleOptions {
   validitySeconds?: number;
   /** Extra environment, e.g. PEBBLE_VA_ALWAYS_VALID. */
   env?: Record<string, string>;
-}
-
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
 }
 
 export async function startPebble(dir: string, options: PebbleOptions): Promise<Pebble> {

@@ -5,7 +5,7 @@ import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startServer, type RunningServer } from '../../src/runtime/start-server.js';
+import { startServer, type RunningServer, type ServerOptions } from '../../src/runtime/start-server.js';
 import { createLogger } from '../../src/services/logger.js';
 import { eventually, gitSync, writeFiles } from './fixtures.js';
 import { startForgeStandIn, type ForgeStandIn } from './forge-stand-in.js';
@@ -54,6 +54,8 @@ export interface PreviewWorldOptions {
   configOnForge?: boolean;
   /** More lines of opus.yaml (hooks…). */
   settings?: string;
+  /** More options of the server (a shared S3 store, leadership…). */
+  server?: Partial<ServerOptions>;
 }
 
 export async function startPreviewWorld(options: PreviewWorldOptions): Promise<PreviewWorld> {
@@ -95,6 +97,7 @@ export async function startPreviewWorld(options: PreviewWorldOptions): Promise<P
     webhookSecret: secret,
     webhookDebounceMs: 50,
     forgeTokens: TOKENS,
+    ...options.server,
   });
   const port = new URL(server.url).port;
   const world: PreviewWorld = {
@@ -138,7 +141,7 @@ export async function startPreviewWorld(options: PreviewWorldOptions): Promise<P
     },
   };
   await eventually(async () => {
-    if (!server.sync.desiredState || server.sync.scheduler.active().length > 0) return undefined;
+    if (!server.sync.desiredState || server.scheduler.active().length > 0) return undefined;
     const live = await get(server.url, `site.localhost:${port}`, '/');
     return live.status === 200 ? live : undefined;
   }, 120_000, 'production 1.0.0 to be live');

@@ -4,15 +4,12 @@ import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import { readSecret } from '../../src/adapters/secrets/read-secret.js';
 import type { SiteOptions } from '../../src/domain/desired-state.js';
 import type { Origins } from '../../src/domain/origins.js';
-import type { ConfigSource } from '../../src/ports/git-sources.js';
-import type { AppDeps } from '../../src/server/app.js';
+import type { ControlDeps } from '../../src/server/app-deps.js';
 import { createOpusServer, type TlsServing } from '../../src/server/opus-server.js';
-import { BuildQueue } from '../../src/services/build-queue.js';
-import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { writeFiles } from './fixtures.js';
-import { syncServiceFor } from './sync-wiring.js';
+import { idleControl } from './sync-wiring.js';
 
 export interface SiteServer {
   url: string;
@@ -32,18 +29,17 @@ export const PATH_STYLE_ORIGINS: Origins = { dashboardHosts: ['opus.localhost'],
 
 export const siteOptions = (overrides: Partial<SiteOptions> = {}): SiteOptions => ({ spa: false, redirects: [], headers: [], ...overrides });
 
-/** Only the HTTP side is real here: builds and the config repo are not used by these tests. */
-export async function startSiteServer(root: string, options: Pick<AppDeps, 'archiveIdleMs'> & { tls?: TlsServing; http?: number } = {}): Promise<SiteServer> {
-  const { tls, http, ...extra } = options;
+/**
+ * Only the HTTP side is real here: a server that serves files and nothing else, unless `api` asks
+ * for the API too (its archive downloads); builds and the config repo are never used.
+ */
+export async function startSiteServer(root: string, options: { api?: Pick<ControlDeps, 'archiveIdleMs'>; tls?: TlsServing; http?: number } = {}): Promise<SiteServer> {
+  const { tls, http, api } = options;
   const store = new FsArtifactStore(join(root, 'artifacts'));
   const sites = new SiteTable(store);
   await sites.load();
-  const queue = new BuildQueue(1);
-  const unusedConfig: ConfigSource = { fetch: () => Promise.reject(new Error('no config repo in serving tests')) };
-  const unused = undefined as never;
-  const builds = new BuildService(store, unused, unused, silentLogger);
-  const sync = syncServiceFor({ config: unusedConfig, sources: unused, store, builds, queue, sites, logger: silentLogger });
-  const server = createOpusServer({ sync, sites, store, queue, logger: silentLogger, secrets: readSecret, origins: PATH_STYLE_ORIGINS, ...extra }, tls);
+  const serve = { sites, store, logger: silentLogger, secrets: readSecret, origins: PATH_STYLE_ORIGINS };
+  const server = createOpusServer(api ? { ...idleControl(store, sites), ...api, ...serve } : serve, tls);
   const { port } = await server.listen(http ?? 0, '127.0.0.1');
   const httpsPort = server.secure && (await server.secure.listen(0, '127.0.0.1')).port;
   return {
@@ -52,9 +48,10 @@ export async function startSiteServer(root: string, options: Pick<AppDeps, 'arch
     store,
     sites,
     async publish(project, version, files) {
-      const staging = await store.createStaging(project, version);
+      const stage = await store.createStaging(project, version);
+      const staging = stage.dir;
       await writeFiles(staging, files);
-      await store.publish(project, version, staging);
+      await stage.publish();
     },
     close: () => server.close(0),
   };

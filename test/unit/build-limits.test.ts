@@ -1,7 +1,7 @@
 // Build limits, sandbox settings and secrets as the config repo states them, and the messages of a crossed limit.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { DEFAULT_BUILD_LIMITS, DEFAULT_SANDBOX, OutputTally, boundedNotes, limitMessage } from '../../src/domain/build-limits.js';
+import { DEFAULT_BUILD_LIMITS, DEFAULT_SANDBOX, OutputTally, boundedNotes, limitMessage, logSafe } from '../../src/domain/build-limits.js';
 import { resolveBuildSecrets } from '../../src/domain/build-secrets.js';
 import { readDesiredState } from '../../src/domain/desired-state.js';
 
@@ -64,4 +64,11 @@ test('the tally names the first limit crossed, its value, what was reached and h
   assert.equal(bytes.add(6, 'a'), undefined);
   assert.match(bytes.add(6, 'b') ?? '', /output is larger than the limit of 10 bytes/);
   assert.match(limitMessage('logBytes', 5, 6), /build\.limits\.log/);
+});
+
+test('a name with a newline, CR or other control character is quoted in a log line; a plain one is kept as it is', () => {
+  assert.equal(logSafe('assets/app.js'), 'assets/app.js');
+  assert.equal(logSafe('x\nopus: published'), '"x\\nopus: published"');
+  assert.equal(logSafe('d\r\nSet-Cookie: a=1'), '"d\\r\\nSet-Cookie: a=1"');
+  assert.ok(!limitMessage('fileBytes', 1, 2, 'big\nopus: ok').includes('\n'));
 });

@@ -8,7 +8,7 @@ import { buildJob, buildJobName, buildSecret, jobState, podStuck } from '../../s
 import { leaseAction, leaseTiming, observe, untilExpiry } from '../../src/domain/k8s/lease.js';
 import { readDesiredState } from '../../src/domain/desired-state.js';
 import type { BuildJob, BuildRunner } from '../../src/ports/build-runner.js';
-import { RunnerChoice } from '../../src/services/runner-choice.js';
+import { RunnerChoice } from '../../src/services/build-service.js';
 
 const spec = { image: 'node:20', command: 'npm ci && npm run build', output: 'dist', env: { VITE_API: 'https://api.example.com' }, network: 'default' as const, timeoutMs: 15 * 60_000, memoryBytes: 2 * 1024 ** 3 };
 const input = { namespace: 'opus', name: 'opus-build-site-0123456789', project: 'site', version: '1.2.0', commit: 'abc', spec, helperImage: 'ghcr.io/opus/opus:0.1.0', sourceUrl: 'http://10.0.0.5:8081/transfer/s', outputUrl: 'http://10.0.0.5:8081/transfer/o' };

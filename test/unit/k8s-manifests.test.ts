@@ -17,6 +17,7 @@ import { ServiceAccount } from 'kubernetes-models/v1/ServiceAccount';
 import yaml from 'js-yaml';
 import { applyOutcome, installNotes, isRemoteRepo, toYamlDocuments, uninstallPlan } from '../../src/domain/k8s/install-plan.js';
 import { DEFAULT_RESOURCES, installManifests, type InstallOptions } from '../../src/domain/k8s/manifests.js';
+import { sitesDomainProblem } from '../../src/domain/k8s/sites-domain.js';
 
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   Namespace, ServiceAccount, Role, RoleBinding, NetworkPolicy, PersistentVolumeClaim, Deployment, Service, Ingress, PodDisruptionBudget,
@@ -41,7 +42,7 @@ const full: InstallOptions = {
 const find = <T extends KubernetesObject>(objects: KubernetesObject[], kind: string) => objects.find((o) => o.kind === kind) as T;
 const podSpec = (objects: KubernetesObject[]) => find<V1Deployment>(objects, 'Deployment').spec?.template.spec as V1PodSpec;
 
-for (const [name, options] of [['minimal', base], ['every option', full]] as const) {
+for (const [name, options] of [['minimal', base], ['every option', full], ['a sites domain', { ...full, sitesDomain: 'sites.acme.net' }]] as const) {
   test(`every manifest validates against the Kubernetes OpenAPI schema (${name})`, () => {
     const objects = installManifests(options);
     assert.deepEqual(objects.map((o) => o.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding', 'NetworkPolicy', 'NetworkPolicy', 'PersistentVolumeClaim', 'Deployment', 'Service', ...(options.host ? ['Ingress'] : [])]);
@@ -231,4 +232,27 @@ test('build pods may reach DNS, the internet and the transfer port, but no cloud
 test('the server pod knows its own UID, so its build Jobs can be its dependents', () => {
   const env = podSpec(installManifests(base)).containers[0]?.env ?? [];
   assert.deepEqual(env.find((e) => e.name === 'POD_UID')?.valueFrom, { fieldRef: { fieldPath: 'metadata.uid' } });
+});
+
+test('a sites domain: the Ingress routes *.<sites domain> beside the dashboard host, the server is told both, the policies stay the same', () => {
+  const withSites: InstallOptions = { ...full, sitesDomain: 'sites.acme.net' };
+  const objects = installManifests(withSites);
+  const ingress = find<V1Ingress>(objects, 'Ingress');
+  const hosts = ['opus.example.com', 'docs.acme.com', 'www.acme.com', '*.sites.acme.net', '*.preview.acme.com'];
+  assert.deepEqual(ingress.spec?.rules?.map((r) => r.host), hosts);
+  assert.deepEqual(ingress.spec?.tls, [{ hosts, secretName: 'opus-tls' }], 'the TLS Secret must cover the wildcard too');
+  const env = Object.fromEntries((podSpec(objects).containers[0]?.env ?? []).map((e) => [e.name, e.value]));
+  assert.equal(env.OPUS_SITES_DOMAIN, 'sites.acme.net');
+  assert.equal(env.OPUS_DASHBOARD_HOST, 'opus.example.com,localhost,127.0.0.1');
+  assert.equal(env.OPUS_TRUST_PROXY, 'true');
+  const policies = (list: KubernetesObject[]) => JSON.stringify(list.filter((o) => o.kind === 'NetworkPolicy'));
+  assert.equal(policies(objects), policies(installManifests(full)), 'the NetworkPolicies do not depend on the sites domain');
+  assert.equal(find<V1Deployment>(installManifests(full), 'Deployment').spec?.template.spec?.containers[0]?.env?.some((e) => e.name === 'OPUS_SITES_DOMAIN'), false, 'no sites domain: the server keeps its default');
+});
+
+test('a sites domain that would put the dashboard among the sites, or is no domain, is refused with what to give instead', () => {
+  assert.equal(sitesDomainProblem('sites.acme.net', 'opus.example.com'), undefined);
+  assert.match(sitesDomainProblem('example.com', 'opus.example.com') ?? '', /--host opus\.example\.com is under --sites-domain example\.com/);
+  assert.match(sitesDomainProblem('opus.example.com', 'opus.example.com') ?? '', /both opus\.example\.com/);
+  for (const bad of ['*.sites.acme.net', 'https://sites.acme.net', 'Sites.Acme.Net', 'sites.acme.net:443', 'localhost']) assert.match(sitesDomainProblem(bad, 'opus.example.com') ?? '', /is not a domain name/, bad);
 });

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { liveChanges, mirrorWork } from '../../src/domain/mirror-plan.js';
+import { liveChanges, mirrorWork, previewServable } from '../../src/domain/mirror-plan.js';
 
 const site = (version: string, domains: string[] = []) => ({ version, domains });
 
@@ -39,4 +39,15 @@ test('mirrorWork: fetches new and rebuilt servable versions, drops what left the
 test('mirrorWork: a mirrored version with no known stamp is downloaded again', () => {
   const { fetch } = mirrorWork([{ project: 'a', version: '1.0.0', stamp: 's1' }], [{ project: 'a', version: '1.0.0', stamp: undefined }], new Set(), new Set(['a@1.0.0']));
   assert.equal(fetch.length, 1);
+});
+
+test('previewServable: what each preview serves and the versions it built, once each; nothing of a preview that is gone', () => {
+  const previews = [
+    { project: 'site', served: 'sha-bbbbbbbbbbbb', versions: ['sha-bbbbbbbbbbbb', 'sha-aaaaaaaaaaaa'] },
+    { project: 'docs', versions: ['sha-cccccccccccc'] },
+  ];
+  assert.deepEqual(previewServable(previews), ['site@sha-bbbbbbbbbbbb', 'site@sha-aaaaaaaaaaaa', 'docs@sha-cccccccccccc']);
+  const servable = new Set(previewServable(previews.slice(1)));
+  const published = [{ project: 'site', version: 'sha-aaaaaaaaaaaa', stamp: 'x' }, { project: 'docs', version: 'sha-cccccccccccc', stamp: 'y' }];
+  assert.deepEqual(mirrorWork(published, [{ project: 'site', version: 'sha-aaaaaaaaaaaa', stamp: 'x' }], new Set(), servable), { fetch: [published[1]], drop: [{ project: 'site', version: 'sha-aaaaaaaaaaaa', stamp: 'x' }] });
 });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { FailureBackoff } from '../../src/domain/failure-backoff.js';
 import { crossOriginProblem } from '../../src/domain/request-origin.js';
-import { SESSION_MS, cookieValue, newSession, sessionCookie, validSession } from '../../src/server/api/session.js';
+import { SESSION_MS, cookieValues, newSession, sessionCookie, validSession } from '../../src/server/api/session.js';
 
 const fromDashboard = { host: 'localhost:8080', origin: 'http://localhost:8080', secFetchSite: 'same-origin', customHeader: 'dashboard' };
 
@@ -28,8 +28,9 @@ test('sessions: made from the token, expire, and end when the token changes', ()
   assert.equal(validSession('token-a', value.replace(/.$/, (c) => (c === 'A' ? 'B' : 'A')), now), false, 'forged');
   assert.equal(validSession('token-a', `${now + SESSION_MS * 100}.${value.split('.')[1]}`, now), false, 'a far expiry is no way around');
   assert.equal(validSession('token-a', undefined, now), false);
-  assert.equal(cookieValue(`a=1; opus_session=${value}; b=2`, 'opus_session'), value);
-  assert.equal(cookieValue('xopus_session=1', 'opus_session'), undefined);
+  assert.deepEqual(cookieValues(`a=1; opus_session=${value}; b=2`, 'opus_session'), [value]);
+  assert.deepEqual(cookieValues('xopus_session=1', 'opus_session'), []);
+  assert.deepEqual(cookieValues(`opus_session=tossed; opus_session=${value}`, 'opus_session'), ['tossed', value], 'a cookie tossed by a sibling comes first; the real one is still seen');
   assert.match(sessionCookie(value, false), /^opus_session=[^;]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
   assert.doesNotMatch(sessionCookie(value, false), /Domain=/i, 'host-only: no sibling host gets it');
   assert.match(sessionCookie(value, true), /; Secure$/);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { deployMessage, deployStack, isRollback, rollbackMessage, rollbackTarget, type DeployRecord } from '../../src/domain/rollback.js';
+import { isRollback } from '../../src/domain/live-pointers.js';
+import { deployMessage, deployStack, rollbackMessage, rollbackTarget, type DeployRecord } from '../../src/domain/rollback.js';
 
 let counter = 0;
 /** A history from a list of steps, oldest first (as a person reads it); returned newest first, as git log gives it. */

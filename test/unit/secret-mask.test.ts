@@ -58,3 +58,15 @@ test('values too short to mask safely are not turned into masks of every letter'
 test('maskText masks the same forms in a message (a build record error, an event)', () => {
   assert.equal(maskText(`failed: ${SECRET} / ${Buffer.from(SECRET).toString('base64')}`, [SECRET]), `failed: ${MASK} / ${MASK}`);
 });
+
+test('hex (either case), URL-, form- and JSON-encoded forms are masked, also split across chunks', async () => {
+  const odd = 'npm_S3cr/t+Tok=n&42 "z"';
+  const hex = Buffer.from(odd).toString('hex');
+  const forms = [hex, hex.toUpperCase(), encodeURIComponent(odd), new URLSearchParams({ t: odd }).toString().slice(2), JSON.stringify(odd).slice(1, -1)];
+  for (const form of forms) {
+    const line = `[${form}]\n`;
+    assert.equal(await masked([line], [odd]), `[${MASK}]\n`, form);
+    assert.equal(await masked([line.slice(0, 9), line.slice(9)], [odd]), `[${MASK}]\n`, `${form} in two chunks`);
+  }
+  assert.equal(maskText(`url=https://x/?t=${encodeURIComponent(odd)}`, [odd]), `url=https://x/?t=${MASK}`);
+});

@@ -3,6 +3,7 @@
 import { once } from 'node:events';
 import Docker from 'dockerode';
 import { DEFAULT_BUILD_LIMITS } from '../../domain/build-limits.js';
+import { kubernetesSecretProblem } from '../../domain/build-secrets.js';
 import { UserError, errorMessage } from '../../domain/errors.js';
 import type { BuildJob, BuildRunner } from '../../ports/build-runner.js';
 import { extractOutput } from '../fs/output-extract.js';
@@ -39,6 +40,9 @@ export class DockerBuildRunner implements BuildRunner {
   async run(job: BuildJob): Promise<void> {
     const { spec } = job;
     if (job.signal?.aborted) throw new UserError('the build was cancelled');
+    // The config check refuses these already (desired-state); a build that reaches here anyway gets the same answer.
+    const kube = kubernetesSecretProblem(Object.fromEntries(Object.entries(job.secretKeys ?? {}).map(([name, key]) => [name, { kubernetesSecret: key }])), 'docker');
+    if (kube) throw new UserError(`build.secrets.${kube.name}: ${kube.message}`);
     await ensureImage(this.docker, spec.image, job.log);
     const cache = await prepareCache(this.docker, job.project, spec, this.options.cacheId ?? this.options.owner);
     const container = await this.docker.createContainer(buildContainerOptions(job, cache, this.options.owner));

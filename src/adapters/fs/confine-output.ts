@@ -7,7 +7,7 @@
 // the build log. Limits count apparent sizes (a sparse file counts whole) and fail the build.
 import { link, lstat, readdir, readlink, realpath, rename, stat, unlink } from 'node:fs/promises';
 import { join, relative, sep } from 'node:path';
-import { boundedNotes, NO_LIMITS, OutputTally, type BuildLimits } from '../../domain/build-limits.js';
+import { boundedNotes, logSafe, NO_LIMITS, OutputTally, type BuildLimits } from '../../domain/build-limits.js';
 import { UserError } from '../../domain/errors.js';
 
 export interface ConfinedOutput {
@@ -44,7 +44,7 @@ export async function confineOutput(dir: string, limits: BuildLimits = NO_LIMITS
         const target = await linkTarget(root, path);
         if (typeof target === 'string') {
           count(tally.addEntry());
-          notes.push(`opus: dropped ${name}: a link to ${await readlink(path)}, ${target}`);
+          notes.push(`opus: dropped ${logSafe(name)}: a link to ${logSafe(await readlink(path))}, ${target}`);
           drop.push(path);
         } else {
           count(tally.add(target.size, name));
@@ -52,7 +52,7 @@ export async function confineOutput(dir: string, limits: BuildLimits = NO_LIMITS
         }
       } else {
         count(tally.addEntry());
-        notes.push(`opus: dropped ${name}: a ${kindOf(info)}; only files and directories are published`);
+        notes.push(`opus: dropped ${logSafe(name)}: a ${kindOf(info)}; only files and directories are published`);
         drop.push(path);
       }
     }

@@ -8,19 +8,20 @@ import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync } from 'node:fs';
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { UserError } from '../../domain/errors.js';
 import { isProjectName, isVersion } from '../../domain/names.js';
 import type { BuiltVersion } from '../../domain/plan.js';
 import type { BuildLimits } from '../../domain/build-limits.js';
 import type { ArtifactStore, BuildRecord, LivePointer, ServingSettings } from '../../ports/artifact-store.js';
-import type { PublishedStats } from '../../ports/version-store.js';
+import type { PublishedStats, Staging } from '../../ports/version-store.js';
 import type { LocalSiteSource } from '../../ports/local-site-source.js';
 import { StoredPointers } from '../stored-pointers.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { ContentStore } from './content-store.js';
 import { LocalBuildLogs } from './local-build-logs.js';
 import { confineOutput } from './confine-output.js';
+import { createLocalStaging } from './local-staging.js';
 import { archiveOf } from './version-archive.js';
 import { writeReproducibleArchive } from '../reproducible-archive.js';
 
@@ -32,7 +33,7 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   private readonly content: ContentStore;
   private readonly listeners: ((project: string, version: string) => void)[] = [];
   private readonly pointers: StoredPointers;
-  private readonly logs: LocalBuildLogs;
+  readonly logs: LocalBuildLogs;
 
   constructor(readonly root: string) {
     this.meta = join(root, '.opus');
@@ -107,10 +108,8 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
     }
   }
 
-  async createStaging(project: string, version: string): Promise<string> {
-    const dir = join(this.meta, 'staging', `${project}@${version}-${randomUUID()}`);
-    await mkdir(join(dir, 'out'), { recursive: true });
-    return join(dir, 'out');
+  createStaging(project: string, version: string): Promise<Staging> {
+    return createLocalStaging(join(this.meta, 'staging'), project, version, (dir, limits) => this.publish(project, version, dir, limits));
   }
 
   /**
@@ -119,7 +118,7 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
    * already beside it) or not at all. A rebuild of a version replaces both the same way (see
    * moveIntoPlace); a download already reading the old archive keeps reading it whole.
    */
-  async publish(project: string, version: string, stagingDir: string, limits?: BuildLimits): Promise<PublishedStats> {
+  private async publish(project: string, version: string, stagingDir: string, limits?: BuildLimits): Promise<PublishedStats> {
     const stats = await confineOutput(stagingDir, limits);
     if (stats.files === 0) throw new UserError(`the build of ${project}@${version} produced no files in its output directory`);
     await this.content.absorb(stagingDir);
@@ -133,7 +132,6 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
       throw error;
     });
     this.changed(project, version);
-    await this.discardStaging(stagingDir);
     if (replaced) {
       await rm(replaced, { recursive: true, force: true });
       await this.content.collectGarbage();
@@ -158,10 +156,6 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
     await rename(target, aside);
     await rename(stagingDir, target);
     return aside;
-  }
-
-  async discardStaging(stagingDir: string): Promise<void> {
-    await rm(join(stagingDir, '..'), { recursive: true, force: true });
   }
 
   async remove(project: string, version: string): Promise<void> {
@@ -238,17 +232,5 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   /** Where a build's log file is (`opus trigger` prints it). */
   logPath(project: string, version: string): string {
     return this.logs.path(project, version);
-  }
-
-  createLog(project: string, version: string): Promise<Writable> {
-    return this.logs.createLog(project, version);
-  }
-
-  removeLog(project: string, version: string): Promise<void> {
-    return this.logs.removeLog(project, version);
-  }
-
-  readLog(project: string, version: string, offset?: number, maxBytes?: number): Promise<{ bytes: Buffer; size: number } | undefined> {
-    return this.logs.readLog(project, version, offset, maxBytes);
   }
 }

@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import * as tar from 'tar';
-import { MAX_NOTES, OutputTally, type BuildLimits } from '../../domain/build-limits.js';
+import { logSafe, MAX_NOTES, OutputTally, type BuildLimits } from '../../domain/build-limits.js';
 import { UserError } from '../../domain/errors.js';
 
 export interface ExtractOptions {
@@ -40,7 +40,7 @@ export async function extractOutput(archive: NodeJS.ReadableStream | Readable, d
       const refused = refusal(type, name, 'linkpath' in entry ? entry.linkpath : undefined, strip);
       if (refused) {
         leftOut += 1;
-        if (leftOut <= MAX_NOTES) options.note(`opus: left out ${name}: ${refused}`);
+        if (leftOut <= MAX_NOTES) options.note(`opus: left out ${logSafe(name)}: ${logSafe(refused)}`);
         // Entries left out count too: a tar of a million FIFOs is refused like a million files.
         const exceeded = tally.addEntry();
         if (exceeded) unpack.abort((failure = new UserError(exceeded)));

@@ -9,7 +9,8 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { SimpleGit } from 'simple-git';
 import { SETTINGS_FILE, type ConfigFiles } from '../../domain/desired-state.js';
-import { UserError, errorMessage } from '../../domain/errors.js';
+import { PushRejectedError, UserError, errorMessage } from '../../domain/errors.js';
+import { pushRejection } from '../../domain/push-rejection.js';
 import type { DeployRecord } from '../../domain/rollback.js';
 import type { CommitResult, ConfigRepoWorkspace, FileChange, PushTarget } from '../../ports/config-workspace.js';
 import { git } from './git-client.js';
@@ -116,7 +117,10 @@ export class ConfigWorkspace implements ConfigRepoWorkspace {
     try {
       await this.repo.push(upstream.remote, `HEAD:refs/heads/${upstream.branch}`);
     } catch (error) {
-      throw new UserError(`committed ${commit.slice(0, 7)} locally, but the push failed: ${errorMessage(error).trim()}`, ['run git push in the config repo when the remote is reachable'], 1);
+      const rejection = pushRejection(errorMessage(error));
+      if (!rejection.refused) throw new UserError(`committed ${commit.slice(0, 7)} locally, but the push to ${upstream.remote}/${upstream.branch} failed: ${rejection.reason}`, ['run git push in the config repo when the remote is reachable'], 1);
+      const hint = rejection.behind ? 'the remote has commits this copy lacks: run git pull --rebase in the config repo, then git push' : 'see why the remote refused it (a hook, branch protection): the commit stays in the config repo';
+      throw new PushRejectedError(`committed ${commit.slice(0, 7)} locally, but the push to ${upstream.remote}/${upstream.branch} failed: ${rejection.reason}`, [hint], rejection.behind, rejection.reason);
     }
     return { commit, pushed: true };
   }

@@ -78,6 +78,7 @@ export class KubernetesJobRunner implements BuildRunner {
         namespace, name, project: job.project, version: job.version, commit: job.commit, spec: job.spec, helperImage: this.options.helperImage, sourceUrl: source.url, outputUrl: output.url,
         ...(owner ? { owner } : {}),
         ...(secretKeys.length > 0 ? { secrets: { name, keys: secretKeys } } : {}),
+        ...(job.secretKeys && Object.keys(job.secretKeys).length > 0 ? { secretKeys: job.secretKeys } : {}),
       });
       await api.create(manifest);
       // The API answers a container's whole log on every poll: never more than the build log may hold.

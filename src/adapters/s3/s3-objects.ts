@@ -8,7 +8,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
-import { DeleteObjectsCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, DeleteObjectsCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 
 /** Files up to this size go up in one PUT from memory; larger ones in parts of at least this size. */
@@ -20,6 +20,31 @@ const ATTEMPTS = 8;
 
 /** A conditional write: If-Match an ETag (compare-and-swap) or If-None-Match "*" (create only). */
 export type WriteCondition = { ifMatch: string } | { ifNoneMatch: '*' };
+
+/** How a write is made: its condition, and the writer's term, kept as the object's metadata (x-amz-meta-opus-term). */
+export interface WriteOptions {
+  contentType?: string;
+  condition?: WriteCondition;
+  term?: number;
+}
+
+/** An object's text, ETag and the term it was written in (none when written unfenced). */
+export interface TaggedText {
+  text: string;
+  etag: string;
+  term?: number;
+}
+
+const TERM_METADATA = 'opus-term';
+
+function writeParams(options: WriteOptions): { ContentType?: string; IfMatch?: string; IfNoneMatch?: string; Metadata?: Record<string, string> } {
+  const { contentType, condition, term } = options;
+  return {
+    ...(contentType ? { ContentType: contentType } : {}),
+    ...(condition ? ('ifMatch' in condition ? { IfMatch: condition.ifMatch } : { IfNoneMatch: condition.ifNoneMatch }) : {}),
+    ...(term === undefined ? {} : { Metadata: { [TERM_METADATA]: String(term) } }),
+  };
+}
 
 export interface S3Location {
   bucket: string;
@@ -80,9 +105,13 @@ export class S3Objects {
     return this.location.prefix + path;
   }
 
-  /** A small file in one PUT of a buffer; a large one as a multipart upload whose parts are retried each on its own (no 5 GiB cap). */
-  async putFile(path: string, file: string, bytes: number, contentType?: string): Promise<void> {
-    const params = { Bucket: this.location.bucket, Key: this.key(path), ...(contentType ? { ContentType: contentType } : {}) };
+  /**
+   * A small file in one PUT of a buffer; a large one as a multipart upload whose parts are retried
+   * each on its own (no 5 GiB cap), aborted when it fails for good (AWS honours the condition on
+   * CompleteMultipartUpload too).
+   */
+  async putFile(path: string, file: string, bytes: number, options: WriteOptions = {}): Promise<void> {
+    const params = { Bucket: this.location.bucket, Key: this.key(path), ...writeParams(options) };
     if (bytes <= PART_BYTES) {
       await this.client.send(new PutObjectCommand({ ...params, Body: await readFile(file), ContentLength: bytes }));
       return;
@@ -93,22 +122,23 @@ export class S3Objects {
   }
 
   /** Writes the text; with a condition, only when it holds (else an error that isConditionFailed). The new ETag. */
-  async putText(path: string, text: string, contentType = 'application/json', condition?: WriteCondition): Promise<string> {
-    const out = await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(path), Body: text, ContentType: contentType, ...(condition ? ('ifMatch' in condition ? { IfMatch: condition.ifMatch } : { IfNoneMatch: condition.ifNoneMatch }) : {}) }));
+  async putText(path: string, text: string, contentType = 'application/json', condition?: WriteCondition, term?: number): Promise<string> {
+    const out = await this.client.send(new PutObjectCommand({ Bucket: this.location.bucket, Key: this.key(path), Body: text, ...writeParams({ contentType, ...(condition ? { condition } : {}), ...(term === undefined ? {} : { term }) }) }));
     return out.ETag ?? '';
   }
 
   /**
    * Read, change, write back only if nobody wrote in between (If-Match the ETag read, or
    * If-None-Match "*" when there was none), again from the new text until it holds: concurrent
-   * writers (two replicas, or an old leader) never lose each other's changes.
+   * writers (two replicas, or an old leader) never lose each other's changes. With `term`, the
+   * write carries it and `change` may refuse (FencedWrite) what a later term wrote. What it replaced.
    */
-  async update(path: string, change: (text: string | undefined) => string, contentType = 'application/json'): Promise<void> {
+  async update(path: string, change: (text: string | undefined, current: TaggedText | undefined) => string, contentType = 'application/json', term?: number): Promise<TaggedText | undefined> {
     for (let attempt = 1; ; attempt++) {
       const current = await this.getTagged(path);
       try {
-        await this.putText(path, change(current?.text), contentType, current ? { ifMatch: current.etag } : { ifNoneMatch: '*' });
-        return;
+        await this.putText(path, change(current?.text, current), contentType, current ? { ifMatch: current.etag } : { ifNoneMatch: '*' }, term);
+        return current;
       } catch (error) {
         if (!isConditionFailed(error) || attempt >= 50) throw error;
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(1000, 10 * 2 ** attempt)));
@@ -131,11 +161,12 @@ export class S3Objects {
     return (await this.getTagged(path))?.text;
   }
 
-  /** The object's text with its ETag (the same value a listing shows), or undefined when there is none. */
-  async getTagged(path: string): Promise<{ text: string; etag: string } | undefined> {
+  /** The object's text with its ETag (the same value a listing shows) and term, or undefined when there is none. */
+  async getTagged(path: string): Promise<TaggedText | undefined> {
     try {
       const out = await this.client.send(new GetObjectCommand({ Bucket: this.location.bucket, Key: this.key(path) }));
-      return { text: (await out.Body?.transformToString('utf8')) ?? '', etag: out.ETag ?? '' };
+      const term = Number(out.Metadata?.[TERM_METADATA] ?? Number.NaN);
+      return { text: (await out.Body?.transformToString('utf8')) ?? '', etag: out.ETag ?? '', ...(Number.isInteger(term) ? { term } : {}) };
     } catch (error) {
       if (isMissing(error)) return undefined;
       throw error;
@@ -160,6 +191,26 @@ export class S3Objects {
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
     return found;
+  }
+
+  /** Aborts the multipart uploads under the store's prefix begun before `before` (a killed process left them): their parts cost storage until then. How many. */
+  async abortUploadsBefore(before: number): Promise<number> {
+    let aborted = 0;
+    let markers: { KeyMarker?: string; UploadIdMarker?: string } = {};
+    for (;;) {
+      const page = await this.client.send(new ListMultipartUploadsCommand({ Bucket: this.location.bucket, Prefix: this.location.prefix, ...markers })).catch((error: unknown) => {
+        // A server without the listing (s3rver) has no uploads to sweep that anyone could list.
+        if ((error as { name?: string }).name === 'NotImplemented') return { Uploads: [], IsTruncated: false, NextKeyMarker: undefined, NextUploadIdMarker: undefined };
+        throw error;
+      });
+      for (const upload of page.Uploads ?? []) {
+        if (!upload.Key || !upload.UploadId || (upload.Initiated?.getTime() ?? 0) >= before) continue;
+        await this.client.send(new AbortMultipartUploadCommand({ Bucket: this.location.bucket, Key: upload.Key, UploadId: upload.UploadId }));
+        aborted += 1;
+      }
+      if (!page.IsTruncated) return aborted;
+      markers = { ...(page.NextKeyMarker ? { KeyMarker: page.NextKeyMarker } : {}), ...(page.NextUploadIdMarker ? { UploadIdMarker: page.NextUploadIdMarker } : {}) };
+    }
   }
 
   async delete(paths: string[]): Promise<void> {

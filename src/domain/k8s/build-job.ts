@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { V1Container, V1EnvVar, V1Job, V1OwnerReference, V1Pod, V1Secret } from '@kubernetes/client-node';
 import { DEFAULT_SANDBOX } from '../build-limits.js';
+import type { KubernetesSecretKey } from '../build-secrets.js';
 import type { BuildSpec } from '../desired-state.js';
 import { labels } from './manifests.js';
 
@@ -26,6 +27,8 @@ export interface BuildJobInput {
   owner?: { name: string; uid: string };
   /** The per-build Secret holding build.secrets (buildSecret()): its keys become the build's environment. */
   secrets?: { name: string; keys: string[] };
+  /** build.secrets of Kubernetes Secrets: each a secretKeyRef to the user's own Secret, read by the kubelet, never by the server. */
+  secretKeys?: Record<string, KubernetesSecretKey>;
 }
 
 /** The Secret of one build's secrets, owned by the server pod too; the runner deletes it after the build. */
@@ -72,7 +75,7 @@ export function buildJob(input: BuildJobInput): V1Job {
     command: ['sh', '-c', spec.command],
     workingDir: SOURCE_DIR,
     // Secrets by reference: their values are in no field of the Job anyone who reads Jobs can see.
-    env: [...Object.entries(env).filter(([name]) => !input.secrets?.keys.includes(name)).map(([name, value]): V1EnvVar => ({ name, value })), ...(input.secrets?.keys ?? []).map((key): V1EnvVar => ({ name: key, valueFrom: { secretKeyRef: { name: input.secrets?.name ?? '', key } } }))],
+    env: buildEnv(env, input),
     resources: { requests: { cpu: '250m', memory: String(Math.min(spec.memoryBytes, 512 * 1024 ** 2)) }, limits: { memory, cpu: String((spec.sandbox ?? DEFAULT_SANDBOX).cpus) } },
     securityContext: restricted(false),
     volumeMounts: mounts,
@@ -106,6 +109,16 @@ export function buildJob(input: BuildJobInput): V1Job {
   };
 }
 
+/** Plain values, then the per-build Secret's keys, then the user's own Secrets: a secret wins over build.env of its name. */
+function buildEnv(env: Record<string, string>, input: BuildJobInput): V1EnvVar[] {
+  const fromSecrets = [...(input.secrets?.keys ?? []), ...Object.keys(input.secretKeys ?? {})];
+  return [
+    ...Object.entries(env).filter(([name]) => !fromSecrets.includes(name)).map(([name, value]): V1EnvVar => ({ name, value })),
+    ...(input.secrets?.keys ?? []).map((key): V1EnvVar => ({ name: key, valueFrom: { secretKeyRef: { name: input.secrets?.name ?? '', key } } })),
+    ...Object.entries(input.secretKeys ?? {}).map(([name, ref]): V1EnvVar => ({ name, valueFrom: { secretKeyRef: { name: ref.name, key: ref.key } } })),
+  ];
+}
+
 export type JobState = { done: false } | { done: true; ok: true } | { done: true; ok: false; reason: string };
 
 /** Finished or not, from the Job's status (and its pod's, for why a build failed). */
@@ -134,6 +147,9 @@ function podFailure(pod: V1Pod | undefined, spec: BuildSpec): string | undefined
 /** Image pulls that will never succeed end the build at once instead of waiting for the deadline. */
 export function podStuck(pod: V1Pod | undefined): string | undefined {
   const statuses = [...(pod?.status?.initContainerStatuses ?? []), ...(pod?.status?.containerStatuses ?? [])];
+  // A Secret (build.secrets' kubernetesSecret) or key that is not there: the kubelet would wait for it until the deadline.
+  const config = statuses.find((c) => c.state?.waiting?.reason === 'CreateContainerConfigError');
+  if (config) return `the ${config.name} container cannot start: ${config.state?.waiting?.message ?? 'its configuration is refused'} (check the Secrets build.secrets names with kubernetesSecret, and their keys)`;
   const s = statuses.find((c) => c.state?.waiting?.reason && ['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName'].includes(c.state.waiting.reason));
   return s ? `the image ${s.image} cannot be pulled (${s.state?.waiting?.reason}): check build.image` : undefined;
 }

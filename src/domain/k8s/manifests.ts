@@ -3,6 +3,7 @@
 // read. The objects are typed with the client's models, so a misspelt field fails to compile
 // (the client's serializer would otherwise drop it silently before it reaches the API).
 import { networkPolicies } from './network-policies.js';
+import { podDashboardHosts, sitesWildcard } from './sites-domain.js';
 import type {
   KubernetesObject,
   V1Container,
@@ -52,6 +53,8 @@ export interface InstallOptions {
   host?: string;
   /** The projects' domains, routed to Opus by the ingress. */
   domains: string[];
+  /** Projects at <project>.<sitesDomain>, previews at <version>--<project>.<sitesDomain>: the ingress routes *.<sitesDomain>. */
+  sitesDomain?: string;
   /** previews.domain of opus.yaml: the ingress routes *.<domain> to Opus too. */
   previewDomain?: string;
   ingressClass?: string;
@@ -79,8 +82,8 @@ export function labels(component: string): Record<string, string> {
 }
 
 /** The ingress hosts, in a stable order: the server's own host first. */
-export function ingressHosts(o: Pick<InstallOptions, 'host' | 'domains' | 'previewDomain'>): string[] {
-  const hosts = [...(o.host ? [o.host] : []), ...[...o.domains].sort(), ...(o.previewDomain ? [`*.${o.previewDomain}`] : [])];
+export function ingressHosts(o: Pick<InstallOptions, 'host' | 'domains' | 'previewDomain' | 'sitesDomain'>): string[] {
+  const hosts = [...(o.host ? [o.host] : []), ...[...o.domains].sort(), ...(o.sitesDomain ? [sitesWildcard(o.sitesDomain)] : []), ...(o.previewDomain ? [`*.${o.previewDomain}`] : [])];
   return [...new Set(hosts)];
 }
 
@@ -161,7 +164,8 @@ function serverEnv(o: InstallOptions): V1EnvVar[] {
     ...(o.configRepo ? [{ name: 'OPUS_CONFIG', value: o.configRepo }] : []),
     ...(url ? [{ name: 'OPUS_PUBLIC_URL', value: url }] : []),
     // The dashboard and API answer only on their own host (and loopback, for the CLI in the pod).
-    ...(o.host ? [{ name: 'OPUS_DASHBOARD_HOST', value: `${o.host},localhost,127.0.0.1` }] : []),
+    ...(o.host ? [{ name: 'OPUS_DASHBOARD_HOST', value: podDashboardHosts(o.host).join(',') }] : []),
+    ...(o.sitesDomain ? [{ name: 'OPUS_SITES_DOMAIN', value: o.sitesDomain }] : []),
     // Behind the Ingress: the API's URLs say https and the host the user asked for.
     ...(ingressHosts(o).length > 0 ? [{ name: 'OPUS_TRUST_PROXY', value: 'true' }] : []),
     ...(o.dockerHost ? [{ name: 'DOCKER_HOST', value: o.dockerHost }] : []),

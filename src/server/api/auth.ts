@@ -5,7 +5,7 @@
 import type { Context, Middleware } from 'koa';
 import { DASHBOARD_REQUEST_HEADER, crossOriginProblem } from '../../domain/request-origin.js';
 import { sameSecret } from './secrets.js';
-import { SESSION_COOKIE, cookieValue, validSession } from './session.js';
+import { SESSION_COOKIE, cookieValues, validSession } from './session.js';
 
 export interface ApiAuthOptions {
   /** The token clients send as `Authorization: Bearer <token>`; without one every change is refused. */
@@ -23,7 +23,8 @@ export function credentialOf(ctx: Context, token: string | undefined): Credentia
   if (!token) return undefined;
   const bearer = /^Bearer (.+)$/.exec(ctx.get('Authorization'))?.[1];
   if (bearer !== undefined) return sameSecret(bearer, token) ? 'token' : undefined;
-  return validSession(token, cookieValue(ctx.get('Cookie'), SESSION_COOKIE)) ? 'session' : undefined;
+  // A few values at most: more are a tossing attempt, not a browser's own cookies.
+  return cookieValues(ctx.get('Cookie'), SESSION_COOKIE).slice(0, 8).some((value) => validSession(token, value)) ? 'session' : undefined;
 }
 
 export function apiAuth(options: ApiAuthOptions): Middleware {

@@ -15,17 +15,16 @@ const KEEPALIVE_MS = 15_000;
 
 type IdOf = (ctx: Context & { params: Record<string, string> }) => { project: string; version: string };
 
-export function buildLogRoute(router: Router, deps: Pick<CoreDeps, 'store' | 'sync'>, idOf: IdOf): void {
+export function buildLogRoute(router: Router, deps: Pick<CoreDeps, 'store' | 'scheduler'>, idOf: IdOf): void {
   let followers = 0;
   router.get('/builds/:id/log', async (ctx) => {
     const { project, version } = idOf(ctx);
-    const scheduler = deps.sync.scheduler;
-    const { store } = deps;
+    const { store, scheduler } = deps;
     const follow = ctx.query.follow !== '0' && ctx.query.follow !== 'false';
     const active = scheduler.isActive(project, version);
     if (!active || !follow) {
       const record = await deps.store.readBuild(project, version);
-      const log = await store.readLog(project, version);
+      const log = await store.logs.readLog(project, version);
       if (!active && !record && !log) return ctx.throw(404, `no build ${project}@${version}`);
       ctx.type = 'text/plain; charset=utf-8';
       const status = active ? (await scheduler.view(project, version))?.status : record?.status;
@@ -43,7 +42,7 @@ export function buildLogRoute(router: Router, deps: Pick<CoreDeps, 'store' | 'sy
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
     const view = await scheduler.view(project, version);
     res.write(formatSseComment(`${project}@${version} ${view?.status ?? 'queued'}${view?.position ? ` at position ${view.position}` : ''}`));
-    void pipeLog(res, (offset, max) => store.readLog(project, version, offset, max), () => !scheduler.isActive(project, version), stop.signal)
+    void pipeLog(res, (offset, max) => store.logs.readLog(project, version, offset, max), () => !scheduler.isActive(project, version), stop.signal)
       .then(async () => {
         if (stop.signal.aborted) return;
         const record = await deps.store.readBuild(project, version);

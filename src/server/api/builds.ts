@@ -11,8 +11,8 @@ import { buildLogRoute } from './build-log.js';
 
 const CANCEL_WAIT_MS = 15_000;
 
-export function buildRoutes(router: Router, deps: Pick<CoreDeps, 'store' | 'sync' | 'triggers'>, access: ProjectAccess): void {
-  const scheduler = deps.sync.scheduler;
+export function buildRoutes(router: Router, deps: Pick<CoreDeps, 'store' | 'scheduler' | 'triggers'>, access: ProjectAccess): void {
+  const { scheduler } = deps;
 
   router.post('/projects/:project/builds', async (ctx) => {
     if (!deps.triggers) return ctx.throw(503, 'this server does not take build triggers', { expose: true });

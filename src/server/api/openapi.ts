@@ -33,8 +33,8 @@ function configChange(summary: string, body: Record<string, unknown>): Operation
       201: json(result, 'Committed (and pushed when the repo has a remote), or the pull request opened'),
       400: error('Bad input: an unknown tag, a dirty or diverged config repo, nothing to roll back to'),
       404: error('No such project'),
-      501: error('The config repo is not on this server\'s machine'),
-      502: error('A push or the forge failed'),
+      409: error('The config repo\'s remote refused the push (it moved on twice meanwhile, or a hook or branch protection declined it): nothing changed'),
+      502: error('The config repo\'s remote or the forge could not be reached'),
       ...unauthorized,
     },
   };

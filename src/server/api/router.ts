@@ -1,7 +1,7 @@
 // /api/v1: one module of routes per concern, behind the API auth.
 import Router from '@koa/router';
 import { parseBuildId } from '../../domain/builds.js';
-import type { AppDeps, CoreDeps } from '../app-deps.js';
+import type { CoreDeps } from '../app-deps.js';
 import { ProjectAccess } from '../access/project-access.js';
 import { artifactRoutes } from './artifacts.js';
 import { apiAuth, hasCredential } from './auth.js';
@@ -15,7 +15,7 @@ import { previewRoutes } from './previews.js';
 import { projectRoutes } from './projects.js';
 import { syncRoutes } from './sync.js';
 
-export function apiRouter(deps: AppDeps): Router {
+export function apiRouter(deps: CoreDeps): Router {
   // Case-sensitive like the prefix its middleware (the token check) is matched with: @koa/router
   // otherwise routes /API/v1/sync to the handler without running router.use() middleware.
   const router = new Router({ prefix: '/api/v1', sensitive: true });

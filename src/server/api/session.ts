@@ -19,13 +19,17 @@ export function validSession(token: string, value: string | undefined, now = Dat
   return expires > now && expires <= now + SESSION_MS && sameSecret(match[2] as string, mac(token, expires));
 }
 
-/** One cookie's value from a Cookie header. */
-export function cookieValue(header: string | undefined, name: string): string | undefined {
+/**
+ * Every value of one cookie in a Cookie header. A sibling site on a shared parent domain can set a
+ * cookie of the same name (Domain=<parent>, a longer Path) that browsers send first: each is tried.
+ */
+export function cookieValues(header: string | undefined, name: string): string[] {
+  const values: string[] = [];
   for (const part of (header ?? '').split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return part.slice(eq + 1).trim();
+    if (eq > 0 && part.slice(0, eq).trim() === name) values.push(part.slice(eq + 1).trim());
   }
-  return undefined;
+  return values;
 }
 
 /** Host-only (no Domain), so not even a sibling host of the same site gets it. */

@@ -37,7 +37,8 @@ async function act(label, method, path, body) {
   try {
     const result = await send(method, path, body);
     const pr = result.pullRequest ? ' · pull request #' + result.pullRequest.number + ': ' + result.pullRequest.url : '';
-    say((result.message || label + ': done') + (result.commit && !pr ? ' · commit ' + result.commit.slice(0, 12) : '') + pr);
+    // Only a config change's commit is news; a build's is its source commit.
+    say((result.message || label + ': done') + (result.commit && result.changed && !pr ? ' · commit ' + result.commit.slice(0, 12) : '') + pr);
   } catch (error) {
     say(label + ' failed: ' + error.message, true);
   }

@@ -31,7 +31,7 @@ export const PAGE = `<!doctype html>
 <main class="layout">
   <section class="projects" aria-label="Projects">
     <input id="filter" class="filter" type="search" placeholder="Filter: name, web-*, failed…" aria-label="Filter projects">
-    <div class="scroll"><table id="projects">
+    <div class="scroll"><table id="projects" class="cards">
       <thead><tr><th>Project</th><th>Status</th><th>Live</th><th>Desired</th><th>Last build</th></tr></thead>
       <tbody></tbody>
     </table></div>

@@ -74,9 +74,9 @@ function renderProjects() {
     h('tr', { class: p.name === state.selected ? 'selected' : '', 'data-project': p.name, onclick: () => { location.hash = encodeURIComponent(p.name); } },
       h('td', { class: 'name' }, p.name),
       h('td', {}, badge(p.status)),
-      h('td', { class: 'mono' }, p.live ? h('a', { href: p.urls.site, target: '_blank', rel: 'noopener' }, p.live) : '–'),
-      h('td', { class: 'mono' }, p.desired || '–'),
-      h('td', { class: p.lastBuild && p.lastBuild.status === 'failed' ? 'bad' : '' }, p.lastBuild ? [h('span', { class: 'mono' }, p.lastBuild.version), ' ', p.lastBuild.status === 'succeeded' ? '' : p.lastBuild.status + ' ', time(p.lastBuild.finishedAt || p.lastBuild.startedAt)] : '–')));
+      h('td', { class: 'mono', 'data-label': 'live' }, p.live ? h('a', { href: p.urls.site, target: '_blank', rel: 'noopener' }, p.live) : '–'),
+      h('td', { class: 'mono', 'data-label': 'desired' }, p.desired || '–'),
+      h('td', { class: 'last' + (p.lastBuild && p.lastBuild.status === 'failed' ? ' bad' : ''), 'data-label': 'last build' }, p.lastBuild ? [h('span', { class: 'mono' }, p.lastBuild.version), ' ', p.lastBuild.status === 'succeeded' ? '' : p.lastBuild.status + ' ', time(p.lastBuild.finishedAt || p.lastBuild.startedAt)] : '–')));
   $('#projects tbody').replaceChildren(...rows);
   $('#empty').hidden = state.projects.length > 0;
 }
@@ -113,13 +113,14 @@ async function renderSlow(p) {
   const [artifacts, history, previews] = await Promise.all(['artifacts', 'history', 'previews'].map((what) => getJson('/projects/' + encodeURIComponent(p.name) + '/' + what).catch(() => null)));
   if ($('#detail').dataset.project !== p.name) return;
   if (artifacts) {
-    $('#d-versions').replaceChildren(artifacts.artifacts.length === 0 ? h('p', { class: 'muted' }, 'Nothing built yet.') : h('div', { class: 'scroll' }, h('table', {},
+    $('#d-versions').replaceChildren(artifacts.artifacts.length === 0 ? h('p', { class: 'muted' }, 'Nothing built yet.') : h('div', { class: 'scroll' }, h('table', { class: 'cards' },
       h('thead', {}, h('tr', {}, ['Version', 'Commit', 'Size', 'Files', 'Build', 'Built', ''].map((t) => h('th', {}, t)))),
       h('tbody', {}, artifacts.artifacts.map((a) => h('tr', { 'data-version': a.version },
         h('td', { class: 'mono' }, a.version, a.live ? h('span', { class: 'tag' }, 'LIVE') : null, a.desired && !a.live ? h('span', { class: 'tag desired' }, 'DESIRED') : null),
-        h('td', { class: 'mono', title: a.commit || '' }, a.commit ? a.commit.slice(0, 7) : '–'),
-        h('td', {}, fmt.bytes(a.bytes)), h('td', {}, a.files === undefined ? '–' : a.files), h('td', {}, fmt.duration(a.durationMs)), h('td', {}, time(a.builtAt)),
-        h('td', { class: 'links' }, deployButton(p, a), h('a', { href: a.previewUrl, target: '_blank', rel: 'noopener' }, 'preview'), ' · ', h('a', { href: a.archiveUrl }, 'tar.gz'))))))));
+        h('td', { class: 'mono', title: a.commit || '', 'data-label': 'commit' }, a.commit ? a.commit.slice(0, 7) : '–'),
+        h('td', { 'data-label': 'size' }, fmt.bytes(a.bytes)), h('td', { 'data-label': 'files' }, a.files === undefined ? '–' : a.files),
+        h('td', { 'data-label': 'build' }, fmt.duration(a.durationMs)), h('td', { 'data-label': 'built' }, time(a.builtAt)),
+        h('td', { class: 'links last' }, deployButton(p, a), h('a', { href: a.previewUrl, target: '_blank', rel: 'noopener' }, 'preview'), ' · ', h('a', { href: a.archiveUrl }, 'tar.gz'))))))));
   }
   if (previews) {
     const link = (href, text) => (href ? h('a', { href, target: '_blank', rel: 'noopener' }, text) : '–');

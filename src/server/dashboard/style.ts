@@ -36,6 +36,7 @@ th { text-align: left; font-weight: 600; color: var(--muted); font-size: 12px; t
 td { padding: 8px; border-bottom: 1px solid var(--line); vertical-align: middle; overflow-wrap: anywhere; }
 tr:last-child td { border-bottom: 0; }
 #projects tbody tr { cursor: pointer; }
+table.cards td.mono, .tag { overflow-wrap: normal; white-space: nowrap; }
 #projects tbody tr:hover { background: var(--bg); }
 #projects tbody tr.selected { background: var(--run-bg); }
 .name { font-weight: 600; }
@@ -86,5 +87,14 @@ button.small { padding: 2px 8px; font-size: 12px; margin-right: 6px; }
   .projects, .detail { padding: 12px; }
   .notice { margin: 10px 12px 0; }
   .auth input { min-width: 0; width: 100%; }
+  /* The project list and the versions as one card a row: their columns do not fit 390 px without cutting one off. */
+  table.cards thead { display: none; }
+  table.cards tr { display: flex; flex-wrap: wrap; align-items: baseline; gap: 4px 14px; padding: 8px 4px; border-bottom: 1px solid var(--line); }
+  table.cards tr:last-child { border-bottom: 0; }
+  table.cards td { display: block; padding: 0; border: 0; }
+  table.cards td:first-child { flex: 1 1 auto; }
+  table.cards td[data-label] { font-size: 13px; overflow-wrap: normal; }
+  table.cards td[data-label]::before { content: attr(data-label) " "; color: var(--muted); font-family: system-ui, sans-serif; }
+  table.cards td.last { flex-basis: 100%; }
 }
 `;

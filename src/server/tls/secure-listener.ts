@@ -26,6 +26,14 @@ export function createSecureListener(table: CertificateTable, missing: MissingCe
   // Handshakes that fail (no certificate for the name, scanners) are the client's problem, not a log line.
   server.on('tlsClientError', () => undefined);
   const sessions = new Set<{ close(): void; destroy(): void }>();
+  // Node closes the idle HTTP/1.1 connections of an HTTP/2 server once, at close(); one busy then
+  // (a log followed over SSE) and idle later would hold close() forever, and this server has no
+  // closeAllConnections: every connection is tracked, to be cut when the grace is over.
+  const connections = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.once('close', () => connections.delete(socket));
+  });
   server.on('session', (session) => {
     sessions.add(session);
     session.once('close', () => sessions.delete(session));
@@ -61,6 +69,7 @@ export function createSecureListener(table: CertificateTable, missing: MissingCe
       const grace = setTimeout(() => {
         for (const session of sessions) session.destroy();
         front.destroyAll();
+        for (const socket of connections) socket.destroy();
       }, graceMs);
       await closed;
       clearTimeout(grace);

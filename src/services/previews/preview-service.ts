@@ -49,6 +49,8 @@ export class PreviewService {
   private readonly built = new Map<string, Set<string>>();
   private changeCount = 0;
   private chain: Promise<unknown> = Promise.resolve();
+  private followTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
 
   constructor(private readonly deps: PreviewDeps) {}
 
@@ -59,6 +61,32 @@ export class PreviewService {
     this.deps.scheduler.onFinished((record) => {
       if (isPreviewVersion(record.version)) this.enqueue(() => this.afterBuild(record));
     });
+    this.changeCount += 1;
+  }
+
+  /**
+   * With a shared ledger: while this replica does not lead (`when`), reads it again every `ms`, so
+   * its aliases are the ones the leader wrote (the leader's own changes are made in memory first).
+   */
+  follow(when: () => boolean, ms = 1_000): void {
+    const tick = async () => {
+      if (when()) await this.reload().catch((error: unknown) => this.deps.logger.warn('cannot read the shared previews', { error: errorMessage(error) }));
+      if (!this.stopped) this.followTimer = setTimeout(() => void tick(), ms);
+    };
+    this.followTimer = setTimeout(() => void tick(), ms);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.followTimer);
+  }
+
+  /** Takes up the ledger as stored (and the preview versions built) when it changed. */
+  async reload(): Promise<void> {
+    const previews = await this.deps.ledger.read();
+    if (JSON.stringify(previews) === JSON.stringify(this.previews)) return;
+    for (const project of new Set(previews.map((p) => p.project))) await this.refreshBuilt(project);
+    this.previews = previews;
     this.changeCount += 1;
   }
 
@@ -76,9 +104,11 @@ export class PreviewService {
     return this.previews.filter((p) => project === undefined || p.project === project);
   }
 
-  /** Resumes builds of pending heads (after a restart, once the desired state is read). */
+  /** Resumes builds of pending heads (after a restart or a takeover, once the desired state is read). */
   resume(): void {
     this.enqueue(async () => {
+      // A replica that just took the Lease starts from what its predecessor last wrote.
+      await this.reload();
       for (const preview of this.previews.filter((p) => p.status === 'pending')) {
         const spec = this.spec(preview.project);
         if (spec && !this.built.get(spec.name)?.has(previewVersion(preview.commit))) this.schedule(spec, preview);
