@@ -51,11 +51,12 @@ export function createOpusServer(deps: AppDeps, tls?: TlsServing): OpusServer {
   const { metrics } = deps;
   const plain = keptPlainAnswers(site);
   const kept = keptSiteAnswers(plain);
-  const secure = tls && createSecureListener(tls.table, tls.missing, listener, { http1: kept, http2: plain }, metrics);
+  const stamp = () => site.keptStamp;
+  const secure = tls && createSecureListener(tls.table, tls.missing, listener, { http1: kept, http2: plain, stamp }, metrics);
   const redirects = tls && { ...tls, httpsPort: () => secure?.port };
   const server = createServer(redirects ? redirectingListener(redirects, listener) : listener);
   const stopCounting = metrics ? countRequests(server, metrics) : () => {};
-  const front = answerFirst(server, redirects ? unlessRedirected(redirects, kept) : kept, (status) => metrics?.request('site', status));
+  const front = answerFirst(server, redirects ? unlessRedirected(redirects, kept) : kept, (status) => metrics?.request('site', status), { stamp });
   return {
     server,
     ...(secure ? { secure } : {}),

@@ -4,21 +4,15 @@
 // may answer from memory). All three answers must be the same bytes, Date aside.
 // OPUS_FUZZ_SEED=<n> runs another set of requests.
 import assert from 'node:assert/strict';
-import diagnostics from 'node:diagnostics_channel';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import bcrypt from 'bcryptjs';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
-import { createRequestListener } from '../../src/server/app.js';
-import { createOpusServer } from '../../src/server/opus-server.js';
-import { readSecret } from '../../src/adapters/secrets/read-secret.js';
-import { silentLogger } from '../../src/services/logger.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { exchange, type RawResponse } from '../support/raw-http.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
-import { PATH_STYLE_ORIGINS, siteOptions } from '../support/site-server.js';
+import { nodeHttpRequests, opusAndNodeAlone } from '../support/fast-path-servers.js';
+import { siteOptions } from '../support/site-server.js';
 import { seededRandom } from '../support/seeded-random.js';
 
 const CASES = 400;
@@ -96,17 +90,7 @@ test(`${CASES} generated requests get the same bytes from node:http alone and fr
   await publish('private', '1.0.0', { 'index.html': 'members only' });
   await sites.set('private', { version: '1.0.0', domains: [], site: siteOptions({ auth: { username: 'team', passwordHash: { env: 'OPUS_DIFFERENTIAL_HASH' } } }) });
 
-  const deps = { sites, store, logger: silentLogger, secrets: readSecret, origins: PATH_STYLE_ORIGINS };
-  const opus = createOpusServer(deps);
-  t.after(() => opus.close(0));
-  const opusPort = (await opus.listen(0, '127.0.0.1')).port;
-  const alone = createServer(createRequestListener(deps));
-  await new Promise<void>((resolve) => alone.listen(0, '127.0.0.1', resolve));
-  t.after(() => {
-    alone.closeAllConnections();
-    alone.close();
-  });
-  const alonePort = (alone.address() as AddressInfo).port;
+  const { opusPort, alonePort } = await opusAndNodeAlone(t, store, sites);
 
   const headEnd = (request: string) => request.indexOf('\r\n\r\n') + 4;
   // Bytes after the head (a body, or garbage node:http answers with a 400 of its own) may bring a
@@ -148,15 +132,12 @@ test(`${CASES} generated requests get the same bytes from node:http alone and fr
     if (garbageAfter) headsAlone[i] = shown(await ask(alonePort, { ...c, request: c.request.slice(0, headEnd(c.request)) }));
     same(shown(await ask(opusPort, c)), references[i] as string[], headsAlone[i], c.request);
   });
-  let parsedByNode = 0;
-  const count = () => void (parsedByNode += 1);
-  diagnostics.subscribe('http.server.request.start', count);
-  t.after(() => diagnostics.unsubscribe('http.server.request.start', count));
+  const parsedByNode = nodeHttpRequests(t);
   await inBatches(async (c, i) => {
     same(shown(await ask(opusPort, c)), references[i] as string[], headsAlone[i], c.request);
   });
   const answered = references.filter((r) => r.length > 0).length;
   // The second round must really have gone through the fast path, for at least a third of them.
-  assert.ok(parsedByNode <= (answered * 2) / 3, `node:http parsed ${parsedByNode} of ${answered} answered requests the second time: the fast path answered too few`);
+  assert.ok(parsedByNode.count <= (answered * 2) / 3, `node:http parsed ${parsedByNode.count} of ${answered} answered requests the second time: the fast path answered too few`);
   assert.ok(references.filter((r) => r.some((s) => s.startsWith('HTTP/1.1 200'))).length > 50, 'enough of the requests were served files');
 });

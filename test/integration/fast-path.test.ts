@@ -2,7 +2,6 @@
 // artifact store: a kept answer is sent straight from the socket, byte for byte what node:http sent
 // the first time, and everything that is not a plain GET/HEAD goes to node:http exactly as it came.
 import assert from 'node:assert/strict';
-import diagnostics from 'node:diagnostics_channel';
 import { createServer } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -16,6 +15,7 @@ import { Metrics } from '../../src/services/metrics.js';
 import { SiteTable } from '../../src/services/site-table.js';
 import { exchange, rawRequest, splitResponses, type RawResponse } from '../support/raw-http.js';
 import { tempDir, writeFiles } from '../support/fixtures.js';
+import { nodeHttpRequests } from '../support/fast-path-servers.js';
 import { PATH_STYLE_ORIGINS } from '../support/site-server.js';
 
 const JS = `export const app = ${JSON.stringify('fast path '.repeat(20_000))};\n`;
@@ -74,15 +74,6 @@ async function world(t: TestContext): Promise<World> {
       return (server.address() as AddressInfo).port;
     },
   };
-}
-
-/** How many requests node:http itself parsed and handed to the request listener. */
-function nodeHttpRequests(t: TestContext): { readonly count: number } {
-  const seen = { count: 0 };
-  const listener = () => void (seen.count += 1);
-  diagnostics.subscribe('http.server.request.start', listener);
-  t.after(() => diagnostics.unsubscribe('http.server.request.start', listener));
-  return seen;
 }
 
 async function one(port: number, request: string, head = false): Promise<RawResponse> {

@@ -5,8 +5,9 @@
 // to node:http for good, with the unread bytes put back, so node:http sees exactly what was sent.
 import type { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
+import { RepeatedHead, type AnswerStamp } from './repeated-head.js';
 import { parseSimpleRequest, type SimpleRequest } from './simple-request.js';
-import { KEEP_ALIVE_MS, wholeAnswer, wholeHead } from './wire-head.js';
+import { headSecond, KEEP_ALIVE_MS, wholeAnswer, wholeHead } from './wire-head.js';
 
 /** Bodies up to this size are copied behind the head, so each answer is one write. */
 const COPY_LIMIT = 16 * 1024;
@@ -47,6 +48,8 @@ export interface FastFrontOptions {
   event?: 'connection' | 'secureConnection';
   /** Connections node handles from the start (HTTP/2 by ALPN). */
   bypass?: (socket: Socket) => boolean;
+  /** With it, a request repeated byte for byte on a connection gets its last answer again while the stamp holds. */
+  stamp?: AnswerStamp;
 }
 
 export function answerFirst(server: ConnectionServer, answer: FastAnswerer, answered: (status: number) => void, options: FastFrontOptions = {}): FastFront {
@@ -91,7 +94,18 @@ export function answerFirst(server: ConnectionServer, answer: FastAnswerer, answ
     const onData = (read: Buffer) => {
       connection.last = tick;
       const { partial } = connection;
+      const again = !partial && !draining && repeated?.find(read, Math.floor(Date.now() / 1000));
+      if (again) {
+        socket.write(again.wire);
+        answered(again.status);
+        if (socket.writableNeedDrain) {
+          socket.pause();
+          socket.once('drain', () => socket.resume());
+        }
+        return;
+      }
       connection.partial = undefined;
+      const stamped = repeated && options.stamp?.();
       const chunk = partial ? Buffer.concat([partial.bytes, read]) : read;
       const text = chunk.toString('latin1');
       let at = 0;
@@ -109,18 +123,20 @@ export function answerFirst(server: ConnectionServer, answer: FastAnswerer, answ
         const last = request.close || draining;
         const head = wholeHead(reply.head, last);
         const body = request.method === 'GET' ? reply.body : undefined;
-        if (!body) socket.write(head);
-        else if (body.length <= COPY_LIMIT) socket.write(Buffer.concat([head, body]));
+        // With a body: one prebuilt buffer per answer and second (not per request), as the node:net floor writes.
+        const whole = !body ? head : last ? undefined : wholeAnswer(head, body);
+        if (whole) socket.write(whole);
+        else if ((body as Buffer).length <= COPY_LIMIT) socket.write(Buffer.concat([head, body as Buffer]));
         else {
-          // A large body: one prebuilt buffer per answer and second (not per request), else head and body corked.
-          const whole = request.close ? undefined : wholeAnswer(head, body);
-          if (whole) socket.write(whole);
-          else {
-            socket.cork();
-            socket.write(head);
-            socket.write(body);
-            socket.uncork();
-          }
+          // Past this second's copy budget, or ending the connection: head and body corked.
+          socket.cork();
+          socket.write(head);
+          socket.write(body as Buffer);
+          socket.uncork();
+        }
+        if (repeated && stamped !== undefined) {
+          if (whole && !last && at === 0 && request.length === chunk.length) repeated.keep(chunk, headSecond(), stamped, { wire: whole, status: reply.status });
+          else repeated.forget();
         }
         answered(reply.status);
         connection.answered = true;
@@ -159,6 +175,7 @@ export function answerFirst(server: ConnectionServer, answer: FastAnswerer, answ
       socket.resume();
     };
     const connection: Connection = { last: tick, answered: false, handOff };
+    const repeated = options.stamp && new RepeatedHead(options.stamp);
     onFastPath.set(socket, connection);
     socket.on('error', onError);
     socket.on('end', onEnd);

@@ -52,6 +52,11 @@ export function wholeHead(head: Buffer, close: boolean): Buffer {
   return whole;
 }
 
+/** The second whose Date line the last wholeHead wrote. */
+export function headSecond(): number {
+  return second;
+}
+
 /**
  * The whole head (from wholeHead, so of this second) and `body` as one prebuilt buffer, made once a
  * second per answer: each request is then one write of one buffer, as the node:net floor writes,

@@ -46,6 +46,7 @@ export class SiteHandler {
   private answerCount = 0;
   private answersAtEviction = 0;
   private answerKeyBytes = 0;
+  private answerDrops = 0;
   /**
    * Routes of the fast path by host and request target, valid while neither the site table nor the
    * versions changed: clients repeat the same strings, so this is two lookups instead of a route.
@@ -143,12 +144,21 @@ export class SiteHandler {
     this.answerCount = 0;
     this.answerKeyBytes = 0;
     this.answersAtEviction = this.files.evictions;
+    this.answerDrops += 1;
   }
 
   private keptAnswer(target: SiteTarget, key: string): FileResponse | undefined {
     // SiteFiles let go of files to stay in its bound: answers holding them would keep them alive.
     if (this.files.evictions !== this.answersAtEviction) this.dropAnswers();
     return target.options.auth ? undefined : this.answers.get(target.options)?.get(key);
+  }
+
+  /**
+   * Changes whenever an answer `kept` gives may have changed: the site table or its aliases, a
+   * version removed or published again, kept files or answers let go. A sum of counters that only go up.
+   */
+  get keptStamp(): number {
+    return this.router.changes + this.forgotten + this.files.evictions + this.answerDrops;
   }
 
   forget(project: string, version: string): void {

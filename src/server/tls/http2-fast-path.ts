@@ -10,8 +10,8 @@ export type PlainAnswerer = (request: SimpleRequest) => PlainAnswer | undefined;
 
 type StreamListener = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders, flags: number, rawHeaders: string[]) => void;
 
-/** Lowercased once per answer's header object (they are made once and never change; see plainAnswer). */
-const http2Headers = new WeakMap<Record<string, string>, Record<string, string>>();
+/** Lowercased, with :status, once per answer's header object (made once, never changed, one status each; see plainAnswer). */
+const http2Headers = new WeakMap<Record<string, string>, Record<string, string | number>>();
 
 export function answerStreamsFirst(server: Http2SecureServer, answer: PlainAnswerer, answered: (status: number) => void): void {
   const compat = server.listeners('stream') as StreamListener[];
@@ -26,9 +26,9 @@ export function answerStreamsFirst(server: Http2SecureServer, answer: PlainAnswe
     stream.on('error', () => undefined);
     if (stream.destroyed) return;
     let out = http2Headers.get(reply.headers);
-    if (!out) http2Headers.set(reply.headers, (out = Object.fromEntries(Object.entries(reply.headers).map(([name, value]) => [name.toLowerCase(), value]))));
+    if (!out) http2Headers.set(reply.headers, (out = { ...Object.fromEntries(Object.entries(reply.headers).map(([name, value]) => [name.toLowerCase(), value])), ':status': reply.status }));
     const body = headers[':method'] === 'GET' ? reply.body : undefined;
-    stream.respond({ ...out, ':status': reply.status }, { endStream: !body });
+    stream.respond(out, { endStream: !body });
     if (body) stream.end(body);
     answered(reply.status);
   });
