@@ -40,11 +40,20 @@ export class StoredPointers implements PointerStore {
 
   async readServing(): Promise<ServingSettings> {
     const text = await this.documents.read('serving.json');
-    return text === undefined ? {} : (JSON.parse(text) as ServingSettings);
+    const { [TERM_KEY]: _term, ...settings } = text === undefined ? {} : (JSON.parse(text) as ServingSettings & { [TERM_KEY]?: number });
+    return settings;
   }
 
+  /** Fenced like the live pointers: an old leader cannot put back the preview domain its successor changed. */
   async writeServing(settings: ServingSettings): Promise<void> {
-    await this.documents.write('serving.json', `${JSON.stringify(settings, null, 2)}\n`);
+    const change = (text: string | undefined) => {
+      const last = text === undefined ? undefined : (JSON.parse(text) as { [TERM_KEY]?: number })[TERM_KEY];
+      const term = writerTerm(this.term, 'the serving settings');
+      checkTerm(last, term, 'the serving settings');
+      return `${JSON.stringify(term === undefined ? settings : { [TERM_KEY]: term, ...settings }, null, 2)}\n`;
+    };
+    if (this.documents.update) return this.documents.update('serving.json', change);
+    await this.documents.write('serving.json', change(await this.documents.read('serving.json')));
   }
 
   setLive(project: string, pointer: Omit<LivePointer, 'since'> | undefined): Promise<void> {

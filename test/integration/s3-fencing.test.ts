@@ -172,3 +172,14 @@ test('the startup sweep aborts uploads a killed process left and removes builds 
   assert.equal((await objects.list('site/')).length, named, 'the live build is kept');
   assert.ok(await store.download('site', '1.0.0', join(dir, 'copy')));
 });
+
+test('the serving settings are fenced like the live pointers: an old leader cannot put back the preview domain its successor changed', async (t) => {
+  const dir = await tempDir(t);
+  const shared = prefix();
+  const old = new S3ArtifactStore(standIn.objects(shared), join(dir, 'old'), () => 1);
+  const successor = new S3ArtifactStore(standIn.objects(shared), join(dir, 'new'), () => 2);
+  await old.writeServing({ previewDomain: 'old.example.com' });
+  await successor.writeServing({ previewDomain: 'new.example.com' });
+  await assert.rejects(old.writeServing({ previewDomain: 'old.example.com' }), (error) => error instanceof FencedWrite && /serving settings: written in term 2/.test(error.message));
+  assert.deepEqual(await old.readServing(), { previewDomain: 'new.example.com' }, 'every replica reads the successor\'s, without the term');
+});
