@@ -5,6 +5,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { PushRejectedError, UserError } from '../../domain/errors.js';
+import { redactText } from '../../domain/redact.js';
 import type { ConfigEdits, EditResult } from '../../services/config-edits.js';
 import type { CoreDeps } from '../app-deps.js';
 import { readJsonObject } from '../raw-body.js';
@@ -38,6 +39,7 @@ async function answer(ctx: Context, deps: Deps, pr: boolean, change: (edits: Con
     if (!(error instanceof UserError)) throw error;
     const status = error instanceof PushRejectedError ? 409 : error.exitCode === 4 ? 404 : error.exitCode === 3 ? 401 : error.exitCode === 1 ? 502 : 400;
     ctx.status = status;
-    ctx.body = { error: error.message, ...(error.suggestions.length ? { suggestions: error.suggestions } : {}) };
+    // The config repo's URL (and git's stderr quoting it) may carry credentials.
+    ctx.body = { error: redactText(error.message), ...(error.suggestions.length ? { suggestions: error.suggestions } : {}) };
   }
 }
