@@ -19,13 +19,18 @@ export const SHUTDOWN = 'opus server stopping';
 export class BuildQueue {
   private readonly waiting: Entry[] = [];
   private readonly running = new Map<string, Entry>();
-  private stopping = false;
+  private isStopping = false;
 
   constructor(private limit: number) {}
 
+  /** True once shutdown() began: nothing enqueued from then on ever runs. */
+  get stopping(): boolean {
+    return this.isStopping;
+  }
+
   setLimit(limit: number): void {
     // A sync that was under way when the server began stopping must not start builds again.
-    if (this.stopping) return;
+    if (this.isStopping) return;
     this.limit = limit;
     this.pump();
   }
@@ -73,7 +78,7 @@ export class BuildQueue {
    * disk, so the next start runs them again. Resolves once the running ones have ended.
    */
   async shutdown(): Promise<void> {
-    this.stopping = true;
+    this.isStopping = true;
     this.limit = 0;
     this.waiting.length = 0;
     const running = [...this.running.values()];

@@ -31,7 +31,7 @@ interface Entry extends ActiveBuild {
 
 export interface SchedulerDeps {
   queue: BuildQueue;
-  builds: BuildService;
+  builds: Pick<BuildService, 'build'>;
   store: BuildRecords;
   logger: Logger;
   events?: EventSink;
@@ -65,12 +65,17 @@ export class BuildScheduler {
     const existing = this.entries.get(id);
     if (existing) return { id, done: existing.done };
     const queuedAt = new Date().toISOString();
-    if (this.deps.mayBuild && !this.deps.mayBuild()) {
-      // Whatever asked (a reconcile after a handed-over build, a sync or webhook under way when the Lease went), the leader builds it.
-      this.deps.logger.info('build left to the sync leader: this replica does not lead', { project: project.name, version });
+    // Whatever asked (a reconcile after a handed-over build, a sync or webhook under way when the Lease
+    // went or the server began stopping), another run builds it: a queue that stops never would, and
+    // by the time a record were written the Lease may be gone.
+    const leftTo = this.deps.mayBuild && !this.deps.mayBuild() ? 'the sync leader: this replica does not lead' : this.deps.queue.stopping ? 'the next start: the server is stopping' : undefined;
+    if (leftTo) {
+      this.deps.logger.info(`build left to ${leftTo}`, { project: project.name, version });
       return { id, done: Promise.resolve(queuedRecord(project, version, options, queuedAt, undefined)) };
     }
     const recorded = this.recordQueued(project, version, options, queuedAt);
+    // Awaited by the task, which may never run (dropped at shutdown): a failed write (a fenced one) must not go unhandled.
+    recorded.catch((e: unknown) => this.deps.logger.error('cannot record a queued build', { project: project.name, version, error: errorMessage(e) }));
     let finished: BuildRecord | undefined;
     const task = async (signal: AbortSignal) => {
       await recorded;

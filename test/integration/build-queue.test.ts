@@ -11,11 +11,13 @@ import * as tar from 'tar';
 import { DockerBuildRunner } from '../../src/adapters/docker/docker-build-runner.js';
 import { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
 import { GitSourceRepos } from '../../src/adapters/git/git-source-repos.js';
-import { readDesiredState } from '../../src/domain/desired-state.js';
+import { readDesiredState, type ProjectSpec } from '../../src/domain/desired-state.js';
+import { FencedWrite } from '../../src/domain/fencing.js';
 import type { BuildRecord } from '../../src/ports/artifact-store.js';
 import { BuildQueue } from '../../src/services/build-queue.js';
+import { BuildScheduler } from '../../src/services/build-scheduler.js';
 import { BuildService } from '../../src/services/build-service.js';
-import { silentLogger } from '../../src/services/logger.js';
+import { silentLogger, type Logger } from '../../src/services/logger.js';
 import { makeSourceRepo, tempDir } from '../support/fixtures.js';
 
 const SHARED_CSS = `body { margin: 0; font-family: sans-serif; }\n${'.unused { color: red; }\n'.repeat(50)}`;
@@ -172,6 +174,62 @@ test('idle() resolves only when everything queued, running and enqueued meanwhil
   await queue.idle();
   assert.deepEqual([...done].sort(), ['a', 'b', 'c', 'd']);
   assert.deepEqual(queue.keys(), new Set());
+});
+
+/** A scheduler over real build records on disk, whose writes are refused (as a fenced store refuses them) once `leaseGone` is set, and builds that run until aborted. */
+async function schedulerLosingItsLease(t: { after(fn: () => unknown): void }, limit: number) {
+  const records = new FsArtifactStore(await tempDir(t, 'opus-sched-'));
+  const state = { leaseGone: false, built: [] as string[], logged: [] as string[] };
+  const logger: Logger = { info: (m) => void state.logged.push(m), warn: (m) => void state.logged.push(m), error: (m, f) => void state.logged.push(`${m}: ${String(f?.error)}`) };
+  const store = {
+    logs: records.logs,
+    readBuild: records.readBuild.bind(records),
+    listBuilds: records.listBuilds.bind(records),
+    async writeBuild(record: BuildRecord) {
+      if (state.leaseGone) throw new FencedWrite(`this replica does not hold the sync Lease: it does not write the build record of ${record.project}@${record.version}`);
+      await records.writeBuild(record);
+    },
+  };
+  const builds = {
+    async build(_spec: ProjectSpec, version: string, signal: AbortSignal): Promise<BuildRecord> {
+      state.built.push(version);
+      await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+      throw new Error('aborted');
+    },
+  };
+  const queue = new BuildQueue(limit);
+  const spec = readDesiredState({ path: 'opus.yaml', text: '' }, [{ path: 'projects/site.yaml', text: 'source: https://git.example/site.git\nbuild:\n  image: node:20\n  command: npm run build\n  output: dist\n' }]).projects[0];
+  assert.ok(spec);
+  return { queue, scheduler: new BuildScheduler({ queue, builds, store, logger }), spec, records, state };
+}
+
+test('a build asked for while the server stops is left to the next start: nothing is recorded, nothing runs', async (t) => {
+  const { queue, scheduler, spec, records, state } = await schedulerLosingItsLease(t, 2);
+  await queue.shutdown();
+  const { done } = scheduler.schedule(spec, '1.0.0', { trigger: 'sync' });
+  assert.equal((await done).status, 'queued');
+  assert.equal(await records.readBuild('site', '1.0.0'), undefined);
+  assert.deepEqual(state.built, []);
+  assert.ok(state.logged.includes('build left to the next start: the server is stopping'), state.logged.join('\n'));
+});
+
+test('a queued build whose record the store refuses (the Lease went) and that shutdown drops is logged, never an unhandled rejection', async (t) => {
+  const unhandled: unknown[] = [];
+  const onUnhandled = (reason: unknown) => void unhandled.push(reason);
+  process.on('unhandledRejection', onUnhandled);
+  t.after(() => void process.off('unhandledRejection', onUnhandled));
+  const { queue, scheduler, spec, state } = await schedulerLosingItsLease(t, 1);
+  const running = scheduler.schedule(spec, '1.0.0', { trigger: 'sync' });
+  while (state.built.length === 0) await tick();
+  state.leaseGone = true;
+  scheduler.schedule(spec, '2.0.0', { trigger: 'sync' }); // waits behind 1.0.0; its queued record is refused
+  await tick();
+  await queue.shutdown();
+  await running.done;
+  await tick();
+  assert.deepEqual(unhandled, []);
+  assert.deepEqual(state.built, ['1.0.0']);
+  assert.ok(state.logged.some((line) => line.startsWith('cannot record a queued build: ') && line.includes('does not write the build record of site@2.0.0')), state.logged.join('\n'));
 });
 
 test('ten real Docker builds on a queue of limit 2: at most 2 containers at a time, all ten published', { timeout: 180_000 }, async (t) => {
