@@ -37,10 +37,10 @@ export function describeSecretRef(ref: SecretRef | BuildSecretRef): string {
  * Why these build secrets cannot be given to a build of this runner: a Kubernetes Secret reaches
  * only a Job's pod (by secretKeyRef), never a Docker build, and the server does not read it.
  */
-export function kubernetesSecretProblem(secrets: Record<string, BuildSecretRef> | undefined, runner: string | undefined): { name: string; message: string } | undefined {
+export function kubernetesSecretProblem(secrets: Record<string, BuildSecretRef> | undefined, runner: string | undefined, at = 'build.secrets'): { path: string; message: string } | undefined {
   if (runner === 'kubernetes') return undefined;
   const name = Object.entries(secrets ?? {}).find(([, ref]) => 'kubernetesSecret' in ref)?.[0];
-  return name === undefined ? undefined : { name, message: `a Kubernetes Secret reaches only builds run as Jobs (opus.yaml builds.runner: kubernetes); these builds run in Docker: use { env: NAME } or { file: /path } of the server` };
+  return name === undefined ? undefined : { path: `${at}.${name}`, message: `a Kubernetes Secret reaches only builds run as Jobs (opus.yaml builds.runner: kubernetes); these builds run in Docker: use { env: NAME } or { file: /path } of the server` };
 }
 
 /** Every secret of the build, or a UserError naming the first one missing and where it was looked for. */

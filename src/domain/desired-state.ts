@@ -4,6 +4,7 @@ import yaml from 'js-yaml';
 import type { z } from 'zod';
 import { projectNameProblem, tagVersionProblem } from './names.js';
 import { lineOfPath } from './yaml-lines.js';
+import { closestKey, keysAt } from './key-suggestion.js';
 import { hstsRule, type HeaderRule } from './header-rules.js';
 import { toPreviewSpec, type PreviewSpec } from './previews/preview-config.js';
 import { hookId, type HookSpec } from './hooks.js';
@@ -156,11 +157,11 @@ export function readDesiredState(settingsFile: ConfigFile | undefined, projectFi
       brokenProjects.push(name);
       continue;
     }
-    const kubeSecret = kubernetesSecretProblem(parsed.build.secrets, settings.runner);
+    // Preview builds take previews.secrets as their build.secrets: the same runner reads both.
+    const kubeSecret = kubernetesSecretProblem(parsed.build.secrets, settings.runner, 'build.secrets') ?? kubernetesSecretProblem(parsed.previews?.secrets, settings.runner, 'previews.secrets');
     if (kubeSecret) {
-      const path = `build.secrets.${kubeSecret.name}`;
-      const line = lineOfPath(file.text, path);
-      problems.push({ file: file.path, path, message: kubeSecret.message, ...(line ? { line } : {}) });
+      const line = lineOfPath(file.text, kubeSecret.path);
+      problems.push({ file: file.path, path: kubeSecret.path, message: kubeSecret.message, ...(line ? { line } : {}) });
       brokenProjects.push(name);
       continue;
     }
@@ -196,15 +197,23 @@ function parseFile<S extends z.ZodType>(file: ConfigFile, schema: S, problems: C
     // An unknown key is pointed at where it is written, not at its parent.
     const at = issue.code === 'unrecognized_keys' && issue.keys[0] ? [...issue.path, issue.keys[0]] : issue.path;
     const line = lineOfPath(file.text, at.map(String).join('.'));
-    problems.push({ file: file.path, path: issue.path.map(String).join('.'), message: describeIssue(issue), ...(line ? { line } : {}) });
+    problems.push({ file: file.path, path: issue.path.map(String).join('.'), message: describeIssue(issue, schema), ...(line ? { line } : {}) });
   }
   return undefined;
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') return `unknown key${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `"${k}"`).join(', ')}: check the spelling`;
+function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType): string {
+  if (issue.code === 'unrecognized_keys') return unknownKeys(issue.keys, keysAt(schema, issue.path));
   if (issue.code === 'invalid_type' && issue.input === undefined) return `required: add it (${issue.expected})`;
   return issue.message;
+}
+
+/** Each unknown key with the known one it most likely meant; when none is near, the keys that may be written there. */
+function unknownKeys(keys: readonly string[], known: readonly string[]): string {
+  const meant = keys.map((k) => closestKey(k, known));
+  const named = keys.map((k, i) => (meant[i] ? `"${k}" (did you mean "${meant[i]}"?)` : `"${k}"`)).join(', ');
+  const hint = meant.some(Boolean) ? '' : `: check the spelling${known.length ? `; known here: ${known.join(', ')}` : ''}`;
+  return `unknown key${keys.length > 1 ? 's' : ''} ${named}${hint}`;
 }
 
 function toSettings(file: SettingsFile): Settings {

@@ -27,3 +27,16 @@ export class PushRejectedError extends UserError {
     this.name = 'PushRejectedError';
   }
 }
+
+/** A push that never reached the remote's answer (network, credentials): the commit exists only in the clone that made it. */
+export class PushFailedError extends UserError {
+  constructor(
+    message: string,
+    suggestions: string[],
+    /** git's own lines that say why. */
+    readonly reason: string,
+  ) {
+    super(message, suggestions, 1);
+    this.name = 'PushFailedError';
+  }
+}

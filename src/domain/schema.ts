@@ -62,7 +62,7 @@ const previews = z
       .describe('A pull request by an author without write access is built only once a maintainer adds this label (default "preview")'),
     max: z.number().int().min(1).max(100).optional().describe('Previews kept per project, the oldest removed first (default 10)'),
     env: z.record(envName, z.string()).optional().describe('Environment of preview builds, over build.env (no secrets: this file is in git)'),
-    secrets: z.record(envName, secretRef).optional().describe('Secrets of preview builds only, as environment variables, each read from a secret of the server'),
+    secrets: z.record(envName, buildSecretRef).optional().describe('Secrets of preview builds only, as environment variables, each read from a secret of the server (or, for Job builds, a Kubernetes Secret)'),
     productionSecrets: z.boolean().optional().describe('Also give preview builds build.secrets (production\'s); default false'),
   })
   .describe('Previews of pull requests and branches: pr-<n>--<project>, <branch>--<project> and <sha7>--<project> on the preview domain');

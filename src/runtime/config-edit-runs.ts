@@ -2,12 +2,13 @@
 // same ConfigEdits the CLI runs. A config repo on this machine is edited in place. One at a git URL
 // is edited in the server's own clone under the data dir (never the clone the sync reads): brought
 // to the remote's head before each change, committed, pushed; a push refused because the remote
-// moved on meanwhile is redone once on the new head, and any other refusal is reported as such.
+// moved on meanwhile is redone once on the new head, any other refusal is reported as such, and a push
+// that never reached the remote says nothing changed (its commit goes with the next fetch).
 import { existsSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { git } from '../adapters/git/git-client.js';
-import { PushRejectedError, UserError, errorMessage } from '../domain/errors.js';
+import { PushFailedError, PushRejectedError, UserError, errorMessage } from '../domain/errors.js';
 import type { ConfigEdits, EditResult } from '../services/config-edits.js';
 import type { PullRequestSettings } from '../services/pull-request-flow.js';
 import { openConfigEdits } from './config-repo.js';
@@ -28,6 +29,8 @@ export function configEditRun(config: string, dataDir: string, env: NodeJS.Proce
         try {
           return await change(await open(clone, pr));
         } catch (error) {
+          // The server's clone is no one's to push from later: what did not reach the remote did not happen.
+          if (error instanceof PushFailedError) throw new UserError(`cannot push to ${config}, so nothing changed: ${error.reason}`, ['check that this server can reach and push to the config repo (network, credentials), then try again'], 1);
           if (!(error instanceof PushRejectedError)) throw error;
           if (error.behind && attempt === 1) continue;
           throw refused(config, error);

@@ -2,7 +2,8 @@
 // URL (a real remote over smart HTTP): the server edits its own clone, brought to the remote's head
 // before each change, and pushes the commit the CLI would make; when the remote moves on between
 // its fetch and its push the change is redone once on the new head; a push the remote refuses
-// (a hook declines it, or the remote keeps moving) is reported plainly and changes nothing.
+// (a hook declines it, or the remote keeps moving) is reported plainly and changes nothing, as does
+// a push that never gets an answer.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -121,4 +122,23 @@ test('a push the remote refuses is reported plainly (409, git\'s reason), change
   const deployed = await post('deploy', { version: '1.1.0' });
   assert.equal(deployed.status, 201, await deployed.clone().text());
   assert.equal(remoteLog()[0], `deploy ${project} 1.1.0 (was 1.0.0)`);
+});
+
+test('a push that never reaches the remote (it answers 500) says nothing changed, names the remote, and leaves no commit to chase', { timeout: 120_000 }, async () => {
+  const head = gitSync(bare, 'rev-parse', 'main').trim();
+  beforePush = () => {
+    throw new Error('the forge is down');
+  };
+  const failed = await post('rollback', {});
+  beforePush = undefined;
+  assert.equal(failed.status, 502);
+  const { error } = (await failed.json()) as { error: string };
+  assert.match(error, /^cannot push to http:\/\/127\.0\.0\.1:\d+\/config\.git, so nothing changed: /);
+  assert.match(error, /500/, "git's reason: the status the remote answered");
+  assert.doesNotMatch(error, /locally|hint:/);
+  assert.equal(gitSync(bare, 'rev-parse', 'main').trim(), head);
+
+  const rolled = await post('rollback', {});
+  assert.equal(rolled.status, 201, await rolled.clone().text());
+  assert.equal(remoteLog()[0], `rollback ${project} to 1.0.0 (was 1.1.0)`, 'the failed commit went with the next fetch');
 });

@@ -12,12 +12,13 @@ export interface GitHttpServer {
   close(): Promise<void>;
 }
 
-/** `before`: runs ahead of each request (to move a repository on between a fetch and a push, say). */
+/** `before`: runs ahead of each request (to move a repository on between a fetch and a push, say); when it throws, the request is answered 500. */
 export async function startGitHttpServer(root: string, options: { before?: (method: string, url: string) => Promise<void> | void } = {}): Promise<GitHttpServer> {
   const requests: string[] = [];
   const server = createServer((req, res) => {
     requests.push(`${req.method} ${req.url}`);
-    void Promise.resolve(options.before?.(req.method ?? 'GET', req.url ?? '/')).then(() => serveCgi(root, req, res), (error: unknown) => res.writeHead(500).end(String(error)));
+    // Through an async function: a `before` that throws at once is answered 500 too, as the forge's own error.
+    void (async () => options.before?.(req.method ?? 'GET', req.url ?? '/'))().then(() => serveCgi(root, req, res), (error: unknown) => res.writeHead(500).end(String(error)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

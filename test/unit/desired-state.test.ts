@@ -131,6 +131,22 @@ test('unknown keys are reported by name, at the level where they are', () => {
   assert.equal(state.settingsBroken, true);
 });
 
+test('a mistyped key is answered with the key it most likely meant; a key near none lists the keys allowed there', () => {
+  const state = readDesiredState(settings('buidls: {}\nhooks:\n  - url: https://hooks.example/x\n    events: [build.failed]\n    secrte: { env: HOOK_SECRET }\n'), [
+    project('site.yaml', minimal('  comand: npm run build\nDomains: [a.example.com]\nauth:\n  usernme: a\n  passwordHash: { env: H }\n')),
+  ]);
+  const messages = state.problems.map((p) => `${p.file}:${p.path}: ${p.message}`);
+  for (const expected of [
+    'opus.yaml:: unknown key "buidls" (did you mean "builds"?)',
+    'opus.yaml:hooks.0: unknown key "secrte" (did you mean "secret"?)',
+    'projects/site.yaml:build: unknown key "comand" (did you mean "command"?)',
+    'projects/site.yaml:: unknown key "Domains" (did you mean "domains"?)',
+    'projects/site.yaml:auth: unknown key "usernme" (did you mean "username"?)',
+  ]) assert.ok(messages.includes(expected), `${expected}\nnot among:\n${messages.join('\n')}`);
+  const far = readDesiredState(settings('retention:\n  keep: 2\n  forever: true\n'), []).problems.map((p) => p.message);
+  assert.deepEqual(far, ['unknown key "forever": check the spelling; known here: keep']);
+});
+
 test('a value of the wrong type is reported as such, not as a missing key', () => {
   // `deploy: 1.0` is a YAML number: the user wrote the key, so "add it" would be wrong.
   const state = readDesiredState(settings(), [project('site.yaml', minimal('deploy: 1.0\n'))]);

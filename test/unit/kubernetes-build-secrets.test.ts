@@ -8,6 +8,7 @@ import { DockerBuildRunner } from '../../src/adapters/docker/docker-build-runner
 import { resolveBuildSecrets } from '../../src/domain/build-secrets.js';
 import { readDesiredState, type ConfigFile } from '../../src/domain/desired-state.js';
 import { buildJob, podStuck } from '../../src/domain/k8s/build-job.js';
+import { previewBuildSpec } from '../../src/domain/previews/preview-plan.js';
 import type { SecretRef } from '../../src/domain/schema.js';
 
 const projectFile = (secrets: string): ConfigFile => ({ path: 'projects/site.yaml', text: `source: https://git.example.com/site.git\nbuild:\n  image: node:20\n  command: npm ci && npm run build\n  env:\n    NPM_TOKEN: not-a-secret\n  secrets:\n${secrets}` });
@@ -49,6 +50,23 @@ test('with Docker builds a Kubernetes Secret is refused with its name, line and 
   const runner = new DockerBuildRunner(undefined, {});
   const job = { project: 'site', version: '1.0.0', commit: 'abc', spec: { image: 'node:20', command: 'true', output: 'dist', env: {}, network: 'default' as const, timeoutMs: 60_000, memoryBytes: 1024 ** 3 }, sourceDir: '/nonexistent', outputDir: '/nonexistent', log: process.stderr, secretKeys: { NPM_TOKEN: { name: 'npm', key: 'token' } } };
   await assert.rejects(runner.run(job), /build\.secrets\.NPM_TOKEN: a Kubernetes Secret reaches only builds run as Jobs/);
+});
+
+test('previews.secrets may name a Kubernetes Secret too: a preview Job build gets it, a Docker one is refused at its path', () => {
+  const previewsFile = (ref: string): ConfigFile => ({ path: 'projects/site.yaml', text: `source: https://git.example.com/site.git\nbuild:\n  image: node:20\n  command: npm ci && npm run build\npreviews:\n  secrets:\n    NPM_TOKEN: ${ref}\n` });
+  const onJobsState = readDesiredState(onJobs, [previewsFile('{ kubernetesSecret: { name: npm-preview, key: token } }')]);
+  assert.deepEqual(onJobsState.problems, []);
+  const [spec] = onJobsState.projects;
+  assert.ok(spec?.previews);
+  const build = previewBuildSpec(spec, spec.previews, { ref: 'refs/pull/7/head', commit: 'c0ffee' });
+  assert.deepEqual(resolveBuildSecrets(build.build.secrets, () => assert.fail('the server reads no Kubernetes Secret'), 4).kubernetes, { NPM_TOKEN: { name: 'npm-preview', key: 'token' } });
+
+  const onDockerState = readDesiredState(onDocker, [previewsFile('{ kubernetesSecret: { name: npm-preview, key: token } }')]);
+  assert.deepEqual(onDockerState.brokenProjects, ['site']);
+  assert.equal(onDockerState.problems[0]?.path, 'previews.secrets.NPM_TOKEN');
+  assert.equal(onDockerState.problems[0]?.line, 7);
+  assert.match(onDockerState.problems[0]?.message ?? '', /a Kubernetes Secret reaches only builds run as Jobs/);
+  assert.match(readDesiredState(onJobs, [previewsFile('{ kubernetes: npm }')]).problems[0]?.message ?? '', /\{ env: NAME \}, \{ file: \/path \} or \{ kubernetesSecret/);
 });
 
 test('the build Job gets the Secret by secretKeyRef, over a build.env of the same name, and holds no value', () => {

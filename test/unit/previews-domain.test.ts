@@ -28,7 +28,7 @@ test('previews: in a project file gets its defaults, and the JSON Schema describ
 
 test('a wrong previews: key says which and where', () => {
   const state = readDesiredState({ path: 'opus.yaml', text: '' }, [projectFile('previews:\n  fork: true\n  max: 0\n')]);
-  assert.deepEqual(state.problems.map((p) => `${p.path}: ${p.message}`).sort(), ['previews.max: Too small: expected number to be >=1', 'previews: unknown key "fork": check the spelling']);
+  assert.deepEqual(state.problems.map((p) => `${p.path}: ${p.message}`).sort(), ['previews.max: Too small: expected number to be >=1', 'previews: unknown key "fork" (did you mean "forks"?)']);
   assert.deepEqual(state.brokenProjects, ['site']);
 });
 

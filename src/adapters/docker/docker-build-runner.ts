@@ -42,7 +42,7 @@ export class DockerBuildRunner implements BuildRunner {
     if (job.signal?.aborted) throw new UserError('the build was cancelled');
     // The config check refuses these already (desired-state); a build that reaches here anyway gets the same answer.
     const kube = kubernetesSecretProblem(Object.fromEntries(Object.entries(job.secretKeys ?? {}).map(([name, key]) => [name, { kubernetesSecret: key }])), 'docker');
-    if (kube) throw new UserError(`build.secrets.${kube.name}: ${kube.message}`);
+    if (kube) throw new UserError(`${kube.path}: ${kube.message}`);
     await ensureImage(this.docker, spec.image, job.log);
     const cache = await prepareCache(this.docker, job.project, spec, this.options.cacheId ?? this.options.owner);
     const container = await this.docker.createContainer(buildContainerOptions(job, cache, this.options.owner));

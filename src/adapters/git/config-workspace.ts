@@ -9,7 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import type { SimpleGit } from 'simple-git';
 import { SETTINGS_FILE, type ConfigFiles } from '../../domain/desired-state.js';
-import { PushRejectedError, UserError, errorMessage } from '../../domain/errors.js';
+import { PushFailedError, PushRejectedError, UserError, errorMessage } from '../../domain/errors.js';
 import { pushRejection } from '../../domain/push-rejection.js';
 import type { DeployRecord } from '../../domain/rollback.js';
 import type { CommitResult, ConfigRepoWorkspace, FileChange, PushTarget } from '../../ports/config-workspace.js';
@@ -118,7 +118,7 @@ export class ConfigWorkspace implements ConfigRepoWorkspace {
       await this.repo.push(upstream.remote, `HEAD:refs/heads/${upstream.branch}`);
     } catch (error) {
       const rejection = pushRejection(errorMessage(error));
-      if (!rejection.refused) throw new UserError(`committed ${commit.slice(0, 7)} locally, but the push to ${upstream.remote}/${upstream.branch} failed: ${rejection.reason}`, ['run git push in the config repo when the remote is reachable'], 1);
+      if (!rejection.refused) throw new PushFailedError(`committed ${commit.slice(0, 7)} locally, but the push to ${upstream.remote}/${upstream.branch} failed: ${rejection.reason}`, ['run git push in the config repo when the remote is reachable'], rejection.reason);
       const hint = rejection.behind ? 'the remote has commits this copy lacks: run git pull --rebase in the config repo, then git push' : 'see why the remote refused it (a hook, branch protection): the commit stays in the config repo';
       throw new PushRejectedError(`committed ${commit.slice(0, 7)} locally, but the push to ${upstream.remote}/${upstream.branch} failed: ${rejection.reason}`, [hint], rejection.behind, rejection.reason);
     }

@@ -1,6 +1,6 @@
 // A project's `previews:` as the services use it, with its defaults, and which branches it builds.
 // Pure.
-import type { PreviewsFile, SecretRef } from '../schema.js';
+import type { BuildSecretRef, PreviewsFile } from '../schema.js';
 
 export interface PreviewSpec {
   pullRequests: boolean;
@@ -11,7 +11,7 @@ export interface PreviewSpec {
   label: string;
   max: number;
   env: Record<string, string>;
-  secrets: Record<string, SecretRef>;
+  secrets: Record<string, BuildSecretRef>;
   productionSecrets: boolean;
 }
 

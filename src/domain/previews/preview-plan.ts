@@ -3,6 +3,7 @@
 // cap oldest first, or old heads beyond what a preview keeps), and why a pull request is not
 // built (a fork, an author without write access and no label). Never a version that is not a
 // preview's, nor one production serves or wants. Pure: time and the built versions come in.
+import type { ProjectSpec } from '../desired-state.js';
 import { isPreviewVersion, previewVersion } from '../names.js';
 import type { WebhookProvider } from '../webhook-payload.js';
 import type { PreviewSpec } from './preview-config.js';
@@ -112,4 +113,15 @@ export function previewBuilt(previews: readonly Preview[], version: string, succ
 function unreferenced(versions: readonly string[], remaining: readonly Preview[], facts: PreviewFacts): string[] {
   const referenced = new Set(remaining.flatMap((p) => [...p.versions, ...(p.served ? [p.served] : [])]));
   return [...new Set(versions)].filter((v) => isPreviewVersion(v) && !referenced.has(v) && !facts.production.has(v) && facts.built.has(v));
+}
+
+/**
+ * A preview's build: its head by ref, build.env under previews.env, and as build.secrets the
+ * preview's own (production's too only with previews.productionSecrets), which the build reads
+ * and masks as usual, or (a Kubernetes Secret) a Job build's pod takes by secretKeyRef.
+ */
+export function previewBuildSpec(spec: ProjectSpec, previews: PreviewSpec, checkout: { ref: string; commit: string }): ProjectSpec {
+  const { secrets: production, ...build } = spec.build;
+  const secrets = { ...(previews.productionSecrets ? production : {}), ...previews.secrets };
+  return { ...spec, build: { ...build, env: { ...spec.build.env, ...previews.env }, ...(Object.keys(secrets).length ? { secrets } : {}) }, checkout };
 }

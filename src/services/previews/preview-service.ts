@@ -7,7 +7,7 @@ import { errorMessage } from '../../domain/errors.js';
 import { isPreviewVersion, previewVersion } from '../../domain/names.js';
 import { branchLabel } from '../../domain/previews/branch-label.js';
 import { branchMatches } from '../../domain/previews/preview-config.js';
-import { planPreview, previewBuilt, pullRequestAlias, pullRequestGate, type PreviewRequest } from '../../domain/previews/preview-plan.js';
+import { planPreview, previewBuildSpec, previewBuilt, pullRequestAlias, pullRequestGate, type PreviewRequest } from '../../domain/previews/preview-plan.js';
 import { resolvePreviewLabel, type Preview } from '../../domain/previews/preview-state.js';
 import type { PullRequestEvent } from '../../domain/previews/pull-request-event.js';
 import { normalizeRepoUrl } from '../../domain/repo-url.js';
@@ -213,20 +213,9 @@ export class PreviewService {
     }
   }
 
-  /**
-   * The preview's build: its head by ref, build.env under previews.env, and as build.secrets the
-   * preview's own (production's too only with previews.productionSecrets), which the build reads and masks as usual.
-   */
   private schedule(spec: ProjectSpec, preview: Preview): void {
-    const previews = spec.previews;
-    if (!previews) return;
-    const { secrets: production, ...build } = spec.build;
-    const secrets = { ...(previews.productionSecrets ? production : {}), ...previews.secrets };
-    const buildSpec: ProjectSpec = {
-      ...spec,
-      build: { ...build, env: { ...spec.build.env, ...previews.env }, ...(Object.keys(secrets).length ? { secrets } : {}) },
-      checkout: { ref: preview.fetchRef, commit: preview.commit },
-    };
+    if (!spec.previews) return;
+    const buildSpec = previewBuildSpec(spec, spec.previews, { ref: preview.fetchRef, commit: preview.commit });
     this.deps.scheduler.schedule(buildSpec, previewVersion(preview.commit), { trigger: 'webhook' });
   }
 
