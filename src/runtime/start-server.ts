@@ -18,6 +18,7 @@ import type { BuildRunner } from '../ports/build-runner.js';
 import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
 import { ensureAdminToken } from './admin-token.js';
+import { lockDataDir } from './data-dir-lock.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import { configEditRun } from './config-edit-runs.js';
 import { watchConfigRepo } from './config-repo-watch.js';
@@ -96,11 +97,24 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { logger } = options;
   const origins = options.origins ?? EMBEDDED_ORIGINS;
   const problem = originsProblem(origins);
   if (problem) throw new UserError(problem, ['set --dashboard-host, --sites-domain and --path-sites-host so that no site shares a host with the dashboard']);
   const dataDir = resolve(options.dataDir);
+  // Before anything else: starting removes build containers and checkouts of this data dir.
+  const lock = await lockDataDir(dataDir);
+  try {
+    const running = await startLocked(options, origins, dataDir);
+    lock.describe(running.url);
+    return { ...running, close: () => running.close().finally(() => lock.release()) };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function startLocked(options: ServerOptions, origins: Origins, dataDir: string): Promise<RunningServer> {
+  const { logger } = options;
   const config = options.config ?? (await embeddedConfigRepo(dataDir, logger));
   const admin = options.apiToken ? { token: options.apiToken, created: false, file: '' } : ensureAdminToken(dataDir);
   const leader = options.leader ?? options.kubernetes?.leader;
@@ -266,6 +280,7 @@ function portInUse(error: unknown, port: number, host: string): UserError | unde
   if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return undefined;
   return new UserError(`port ${port} on ${host} is in use: another program listens on it, most likely an Opus server already running${port === defaults.port ? ` (npm start runs one on ${port})` : ''}`, [
     `use the server that is running: the CLI talks to it (--server, OPUS_SERVER; default http://127.0.0.1:${defaults.port})`,
-    `or stop it first (Ctrl-C in its terminal), or pass --port <another> (PORT)`,
+    `or stop it first (Ctrl-C in its terminal)`,
+    `or, for a second server, pass --port <another> (PORT) and --data-dir <another> (OPUS_DATA_DIR)`,
   ]);
 }
