@@ -8,7 +8,6 @@ import { UserError } from '../domain/errors.js';
 import { resolveConfigDir } from '../runtime/defaults.js';
 import type { ProjectStatus } from '../services/project-status.js';
 import { liveLine } from '../cli/wait-live.js';
-import { buildLocally } from '../runtime/local-build.js';
 
 type TriggerResult = { build?: BuildView; status: string; message: string; logPath?: string; versionDir?: string };
 
@@ -64,6 +63,7 @@ With a FILE-STORE path it builds locally in Docker straight into that artifact t
     process.once('SIGINT', cancel);
     process.once('SIGTERM', cancel);
     try {
+      const { buildLocally } = await import('../runtime/local-build.js'); // when run: see commands/server.ts
       const result = await buildLocally({
         configDir: resolveConfigDir(config),
         storeDir,

@@ -15,7 +15,8 @@ import { previewServable } from '../domain/mirror-plan.js';
 import type { PreviewLedger } from '../ports/previews.js';
 import { S3CertificateStore } from '../adapters/s3/s3-certificate-store.js';
 import type { CertificateStore } from '../ports/certificate-store.js';
-import { parseS3Url, S3Objects, s3Client, type S3ClientOptions, type S3Location } from '../adapters/s3/s3-objects.js';
+import { S3Objects, s3Client } from '../adapters/s3/s3-objects.js';
+import { storeLocation, type S3StoreOptions } from './store-flags.js';
 import { UserError } from '../domain/errors.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { Leadership } from '../ports/leadership.js';
@@ -23,10 +24,7 @@ import { LiveFollower } from '../services/live-follower.js';
 import type { Logger } from '../services/logger.js';
 import { SiteTable } from '../services/site-table.js';
 
-export interface S3StoreOptions extends Partial<S3ClientOptions> {
-  /** s3://bucket/prefix */
-  url: string;
-}
+export type { S3StoreOptions } from './store-flags.js';
 
 export interface ArtifactStores {
   /** Where builds publish and the sync switches: what the API reads. */
@@ -41,29 +39,6 @@ export interface ArtifactStores {
   follower?: LiveFollower;
   /** With a shared store: the previews' aliases, one document every replica reads (else under the data dir). */
   previewLedger?: PreviewLedger;
-}
-
-/** `s3://bucket/prefix` → the location, or an error that says what is wrong. */
-export function storeLocation(url: string): S3Location {
-  if (!url.startsWith('s3://')) throw new UserError(`--store must be an s3:// URL such as s3://my-bucket/opus (got "${url}"); without --store, artifacts live under the data directory`);
-  const bucket = url.slice('s3://'.length).split('/')[0] ?? '';
-  if (!bucket) throw new UserError(`--store ${url} names no bucket: use s3://<bucket>/<optional prefix>`);
-  const location = parseS3Url(url);
-  if (!location) throw new UserError(`--store ${url}: "${bucket}" is not a valid bucket name (3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit)`);
-  return location;
-}
-
-/** An S3 endpoint (MinIO, s3rver…) must be an http(s) URL; `name` is the flag or variable it came from. */
-export function checkEndpoint(name: string, endpoint: string): void {
-  if (!/^https?:\/\/[^/]+/.test(endpoint)) throw new UserError(`${name} must be an http(s) URL such as http://minio.storage:9000 (got "${endpoint}")`);
-}
-
-/** The S3 client settings from the environment: OPUS_S3_ENDPOINT (MinIO, s3rver…: path-style), AWS_REGION; credentials from the SDK's chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile, IRSA…). */
-export function s3StoreFromEnv(url: string, env: NodeJS.ProcessEnv): S3StoreOptions {
-  storeLocation(url);
-  const endpoint = env.OPUS_S3_ENDPOINT;
-  if (endpoint !== undefined) checkEndpoint('OPUS_S3_ENDPOINT', endpoint);
-  return { url, region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) };
 }
 
 export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | undefined, logger: Logger, leader?: Leadership): Promise<ArtifactStores> {

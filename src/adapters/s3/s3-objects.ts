@@ -46,11 +46,8 @@ function writeParams(options: WriteOptions): { ContentType?: string; IfMatch?: s
   };
 }
 
-export interface S3Location {
-  bucket: string;
-  /** A key prefix that ends in "/", or "" for the whole bucket. */
-  prefix: string;
-}
+import type { S3Location } from '../../domain/s3-location.js';
+export { parseS3Url, type S3Location } from '../../domain/s3-location.js';
 
 export interface S3ClientOptions {
   region: string;
@@ -69,14 +66,6 @@ export function s3Client(options: S3ClientOptions): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: ATTEMPTS,
   });
-}
-
-/** s3://bucket/some/prefix → { bucket, prefix: "some/prefix/" }. */
-export function parseS3Url(url: string): S3Location | undefined {
-  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
-  if (!match) return undefined;
-  const prefix = (match[2] ?? '').replace(/^\/+|\/+$/g, '');
-  return { bucket: match[1] as string, prefix: prefix ? `${prefix}/` : '' };
 }
 
 export function isMissing(error: unknown): boolean {
