@@ -19,6 +19,7 @@ import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
 import { ensureAdminToken } from './admin-token.js';
 import { lockDataDir } from './data-dir-lock.js';
+import { useFallbackDockerHost } from './docker-host.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import { configEditRun } from './config-edit-runs.js';
 import { watchConfigRepo } from './config-repo-watch.js';
@@ -120,6 +121,7 @@ async function startLocked(options: ServerOptions, origins: Origins, dataDir: st
   const leader = options.leader ?? options.kubernetes?.leader;
   const { store, sites, serving, docker: dockerIds, follower, certificates, previewLedger } = await openArtifactStores(dataDir, options.s3, logger, leader);
   const queue = new BuildQueue(2);
+  if (!options.runner) useFallbackDockerHost((message) => logger.info(message));
   const docker = new Docker();
   // Containers are labelled with this data dir, so a restart removes what a killed server left running.
   const dockerRunner = options.runner ? undefined : new DockerBuildRunner(docker, dockerIds);
