@@ -10,6 +10,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { AbortMultipartUploadCommand, DeleteObjectsCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Location } from '../../domain/s3-location.js';
+export { parseS3Url, type S3Location } from '../../domain/s3-location.js';
 
 /** Files up to this size go up in one PUT from memory; larger ones in parts of at least this size. */
 export const PART_BYTES = 8 * 1024 ** 2;
@@ -46,8 +48,6 @@ function writeParams(options: WriteOptions): { ContentType?: string; IfMatch?: s
   };
 }
 
-import type { S3Location } from '../../domain/s3-location.js';
-export { parseS3Url, type S3Location } from '../../domain/s3-location.js';
 
 export interface S3ClientOptions {
   region: string;
