@@ -48,7 +48,6 @@ function writeParams(options: WriteOptions): { ContentType?: string; IfMatch?: s
   };
 }
 
-
 export interface S3ClientOptions {
   region: string;
   /** An S3-compatible server (MinIO, Ceph, R2…); path-style URLs are used with one. */
