@@ -76,7 +76,9 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
       drainMs: durationMs(flags.drain),
     });
     started(server);
-    this.log(`Opus is serving on ${server.url}${server.httpsUrl ? ` and ${server.httpsUrl}` : ''} (API: ${server.url}/api/v1/projects)`);
+    // The URL says 127.0.0.1; the default listens on every interface, which a newcomer should know.
+    const everywhere = flags.host === '0.0.0.0' ? `; listening on every network interface (--host 127.0.0.1: this machine only)` : '';
+    this.log(`Opus is serving on ${server.url}${server.httpsUrl ? ` and ${server.httpsUrl}` : ''} (API: ${server.url}/api/v1/projects)${everywhere}`);
     // Shown once, when it is made; the CLI on this machine reads the file itself.
     if (server.createdTokenFile) this.log(`Made an admin token (in ${server.createdTokenFile}, mode 0600). Log in to the dashboard: ${server.dashboardUrl}#token=${server.token}`);
     await new Promise(() => undefined);
