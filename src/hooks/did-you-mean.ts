@@ -28,7 +28,7 @@ export function suggestCommand(typed: string, ids: readonly string[]): Suggestio
 
 const hook: Hook<'command_not_found'> = async function (options) {
   const { bin } = options.config;
-  const ids = options.config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases]);
+  const ids = options.config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases, ...(c.hiddenAliases ?? [])]);
   const suggestion = suggestCommand(options.id, ids);
   const typed = options.id.split(':')[0] ?? options.id;
   const argv = suggestion ? [...suggestion.argv, ...(options.argv ?? [])] : [];
