@@ -5,7 +5,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
 import { link, lstat, mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { isCompressible } from '../../domain/compressible.js';
@@ -16,6 +16,8 @@ const brotli = promisify(brotliCompress);
 const gz = promisify(gzip);
 /** libuv's thread pool has 4 threads by default. */
 const FILES_AT_ONCE = 4;
+/** Candidates a collection looks at again per turn: a publish waits at most for these. */
+const GARBAGE_AT_ONCE = 64;
 
 export type Variant = 'br' | 'gzip';
 
@@ -59,17 +61,43 @@ export class ContentStore {
     });
   }
 
-  /** Deletes contents no version links to any more (link count 1: only the store's own). */
-  collectGarbage(): Promise<void> {
-    return this.exclusive(async () => {
-      if (!existsSync(this.dir)) return;
-      for (const entry of await readdir(this.dir, { withFileTypes: true, recursive: true })) {
-        if (!entry.isFile() || entry.name.includes('.')) continue;
-        const path = join(entry.parentPath, entry.name);
-        if ((await lstat(path)).nlink > 1) continue;
-        await Promise.all([unlink(path), rm(`${path}.br`, { force: true }), rm(`${path}.gz`, { force: true })]);
-      }
-    });
+  /**
+   * Deletes contents no version links to any more (link count 1: only the store's own), variants
+   * whose content is gone and temp files of a write a kill cut short; how many contents went. The
+   * walk holds no turn (on a store of many versions it takes seconds, and a publish must not wait
+   * for it): each candidate is looked at again in a turn of a few, where no publish is linking to it.
+   */
+  async collectGarbage(signal?: AbortSignal): Promise<number> {
+    if (!existsSync(this.dir)) return 0;
+    const candidates: string[] = [];
+    for (const entry of await readdir(this.dir, { withFileTypes: true, recursive: true })) {
+      if (signal?.aborted) return 0;
+      if (!entry.isFile()) continue;
+      const path = join(entry.parentPath, entry.name);
+      if (entry.name.includes('.') || (await lstat(path).catch(() => undefined))?.nlink === 1) candidates.push(path);
+    }
+    let removed = 0;
+    for (let at = 0; at < candidates.length && !signal?.aborted; at += GARBAGE_AT_ONCE) {
+      removed += await this.exclusive(async () => {
+        let count = 0;
+        for (const path of candidates.slice(at, at + GARBAGE_AT_ONCE)) count += (await this.discardIfGarbage(path)) ? 1 : 0;
+        return count;
+      });
+    }
+    return removed;
+  }
+
+  /** In a turn: whether `path` was a content nothing holds (removed with its variants); orphan variants and temps go too. */
+  private async discardIfGarbage(path: string): Promise<boolean> {
+    const name = basename(path);
+    if (name.includes('.')) {
+      const content = join(dirname(path), name.slice(0, name.indexOf('.')));
+      if (!/^[0-9a-f]{64}\.(br|gz)$/.test(name) || !existsSync(content)) await rm(path, { force: true });
+      return false;
+    }
+    if ((await lstat(path).catch(() => undefined))?.nlink !== 1) return false;
+    await Promise.all([unlink(path), rm(`${path}.br`, { force: true }), rm(`${path}.gz`, { force: true })]);
+    return true;
   }
 
   private exclusive<T>(work: () => Promise<T>): Promise<T> {

@@ -19,6 +19,7 @@ import type { LocalSiteSource } from '../../ports/local-site-source.js';
 import { StoredPointers } from '../stored-pointers.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { ContentStore } from './content-store.js';
+import { Leftovers } from './leftovers.js';
 import { LocalBuildLogs } from './local-build-logs.js';
 import { confineOutput } from './confine-output.js';
 import { createLocalStaging } from './local-staging.js';
@@ -33,12 +34,16 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   private readonly content: ContentStore;
   private readonly listeners: ((project: string, version: string) => void)[] = [];
   private readonly pointers: StoredPointers;
+  private readonly leftovers: Leftovers;
+  /** Archives renamed into place whose version is not yet: `<project>/<version>.tar.gz`. */
+  private readonly publishing = new Set<string>();
   readonly logs: LocalBuildLogs;
 
   constructor(readonly root: string) {
     this.meta = join(root, '.opus');
     this.content = new ContentStore(join(this.meta, 'cas'));
     this.logs = new LocalBuildLogs(join(this.meta, 'logs'));
+    this.leftovers = new Leftovers(join(this.meta, 'leftovers'));
     this.pointers = new StoredPointers({
       read: async (name) => (existsSync(join(this.meta, name)) ? readFile(join(this.meta, name), 'utf8') : undefined),
       write: (name, text) => writeFileAtomic(join(this.meta, name), text),
@@ -88,24 +93,37 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   }
 
   /**
-   * At start, before any build: what a killed server left half done (staging directories of
-   * builds and downloads, versions renamed aside, archive snapshots, archives without a version) goes, and with it the
-   * content store's links that only those held. Only one server uses a store's directory.
+   * At start, before serving: what a killed server left half done (staging directories of builds
+   * and downloads, versions renamed aside, archive snapshots) is set aside, one rename each, for
+   * sweepAbandoned. Only one server uses a store's directory.
    */
-  async discardAbandoned(): Promise<void> {
-    await Promise.all(['staging', 'trash', 'snapshots'].map((dir) => rm(join(this.meta, dir), { recursive: true, force: true })));
-    await this.discardOrphanArchives();
-    await this.content.collectGarbage();
+  setAsideAbandoned(): Promise<void> {
+    return this.leftovers.setAside(['staging', 'trash', 'snapshots'].map((dir) => join(this.meta, dir)));
   }
 
-  /** Archives whose version never appeared (killed between the two renames of publish) or is gone. */
-  private async discardOrphanArchives(): Promise<void> {
+  /**
+   * After serving started, in the background: deletes what was set aside, archives without a
+   * version, and the contents only those held. What this start's builds use is never taken: they
+   * stage in fresh directories, an archive being published is skipped, and contents are collected
+   * in turns with publishing (see ContentStore.collectGarbage).
+   */
+  async sweepAbandoned(signal?: AbortSignal): Promise<{ leftovers: number; archives: number; contents: number }> {
+    const leftovers = await this.leftovers.sweep();
+    const archives = await this.discardOrphanArchives();
+    return { leftovers, archives, contents: await this.content.collectGarbage(signal) };
+  }
+
+  /** Archives whose version never appeared (killed between the two renames of publish) or is gone; not one being published. */
+  private async discardOrphanArchives(): Promise<number> {
+    let count = 0;
     for (const project of await this.listProjects()) {
       const dir = join(this.projectDir(project), ARCHIVES);
       const names = existsSync(dir) ? await readdir(dir) : [];
-      const orphans = names.filter((name) => !name.endsWith('.tar.gz') || !this.hasVersion(project, name.slice(0, -'.tar.gz'.length)));
+      const orphans = names.filter((name) => !name.endsWith('.tar.gz') || (!this.hasVersion(project, name.slice(0, -'.tar.gz'.length)) && !this.publishing.has(`${project}/${name}`)));
       await Promise.all(orphans.map((name) => rm(join(dir, name), { force: true })));
+      count += orphans.length;
     }
+    return count;
   }
 
   createStaging(project: string, version: string): Promise<Staging> {
@@ -125,12 +143,17 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
     const archive = join(stagingDir, '..', 'archive.tar.gz');
     await writeReproducibleArchive(stagingDir, archive);
     await mkdir(join(this.projectDir(project), ARCHIVES), { recursive: true });
-    await rename(archive, this.archivePath(project, version));
-    const replaced = await this.moveIntoPlace(project, version, stagingDir).catch(async (error: unknown) => {
-      // No archive without its version: a rebuilt version that kept its old build is packed on request.
-      await rm(this.archivePath(project, version), { force: true });
-      throw error;
-    });
+    // Between the two renames the archive has no version yet: a sweep meanwhile leaves it alone.
+    const publishing = `${project}/${version}.tar.gz`;
+    this.publishing.add(publishing);
+    const replaced = await rename(archive, this.archivePath(project, version))
+      .then(() => this.moveIntoPlace(project, version, stagingDir))
+      .catch(async (error: unknown) => {
+        // No archive without its version: a rebuilt version that kept its old build is packed on request.
+        await rm(this.archivePath(project, version), { force: true });
+        throw error;
+      })
+      .finally(() => this.publishing.delete(publishing));
     this.changed(project, version);
     if (replaced) {
       await rm(replaced, { recursive: true, force: true });
@@ -175,7 +198,7 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
 
   /**
    * The stored archive, opened first so a removal or rebuild meanwhile cannot cut it short (an
-   * archive exists only with its version: see publish, discardAbandoned); a version published
+   * archive exists only with its version: see publish, sweepAbandoned); a version published
    * before archives were stored gets one packed now.
    */
   async openArchive(project: string, version: string): Promise<{ stream: Readable; bytes?: number } | undefined> {
