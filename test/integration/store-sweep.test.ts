@@ -80,3 +80,27 @@ test('the sweep after a restart takes what a killed server left, never a build u
   assert.deepEqual(await readdir(join(root, '.opus', 'staging')), [], 'no staging left');
   assert.equal(existsSync(join(root, '.opus', 'leftovers')), false);
 });
+
+test('removing a version takes the contents only it held and keeps those other versions share; a discarded build takes what it absorbed', async (t) => {
+  const root = join(await tempDir(t, 'opus-discard-tree-'), 'artifacts');
+  const store = new FsArtifactStore(root);
+  const cas = new ContentStore(join(root, '.opus', 'cas'));
+  const storedCount = async () => (await readdir(cas.dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile() && !e.name.includes('.')).length;
+  for (const version of ['1.0.0', '1.1.0', '1.2.0']) {
+    const staging = await store.createStaging('site', version);
+    // 20 files shared by every version, 10 of its own, and one of its own twice (one content).
+    await writeFiles(staging.dir, { ...filesOf('shared', 20), ...Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`own/${i}.txt`, `${version} ${i}`])), 'a.txt': version, 'b.txt': version });
+    await staging.publish();
+  }
+  assert.equal(await storedCount(), 20 + 3 * 11);
+  await store.remove('site', '1.1.0');
+  assert.equal(await storedCount(), 20 + 2 * 11, 'its own 11 contents went');
+  for (const version of ['1.0.0', '1.2.0']) assert.deepEqual(await contentsHeld(cas, store.versionDir('site', version)), [], `${version} keeps all its contents`);
+
+  const failed = await store.createStaging('site', '1.3.0');
+  await writeFiles(failed.dir, filesOf('failed', 5));
+  await cas.absorb(failed.dir);
+  assert.equal(await storedCount(), 20 + 2 * 11 + 5);
+  await failed.discard();
+  assert.equal(await storedCount(), 20 + 2 * 11, 'a build discarded after its output was stored leaves none of it');
+});

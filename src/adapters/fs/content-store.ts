@@ -76,11 +76,40 @@ export class ContentStore {
       const path = join(entry.parentPath, entry.name);
       if (entry.name.includes('.') || (await lstat(path).catch(() => undefined))?.nlink === 1) candidates.push(path);
     }
+    return this.discardInTurns(candidates, signal);
+  }
+
+  /**
+   * Deletes `tree` (a version taken out of use), then the contents only it held: the work is in
+   * proportion to the tree, not to the store. A kill between the two leaves contents nothing
+   * holds, which the next start's collectGarbage takes.
+   */
+  async discardTree(tree: string): Promise<number> {
+    const files = existsSync(tree) ? (await readdir(tree, { withFileTypes: true, recursive: true })).filter((entry) => entry.isFile()) : [];
+    const stats = await Promise.all(files.map((entry) => lstat(join(entry.parentPath, entry.name))));
+    const linksInTree = new Map<number, number>();
+    for (const stat of stats) linksInTree.set(stat.ino, (linksInTree.get(stat.ino) ?? 0) + 1);
+    // Only files the store links to (never those of an output not absorbed yet) that no other
+    // version links to (their links are the tree's and the store's own) are hashed, once each. Two trees discarded at once may each see the other's link: what both
+    // leave is unheld garbage, which the next start's collectGarbage takes.
+    const alone = new Map<number, string>();
+    files.forEach((entry, i) => {
+      const stat = stats[i];
+      if (stat && stat.nlink >= 2 && stat.nlink - (linksInTree.get(stat.ino) ?? 0) <= 1) alone.set(stat.ino, join(entry.parentPath, entry.name));
+    });
+    const stored: string[] = [];
+    await pool([...alone.values()], FILES_AT_ONCE, async (path) => void stored.push(this.pathOf(await hashFile(path))));
+    await rm(tree, { recursive: true, force: true });
+    return this.discardInTurns(stored);
+  }
+
+  /** Looks at each path again in a turn of a few, where no publish is linking to it; how many contents went. */
+  private async discardInTurns(paths: readonly string[], signal?: AbortSignal): Promise<number> {
     let removed = 0;
-    for (let at = 0; at < candidates.length && !signal?.aborted; at += GARBAGE_AT_ONCE) {
+    for (let at = 0; at < paths.length && !signal?.aborted; at += GARBAGE_AT_ONCE) {
       removed += await this.exclusive(async () => {
         let count = 0;
-        for (const path of candidates.slice(at, at + GARBAGE_AT_ONCE)) count += (await this.discardIfGarbage(path)) ? 1 : 0;
+        for (const path of paths.slice(at, at + GARBAGE_AT_ONCE)) count += (await this.discardIfGarbage(path)) ? 1 : 0;
         return count;
       });
     }

@@ -126,8 +126,10 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
     return count;
   }
 
-  createStaging(project: string, version: string): Promise<Staging> {
-    return createLocalStaging(join(this.meta, 'staging'), project, version, (dir, limits) => this.publish(project, version, dir, limits));
+  async createStaging(project: string, version: string): Promise<Staging> {
+    const staging = await createLocalStaging(join(this.meta, 'staging'), project, version, (dir, limits) => this.publish(project, version, dir, limits));
+    // A build that fails after its output was absorbed takes the contents only it held with it.
+    return { ...staging, discard: () => this.content.discardTree(join(staging.dir, '..')).then(() => undefined) };
   }
 
   /**
@@ -155,10 +157,7 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
       })
       .finally(() => this.publishing.delete(publishing));
     this.changed(project, version);
-    if (replaced) {
-      await rm(replaced, { recursive: true, force: true });
-      await this.content.collectGarbage();
-    }
+    if (replaced) await this.content.discardTree(replaced);
     return stats;
   }
 
@@ -188,8 +187,7 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
     if (existsSync(this.versionDir(project, version))) await rename(this.versionDir(project, version), trash);
     this.changed(project, version);
     await rm(this.archivePath(project, version), { force: true });
-    await rm(trash, { recursive: true, force: true });
-    await this.content.collectGarbage();
+    await this.content.discardTree(trash);
   }
 
   archivePath(project: string, version: string): string {
