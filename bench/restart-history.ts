@@ -8,11 +8,11 @@
 // the sweep of the leftovers done (from the server's log), then checks the leftovers are gone
 // and every kept version is whole. Ratios are against the smallest history of the same run.
 // Loopback and the local Docker Engine only.
-//   npm run bench:restart-history [-- --versions 1,10,50]
+//   npm run bench:restart-history [-- --versions 1,10,50] [--logs /tmp/restart]
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +24,8 @@ import { freePort } from '../test/support/free-port.js';
 
 const at = process.argv.indexOf('--versions');
 const HISTORIES = (at > 0 ? (process.argv[at + 1] ?? '') : '1,10,50').split(',').map(Number).filter((n) => n >= 1);
+/** Where each run's server log is kept (<prefix>-<versions>.log), to see from its timestamps where a start spends its time. */
+const LOGS = process.argv.includes('--logs') ? process.argv[process.argv.indexOf('--logs') + 1] : undefined;
 const SMALL_FILES = 1500;
 const GENERATE = `const fs=require('fs');const v=fs.readFileSync('public/index.html','utf8').trim();fs.mkdirSync('dist/many',{recursive:true});for(let i=0;i<${SMALL_FILES};i++)fs.writeFileSync('dist/many/'+i+'.txt',v+' '+i);fs.writeFileSync('dist/complete.txt',v)`;
 const COMMAND = `mkdir -p dist && cp -r public/. dist/ && node -e "${GENERATE}"`;
@@ -123,6 +125,7 @@ async function run(kept: number): Promise<Row> {
     server.kill('SIGKILL');
     await exited;
     await cleanDocker(project);
+    if (LOGS) await writeFile(`${LOGS}-${kept}.log`, log.join(''));
     await rm(dir, { recursive: true, force: true });
   }
 }
