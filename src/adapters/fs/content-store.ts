@@ -9,6 +9,7 @@ import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
 import { isCompressible } from '../../domain/compressible.js';
+import { Turns } from '../turns.js';
 import { pool } from '../work-pool.js';
 import { writeFileAtomic } from './atomic-write.js';
 
@@ -23,7 +24,7 @@ export type Variant = 'br' | 'gzip';
 
 export class ContentStore {
   /** Publishing and garbage collection take turns, so a collection never removes a content a publish is linking to. */
-  private turn: Promise<unknown> = Promise.resolve();
+  private readonly turns = new Turns();
 
   constructor(readonly dir: string) {}
 
@@ -37,7 +38,7 @@ export class ContentStore {
    * thousands of new files is published in a fraction of the time one at a time would take.
    */
   absorb(tree: string): Promise<void> {
-    return this.exclusive(async () => {
+    return this.turns.take(async () => {
       const files = (await readdir(tree, { withFileTypes: true, recursive: true })).filter((entry) => entry.isFile());
       await pool(files, FILES_AT_ONCE, async (entry) => {
         const path = join(entry.parentPath, entry.name);
@@ -90,8 +91,9 @@ export class ContentStore {
     const linksInTree = new Map<number, number>();
     for (const stat of stats) linksInTree.set(stat.ino, (linksInTree.get(stat.ino) ?? 0) + 1);
     // Only files the store links to (never those of an output not absorbed yet) that no other
-    // version links to (their links are the tree's and the store's own) are hashed, once each. Two trees discarded at once may each see the other's link: what both
-    // leave is unheld garbage, which the next start's collectGarbage takes.
+    // version links to (their links are the tree's and the store's own) are hashed, once each.
+    // Two trees discarded at once may each see the other's link: what both leave is unheld
+    // garbage, which the next start's collectGarbage takes.
     const alone = new Map<number, string>();
     files.forEach((entry, i) => {
       const stat = stats[i];
@@ -107,7 +109,7 @@ export class ContentStore {
   private async discardInTurns(paths: readonly string[], signal?: AbortSignal): Promise<number> {
     let removed = 0;
     for (let at = 0; at < paths.length && !signal?.aborted; at += GARBAGE_AT_ONCE) {
-      removed += await this.exclusive(async () => {
+      removed += await this.turns.take(async () => {
         let count = 0;
         for (const path of paths.slice(at, at + GARBAGE_AT_ONCE)) count += (await this.discardIfGarbage(path)) ? 1 : 0;
         return count;
@@ -127,12 +129,6 @@ export class ContentStore {
     if ((await lstat(path).catch(() => undefined))?.nlink !== 1) return false;
     await Promise.all([unlink(path), rm(`${path}.br`, { force: true }), rm(`${path}.gz`, { force: true })]);
     return true;
-  }
-
-  private exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const next = this.turn.then(work);
-    this.turn = next.catch(() => undefined);
-    return next;
   }
 
   private async makeVariants(source: string, stored: string, name: string): Promise<void> {

@@ -19,6 +19,7 @@ import type { LocalSiteSource } from '../../ports/local-site-source.js';
 import { StoredPointers } from '../stored-pointers.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { ContentStore } from './content-store.js';
+import { Turns } from '../turns.js';
 import { Leftovers } from './leftovers.js';
 import { LocalBuildLogs } from './local-build-logs.js';
 import { confineOutput } from './confine-output.js';
@@ -35,8 +36,8 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   private readonly listeners: ((project: string, version: string) => void)[] = [];
   private readonly pointers: StoredPointers;
   private readonly leftovers: Leftovers;
-  /** Archives renamed into place whose version is not yet: `<project>/<version>.tar.gz`. */
-  private readonly publishing = new Set<string>();
+  /** Placing an archive and its version, and discarding archives without a version, take turns. */
+  private readonly archiveTurns = new Turns();
   readonly logs: LocalBuildLogs;
 
   constructor(readonly root: string) {
@@ -104,8 +105,8 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   /**
    * After serving started, in the background: deletes what was set aside, archives without a
    * version, and the contents only those held. What this start's builds use is never taken: they
-   * stage in fresh directories, an archive being published is skipped, and contents are collected
-   * in turns with publishing (see ContentStore.collectGarbage).
+   * stage in fresh directories, archives are looked at in turns with placing one, and contents
+   * are collected in turns with publishing (see ContentStore.collectGarbage).
    */
   async sweepAbandoned(signal?: AbortSignal): Promise<{ leftovers: number; archives: number; contents: number }> {
     const leftovers = await this.leftovers.sweep();
@@ -113,15 +114,17 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
     return { leftovers, archives, contents: await this.content.collectGarbage(signal) };
   }
 
-  /** Archives whose version never appeared (killed between the two renames of publish) or is gone; not one being published. */
+  /** Archives whose version never appeared (killed between the two renames of publish) or is gone. */
   private async discardOrphanArchives(): Promise<number> {
     let count = 0;
     for (const project of await this.listProjects()) {
       const dir = join(this.projectDir(project), ARCHIVES);
-      const names = existsSync(dir) ? await readdir(dir) : [];
-      const orphans = names.filter((name) => !name.endsWith('.tar.gz') || (!this.hasVersion(project, name.slice(0, -'.tar.gz'.length)) && !this.publishing.has(`${project}/${name}`)));
-      await Promise.all(orphans.map((name) => rm(join(dir, name), { force: true })));
-      count += orphans.length;
+      count += await this.archiveTurns.take(async () => {
+        const names = existsSync(dir) ? await readdir(dir) : [];
+        const orphans = names.filter((name) => !name.endsWith('.tar.gz') || !this.hasVersion(project, name.slice(0, -'.tar.gz'.length)));
+        await Promise.all(orphans.map((name) => rm(join(dir, name), { force: true })));
+        return orphans.length;
+      });
     }
     return count;
   }
@@ -145,17 +148,15 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
     const archive = join(stagingDir, '..', 'archive.tar.gz');
     await writeReproducibleArchive(stagingDir, archive);
     await mkdir(join(this.projectDir(project), ARCHIVES), { recursive: true });
-    // Between the two renames the archive has no version yet: a sweep meanwhile leaves it alone.
-    const publishing = `${project}/${version}.tar.gz`;
-    this.publishing.add(publishing);
-    const replaced = await rename(archive, this.archivePath(project, version))
-      .then(() => this.moveIntoPlace(project, version, stagingDir))
-      .catch(async (error: unknown) => {
+    // Between the two renames the archive has no version yet: a sweep of orphan archives waits.
+    const replaced = await this.archiveTurns.take(async () => {
+      await rename(archive, this.archivePath(project, version));
+      return this.moveIntoPlace(project, version, stagingDir).catch(async (error: unknown) => {
         // No archive without its version: a rebuilt version that kept its old build is packed on request.
         await rm(this.archivePath(project, version), { force: true });
         throw error;
-      })
-      .finally(() => this.publishing.delete(publishing));
+      });
+    });
     this.changed(project, version);
     if (replaced) await this.content.discardTree(replaced);
     return stats;
