@@ -3,7 +3,7 @@
 // version directory still looks exactly like the build output. Brotli and gzip variants of each
 // compressible content are made once, at publish time, beside it.
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync } from 'node:fs';
+import { createReadStream, existsSync, type Stats } from 'node:fs';
 import { link, lstat, mkdir, readdir, readFile, rename, rm, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -87,7 +87,8 @@ export class ContentStore {
    */
   async discardTree(tree: string): Promise<number> {
     const files = existsSync(tree) ? (await readdir(tree, { withFileTypes: true, recursive: true })).filter((entry) => entry.isFile()) : [];
-    const stats = await Promise.all(files.map((entry) => lstat(join(entry.parentPath, entry.name))));
+    const stats: Stats[] = [];
+    await pool(files.map((entry, i) => [entry, i] as const), FILES_AT_ONCE, async ([entry, i]) => void (stats[i] = await lstat(join(entry.parentPath, entry.name))));
     const linksInTree = new Map<number, number>();
     for (const stat of stats) linksInTree.set(stat.ino, (linksInTree.get(stat.ino) ?? 0) + 1);
     // Only files the store links to (never those of an output not absorbed yet) that no other
