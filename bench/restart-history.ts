@@ -13,7 +13,6 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FsArtifactStore } from '../src/adapters/fs/fs-artifact-store.js';
@@ -21,6 +20,7 @@ import { readAdminToken } from '../src/runtime/admin-token.js';
 import { cleanDocker, containersOf, projectYaml } from '../test/support/build-server.js';
 import { gitSync, makeSourceRepo, opusBin, writeFiles } from '../test/support/fixtures.js';
 import { freePort } from '../test/support/free-port.js';
+import { get } from '../test/support/preview-world.js';
 
 const at = process.argv.indexOf('--versions');
 const HISTORIES = (at > 0 ? (process.argv[at + 1] ?? '') : '1,10,50').split(',').map(Number).filter((n) => n >= 1);
@@ -37,17 +37,6 @@ function siteOf(version: string): Record<string, string> {
   const files: Record<string, string> = { 'index.html': `${version}\n`, 'complete.txt': version };
   for (let i = 0; i < SMALL_FILES; i++) files[`many/${i}.txt`] = `${version} ${i}`;
   return files;
-}
-
-/** A GET with a Host header, as a browser on <project>.localhost sends it. */
-function hostGet(port: number, host: string, path: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port, path, headers: { host } }, (res) => {
-      let body = '';
-      res.setEncoding('utf8').on('data', (c: string) => (body += c)).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('error', reject).end();
-  });
 }
 
 interface Row { versions: number; contents: number; healthzMs: number; siteMs: number; liveMs: number; sweptMs: number | undefined; problems: string[] }
@@ -109,7 +98,7 @@ async function run(kept: number): Promise<Row> {
   try {
     const healthzMs = await until(async () => (await fetch(`${url}/healthz`)).ok, '/healthz');
     const siteMs = await until(async () => {
-      const page = await hostGet(port, `${project}.localhost`, '/');
+      const page = await get(url, `${project}.localhost`, '/');
       if (page.status === 200 && page.body !== `${live}\n` && page.body !== `${pending}\n`) problems.push(`the site answered ${page.body}`);
       return page.status === 200;
     }, 'the site');
