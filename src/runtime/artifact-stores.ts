@@ -5,10 +5,10 @@
 import type { SiteServing } from '../server/app.js';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsArtifactStore } from '../adapters/fs/fs-artifact-store.js';
 import { FsMirrorLedger } from '../adapters/fs/fs-mirror-ledger.js';
+import { Leftovers } from '../adapters/fs/leftovers.js';
 import { S3ArtifactStore } from '../adapters/s3/s3-artifact-store.js';
 import { S3PreviewLedger } from '../adapters/s3/s3-preview-ledger.js';
 import { previewServable } from '../domain/mirror-plan.js';
@@ -39,16 +39,20 @@ export interface ArtifactStores {
   follower?: LiveFollower;
   /** With a shared store: the previews' aliases, one document every replica reads (else under the data dir). */
   previewLedger?: PreviewLedger;
+  /** Deletes what a killed server left on this machine (set aside at open): run once serving started. */
+  sweep(signal: AbortSignal): Promise<SweepCounts>;
 }
+
+export type SweepCounts = Record<string, number>;
 
 export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | undefined, logger: Logger, leader?: Leadership): Promise<ArtifactStores> {
   if (!s3) {
     const store = new FsArtifactStore(join(dataDir, 'artifacts'));
-    await store.discardAbandoned();
+    await store.setAsideAbandoned();
     const sites = new SiteTable(store);
     await sites.load();
     const id = serverId(store.root);
-    return { store, sites, serving: { store, sites }, docker: { owner: id, cacheId: id } };
+    return { store, sites, serving: { store, sites }, docker: { owner: id, cacheId: id }, sweep: (signal) => store.sweepAbandoned(signal) };
   }
   const client = s3Client({ region: s3.region ?? 'us-east-1', ...(s3.endpoint ? { endpoint: s3.endpoint } : {}), ...(s3.credentials ? { credentials: s3.credentials } : {}) });
   // Staging and running builds' logs under the data dir; sites are served from the mirror below, never from the bucket.
@@ -66,8 +70,9 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
     (error: unknown) => logger.warn('cannot sweep the store of abandoned uploads', { error: (error as Error).message }),
   );
   const mirror = new FsArtifactStore(join(dataDir, 'mirror'));
-  // What a killed server left: its builds' local staging and its half-done downloads.
-  await Promise.all([rm(join(dataDir, 'staging'), { recursive: true, force: true }), mirror.discardAbandoned()]);
+  // What a killed server left: its builds' local staging and its half-done downloads (swept once serving).
+  const staged = new Leftovers(join(dataDir, 'state', 'leftovers', 'staging'));
+  await Promise.all([staged.setAside([join(dataDir, 'staging')]), mirror.setAsideAbandoned()]);
   const serving = new SiteTable(mirror);
   // What this replica served before a restart, until the first poll says otherwise.
   await serving.load();
@@ -84,7 +89,8 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
   // Replicas share the bucket and, in pods, the data dir's path: the host name (the pod's name) tells
   // their build containers apart, so a replica that starts never removes another one's running
   // builds on a shared engine. Their package caches are the store's: whichever replica leads uses it.
-  return { store, sites, serving: { store: mirror, sites: serving }, docker: { owner: serverId(`${store.root}\n${dataDir}\n${hostname()}`), cacheId: serverId(store.root) }, follower, certificates: new S3CertificateStore(objects), previewLedger };
+  return { store, sites, serving: { store: mirror, sites: serving }, docker: { owner: serverId(`${store.root}\n${dataDir}\n${hostname()}`), cacheId: serverId(store.root) }, follower, certificates: new S3CertificateStore(objects), previewLedger,
+    sweep: async (signal) => ({ staging: await staged.sweep(), ...(await mirror.sweepAbandoned(signal)) }) };
 }
 
 /** Names this server's build containers and cache volumes on a Docker Engine: the same across restarts. */

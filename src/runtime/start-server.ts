@@ -1,6 +1,5 @@
 // The composition root: config → adapters → services → HTTP server and sync timer.
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import { DockerBuildRunner } from '../adapters/docker/docker-build-runner.js';
@@ -22,6 +21,7 @@ import { lockDataDir } from './data-dir-lock.js';
 import { useFallbackDockerHost } from './docker-host.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import { configEditRun } from './config-edit-runs.js';
+import { restartSweep, setAsideCheckouts } from './restart-sweep.js';
 import { watchConfigRepo } from './config-repo-watch.js';
 import { watchEngine } from './engine-watch.js';
 import { defaults } from './defaults.js';
@@ -119,7 +119,8 @@ async function startLocked(options: ServerOptions, origins: Origins, dataDir: st
   const config = options.config ?? (await embeddedConfigRepo(dataDir, logger));
   const admin = options.apiToken ? { token: options.apiToken, created: false, file: '' } : ensureAdminToken(dataDir);
   const leader = options.leader ?? options.kubernetes?.leader;
-  const { store, sites, serving, docker: dockerIds, follower, certificates, previewLedger } = await openArtifactStores(dataDir, options.s3, logger, leader);
+  const stores = await openArtifactStores(dataDir, options.s3, logger, leader);
+  const { store, sites, serving, docker: dockerIds, follower, certificates, previewLedger } = stores;
   const queue = new BuildQueue(2);
   if (!options.runner) useFallbackDockerHost((message) => logger.info(message));
   const docker = new Docker();
@@ -137,9 +138,9 @@ async function startLocked(options: ServerOptions, origins: Origins, dataDir: st
   const hooks = new HookDeliveryService({ outbox: new FsHookOutbox(join(dataDir, 'state', 'hooks')), sender: new HttpHookSender(), logger, desired: () => sync.desiredState, publicUrl: () => publicUrl ?? '', origins });
   await hooks.start();
   const events = fanOut(metrics, hooks);
-  // A killed server's checkouts are this data dir's own: removed before any build starts.
+  // A killed server's checkouts are this data dir's own: set aside before any build starts, swept once serving.
   const checkouts = join(dataDir, 'checkouts');
-  await rm(checkouts, { recursive: true, force: true });
+  const sweep = restartSweep(await setAsideCheckouts(dataDir, checkouts), (signal) => stores.sweep(signal), logger);
   const builds = new BuildService(store, sources, runner, logger, events, readSecret, checkouts);
   const configClone = join(dataDir, 'state', 'config');
   // The one path for every build (sync, API, webhooks, restarts); the sync reconciles when one ends.
@@ -216,6 +217,7 @@ async function startLocked(options: ServerOptions, origins: Origins, dataDir: st
   publicUrl ??= url;
   await tls?.start();
   logger.info('opus server listening', { url, ...(httpsUrl ? { httpsUrl } : {}), dataDir, config });
+  sweep.start();
 
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -257,7 +259,7 @@ async function startLocked(options: ServerOptions, origins: Origins, dataDir: st
       watcher?.close();
       engine?.stop();
       // Ctrl-C / SIGTERM: no build container outlives the server (their builds resume at the next start).
-      await queue.shutdown();
+      await Promise.all([queue.shutdown(), sweep.stop()]);
       await server.close(undefined, options.drainMs);
       await tls?.close();
       await hooks.stop();
