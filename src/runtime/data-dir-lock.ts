@@ -1,6 +1,6 @@
 // One `opus server` per data dir. A second one would sync, build and prune the same artifact tree,
 // and its start alone removes the first one's build containers and checkouts. The lock is a
-// listening Unix socket: the kernel frees it when its process dies (kill -9 included), so there is
+// listening Unix socket: nothing answers on it once its process dies (kill -9 included), so there is
 // no stale lock to time out, and a second server that connects to it learns who holds it.
 import { mkdirSync, realpathSync, unlinkSync } from 'node:fs';
 import { createHash } from 'node:crypto';
@@ -24,9 +24,12 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   const dir = realpathSync(dataDir);
   const holder: Holder = { pid: process.pid };
   const server = createServer((socket) => socket.end(`${JSON.stringify(holder)}\n`));
-  // Linux: an abstract socket (no file, no path length limit); elsewhere a socket file in state/.
-  const abstract = process.platform === 'linux';
-  const path = abstract ? `\0opus-data-dir-${createHash('sha256').update(dir).digest('hex').slice(0, 40)}` : join(dir, 'state', 'server.sock');
+  // A socket file in state/, where no build reaches. Not a Linux abstract socket unless the path is
+  // too long for one (108 bytes): any process of the network namespace, a `network: host` build
+  // included, could take that name first and keep every later server from starting.
+  const file = join(dir, 'state', 'server.sock');
+  const abstract = process.platform === 'linux' && Buffer.byteLength(file) > 100;
+  const path = abstract ? `\0opus-data-dir-${createHash('sha256').update(dir).digest('hex').slice(0, 40)}` : file;
   for (let attempt = 0; ; attempt += 1) {
     const error = await listen(server, path);
     if (!error) break;

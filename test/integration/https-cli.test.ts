@@ -21,7 +21,12 @@ test('the CLI serves HTTPS with own certificates: health and API over HTTP/2, th
   await mkdir(certs);
   const leaf = await makeLeaf(ca, certs, 'cli', [HOST]);
   const child = spawn(process.execPath, [opusBin, 'server', '--data-dir', join(dir, 'data'), '--host', '127.0.0.1', '--port', '0', '--https-port', '0', '--certificates', certs, '--dashboard-host', HOST, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => void child.kill('SIGTERM'));
+  // Stopped, and waited for, before the test ends: a server still running would keep this file's process alive.
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  t.after(async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  });
   const line = await new Promise<string>((resolve, reject) => {
     let out = '';
     child.stdout.on('data', (chunk: Buffer) => {

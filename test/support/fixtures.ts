@@ -1,5 +1,6 @@
 // Real git repositories, temp dirs and the real `opus` binary, for tests.
 import { execFile, execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -8,10 +9,19 @@ import { fileURLToPath } from 'node:url';
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const opusBin = join(repoRoot, 'bin', 'run.js');
 
-/** A temp dir removed when the test ends. */
+/** Temp dirs whose removal at the end of their test failed: removed again when the test file's process exits. */
+const stillThere = new Set<string>();
+process.once('exit', () => stillThere.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/**
+ * A temp dir removed when the test ends. node:test runs after-hooks in the order they were added
+ * and skips the rest once one throws, so this one (added before the servers that write into the
+ * dir are stopped) must never throw: a server still writing there (ENOTEMPTY) would otherwise keep
+ * its own kill from running, and the test file from ever ending.
+ */
 export async function tempDir(t: { after(fn: () => unknown): void }, prefix = 'opus-test-'): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
-  t.after(() => rm(dir, { recursive: true, force: true }));
+  t.after(() => rm(dir, { recursive: true, force: true }).catch(() => void stillThere.add(dir)));
   return dir;
 }
 
