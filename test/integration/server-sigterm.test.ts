@@ -1,4 +1,4 @@
-// `opus server` (bin/run.js, its own process) stops by itself on SIGTERM, with code 0, well before
+// `opus server` (bin/run.js, its own process) stops by itself on SIGTERM (and on Ctrl-C's SIGINT), with code 0, well before
 // its forced exit (drain + 30 s), whatever it is doing: just listening, in its first sync, building,
 // holding a keep-alive connection, an HTTP/2 session, or a build log followed over SSE (plain and
 // over TLS).
@@ -55,19 +55,22 @@ async function startOpus(t: TestContext, args: string[], tls = false): Promise<R
   return { child, url: found[1] ?? '', log, ...https, ...(ca ? { ca } : {}) };
 }
 
-/** SIGTERM, then how the process ended and how long it took. */
-async function terminate(server: Running): Promise<{ code: number | null; ms: number }> {
+/** The signal, then how the process ended and how long it took. */
+async function terminate(server: Running, signal: NodeJS.Signals): Promise<{ code: number | null; ms: number }> {
   const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
   const started = Date.now();
-  server.child.kill('SIGTERM');
-  const code = await Promise.race([exited, new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 40_000))]);
-  assert.notEqual(code, 'late', `still running 40 s after SIGTERM: ${server.log.join('')}`);
+  server.child.kill(signal);
+  // Cleared once it exited: a pending timer would keep this test file's process alive for 40 s.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 40_000)));
+  const code = await Promise.race([exited, late]).finally(() => clearTimeout(timer));
+  assert.notEqual(code, 'late', `still running 40 s after ${signal}: ${server.log.join('')}`);
   return { code: code as number | null, ms: Date.now() - started };
 }
 
-async function assertStopsByItself(t: TestContext, server: Running, what: string): Promise<void> {
-  const { code, ms } = await terminate(server);
-  t.diagnostic(`${what}: exited ${ms} ms after SIGTERM`);
+async function assertStopsByItself(t: TestContext, server: Running, what: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  const { code, ms } = await terminate(server, signal);
+  t.diagnostic(`${what}: exited ${ms} ms after ${signal}`);
   assert.equal(code, 0, `${what}: exit code (log: ${server.log.join('').slice(-2000)})`);
   assert.ok(ms < STOPS_WITHIN_MS, `${what}: stopped ${ms} ms after SIGTERM, not by itself (log: ${server.log.join('').slice(-2000)})`);
 }
@@ -106,6 +109,16 @@ function followLog(get: (path: string) => Promise<Response>, project: string): P
 
 test('SIGTERM right after "listening": it stops by itself with code 0', async (t) => {
   await assertStopsByItself(t, await startOpus(t, []), 'right after listening');
+});
+
+test('Ctrl-C (SIGINT) during a build, with a keep-alive connection: it stops by itself with code 0', { timeout: 120_000 }, async (t) => {
+  const project = `sigint-${randomUUID().slice(0, 8)}`;
+  const server = await startOpus(t, ['--config', await slowBuildConfig(t, project)]);
+  await buildRunning(server, project);
+  const idle = await keptAlive(Number(new URL(server.url).port));
+  t.after(() => idle.destroy());
+  await assertStopsByItself(t, server, 'Ctrl-C during a build', 'SIGINT');
+  assert.match(server.log.join(''), /build stopped with the server/);
 });
 
 test('SIGTERM while the first sync waits on a source that never answers: it stops by itself', async (t) => {
