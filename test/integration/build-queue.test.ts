@@ -19,6 +19,7 @@ import { BuildScheduler } from '../../src/services/build-scheduler.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger, type Logger } from '../../src/services/logger.js';
 import { makeSourceRepo, tempDir } from '../support/fixtures.js';
+import { unhandledRejections } from '../support/unhandled-rejections.js';
 
 const SHARED_CSS = `body { margin: 0; font-family: sans-serif; }\n${'.unused { color: red; }\n'.repeat(50)}`;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -217,10 +218,7 @@ test('a build asked for while the server stops is left to the next start: nothin
 });
 
 test('a queued build whose record the store refuses (the Lease went) and that shutdown drops is logged, never an unhandled rejection', async (t) => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => void unhandled.push(reason);
-  process.on('unhandledRejection', onUnhandled);
-  t.after(() => void process.off('unhandledRejection', onUnhandled));
+  const unhandled = unhandledRejections(t);
   const { queue, scheduler, spec, state } = await schedulerLosingItsLease(t, 1);
   const running = scheduler.schedule(spec, '1.0.0', { trigger: 'sync' });
   while (state.built.length === 0) await tick();
@@ -236,10 +234,7 @@ test('a queued build whose record the store refuses (the Lease went) and that sh
 });
 
 test('a build cancelled while the store cannot be read settles as cancelled and is logged, never an unhandled rejection', async (t) => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => void unhandled.push(reason);
-  process.on('unhandledRejection', onUnhandled);
-  t.after(() => void process.off('unhandledRejection', onUnhandled));
+  const unhandled = unhandledRejections(t);
   const { queue, scheduler, spec, state } = await schedulerLosingItsLease(t, 1);
   const finished: string[] = [];
   scheduler.onFinished((record) => void finished.push(`${record.version} ${record.status}`));

@@ -11,14 +11,12 @@ import Docker from 'dockerode';
 import { watchEngine } from '../../src/runtime/engine-watch.js';
 import type { Logger } from '../../src/services/logger.js';
 import { tempDir } from '../support/fixtures.js';
+import { unhandledRejections } from '../support/unhandled-rejections.js';
 
 const ENGINE = (process.env.DOCKER_HOST ?? (existsSync('/run/opus-docker/docker.sock') ? 'unix:///run/opus-docker/docker.sock' : 'unix:///var/run/docker.sock')).replace(/^unix:\/\//, '');
 
 test('Docker answering again runs the retry once; the retry failing is logged, never an unhandled rejection', async (t) => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => void unhandled.push(reason);
-  process.on('unhandledRejection', onUnhandled);
-  t.after(() => void process.off('unhandledRejection', onUnhandled));
+  const unhandled = unhandledRejections(t);
   const socketPath = join(await tempDir(t, 'opus-engine-'), 'docker.sock');
   const logged: string[] = [];
   let failureLogged!: () => void;

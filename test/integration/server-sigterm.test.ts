@@ -111,16 +111,6 @@ test('SIGTERM right after "listening": it stops by itself with code 0', async (t
   await assertStopsByItself(t, await startOpus(t, []), 'right after listening');
 });
 
-test('Ctrl-C (SIGINT) during a build, with a keep-alive connection: it stops by itself with code 0', { timeout: 120_000 }, async (t) => {
-  const project = `sigint-${randomUUID().slice(0, 8)}`;
-  const server = await startOpus(t, ['--config', await slowBuildConfig(t, project)]);
-  await buildRunning(server, project);
-  const idle = await keptAlive(Number(new URL(server.url).port));
-  t.after(() => idle.destroy());
-  await assertStopsByItself(t, server, 'Ctrl-C during a build', 'SIGINT');
-  assert.match(server.log.join(''), /build stopped with the server/);
-});
-
 test('SIGTERM while the first sync waits on a source that never answers: it stops by itself', async (t) => {
   // `deploy: latest` of a repository behind a socket that accepts and says nothing: ls-remote waits.
   const silent = new Set<Socket>();
@@ -138,17 +128,19 @@ test('SIGTERM while the first sync waits on a source that never answers: it stop
   await assertStopsByItself(t, server, 'during the first sync');
 });
 
-test('SIGTERM during a build, with a keep-alive connection and a log followed over SSE: it stops by itself', { timeout: 120_000 }, async (t) => {
-  const project = `sigterm-${randomUUID().slice(0, 8)}`;
-  const server = await startOpus(t, ['--config', await slowBuildConfig(t, project)]);
-  await buildRunning(server, project);
-  // A keep-alive connection (one answered request, then idle) and an SSE follower of the log.
-  const idle = await keptAlive(Number(new URL(server.url).port));
-  t.after(() => idle.destroy());
-  await followLog((path) => fetch(`${server.url}${path}`), project);
-  await assertStopsByItself(t, server, 'during a build');
-  assert.match(server.log.join(''), /build stopped with the server/);
-});
+for (const [signal, who] of [['SIGTERM', 'SIGTERM'], ['SIGINT', 'Ctrl-C (SIGINT)']] as const) {
+  test(`${who} during a build, with a keep-alive connection and a log followed over SSE: it stops by itself`, { timeout: 120_000 }, async (t) => {
+    const project = `sigterm-${randomUUID().slice(0, 8)}`;
+    const server = await startOpus(t, ['--config', await slowBuildConfig(t, project)]);
+    await buildRunning(server, project);
+    // A keep-alive connection (one answered request, then idle) and an SSE follower of the log.
+    const idle = await keptAlive(Number(new URL(server.url).port));
+    t.after(() => idle.destroy());
+    await followLog((path) => fetch(`${server.url}${path}`), project);
+    await assertStopsByItself(t, server, `${who} during a build`, signal);
+    assert.match(server.log.join(''), /build stopped with the server/);
+  });
+}
 
 test('SIGTERM with TLS on: an open HTTP/2 session and a log followed over HTTPS HTTP/1.1 do not keep it alive', { timeout: 120_000 }, async (t) => {
   const project = `sigterm-${randomUUID().slice(0, 8)}`;
