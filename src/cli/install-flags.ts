@@ -5,7 +5,7 @@ import { desiredStateOf } from '../domain/desired-state.js';
 import { UserError } from '../domain/errors.js';
 import { DEFAULT_RESOURCES, type InstallOptions } from '../domain/k8s/manifests.js';
 import { sitesDomainProblem } from '../domain/k8s/sites-domain.js';
-import { checkEndpoint, storeLocation } from '../runtime/artifact-stores.js';
+import { checkEndpoint, storeLocation } from '../runtime/store-flags.js';
 import { configRemoteUrl, readConfigDir } from '../runtime/config-repo.js';
 
 export const kubeFlags = {

@@ -8,6 +8,7 @@ import type { ProjectStatus } from '../services/project-status.js';
 import type { SyncReport } from '../services/sync-service.js';
 import { ApiClient, EXIT, serverFlags } from './api-client.js';
 import { followBuildLog } from './follow-build.js';
+import { noteOnInterrupt } from './interrupt-note.js';
 
 export const waitFlags = {
   ...serverFlags,
@@ -31,7 +32,13 @@ export interface WaitOptions {
 }
 
 /** Syncs the server; resolves with the project once its desired version is live. */
-export async function waitLive(client: ApiClient, options: WaitOptions): Promise<ProjectStatus> {
+export function waitLive(client: ApiClient, options: WaitOptions): Promise<ProjectStatus> {
+  const made = options.commit ? `the commit ${options.commit.slice(0, 12)} stays in ${options.configDir ?? 'the config repo'} and ` : '';
+  const note = `stopped waiting; nothing is undone: ${made}the server goes on building and switches once the build succeeds.\nlook again: opus status ${options.project}, or wait again: opus sync ${options.project} --wait`;
+  return noteOnInterrupt(note, () => waitUntilLive(client, options));
+}
+
+async function waitUntilLive(client: ApiClient, options: WaitOptions): Promise<ProjectStatus> {
   const { project, write } = options;
   const report = await serverSync(client, options);
   const deadline = Date.now() + (options.timeoutMs ?? 30 * 60_000);

@@ -1,6 +1,5 @@
 import { Args } from '@oclif/core';
 import { OpusCommand } from '../cli/opus-command.js';
-import { downloadInto, uploadFrom } from '../runtime/cluster-install.js';
 
 export default class BuildTransfer extends OpusCommand {
   static override hidden = true;
@@ -13,6 +12,8 @@ export default class BuildTransfer extends OpusCommand {
 
   async run(): Promise<void> {
     const { args } = await this.parse(BuildTransfer);
+    // Imported when run: every CLI start loads each command module (see commands/server.ts).
+    const { downloadInto, uploadFrom } = await import('../runtime/cluster-install.js');
     if (args.direction === 'get') await downloadInto(args.from, args.to);
     else await uploadFrom(args.from, args.to);
     this.log(`opus: ${args.direction === 'get' ? `source in ${args.to}` : `output of ${args.from} uploaded`}`);

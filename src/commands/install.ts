@@ -3,7 +3,6 @@ import { installFlags, installOptions } from '../cli/install-flags.js';
 import { OpusCommand } from '../cli/opus-command.js';
 import { installNotes, isRemoteRepo, toYamlDocuments, type ApplyResult } from '../domain/k8s/install-plan.js';
 import { installManifests } from '../domain/k8s/manifests.js';
-import { installInCluster } from '../runtime/cluster-install.js';
 
 export default class Install extends OpusCommand {
   static override description = `Install Opus on Kubernetes (the current kube-context, or --context): namespace, service account and a namespaced Role, data volume, server Deployment, Service, and an Ingress when hosts are given.
@@ -27,6 +26,7 @@ Server-side apply: running it again changes only what changed. --dry-run prints 
       if (!this.jsonEnabled()) process.stdout.write(toYamlDocuments(manifests));
       return { manifests, namespace: options.namespace };
     }
+    const { installInCluster } = await import('../runtime/cluster-install.js'); // when run: see commands/server.ts
     const { context, results } = await installInCluster(flags.context, manifests);
     const width = Math.max(...results.map((r) => r.kind.length));
     this.log(results.map((r) => `${r.outcome.padEnd(10)} ${r.kind.padEnd(width)} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`).join('\n'));

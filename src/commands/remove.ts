@@ -6,7 +6,7 @@ import { prFlags } from '../cli/pr-flags.js';
 
 export default class Remove extends EditCommand {
   static override description = 'Remove a project: deletes its file in one commit; the server stops serving it at the next sync and deletes its built versions. Also: opus delete.';
-  static override aliases = ['delete'];
+  static override hiddenAliases = ['delete'];
   static override examples = ['<%= config.bin %> remove site', '<%= config.bin %> delete site', '<%= config.bin %> remove site --pr'];
   static override args = { name: Args.string({ required: true, description: 'The project' }) };
   static override flags = { config: configFlag, push: pushFlag, ...prFlags };

@@ -3,10 +3,7 @@ import { EMBEDDED_ORIGINS, type Origins } from '../domain/origins.js';
 import { errorMessage } from '../domain/errors.js';
 import { durationMs } from '../domain/units.js';
 import { defaultDataDir, defaults } from '../runtime/defaults.js';
-import { kubernetesFromEnv } from '../runtime/kubernetes.js';
 import { secretFromFile } from '../runtime/secret-files.js';
-import { startServer } from '../runtime/start-server.js';
-import { s3StoreFromEnv } from '../runtime/artifact-stores.js';
 import { createLogger } from '../services/logger.js';
 import { OpusCommand } from '../cli/opus-command.js';
 import { stopOnSignals } from '../cli/stop-on-signals.js';
@@ -40,6 +37,9 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Server);
+    // Imported here, not at the top: oclif loads every command module at each CLI start, and these
+    // (Docker, S3, Kubernetes clients, the HTTP server) cost about a second that `opus list` need not pay.
+    const [{ startServer }, { s3StoreFromEnv }, { kubernetesFromEnv }] = await Promise.all([import('../runtime/start-server.js'), import('../runtime/store-flags.js'), import('../runtime/kubernetes.js')]);
     const format = flags['log-format'] === 'auto' ? (process.stderr.isTTY ? 'human' : 'json') : (flags['log-format'] as 'json' | 'human');
     // Or from mounted files: OPUS_API_TOKEN_FILE, OPUS_WEBHOOK_SECRET_FILE.
     const apiToken = flags['api-token'] ?? secretFromFile('OPUS_API_TOKEN');
@@ -76,7 +76,9 @@ With no flags it uses an embedded default: a config repo and an artifact tree un
       drainMs: durationMs(flags.drain),
     });
     started(server);
-    this.log(`Opus is serving on ${server.url}${server.httpsUrl ? ` and ${server.httpsUrl}` : ''} (API: ${server.url}/api/v1/projects)`);
+    // The URL says 127.0.0.1; the default listens on every interface, which a newcomer should know.
+    const everywhere = flags.host === '0.0.0.0' ? `; listening on every network interface (--host 127.0.0.1: this machine only)` : '';
+    this.log(`Opus is serving on ${server.url}${server.httpsUrl ? ` and ${server.httpsUrl}` : ''} (API: ${server.url}/api/v1/projects)${everywhere}`);
     // Shown once, when it is made; the CLI on this machine reads the file itself.
     if (server.createdTokenFile) this.log(`Made an admin token (in ${server.createdTokenFile}, mode 0600). Log in to the dashboard: ${server.dashboardUrl}#token=${server.token}`);
     await new Promise(() => undefined);

@@ -1,13 +1,13 @@
 import { Args, Flags } from '@oclif/core';
 import { ApiClient, serverFlags } from '../cli/api-client.js';
 import { buildPath, followBuildLog } from '../cli/follow-build.js';
+import { noteOnInterrupt } from '../cli/interrupt-note.js';
 import { configFlag, OpusCommand } from '../cli/opus-command.js';
 import type { BuildView } from '../domain/builds.js';
 import { UserError } from '../domain/errors.js';
 import { resolveConfigDir } from '../runtime/defaults.js';
 import type { ProjectStatus } from '../services/project-status.js';
 import { liveLine } from '../cli/wait-live.js';
-import { buildLocally } from '../runtime/local-build.js';
 
 type TriggerResult = { build?: BuildView; status: string; message: string; logPath?: string; versionDir?: string };
 
@@ -46,7 +46,8 @@ With a FILE-STORE path it builds locally in Docker straight into that artifact t
       this.log(where);
       return { build, status: build.status, message: `${build.message}; ${where}` };
     }
-    const outcome = await followBuildLog(client, build.id, (text) => void process.stdout.write(this.jsonEnabled() ? '' : text));
+    const note = `stopped following; ${build.id} goes on on the server: opus logs ${args.project} ${build.version} --follow (opus cancel ${args.project} ${build.version} stops it)`;
+    const outcome = await noteOnInterrupt(note, () => followBuildLog(client, build.id, (text) => void process.stdout.write(this.jsonEnabled() ? '' : text)));
     if (outcome.status !== 'succeeded') {
       throw new UserError(`${build.id} ${outcome.status}${outcome.error ? `: ${outcome.error}` : ''}`, [`see its log: opus logs ${args.project} ${build.version} (or GET ${client.server}/api/v1${buildPath(build.id)}/log)`], 1);
     }
@@ -62,6 +63,7 @@ With a FILE-STORE path it builds locally in Docker straight into that artifact t
     process.once('SIGINT', cancel);
     process.once('SIGTERM', cancel);
     try {
+      const { buildLocally } = await import('../runtime/local-build.js'); // when run: see commands/server.ts
       const result = await buildLocally({
         configDir: resolveConfigDir(config),
         storeDir,

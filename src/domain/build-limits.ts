@@ -11,6 +11,8 @@ export interface BuildLimits {
   fileBytes: number;
   /** The build log; what the build prints beyond it is cut (the build goes on). */
   logBytes: number;
+  /** What the build writes inside its container (workspace, node_modules, /tmp), on the host's disk while it runs; past it the build is stopped. */
+  diskBytes: number;
 }
 
 export type LimitName = keyof BuildLimits;
@@ -21,6 +23,7 @@ export const DEFAULT_BUILD_LIMITS: BuildLimits = {
   files: 50_000,
   fileBytes: 50 * 1024 ** 2,
   logBytes: 10 * 1024 ** 2,
+  diskBytes: 10 * 1024 ** 3,
 };
 
 /** What the build container gets (domain/desired-state.ts fills these from opus.yaml and the project). */
@@ -34,18 +37,19 @@ export interface SandboxSettings {
 /** The uid and gid of the `node` user of the official Node images (and of scripts/base-image.sh's). */
 export const DEFAULT_SANDBOX: SandboxSettings = { cpus: 2, pids: 1024, user: '1000:1000' };
 
-export const NO_LIMITS: BuildLimits = { outputBytes: Infinity, files: Infinity, fileBytes: Infinity, logBytes: Infinity };
+export const NO_LIMITS: BuildLimits = { outputBytes: Infinity, files: Infinity, fileBytes: Infinity, logBytes: Infinity, diskBytes: Infinity };
 
 /** The YAML key of each limit, under `build.limits` of a project or `builds.limits` of opus.yaml. */
-export const LIMIT_KEYS: Record<LimitName, string> = { outputBytes: 'output', files: 'files', fileBytes: 'file', logBytes: 'log' };
+export const LIMIT_KEYS: Record<LimitName, string> = { outputBytes: 'output', files: 'files', fileBytes: 'file', logBytes: 'log', diskBytes: 'disk' };
 
 /** The limits of a build from the YAML's `limits` keys (sizes already in bytes) over `base`. */
-export function limitsFrom(file: Partial<Record<'output' | 'files' | 'file' | 'log', number>> | undefined, base: BuildLimits): BuildLimits {
+export function limitsFrom(file: Partial<Record<'output' | 'files' | 'file' | 'log' | 'disk', number>> | undefined, base: BuildLimits): BuildLimits {
   return {
     outputBytes: file?.output ?? base.outputBytes,
     files: file?.files ?? base.files,
     fileBytes: file?.file ?? base.fileBytes,
     logBytes: file?.log ?? base.logBytes,
+    diskBytes: file?.disk ?? base.diskBytes,
   };
 }
 
@@ -61,6 +65,7 @@ export function limitMessage(name: LimitName, limit: number, reached: number, wh
     files: 'the build output has more files and directories than',
     fileBytes: `a file of the build output${what ? ` (${logSafe(what)})` : ''} is larger than`,
     logBytes: 'the build log is larger than',
+    diskBytes: 'the build wrote more inside its container than',
   }[name];
   const key = LIMIT_KEYS[name];
   return `${subject} the limit of ${describeLimit(name, limit)} (it reached ${describeLimit(name, reached)}): raise build.limits.${key} in the project's file, or builds.limits.${key} in opus.yaml`;

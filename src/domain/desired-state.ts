@@ -279,13 +279,14 @@ function hstsRules(hsts: ProjectFile['hsts']): HeaderRule[] {
 }
 
 /** `limits:` of a YAML file with its sizes in bytes. */
-function yamlLimits(limits: { output?: number | string; files?: number; file?: number | string; log?: number | string } | undefined) {
+function yamlLimits(limits: { output?: number | string; files?: number; file?: number | string; log?: number | string; disk?: number | string } | undefined) {
   if (!limits) return undefined;
   return {
     ...(limits.output === undefined ? {} : { output: sizeBytes(limits.output) }),
     ...(limits.files === undefined ? {} : { files: limits.files }),
     ...(limits.file === undefined ? {} : { file: sizeBytes(limits.file) }),
     ...(limits.log === undefined ? {} : { log: sizeBytes(limits.log) }),
+    ...(limits.disk === undefined ? {} : { disk: sizeBytes(limits.disk) }),
   };
 }
 

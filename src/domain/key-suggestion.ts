@@ -35,13 +35,20 @@ export function keysAt(schema: z.ZodType, path: readonly PropertyKey[]): string[
   return [...new Set(level.flatMap((s) => unwrapped(s, 'object')).flatMap((o) => Object.keys(o.shape ?? {})))];
 }
 
+/** Levenshtein's edits, with two neighbouring letters swapped counted as one ("lsit" is 1 from "list"). */
+export function typoDistance(typed: string, known: string): number {
+  const swapped = typed.length === known.length && [...typed].findIndex((c, i) => c !== known[i]);
+  if (typeof swapped === 'number' && swapped >= 0 && typed.slice(0, swapped) + typed[swapped + 1] + typed[swapped] + typed.slice(swapped + 2) === known) return 1;
+  return distance(typed, known);
+}
+
 /** The known key a mistyped one most likely meant: the same letters in another case, or a few edits away (a third of its letters at most). */
 export function closestKey(typed: string, known: readonly string[]): string | undefined {
   const sameLetters = known.find((k) => k.toLowerCase() === typed.toLowerCase());
   if (sameLetters) return sameLetters;
   let best: { key: string; cost: number } | undefined;
   for (const key of known) {
-    const cost = distance(typed, key);
+    const cost = typoDistance(typed, key);
     if (cost <= Math.max(1, Math.floor(typed.length / 3)) && (!best || cost < best.cost)) best = { key, cost };
   }
   return best?.key;

@@ -115,6 +115,7 @@ const buildLimits = z
     files: z.number().int().positive().optional().describe('Files and directories in the output (default 50000)'),
     file: size.optional().describe('One file of the output (default "50m")'),
     log: size.optional().describe('The build log (default "10m"); what the build prints beyond it is cut, with a note'),
+    disk: size.optional().describe('What the build may write inside its container: workspace, node_modules, /tmp (default "10g"); past it the build is stopped'),
   })
   .describe('What one build may leave behind; a build over a limit fails and the live version keeps serving');
 const cpus = z.number().positive().max(256).describe('CPUs the build container may use, e.g. 1.5 (default 2)');

@@ -6,7 +6,7 @@
 // (This replaces @oclif/plugin-not-found, whose text said "deplyo site 1.0.0 is not a opus command".)
 import { createInterface } from 'node:readline/promises';
 import type { Hook } from '@oclif/core';
-import { distance } from 'fastest-levenshtein';
+import { typoDistance } from '../domain/key-suggestion.js';
 
 interface Suggestion {
   id: string;
@@ -20,7 +20,7 @@ export function suggestCommand(typed: string, ids: readonly string[]): Suggestio
     const depth = id.split(':').length;
     if (depth > words.length) continue;
     const attempt = words.slice(0, depth).join(':');
-    const cost = distance(attempt, id);
+    const cost = typoDistance(attempt, id);
     if (cost <= Math.max(1, Math.floor(attempt.length / 3)) && (!best || cost < best.cost)) best = { id, argv: words.slice(depth), cost };
   }
   return best && { id: best.id, argv: best.argv };
@@ -28,7 +28,7 @@ export function suggestCommand(typed: string, ids: readonly string[]): Suggestio
 
 const hook: Hook<'command_not_found'> = async function (options) {
   const { bin } = options.config;
-  const ids = options.config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases]);
+  const ids = options.config.commands.filter((c) => !c.hidden).flatMap((c) => [c.id, ...c.aliases, ...(c.hiddenAliases ?? [])]);
   const suggestion = suggestCommand(options.id, ids);
   const typed = options.id.split(':')[0] ?? options.id;
   const argv = suggestion ? [...suggestion.argv, ...(options.argv ?? [])] : [];

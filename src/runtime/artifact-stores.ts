@@ -5,17 +5,18 @@
 import type { SiteServing } from '../server/app.js';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FsArtifactStore } from '../adapters/fs/fs-artifact-store.js';
 import { FsMirrorLedger } from '../adapters/fs/fs-mirror-ledger.js';
+import { Leftovers } from '../adapters/fs/leftovers.js';
 import { S3ArtifactStore } from '../adapters/s3/s3-artifact-store.js';
 import { S3PreviewLedger } from '../adapters/s3/s3-preview-ledger.js';
 import { previewServable } from '../domain/mirror-plan.js';
 import type { PreviewLedger } from '../ports/previews.js';
 import { S3CertificateStore } from '../adapters/s3/s3-certificate-store.js';
 import type { CertificateStore } from '../ports/certificate-store.js';
-import { parseS3Url, S3Objects, s3Client, type S3ClientOptions, type S3Location } from '../adapters/s3/s3-objects.js';
+import { S3Objects, s3Client } from '../adapters/s3/s3-objects.js';
+import { storeLocation, type S3StoreOptions } from './store-flags.js';
 import { UserError } from '../domain/errors.js';
 import type { ArtifactStore } from '../ports/artifact-store.js';
 import type { Leadership } from '../ports/leadership.js';
@@ -23,10 +24,7 @@ import { LiveFollower } from '../services/live-follower.js';
 import type { Logger } from '../services/logger.js';
 import { SiteTable } from '../services/site-table.js';
 
-export interface S3StoreOptions extends Partial<S3ClientOptions> {
-  /** s3://bucket/prefix */
-  url: string;
-}
+export type { S3StoreOptions } from './store-flags.js';
 
 export interface ArtifactStores {
   /** Where builds publish and the sync switches: what the API reads. */
@@ -41,39 +39,20 @@ export interface ArtifactStores {
   follower?: LiveFollower;
   /** With a shared store: the previews' aliases, one document every replica reads (else under the data dir). */
   previewLedger?: PreviewLedger;
+  /** Deletes what a killed server left on this machine (set aside at open): run once serving started. */
+  sweep(signal: AbortSignal): Promise<SweepCounts>;
 }
 
-/** `s3://bucket/prefix` → the location, or an error that says what is wrong. */
-export function storeLocation(url: string): S3Location {
-  if (!url.startsWith('s3://')) throw new UserError(`--store must be an s3:// URL such as s3://my-bucket/opus (got "${url}"); without --store, artifacts live under the data directory`);
-  const bucket = url.slice('s3://'.length).split('/')[0] ?? '';
-  if (!bucket) throw new UserError(`--store ${url} names no bucket: use s3://<bucket>/<optional prefix>`);
-  const location = parseS3Url(url);
-  if (!location) throw new UserError(`--store ${url}: "${bucket}" is not a valid bucket name (3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit)`);
-  return location;
-}
-
-/** An S3 endpoint (MinIO, s3rver…) must be an http(s) URL; `name` is the flag or variable it came from. */
-export function checkEndpoint(name: string, endpoint: string): void {
-  if (!/^https?:\/\/[^/]+/.test(endpoint)) throw new UserError(`${name} must be an http(s) URL such as http://minio.storage:9000 (got "${endpoint}")`);
-}
-
-/** The S3 client settings from the environment: OPUS_S3_ENDPOINT (MinIO, s3rver…: path-style), AWS_REGION; credentials from the SDK's chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, profile, IRSA…). */
-export function s3StoreFromEnv(url: string, env: NodeJS.ProcessEnv): S3StoreOptions {
-  storeLocation(url);
-  const endpoint = env.OPUS_S3_ENDPOINT;
-  if (endpoint !== undefined) checkEndpoint('OPUS_S3_ENDPOINT', endpoint);
-  return { url, region: env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? 'us-east-1', ...(endpoint ? { endpoint } : {}) };
-}
+export type SweepCounts = Record<string, number>;
 
 export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | undefined, logger: Logger, leader?: Leadership): Promise<ArtifactStores> {
   if (!s3) {
     const store = new FsArtifactStore(join(dataDir, 'artifacts'));
-    await store.discardAbandoned();
+    await store.setAsideAbandoned();
     const sites = new SiteTable(store);
     await sites.load();
     const id = serverId(store.root);
-    return { store, sites, serving: { store, sites }, docker: { owner: id, cacheId: id } };
+    return { store, sites, serving: { store, sites }, docker: { owner: id, cacheId: id }, sweep: (signal) => store.sweepAbandoned(signal) };
   }
   const client = s3Client({ region: s3.region ?? 'us-east-1', ...(s3.endpoint ? { endpoint: s3.endpoint } : {}), ...(s3.credentials ? { credentials: s3.credentials } : {}) });
   // Staging and running builds' logs under the data dir; sites are served from the mirror below, never from the bucket.
@@ -91,8 +70,9 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
     (error: unknown) => logger.warn('cannot sweep the store of abandoned uploads', { error: (error as Error).message }),
   );
   const mirror = new FsArtifactStore(join(dataDir, 'mirror'));
-  // What a killed server left: its builds' local staging and its half-done downloads.
-  await Promise.all([rm(join(dataDir, 'staging'), { recursive: true, force: true }), mirror.discardAbandoned()]);
+  // What a killed server left: its builds' local staging and its half-done downloads (swept once serving).
+  const staged = new Leftovers(join(dataDir, 'state', 'leftovers', 'staging'));
+  await Promise.all([staged.setAside([join(dataDir, 'staging')]), mirror.setAsideAbandoned()]);
   const serving = new SiteTable(mirror);
   // What this replica served before a restart, until the first poll says otherwise.
   await serving.load();
@@ -109,7 +89,8 @@ export async function openArtifactStores(dataDir: string, s3: S3StoreOptions | u
   // Replicas share the bucket and, in pods, the data dir's path: the host name (the pod's name) tells
   // their build containers apart, so a replica that starts never removes another one's running
   // builds on a shared engine. Their package caches are the store's: whichever replica leads uses it.
-  return { store, sites, serving: { store: mirror, sites: serving }, docker: { owner: serverId(`${store.root}\n${dataDir}\n${hostname()}`), cacheId: serverId(store.root) }, follower, certificates: new S3CertificateStore(objects), previewLedger };
+  return { store, sites, serving: { store: mirror, sites: serving }, docker: { owner: serverId(`${store.root}\n${dataDir}\n${hostname()}`), cacheId: serverId(store.root) }, follower, certificates: new S3CertificateStore(objects), previewLedger,
+    sweep: async (signal) => ({ staging: await staged.sweep(), ...(await mirror.sweepAbandoned(signal)) }) };
 }
 
 /** Names this server's build containers and cache volumes on a Docker Engine: the same across restarts. */

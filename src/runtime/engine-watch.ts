@@ -14,7 +14,7 @@ export interface EngineWatch {
 export async function watchEngine(docker: Pick<Docker, 'ping'>, onBack: () => Promise<unknown> | undefined, logger: Logger, everyMs = 3_000): Promise<EngineWatch> {
   const ping = () => docker.ping().then(() => undefined, (error: unknown) => errorMessage(error));
   let down = await ping();
-  if (down) logger.warn(`Docker not reachable at ${dockerHost()}: builds fail until it answers, and run as soon as it does`, { error: down });
+  if (down) logger.warn(`Docker not reachable at ${dockerHost()}: builds fail until it answers, and run as soon as it does (set DOCKER_HOST to an engine's socket; export DOCKER_HOST="$(bash scripts/docker-engine.sh | tail -n 1)" starts one)`, { error: down });
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   const look = async () => {

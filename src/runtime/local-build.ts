@@ -1,6 +1,7 @@
 // `opus trigger <project> <version> <file-store>`: one build in Docker straight into an artifact
 // tree, no server (for CI pipelines). The project is read from the config repo's working copy.
 import Docker from 'dockerode';
+import { useFallbackDockerHost } from './docker-host.js';
 import { DockerBuildRunner } from '../adapters/docker/docker-build-runner.js';
 import { FsArtifactStore } from '../adapters/fs/fs-artifact-store.js';
 import { readConfigFiles } from '../adapters/git/git-config-source.js';
@@ -38,6 +39,7 @@ export async function buildLocally(options: LocalBuildOptions): Promise<LocalBui
   const store = new FsArtifactStore(options.storeDir);
   const versionDir = store.versionDir(spec.name, version);
   if (!options.force && (await store.listBuilt(spec.name)).some((b) => b.version === version)) return { status: 'built', version, versionDir };
+  useFallbackDockerHost((message) => options.onLog(`opus: ${message}\n`));
   const builds = new BuildService(store, sources, new DockerBuildRunner(new Docker()), silentLogger, undefined, readSecret);
   const logPath = store.logPath(spec.name, version);
   await store.logs.removeLog(spec.name, version);

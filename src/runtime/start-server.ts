@@ -1,6 +1,5 @@
 // The composition root: config → adapters → services → HTTP server and sync timer.
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import Docker from 'dockerode';
 import { DockerBuildRunner } from '../adapters/docker/docker-build-runner.js';
@@ -18,8 +17,11 @@ import type { BuildRunner } from '../ports/build-runner.js';
 import type { Leadership } from '../ports/leadership.js';
 import { createOpusServer } from '../server/opus-server.js';
 import { ensureAdminToken } from './admin-token.js';
+import { lockDataDir } from './data-dir-lock.js';
+import { useFallbackDockerHost } from './docker-host.js';
 import { openArtifactStores, type S3StoreOptions } from './artifact-stores.js';
 import { configEditRun } from './config-edit-runs.js';
+import { restartSweep, setAsideCheckouts } from './restart-sweep.js';
 import { watchConfigRepo } from './config-repo-watch.js';
 import { watchEngine } from './engine-watch.js';
 import { defaults } from './defaults.js';
@@ -96,16 +98,31 @@ export interface RunningServer {
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { logger } = options;
   const origins = options.origins ?? EMBEDDED_ORIGINS;
   const problem = originsProblem(origins);
   if (problem) throw new UserError(problem, ['set --dashboard-host, --sites-domain and --path-sites-host so that no site shares a host with the dashboard']);
   const dataDir = resolve(options.dataDir);
+  // Before anything else: starting removes build containers and checkouts of this data dir.
+  const lock = await lockDataDir(dataDir);
+  try {
+    const running = await startLocked(options, origins, dataDir);
+    lock.describe(running.url);
+    return { ...running, close: () => running.close().finally(() => lock.release()) };
+  } catch (error) {
+    await lock.release();
+    throw error;
+  }
+}
+
+async function startLocked(options: ServerOptions, origins: Origins, dataDir: string): Promise<RunningServer> {
+  const { logger } = options;
   const config = options.config ?? (await embeddedConfigRepo(dataDir, logger));
   const admin = options.apiToken ? { token: options.apiToken, created: false, file: '' } : ensureAdminToken(dataDir);
   const leader = options.leader ?? options.kubernetes?.leader;
-  const { store, sites, serving, docker: dockerIds, follower, certificates, previewLedger } = await openArtifactStores(dataDir, options.s3, logger, leader);
+  const stores = await openArtifactStores(dataDir, options.s3, logger, leader);
+  const { store, sites, serving, docker: dockerIds, follower, certificates, previewLedger } = stores;
   const queue = new BuildQueue(2);
+  if (!options.runner) useFallbackDockerHost((message) => logger.info(message));
   const docker = new Docker();
   // Containers are labelled with this data dir, so a restart removes what a killed server left running.
   const dockerRunner = options.runner ? undefined : new DockerBuildRunner(docker, dockerIds);
@@ -121,9 +138,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const hooks = new HookDeliveryService({ outbox: new FsHookOutbox(join(dataDir, 'state', 'hooks')), sender: new HttpHookSender(), logger, desired: () => sync.desiredState, publicUrl: () => publicUrl ?? '', origins });
   await hooks.start();
   const events = fanOut(metrics, hooks);
-  // A killed server's checkouts are this data dir's own: removed before any build starts.
+  // A killed server's checkouts are this data dir's own: set aside before any build starts, swept once serving.
   const checkouts = join(dataDir, 'checkouts');
-  await rm(checkouts, { recursive: true, force: true });
+  const sweep = restartSweep(await setAsideCheckouts(dataDir, checkouts), (signal) => stores.sweep(signal), logger);
   const builds = new BuildService(store, sources, runner, logger, events, readSecret, checkouts);
   const configClone = join(dataDir, 'state', 'config');
   // The one path for every build (sync, API, webhooks, restarts); the sync reconciles when one ends.
@@ -200,6 +217,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   publicUrl ??= url;
   await tls?.start();
   logger.info('opus server listening', { url, ...(httpsUrl ? { httpsUrl } : {}), dataDir, config });
+  sweep.start();
 
   let timer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -241,7 +259,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       watcher?.close();
       engine?.stop();
       // Ctrl-C / SIGTERM: no build container outlives the server (their builds resume at the next start).
-      await queue.shutdown();
+      await Promise.all([queue.shutdown(), sweep.stop()]);
       await server.close(undefined, options.drainMs);
       await tls?.close();
       await hooks.stop();
@@ -266,6 +284,7 @@ function portInUse(error: unknown, port: number, host: string): UserError | unde
   if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') return undefined;
   return new UserError(`port ${port} on ${host} is in use: another program listens on it, most likely an Opus server already running${port === defaults.port ? ` (npm start runs one on ${port})` : ''}`, [
     `use the server that is running: the CLI talks to it (--server, OPUS_SERVER; default http://127.0.0.1:${defaults.port})`,
-    `or stop it first (Ctrl-C in its terminal), or pass --port <another> (PORT)`,
+    `or stop it first (Ctrl-C in its terminal)`,
+    `or, for a second server, pass --port <another> (PORT) and --data-dir <another> (OPUS_DATA_DIR)`,
   ]);
 }

@@ -124,6 +124,13 @@ test('a failed build shows its cause, its log in colour opened at the first erro
   await eventually(async () => (((await (await w.api('/api/v1/builds/slow%401.0.0')).json()) as { status: string }).status === 'cancelled' ? true : undefined), 30_000, 'the cancel');
   await page.locator('#notice', { hasText: /slow@1\.0\.0 cancelled/ }).waitFor();
   assert.doesNotMatch(await page.locator('#notice').innerText(), /commit/, 'a build\'s source commit is not shown as if a config commit');
+  // Retried, the build keeps its id: the log shown is the new run's, not the cancelled one's.
+  await page.locator('#d-log', { hasText: 'build cancelled' }).waitFor({ timeout: 30_000 });
+  await page.locator('#d-builds button[data-action="retry"]').first().click();
+  await page.locator('#d-log-state', { hasText: 'following' }).waitFor({ timeout: 30_000 });
+  await page.locator('#d-log', { hasText: 'opus: cloning' }).waitFor({ timeout: 30_000 });
+  assert.doesNotMatch(await page.locator('#d-log').innerText(), /cancelled/, 'the retried run\'s log, not the one before');
+  assert.equal((await w.api('/api/v1/builds/slow%401.0.0', { method: 'DELETE' })).status < 300, true);
   await page.screenshot({ path: join(screenshots, 'dashboard-actions.png'), fullPage: true });
   assert.deepEqual(page.problems, []);
   await page.close();

@@ -1,7 +1,8 @@
 // Builds that attack, really built in Docker by a real Opus server: symlink chains out of the
 // output, links to /dev/zero and /etc/passwd named _headers, _redirects and index.html, a sparse
-// huge file, too many files, a log flood, a script that prints its secret. What lands in the
-// artifact tree and the log is confined, capped and masked, and the live version keeps serving.
+// huge file, too many files, a workspace filled outside the output, a log flood, a script that
+// prints its secret. What lands in the artifact tree and the log is confined, capped and masked,
+// and the live version keeps serving.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { lstat, readdir, readFile, writeFile } from 'node:fs/promises';
@@ -21,6 +22,8 @@ ln -s d16/etc/passwd dist/_headers && ln -s d16/dev/zero dist/_redirects && ln -
 ln -s ../../../../../../../../../../etc/hostname dist/assets/up.txt && ln -s /proc/self/environ dist/env.txt && mkfifo dist/fifo`,
   },
   sparse: { script: 'mkdir -p dist && echo hi > dist/index.html && dd if=/dev/zero of=dist/big.bin bs=1 count=0 seek=104857600' },
+  // Outside the output, in the container's workspace: 200 MiB written, then a 100 GiB sparse file, then a wait it never reaches the end of.
+  disk: { script: 'mkdir -p dist && echo hi > dist/index.html && dd if=/dev/zero of=fill.bin bs=1M count=200 2>/dev/null && dd if=/dev/zero of=/tmp/sparse.bin bs=1 count=0 seek=107374182400 2>/dev/null; sleep 120', build: 'limits: { disk: 64m }' },
   many: { script: 'mkdir -p dist && i=0; while [ $i -lt 300 ]; do echo $i > dist/f$i.txt; i=$((i+1)); done', build: 'limits: { files: 100 }' },
   flood: { script: `mkdir -p dist && echo flood > dist/index.html && yes 'flooding the build log with a long line of text' | head -c 3000000`, build: 'limits: { log: 64k }' },
   secret: {
@@ -96,7 +99,10 @@ test('hostile build output and scripts are confined, capped and masked; every si
   // Limits: the build fails saying which limit and how to raise it; nothing of it stays; 1.0.0 keeps serving.
   assert.match(records.sparse?.error ?? '', /a file of the build output \(big\.bin\) is larger than the limit of 52428800 bytes .*104857600 bytes.*build\.limits\.file/);
   assert.match(records.many?.error ?? '', /more files and directories than the limit of 100 files.*build\.limits\.files/);
-  for (const attack of ['sparse', 'many']) {
+  // What the build writes in its container counts too (the host's disk): stopped within seconds, not at its timeout.
+  assert.match(records.disk?.error ?? '', /the build wrote more inside its container than the limit of 67108864 bytes \(64\.0 MiB\).*build\.limits\.disk/);
+  assert.ok((records.disk?.durationMs ?? Infinity) < 60_000, `stopped after ${records.disk?.durationMs} ms`);
+  for (const attack of ['sparse', 'many', 'disk']) {
     assert.equal(records[attack]?.status, 'failed');
     assert.equal(s.sites.liveVersion(name(attack)), '1.0.0');
     assert.equal((await served(name(attack))).text, '<h1>v1</h1>\n');

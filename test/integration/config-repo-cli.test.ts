@@ -175,3 +175,11 @@ test('opus server on a port that is taken says which and what likely holds it, n
   assert.match(result.stderr, /stop it first|--port/);
   assert.doesNotMatch(result.stderr, /EADDRINUSE|at Server/);
 });
+
+test('opus --help lists each command once: remove, not its alias delete beside it (which still runs)', async () => {
+  const help = await opus(['--help']);
+  assert.equal(help.code, 0, help.stderr);
+  assert.match(help.stdout, /^ {2}remove +Remove a project/m);
+  assert.doesNotMatch(help.stdout, /^ {2}delete /m);
+  assert.match((await opus(['delete', '--help'])).stdout, /Remove a project/);
+});

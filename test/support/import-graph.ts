@@ -11,6 +11,8 @@ export interface ImportEdge {
   to: string;
   /** `import type` / `export type`: no code of the target runs. */
   typeOnly: boolean;
+  /** `import(...)`: the target loads only when that code runs. */
+  dynamic?: boolean;
   line: number;
 }
 
@@ -24,9 +26,9 @@ export function sourceFiles(root: string): string[] {
 export function importsOf(root: string, file: string, text = readFileSync(join(root, file), 'utf8')): ImportEdge[] {
   const source = ts.createSourceFile(file, text, ts.ScriptTarget.ES2022, true);
   const edges: ImportEdge[] = [];
-  const add = (specifier: string, typeOnly: boolean, node: ts.Node) => {
+  const add = (specifier: string, typeOnly: boolean, node: ts.Node, dynamic = false) => {
     const to = specifier.startsWith('.') ? relative(root, resolve(root, dirname(file), specifier)).split('\\').join('/').replace(/\.js$/, '.ts') : specifier;
-    edges.push({ from: file, to, typeOnly, line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1 });
+    edges.push({ from: file, to, typeOnly, ...(dynamic ? { dynamic } : {}), line: source.getLineAndCharacterOfPosition(node.getStart()).line + 1 });
   };
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
@@ -39,7 +41,7 @@ export function importsOf(root: string, file: string, text = readFileSync(join(r
       add(node.moduleSpecifier.text, node.isTypeOnly || (named !== undefined && named.length > 0 && named.every((e) => e.isTypeOnly)), node);
     } else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword) {
       const [arg] = node.arguments;
-      if (arg && ts.isStringLiteral(arg)) add(arg.text, false, node);
+      if (arg && ts.isStringLiteral(arg)) add(arg.text, false, node, true);
     }
     ts.forEachChild(node, visit);
   };

@@ -11,11 +11,11 @@ test('defaults apply with no settings; opus.yaml sets them for all, a project ov
   const plain = readDesiredState({ path: 'opus.yaml', text: '' }, [project('')]);
   assert.deepEqual(plain.projects[0]?.build.limits, DEFAULT_BUILD_LIMITS);
   assert.deepEqual(plain.projects[0]?.build.sandbox, DEFAULT_SANDBOX);
-  const settings = { path: 'opus.yaml', text: 'builds:\n  cpus: 1.5\n  pids: 256\n  user: node\n  limits: { output: 200m, files: 900, file: 5m, log: 1m }\n' };
+  const settings = { path: 'opus.yaml', text: 'builds:\n  cpus: 1.5\n  pids: 256\n  user: node\n  limits: { output: 200m, files: 900, file: 5m, log: 1m, disk: 4g }\n' };
   const state = readDesiredState(settings, [project('  limits: { files: 10 }\n  cpus: 0.5\n  pids: 64\n'), { ...project(''), path: 'projects/other.yaml' }]);
   assert.deepEqual(state.problems, []);
   const [other, site] = state.projects;
-  assert.deepEqual(site?.build.limits, { outputBytes: 200 * 1024 ** 2, files: 10, fileBytes: 5 * 1024 ** 2, logBytes: 1024 ** 2 });
+  assert.deepEqual(site?.build.limits, { outputBytes: 200 * 1024 ** 2, files: 10, fileBytes: 5 * 1024 ** 2, logBytes: 1024 ** 2, diskBytes: 4 * 1024 ** 3 });
   assert.deepEqual(site?.build.sandbox, { cpus: 0.5, pids: 64, user: 'node' });
   assert.deepEqual(other?.build.sandbox, { cpus: 1.5, pids: 256, user: 'node' });
 });

@@ -11,6 +11,12 @@ test('a typo of a command keeps the arguments typed after it', () => {
   assert.deepEqual(suggestCommand('stauts', ids), { id: 'status', argv: [] });
 });
 
+test('two letters swapped in a short command count as one typo', () => {
+  assert.deepEqual(suggestCommand('lsit', [...ids, 'list']), { id: 'list', argv: [] });
+  assert.deepEqual(suggestCommand('snyc', ids), { id: 'sync', argv: [] });
+  assert.equal(suggestCommand('lsti', [...ids, 'list']), undefined, 'two swaps are not one typo');
+});
+
 test('a typo in the second word of a topic command', () => {
   assert.deepEqual(suggestCommand('hooks:redelivr:42', ids), { id: 'hooks:redeliver', argv: ['42'] });
 });

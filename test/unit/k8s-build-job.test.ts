@@ -41,6 +41,19 @@ test('a build Job validates against the Kubernetes schema and is locked down', (
   assert.equal(job.metadata?.annotations?.['opus.dev/version'], '1.2.0');
 });
 
+test('build.limits.disk bounds what a Job build writes: its volumes\' sizeLimit and the container\'s ephemeral storage; an eviction says which limit', () => {
+  const limited = { ...spec, limits: { outputBytes: 1024 ** 3, files: 50_000, fileBytes: 50 * 1024 ** 2, logBytes: 10 * 1024 ** 2, diskBytes: 2 * 1024 ** 3 } };
+  const job = buildJob({ ...input, spec: limited });
+  assert.doesNotThrow(() => new Job(structuredClone(job) as never).validate());
+  const pod = job.spec?.template.spec;
+  assert.deepEqual(pod?.volumes?.map((v) => [v.name, v.emptyDir?.sizeLimit]), [['workspace', String(2 * 1024 ** 3)], ['tmp', String(2 * 1024 ** 3)]]);
+  assert.equal(pod?.initContainers?.find((c) => c.name === 'build')?.resources?.limits?.['ephemeral-storage'], String(2 * 1024 ** 3));
+  assert.equal(buildJob(input).spec?.template.spec?.volumes?.[0]?.emptyDir?.sizeLimit, String(10 * 1024 ** 3), 'the default: 10 GiB');
+  const evicted: V1Pod = { status: { phase: 'Failed', reason: 'Evicted', message: 'Usage of EmptyDir volume "workspace" exceeds the limit "2147483648". ' } };
+  const failed: V1Job = { status: { failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }] } };
+  assert.match(JSON.stringify(jobState(failed, evicted, limited)), /the build pod was evicted: Usage of EmptyDir volume \\"workspace\\" exceeds the limit.*build\.limits\.disk is 2147483648 bytes/);
+});
+
 test('Job names are DNS labels, unique per attempt', () => {
   const long = buildJobName('a'.repeat(63), 'v1', 'x');
   assert.ok(long.length <= 63 && /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(long), long);

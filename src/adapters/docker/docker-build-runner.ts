@@ -7,6 +7,7 @@ import { kubernetesSecretProblem } from '../../domain/build-secrets.js';
 import { UserError, errorMessage } from '../../domain/errors.js';
 import type { BuildJob, BuildRunner } from '../../ports/build-runner.js';
 import { extractOutput } from '../fs/output-extract.js';
+import { watchDisk } from './disk-watch.js';
 import { CACHE_DIR, prepareCache, removeCache } from './build-cache.js';
 import { buildContainerOptions, OWNER_LABEL, WORKSPACE } from './build-container.js';
 import { ensureImage } from './ensure-image.js';
@@ -71,6 +72,7 @@ export class DockerBuildRunner implements BuildRunner {
       void container.kill().catch(() => undefined);
     };
     const timer = setTimeout(() => stop(`the build timed out after ${Math.round(job.spec.timeoutMs / 1000)}s: raise build.timeout or make the build faster`), job.spec.timeoutMs);
+    const disk = watchDisk(container, (job.spec.limits ?? DEFAULT_BUILD_LIMITS).diskBytes, stop);
     const onAbort = () => stop('the build was cancelled');
     job.signal?.addEventListener('abort', onAbort, { once: true });
     // An abort while the container was being prepared fired no event: stop it now.
@@ -81,6 +83,7 @@ export class DockerBuildRunner implements BuildRunner {
       return StatusCode;
     } finally {
       clearTimeout(timer);
+      disk.stop();
       job.signal?.removeEventListener('abort', onAbort);
     }
   }

@@ -19,6 +19,8 @@ import type { LocalSiteSource } from '../../ports/local-site-source.js';
 import { StoredPointers } from '../stored-pointers.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { ContentStore } from './content-store.js';
+import { Turns } from '../turns.js';
+import { Leftovers } from './leftovers.js';
 import { LocalBuildLogs } from './local-build-logs.js';
 import { confineOutput } from './confine-output.js';
 import { createLocalStaging } from './local-staging.js';
@@ -33,12 +35,16 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   private readonly content: ContentStore;
   private readonly listeners: ((project: string, version: string) => void)[] = [];
   private readonly pointers: StoredPointers;
+  private readonly leftovers: Leftovers;
+  /** Placing an archive and its version, and discarding archives without a version, take turns. */
+  private readonly archiveTurns = new Turns();
   readonly logs: LocalBuildLogs;
 
   constructor(readonly root: string) {
     this.meta = join(root, '.opus');
     this.content = new ContentStore(join(this.meta, 'cas'));
     this.logs = new LocalBuildLogs(join(this.meta, 'logs'));
+    this.leftovers = new Leftovers(join(this.meta, 'leftovers'));
     this.pointers = new StoredPointers({
       read: async (name) => (existsSync(join(this.meta, name)) ? readFile(join(this.meta, name), 'utf8') : undefined),
       write: (name, text) => writeFileAtomic(join(this.meta, name), text),
@@ -88,28 +94,45 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
   }
 
   /**
-   * At start, before any build: what a killed server left half done (staging directories of
-   * builds and downloads, versions renamed aside, archive snapshots, archives without a version) goes, and with it the
-   * content store's links that only those held. Only one server uses a store's directory.
+   * At start, before serving: what a killed server left half done (staging directories of builds
+   * and downloads, versions renamed aside, archive snapshots) is set aside, one rename each, for
+   * sweepAbandoned. Only one server uses a store's directory.
    */
-  async discardAbandoned(): Promise<void> {
-    await Promise.all(['staging', 'trash', 'snapshots'].map((dir) => rm(join(this.meta, dir), { recursive: true, force: true })));
-    await this.discardOrphanArchives();
-    await this.content.collectGarbage();
+  setAsideAbandoned(): Promise<void> {
+    return this.leftovers.setAside(['staging', 'trash', 'snapshots'].map((dir) => join(this.meta, dir)));
+  }
+
+  /**
+   * After serving started, in the background: deletes what was set aside, archives without a
+   * version, and the contents only those held. What this start's builds use is never taken: they
+   * stage in fresh directories, archives are looked at in turns with placing one, and contents
+   * are collected in turns with publishing (see ContentStore.collectGarbage).
+   */
+  async sweepAbandoned(signal?: AbortSignal): Promise<{ leftovers: number; archives: number; contents: number }> {
+    const leftovers = await this.leftovers.sweep();
+    const archives = await this.discardOrphanArchives();
+    return { leftovers, archives, contents: await this.content.collectGarbage(signal) };
   }
 
   /** Archives whose version never appeared (killed between the two renames of publish) or is gone. */
-  private async discardOrphanArchives(): Promise<void> {
+  private async discardOrphanArchives(): Promise<number> {
+    let count = 0;
     for (const project of await this.listProjects()) {
       const dir = join(this.projectDir(project), ARCHIVES);
-      const names = existsSync(dir) ? await readdir(dir) : [];
-      const orphans = names.filter((name) => !name.endsWith('.tar.gz') || !this.hasVersion(project, name.slice(0, -'.tar.gz'.length)));
-      await Promise.all(orphans.map((name) => rm(join(dir, name), { force: true })));
+      count += await this.archiveTurns.take(async () => {
+        const names = existsSync(dir) ? await readdir(dir) : [];
+        const orphans = names.filter((name) => !name.endsWith('.tar.gz') || !this.hasVersion(project, name.slice(0, -'.tar.gz'.length)));
+        await Promise.all(orphans.map((name) => rm(join(dir, name), { force: true })));
+        return orphans.length;
+      });
     }
+    return count;
   }
 
-  createStaging(project: string, version: string): Promise<Staging> {
-    return createLocalStaging(join(this.meta, 'staging'), project, version, (dir, limits) => this.publish(project, version, dir, limits));
+  async createStaging(project: string, version: string): Promise<Staging> {
+    const staging = await createLocalStaging(join(this.meta, 'staging'), project, version, (dir, limits) => this.publish(project, version, dir, limits));
+    // A build that fails after its output was absorbed takes the contents only it held with it.
+    return { ...staging, discard: () => this.content.discardTree(join(staging.dir, '..')).then(() => undefined) };
   }
 
   /**
@@ -125,17 +148,17 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
     const archive = join(stagingDir, '..', 'archive.tar.gz');
     await writeReproducibleArchive(stagingDir, archive);
     await mkdir(join(this.projectDir(project), ARCHIVES), { recursive: true });
-    await rename(archive, this.archivePath(project, version));
-    const replaced = await this.moveIntoPlace(project, version, stagingDir).catch(async (error: unknown) => {
-      // No archive without its version: a rebuilt version that kept its old build is packed on request.
-      await rm(this.archivePath(project, version), { force: true });
-      throw error;
+    // Between the two renames the archive has no version yet: a sweep of orphan archives waits.
+    const replaced = await this.archiveTurns.take(async () => {
+      await rename(archive, this.archivePath(project, version));
+      return this.moveIntoPlace(project, version, stagingDir).catch(async (error: unknown) => {
+        // No archive without its version: a rebuilt version that kept its old build is packed on request.
+        await rm(this.archivePath(project, version), { force: true });
+        throw error;
+      });
     });
     this.changed(project, version);
-    if (replaced) {
-      await rm(replaced, { recursive: true, force: true });
-      await this.content.collectGarbage();
-    }
+    if (replaced) await this.content.discardTree(replaced);
     return stats;
   }
 
@@ -165,8 +188,7 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
     if (existsSync(this.versionDir(project, version))) await rename(this.versionDir(project, version), trash);
     this.changed(project, version);
     await rm(this.archivePath(project, version), { force: true });
-    await rm(trash, { recursive: true, force: true });
-    await this.content.collectGarbage();
+    await this.content.discardTree(trash);
   }
 
   archivePath(project: string, version: string): string {
@@ -175,7 +197,7 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
 
   /**
    * The stored archive, opened first so a removal or rebuild meanwhile cannot cut it short (an
-   * archive exists only with its version: see publish, discardAbandoned); a version published
+   * archive exists only with its version: see publish, sweepAbandoned); a version published
    * before archives were stored gets one packed now.
    */
   async openArchive(project: string, version: string): Promise<{ stream: Readable; bytes?: number } | undefined> {

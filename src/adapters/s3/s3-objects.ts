@@ -10,6 +10,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Readable } from 'node:stream';
 import { AbortMultipartUploadCommand, DeleteObjectsCommand, GetObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import type { S3Location } from '../../domain/s3-location.js';
+export { parseS3Url, type S3Location } from '../../domain/s3-location.js';
 
 /** Files up to this size go up in one PUT from memory; larger ones in parts of at least this size. */
 export const PART_BYTES = 8 * 1024 ** 2;
@@ -46,12 +48,6 @@ function writeParams(options: WriteOptions): { ContentType?: string; IfMatch?: s
   };
 }
 
-export interface S3Location {
-  bucket: string;
-  /** A key prefix that ends in "/", or "" for the whole bucket. */
-  prefix: string;
-}
-
 export interface S3ClientOptions {
   region: string;
   /** An S3-compatible server (MinIO, Ceph, R2…); path-style URLs are used with one. */
@@ -69,14 +65,6 @@ export function s3Client(options: S3ClientOptions): S3Client {
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: ATTEMPTS,
   });
-}
-
-/** s3://bucket/some/prefix → { bucket, prefix: "some/prefix/" }. */
-export function parseS3Url(url: string): S3Location | undefined {
-  const match = /^s3:\/\/([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])(?:\/(.*))?$/.exec(url);
-  if (!match) return undefined;
-  const prefix = (match[2] ?? '').replace(/^\/+|\/+$/g, '');
-  return { bucket: match[1] as string, prefix: prefix ? `${prefix}/` : '' };
 }
 
 export function isMissing(error: unknown): boolean {

@@ -4,7 +4,7 @@
 // second init container, and the main container uploads the output to another one-time URL.
 import { createHash } from 'node:crypto';
 import type { V1Container, V1EnvVar, V1Job, V1OwnerReference, V1Pod, V1Secret } from '@kubernetes/client-node';
-import { DEFAULT_SANDBOX } from '../build-limits.js';
+import { DEFAULT_BUILD_LIMITS, DEFAULT_SANDBOX, describeLimit } from '../build-limits.js';
 import type { KubernetesSecretKey } from '../build-secrets.js';
 import type { BuildSpec } from '../desired-state.js';
 import { labels } from './manifests.js';
@@ -58,6 +58,8 @@ const helperResources = { requests: { cpu: '50m', memory: '64Mi' }, limits: { cp
 export function buildJob(input: BuildJobInput): V1Job {
   const { spec } = input;
   const memory = String(spec.memoryBytes);
+  const diskBytes = (spec.limits ?? DEFAULT_BUILD_LIMITS).diskBytes;
+  const disk = Number.isFinite(diskBytes) ? String(diskBytes) : undefined;
   const helper = (name: string, args: string[]): V1Container => ({
     name,
     image: input.helperImage,
@@ -76,7 +78,8 @@ export function buildJob(input: BuildJobInput): V1Job {
     workingDir: SOURCE_DIR,
     // Secrets by reference: their values are in no field of the Job anyone who reads Jobs can see.
     env: buildEnv(env, input),
-    resources: { requests: { cpu: '250m', memory: String(Math.min(spec.memoryBytes, 512 * 1024 ** 2)) }, limits: { memory, cpu: String((spec.sandbox ?? DEFAULT_SANDBOX).cpus) } },
+    // build.limits.disk: the kubelet evicts a pod past its volumes' sizeLimit or a container's ephemeral-storage.
+    resources: { requests: { cpu: '250m', memory: String(Math.min(spec.memoryBytes, 512 * 1024 ** 2)) }, limits: { memory, cpu: String((spec.sandbox ?? DEFAULT_SANDBOX).cpus), ...(disk ? { 'ephemeral-storage': disk } : {}) } },
     securityContext: restricted(false),
     volumeMounts: mounts,
   };
@@ -100,8 +103,8 @@ export function buildJob(input: BuildJobInput): V1Job {
           initContainers: [helper('fetch-source', ['get', input.sourceUrl, SOURCE_DIR]), build],
           containers: [helper('upload-output', ['put', `${SOURCE_DIR}/${spec.output}`, input.outputUrl])],
           volumes: [
-            { name: 'workspace', emptyDir: {} },
-            { name: 'tmp', emptyDir: {} },
+            { name: 'workspace', emptyDir: disk ? { sizeLimit: disk } : {} },
+            { name: 'tmp', emptyDir: disk ? { sizeLimit: disk } : {} },
           ],
         },
       },
@@ -132,6 +135,8 @@ export function jobState(job: V1Job | undefined, pod: V1Pod | undefined, spec: B
 }
 
 function podFailure(pod: V1Pod | undefined, spec: BuildSpec): string | undefined {
+  // The kubelet's own words name the volume or container and the limit ("Usage of EmptyDir volume "workspace" exceeds the limit "10Gi".").
+  if (pod?.status?.reason === 'Evicted') return `the build pod was evicted: ${pod.status.message ?? 'by the kubelet'} (build.limits.disk is ${describeLimit('diskBytes', (spec.limits ?? DEFAULT_BUILD_LIMITS).diskBytes)}: raise it, or make the build write less)`;
   const statuses = [...(pod?.status?.initContainerStatuses ?? []), ...(pod?.status?.containerStatuses ?? [])];
   for (const s of statuses) {
     const ended = s.state?.terminated;

@@ -44,7 +44,7 @@ export function buildRoutes(router: Router, deps: Pick<CoreDeps, 'store' | 'sche
     if (!done) {
       const view = await scheduler.view(project, version);
       if (!view) return ctx.throw(404, `no build ${project}@${version}`);
-      return ctx.throw(409, `${project}@${version} is not queued or running (it is ${view.status})`);
+      return ctx.throw(409, `${project}@${version} is not queued or running: its last build ${view.status}, nothing to cancel`);
     }
     const record = await Promise.race([done, new Promise<undefined>((resolve) => setTimeout(() => resolve(undefined), CANCEL_WAIT_MS).unref())]);
     ctx.status = record ? 200 : 202;

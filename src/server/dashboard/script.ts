@@ -6,7 +6,7 @@ export const SCRIPT = String.raw`// Opus dashboard: reads the JSON API and follo
 // storage: it is exchanged once for an HttpOnly session cookie (POST /_opus/session), which the
 // browser sends with every same-origin request. No framework, no build step.
 const POLL_MS = 2000;
-const state = { projects: [], selected: decodeURIComponent(location.hash.slice(1)), filter: '', builds: undefined, followed: '', pinned: '', logAbort: null, slowAt: 0 };
+const state = { projects: [], selected: decodeURIComponent(location.hash.slice(1)), filter: '', builds: undefined, followed: '', followedRun: '', pinned: '', logAbort: null, slowAt: 0 };
 // Sent with every request: the server refuses changes made with the cookie without it (CSRF).
 const REQUEST_HEADER = { 'X-Opus-Request': 'dashboard' };
 
@@ -93,6 +93,7 @@ function detailSkeleton(name) {
     h('pre', { id: 'd-log', class: 'log', hidden: true }),
     h('h3', {}, 'Deploy history'), h('div', { id: 'd-history' }));
   state.followed = '';
+  state.followedRun = '';
   state.pinned = '';
   state.slowAt = 0;
 }
@@ -161,7 +162,8 @@ function renderBuilds(p, builds) {
       h('span', { class: 'muted' }, time(b.finishedAt || b.startedAt || b.queuedAt)), b.error ? h('span', { class: 'muted err' }, b.error) : null, buildButtons(p, b)))));
   const active = builds.find((b) => b.status === 'running') || builds.find((b) => b.status === 'queued');
   const wanted = builds.find((b) => b.id === state.pinned) || active || builds[0];
-  if (wanted && wanted.id !== state.followed) follow(wanted);
+  // A retry keeps the build's id (project@version): a new queuedAt is a new run, with a new log.
+  if (wanted && runOf(wanted) !== state.followedRun) follow(wanted);
   const isActive = wanted && (wanted.status === 'running' || wanted.status === 'queued');
   $('#d-log-state').textContent = isActive ? 'following…' : '';
   $('#d-log-state').className = isActive ? 'following' : '';
@@ -175,11 +177,14 @@ function appendLog(text) {
   if (atBottom) pre.scrollTop = pre.scrollHeight;
 }
 
+const runOf = (build) => build.id + ' ' + (build.queuedAt || '');
+
 async function follow(build) {
   if (state.logAbort) state.logAbort.abort();
   const abort = new AbortController();
   state.logAbort = abort;
   state.followed = build.id;
+  state.followedRun = runOf(build);
   $('#d-log').hidden = false;
   $('#d-log').textContent = '';
   logStyle.classes = [];
