@@ -10,7 +10,8 @@ export interface EngineWatch {
   stop(): void;
 }
 
-export async function watchEngine(docker: Docker, onBack: () => void, logger: Logger, everyMs = 3_000): Promise<EngineWatch> {
+/** `onBack` may do I/O (read build records, sync): what it fails with is logged, never left unhandled. */
+export async function watchEngine(docker: Pick<Docker, 'ping'>, onBack: () => Promise<unknown> | undefined, logger: Logger, everyMs = 3_000): Promise<EngineWatch> {
   const ping = () => docker.ping().then(() => undefined, (error: unknown) => errorMessage(error));
   let down = await ping();
   if (down) logger.warn(`Docker not reachable at ${dockerHost()}: builds fail until it answers, and run as soon as it does (set DOCKER_HOST to an engine's socket; export DOCKER_HOST="$(bash scripts/docker-engine.sh | tail -n 1)" starts one)`, { error: down });
@@ -21,7 +22,7 @@ export async function watchEngine(docker: Docker, onBack: () => void, logger: Lo
     if (stopped) return;
     if (down && !now) {
       logger.info(`Docker answers again at ${dockerHost()}: syncing`);
-      onBack();
+      onBack()?.catch((error: unknown) => logger.error('cannot retry the builds that failed for want of Docker', { error: errorMessage(error) }));
     } else if (!down && now) logger.warn(`Docker not reachable at ${dockerHost()}`, { error: now });
     down = now;
     timer = setTimeout(() => void look(), everyMs);

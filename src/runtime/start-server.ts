@@ -128,7 +128,7 @@ async function startLocked(options: ServerOptions, origins: Origins, dataDir: st
   const dockerRunner = options.runner ? undefined : new DockerBuildRunner(docker, dockerIds);
   const runner: BuildRunner = options.runner ?? new RunnerChoice((): BuildRunnerKind | undefined => sync.desiredState?.settings.runner, { docker: dockerRunner as DockerBuildRunner, kubernetes: options.kubernetes?.runner });
   // When the engine comes back after not answering, sync at once (the builds that failed for it run again).
-  const engine = options.runner ? undefined : await watchEngine(docker, () => void (stopped ? undefined : sync.retryUnavailable().then(() => sync.sync())), logger);
+  const engine = options.runner ? undefined : await watchEngine(docker, () => (stopped ? undefined : sync.retryUnavailable().then(() => sync.sync())), logger);
   const leftovers = await dockerRunner?.removeLeftovers().catch(() => 0);
   if (leftovers) logger.info('removed build containers left by a stopped server', { containers: leftovers });
   const sources = new GitSourceRepos();

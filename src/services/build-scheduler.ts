@@ -140,7 +140,9 @@ export class BuildScheduler {
   /** A build that never ran: cancelled while queued (or its record could not be written). */
   private async recordNotRun(project: ProjectSpec, version: string, error: unknown, recorded: Promise<void>): Promise<BuildRecord> {
     await recorded.catch(() => undefined);
-    const previous = await this.deps.store.readBuild(project.name, version);
+    // `done` never rejects: a store that does not answer now (S3 away, the Lease gone) must not make
+    // the finished listeners' promise an unhandled rejection that ends the process.
+    const previous = await this.deps.store.readBuild(project.name, version).catch((e: unknown) => void this.deps.logger.error('cannot read a build record', { project: project.name, version, error: errorMessage(e) }));
     // Handed over to the next leader: the record stays queued, for it to run.
     if (error instanceof HandedOver && previous) return previous;
     const record = notRunRecord(project, version, previous, error, new Date().toISOString());

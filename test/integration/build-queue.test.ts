@@ -19,6 +19,7 @@ import { BuildScheduler } from '../../src/services/build-scheduler.js';
 import { BuildService } from '../../src/services/build-service.js';
 import { silentLogger, type Logger } from '../../src/services/logger.js';
 import { makeSourceRepo, tempDir } from '../support/fixtures.js';
+import { unhandledRejections } from '../support/unhandled-rejections.js';
 
 const SHARED_CSS = `body { margin: 0; font-family: sans-serif; }\n${'.unused { color: red; }\n'.repeat(50)}`;
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -179,11 +180,14 @@ test('idle() resolves only when everything queued, running and enqueued meanwhil
 /** A scheduler over real build records on disk, whose writes are refused (as a fenced store refuses them) once `leaseGone` is set, and builds that run until aborted. */
 async function schedulerLosingItsLease(t: { after(fn: () => unknown): void }, limit: number) {
   const records = new FsArtifactStore(await tempDir(t, 'opus-sched-'));
-  const state = { leaseGone: false, built: [] as string[], logged: [] as string[] };
+  const state = { leaseGone: false, storeDown: false, built: [] as string[], logged: [] as string[] };
   const logger: Logger = { info: (m) => void state.logged.push(m), warn: (m) => void state.logged.push(m), error: (m, f) => void state.logged.push(`${m}: ${String(f?.error)}`) };
   const store = {
     logs: records.logs,
-    readBuild: records.readBuild.bind(records),
+    async readBuild(project: string, version: string) {
+      if (state.storeDown) throw new Error('the store does not answer');
+      return records.readBuild(project, version);
+    },
     listBuilds: records.listBuilds.bind(records),
     async writeBuild(record: BuildRecord) {
       if (state.leaseGone) throw new FencedWrite(`this replica does not hold the sync Lease: it does not write the build record of ${record.project}@${record.version}`);
@@ -214,10 +218,7 @@ test('a build asked for while the server stops is left to the next start: nothin
 });
 
 test('a queued build whose record the store refuses (the Lease went) and that shutdown drops is logged, never an unhandled rejection', async (t) => {
-  const unhandled: unknown[] = [];
-  const onUnhandled = (reason: unknown) => void unhandled.push(reason);
-  process.on('unhandledRejection', onUnhandled);
-  t.after(() => void process.off('unhandledRejection', onUnhandled));
+  const unhandled = unhandledRejections(t);
   const { queue, scheduler, spec, state } = await schedulerLosingItsLease(t, 1);
   const running = scheduler.schedule(spec, '1.0.0', { trigger: 'sync' });
   while (state.built.length === 0) await tick();
@@ -230,6 +231,25 @@ test('a queued build whose record the store refuses (the Lease went) and that sh
   assert.deepEqual(unhandled, []);
   assert.deepEqual(state.built, ['1.0.0']);
   assert.ok(state.logged.some((line) => line.startsWith('cannot record a queued build: ') && line.includes('does not write the build record of site@2.0.0')), state.logged.join('\n'));
+});
+
+test('a build cancelled while the store cannot be read settles as cancelled and is logged, never an unhandled rejection', async (t) => {
+  const unhandled = unhandledRejections(t);
+  const { queue, scheduler, spec, state } = await schedulerLosingItsLease(t, 1);
+  const finished: string[] = [];
+  scheduler.onFinished((record) => void finished.push(`${record.version} ${record.status}`));
+  scheduler.schedule(spec, '1.0.0', { trigger: 'sync' });
+  while (state.built.length === 0) await tick();
+  const queued = scheduler.schedule(spec, '2.0.0', { trigger: 'api' }); // waits behind 1.0.0
+  await tick();
+  state.storeDown = true;
+  void scheduler.cancel('site', '2.0.0');
+  assert.equal((await queued.done).status, 'cancelled');
+  await tick();
+  assert.deepEqual(unhandled, []);
+  assert.deepEqual(finished, ['2.0.0 cancelled']);
+  assert.ok(state.logged.includes('cannot read a build record: the store does not answer'), state.logged.join('\n'));
+  await queue.shutdown();
 });
 
 test('ten real Docker builds on a queue of limit 2: at most 2 containers at a time, all ten published', { timeout: 180_000 }, async (t) => {

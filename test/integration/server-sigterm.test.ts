@@ -1,4 +1,4 @@
-// `opus server` (bin/run.js, its own process) stops by itself on SIGTERM, with code 0, well before
+// `opus server` (bin/run.js, its own process) stops by itself on SIGTERM (and on Ctrl-C's SIGINT), with code 0, well before
 // its forced exit (drain + 30 s), whatever it is doing: just listening, in its first sync, building,
 // holding a keep-alive connection, an HTTP/2 session, or a build log followed over SSE (plain and
 // over TLS).
@@ -55,19 +55,22 @@ async function startOpus(t: TestContext, args: string[], tls = false): Promise<R
   return { child, url: found[1] ?? '', log, ...https, ...(ca ? { ca } : {}) };
 }
 
-/** SIGTERM, then how the process ended and how long it took. */
-async function terminate(server: Running): Promise<{ code: number | null; ms: number }> {
+/** The signal, then how the process ended and how long it took. */
+async function terminate(server: Running, signal: NodeJS.Signals): Promise<{ code: number | null; ms: number }> {
   const exited = new Promise<number | null>((resolve) => server.child.once('exit', (code) => resolve(code)));
   const started = Date.now();
-  server.child.kill('SIGTERM');
-  const code = await Promise.race([exited, new Promise<'late'>((resolve) => setTimeout(() => resolve('late'), 40_000))]);
-  assert.notEqual(code, 'late', `still running 40 s after SIGTERM: ${server.log.join('')}`);
+  server.child.kill(signal);
+  // Cleared once it exited: a pending timer would keep this test file's process alive for 40 s.
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), 40_000)));
+  const code = await Promise.race([exited, late]).finally(() => clearTimeout(timer));
+  assert.notEqual(code, 'late', `still running 40 s after ${signal}: ${server.log.join('')}`);
   return { code: code as number | null, ms: Date.now() - started };
 }
 
-async function assertStopsByItself(t: TestContext, server: Running, what: string): Promise<void> {
-  const { code, ms } = await terminate(server);
-  t.diagnostic(`${what}: exited ${ms} ms after SIGTERM`);
+async function assertStopsByItself(t: TestContext, server: Running, what: string, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  const { code, ms } = await terminate(server, signal);
+  t.diagnostic(`${what}: exited ${ms} ms after ${signal}`);
   assert.equal(code, 0, `${what}: exit code (log: ${server.log.join('').slice(-2000)})`);
   assert.ok(ms < STOPS_WITHIN_MS, `${what}: stopped ${ms} ms after SIGTERM, not by itself (log: ${server.log.join('').slice(-2000)})`);
 }
@@ -125,17 +128,19 @@ test('SIGTERM while the first sync waits on a source that never answers: it stop
   await assertStopsByItself(t, server, 'during the first sync');
 });
 
-test('SIGTERM during a build, with a keep-alive connection and a log followed over SSE: it stops by itself', { timeout: 120_000 }, async (t) => {
-  const project = `sigterm-${randomUUID().slice(0, 8)}`;
-  const server = await startOpus(t, ['--config', await slowBuildConfig(t, project)]);
-  await buildRunning(server, project);
-  // A keep-alive connection (one answered request, then idle) and an SSE follower of the log.
-  const idle = await keptAlive(Number(new URL(server.url).port));
-  t.after(() => idle.destroy());
-  await followLog((path) => fetch(`${server.url}${path}`), project);
-  await assertStopsByItself(t, server, 'during a build');
-  assert.match(server.log.join(''), /build stopped with the server/);
-});
+for (const [signal, who] of [['SIGTERM', 'SIGTERM'], ['SIGINT', 'Ctrl-C (SIGINT)']] as const) {
+  test(`${who} during a build, with a keep-alive connection and a log followed over SSE: it stops by itself`, { timeout: 120_000 }, async (t) => {
+    const project = `sigterm-${randomUUID().slice(0, 8)}`;
+    const server = await startOpus(t, ['--config', await slowBuildConfig(t, project)]);
+    await buildRunning(server, project);
+    // A keep-alive connection (one answered request, then idle) and an SSE follower of the log.
+    const idle = await keptAlive(Number(new URL(server.url).port));
+    t.after(() => idle.destroy());
+    await followLog((path) => fetch(`${server.url}${path}`), project);
+    await assertStopsByItself(t, server, `${who} during a build`, signal);
+    assert.match(server.log.join(''), /build stopped with the server/);
+  });
+}
 
 test('SIGTERM with TLS on: an open HTTP/2 session and a log followed over HTTPS HTTP/1.1 do not keep it alive', { timeout: 120_000 }, async (t) => {
   const project = `sigterm-${randomUUID().slice(0, 8)}`;

@@ -1,7 +1,7 @@
 // The fast path's differential tests: `opus server`'s server (fast path in front of node:http) and
 // node:http alone with the same request listener over the same sites, both listening on loopback.
 import diagnostics from 'node:diagnostics_channel';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TestContext } from 'node:test';
 import type { FsArtifactStore } from '../../src/adapters/fs/fs-artifact-store.js';
@@ -41,4 +41,20 @@ export function nodeHttpRequests(t: TestContext): { readonly count: number } {
   diagnostics.subscribe('http.server.request.start', listener);
   t.after(() => diagnostics.unsubscribe('http.server.request.start', listener));
   return seen;
+}
+
+/**
+ * Whether a server in this process is answering a request now (node:http parsed it, its response is
+ * not over): silence from a server means "no answer" only while this says false.
+ */
+export function inFlightRequests(t: TestContext): () => boolean {
+  const open = new Set<ServerResponse>();
+  const listener = (message: unknown) => {
+    const { response } = message as { response: ServerResponse };
+    open.add(response);
+    response.once('close', () => open.delete(response));
+  };
+  diagnostics.subscribe('http.server.request.start', listener);
+  t.after(() => diagnostics.unsubscribe('http.server.request.start', listener));
+  return () => open.size > 0;
 }

@@ -56,6 +56,8 @@ export interface KubeApiStandIn {
   kubeconfigAs(user: string): Promise<string>;
   /** From now on, requests that match are read and never answered (as a stalled API server or a cut network); the returned function ends that. */
   hang(match: (req: StandInRequest) => boolean): () => void;
+  /** Requests that match wait `ms`, then are carried out and answered (a slow API server: the write lands late). */
+  slow(match: (req: StandInRequest) => boolean, ms: number): () => void;
   /** 'write' (verb, object) after every create, apply, replace and delete. */
   events: EventEmitter;
   close(): Promise<void>;
@@ -70,6 +72,7 @@ export async function startKubeApiStandIn(dir: string): Promise<KubeApiStandIn> 
   const podLogs = new Map<string, string>();
   const events = new EventEmitter();
   const hangs = new Set<(req: StandInRequest) => boolean>();
+  const slows = new Map<(req: StandInRequest) => boolean, number>();
   let version = 1000;
   let uid = 0;
 
@@ -124,6 +127,8 @@ export async function startKubeApiStandIn(dir: string): Promise<KubeApiStandIn> 
     requests.push(request);
     if (auth !== `Bearer ${TOKEN}` && user === undefined) return send(res, 401, status(401, 'Unauthorized', 'Unauthorized'));
     if ([...hangs].some((match) => match(request))) return;
+    const wait = Math.max(0, ...[...slows].map(([match, ms]) => (match(request) ? ms : 0)));
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const gvLength = parts[0] === 'api' ? 2 : parts[0] === 'apis' ? 3 : 0;
     const gv = parts.slice(1, gvLength).join('/');
@@ -207,6 +212,10 @@ export async function startKubeApiStandIn(dir: string): Promise<KubeApiStandIn> 
     hang: (match) => {
       hangs.add(match);
       return () => void hangs.delete(match);
+    },
+    slow: (match, ms) => {
+      slows.set(match, ms);
+      return () => void slows.delete(match);
     },
     get: (apiVersion, kind, name, namespace) => {
       const res = resourceOf(apiVersion, kind);

@@ -13,6 +13,14 @@ export interface RawResponse {
   body: Buffer;
 }
 
+export interface ExchangeOptions {
+  expect: number;
+  bodiless?: (index: number) => boolean;
+  gapMs?: number;
+  waitMs?: number;
+  busy?: () => boolean;
+}
+
 export interface Exchange {
   responses: RawResponse[];
   /** The server closed the connection before the client did. */
@@ -22,8 +30,10 @@ export interface Exchange {
 /**
  * Writes `pieces` (waiting `gapMs` between them) and reads until `expect` responses came, the server
  * closed, or `waitMs` passed. `bodiless(i)` says which responses have no body (answers to HEAD).
+ * With `busy` (a server in this process answering a request, see inFlightRequests), `waitMs` counts
+ * from the last piece sent, and the wait ends only once that server has nothing under way.
  */
-export function exchange(port: number, pieces: (string | Buffer)[], options: { expect: number; bodiless?: (index: number) => boolean; gapMs?: number; waitMs?: number }): Promise<Exchange> {
+export function exchange(port: number, pieces: (string | Buffer)[], options: ExchangeOptions): Promise<Exchange> {
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1');
     let received = Buffer.alloc(0);
@@ -36,7 +46,21 @@ export function exchange(port: number, pieces: (string | Buffer)[], options: { e
       socket.destroy();
       resolve({ responses, closedByServer });
     };
-    const timer = setTimeout(() => finish(false), options.waitMs ?? 5_000);
+    // Silence means "no answer" only once the server had the time to answer: under load the timer
+    // may fire before the poll phase that reads what the server wrote (loop turns are let pass
+    // first), and a request still being answered (a password check, a file read) is waited for.
+    const settle = async (busy: () => boolean) => {
+      for (;;) {
+        for (let turn = 0; turn < 5; turn += 1) await new Promise((next) => setImmediate(next));
+        if (done) return;
+        if (!busy()) return finish(false);
+        await sleep(10);
+      }
+    };
+    const { busy } = options;
+    let timer: NodeJS.Timeout | undefined;
+    const arm = () => void (timer = setTimeout(() => (busy ? void settle(busy) : finish(false)), options.waitMs ?? 5_000));
+    if (!busy) arm();
     socket.on('data', (chunk: Buffer) => {
       received = Buffer.concat([received, chunk]);
       responses = splitResponses(received, options.bodiless ?? (() => false));
@@ -47,7 +71,8 @@ export function exchange(port: number, pieces: (string | Buffer)[], options: { e
     void (async () => {
       for (const [i, piece] of pieces.entries()) {
         if (i > 0) await sleep(options.gapMs ?? 50);
-        if (!socket.destroyed) socket.write(piece);
+        const last = i === pieces.length - 1;
+        if (!socket.destroyed) socket.write(piece, () => void (busy && last && !done ? arm() : undefined));
       }
     })();
   });

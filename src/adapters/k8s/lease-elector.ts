@@ -44,6 +44,8 @@ export class LeaseElector {
   private timer: NodeJS.Timeout | undefined;
   private deadline: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** The acquire or renew of start()'s loop under way: stop() waits for it, since its write may still land. */
+  private attempt: Promise<unknown> | undefined;
   private heldTerm: number | undefined;
   private readonly listeners: ((leading: boolean) => void)[] = [];
   readonly timing: LeaseTiming;
@@ -88,6 +90,8 @@ export class LeaseElector {
       return false;
     }
     this.holderUrl = undefined;
+    // Stopped while reading: nothing to take that stop() would have to give up.
+    if (this.stopped) return false;
     const at = new V1MicroTime(this.clock.wall());
     const spec = {
       holderIdentity: identity,
@@ -134,9 +138,11 @@ export class LeaseElector {
       if (changed) for (const listener of this.listeners) listener(leader);
     };
     const tick = async () => {
-      await this.tryAcquire().catch(() => {
+      this.attempt = this.tryAcquire().catch(() => {
         this.holderUrl = undefined;
       });
+      await this.attempt;
+      this.attempt = undefined;
       if (this.stopped) return;
       notify();
       // Step down the moment the renew deadline passes, even while a renew is still under way.
@@ -154,7 +160,11 @@ export class LeaseElector {
     clearTimeout(this.deadline);
     const wasLeader = this.isLeader();
     this.stopped = true;
-    if (!wasLeader) return;
+    // A take or renew under way may make this replica the holder after this call began: it is
+    // given up too (its calls end within a retry period), or no one else could take over before it expires.
+    const attempt = this.attempt;
+    await attempt;
+    if (!wasLeader && !attempt) return;
     const { namespace, name } = this.options;
     const current = await this.call(this.api.read<V1Lease>({ apiVersion: 'coordination.k8s.io/v1', kind: 'Lease', metadata: { name, namespace } }), 'read').catch(() => undefined);
     if (current?.spec?.holderIdentity !== this.options.identity) return;

@@ -32,6 +32,9 @@ export function buildLogRoute(router: Router, deps: Pick<CoreDeps, 'store' | 'sc
       ctx.body = log ? log.bytes : '';
       return;
     }
+    // Read before the stream starts: a record that cannot be read is an error answer, not a stream
+    // that never ends holding one of the followers' places for good.
+    const view = await scheduler.view(project, version);
     if (followers >= MAX_FOLLOWERS) return ctx.throw(503, 'too many log followers right now: try again later', { expose: true });
     followers += 1;
     // Written straight to the socket, not as a Koa stream body: a client that leaves is no error.
@@ -40,7 +43,6 @@ export function buildLogRoute(router: Router, deps: Pick<CoreDeps, 'store' | 'sc
     const stop = new AbortController();
     res.on('close', () => stop.abort());
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', 'X-Accel-Buffering': 'no' });
-    const view = await scheduler.view(project, version);
     res.write(formatSseComment(`${project}@${version} ${view?.status ?? 'queued'}${view?.position ? ` at position ${view.position}` : ''}`));
     void pipeLog(res, (offset, max) => store.logs.readLog(project, version, offset, max), () => !scheduler.isActive(project, version), stop.signal)
       .then(async () => {
