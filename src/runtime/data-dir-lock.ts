@@ -35,9 +35,9 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
     if (!error) break;
     if (error.code !== 'EADDRINUSE' || attempt > 0) throw error;
     const other = await ask(path);
-    // An abstract socket exists only while its process does, answering or not.
-    if (other || abstract) throw heldBy(dir, other ?? { pid: 0 });
-    // A socket file that nobody listens on: left by a killed server.
+    // Only a socket file that refuses connections was left by a dead server; one slow to answer
+    // (a busy holder) is held all the same. An abstract socket exists only while its process does.
+    if (other !== 'refused' || abstract) throw heldBy(dir, other === 'refused' ? { pid: 0 } : other);
     unlinkSync(path);
   }
   server.unref();
@@ -60,19 +60,21 @@ function listen(server: Server, path: string): Promise<NodeJS.ErrnoException | u
   });
 }
 
-/** The holder's answer, or undefined when nothing listens there. */
-function ask(path: string): Promise<Holder | undefined> {
+/** The holder's answer ({ pid: 0 } when it does not say), or 'refused' when nothing listens there. */
+function ask(path: string): Promise<Holder | 'refused'> {
   return new Promise((done) => {
     let text = '';
+    let refused = false;
     const socket = createConnection(path);
     socket.setTimeout(2_000, () => socket.destroy());
     socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-    socket.on('error', () => done(undefined));
+    socket.on('error', (error: NodeJS.ErrnoException) => (refused = error.code === 'ECONNREFUSED' || error.code === 'ENOENT'));
     socket.on('close', () => {
+      if (refused) return done('refused');
       try {
         done(JSON.parse(text) as Holder);
       } catch {
-        done(text === '' ? undefined : { pid: 0 });
+        done({ pid: 0 });
       }
     });
   });

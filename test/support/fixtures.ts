@@ -67,10 +67,10 @@ export interface RunResult {
   stderr: string;
 }
 
-/** Runs the real CLI, as a user would. */
+/** Runs the real CLI, as a user would; one that is still running after 120 s is killed outright, so a test file can always end. */
 export function opus(args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): Promise<RunResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [opusBin, ...args], { cwd: options.cwd ?? repoRoot, env: { ...process.env, OCLIF_COLUMNS: '1000', ...options.env }, timeout: 120_000 }, (error, stdout, stderr) => {
+    execFile(process.execPath, [opusBin, ...args], { cwd: options.cwd ?? repoRoot, env: { ...process.env, OCLIF_COLUMNS: '1000', ...options.env }, timeout: 120_000, killSignal: 'SIGKILL' }, (error, stdout, stderr) => {
       resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
