@@ -4,7 +4,7 @@ import yaml from 'js-yaml';
 import type { z } from 'zod';
 import { projectNameProblem, tagVersionProblem } from './names.js';
 import { lineOfPath } from './yaml-lines.js';
-import { closestKey, keysAt } from './key-suggestion.js';
+import { keysAt, unknownKeysMessage } from './key-suggestion.js';
 import { hstsRule, type HeaderRule } from './header-rules.js';
 import { toPreviewSpec, type PreviewSpec } from './previews/preview-config.js';
 import { hookId, type HookSpec } from './hooks.js';
@@ -203,17 +203,9 @@ function parseFile<S extends z.ZodType>(file: ConfigFile, schema: S, problems: C
 }
 
 function describeIssue(issue: z.core.$ZodIssue, schema: z.ZodType): string {
-  if (issue.code === 'unrecognized_keys') return unknownKeys(issue.keys, keysAt(schema, issue.path));
+  if (issue.code === 'unrecognized_keys') return unknownKeysMessage(issue.keys, keysAt(schema, issue.path));
   if (issue.code === 'invalid_type' && issue.input === undefined) return `required: add it (${issue.expected})`;
   return issue.message;
-}
-
-/** Each unknown key with the known one it most likely meant; when none is near, the keys that may be written there. */
-function unknownKeys(keys: readonly string[], known: readonly string[]): string {
-  const meant = keys.map((k) => closestKey(k, known));
-  const named = keys.map((k, i) => (meant[i] ? `"${k}" (did you mean "${meant[i]}"?)` : `"${k}"`)).join(', ');
-  const hint = meant.some(Boolean) ? '' : `: check the spelling${known.length ? `; known here: ${known.join(', ')}` : ''}`;
-  return `unknown key${keys.length > 1 ? 's' : ''} ${named}${hint}`;
 }
 
 function toSettings(file: SettingsFile): Settings {

@@ -42,6 +42,11 @@ export function typoDistance(typed: string, known: string): number {
   return distance(typed, known);
 }
 
+/** A typo, not another word: a third of the typed letters at most, and always one. */
+export function closeTypo(typed: string, cost: number): boolean {
+  return cost <= Math.max(1, Math.floor(typed.length / 3));
+}
+
 /** The known key a mistyped one most likely meant: the same letters in another case, or a few edits away (a third of its letters at most). */
 export function closestKey(typed: string, known: readonly string[]): string | undefined {
   const sameLetters = known.find((k) => k.toLowerCase() === typed.toLowerCase());
@@ -49,7 +54,15 @@ export function closestKey(typed: string, known: readonly string[]): string | un
   let best: { key: string; cost: number } | undefined;
   for (const key of known) {
     const cost = typoDistance(typed, key);
-    if (cost <= Math.max(1, Math.floor(typed.length / 3)) && (!best || cost < best.cost)) best = { key, cost };
+    if (closeTypo(typed, cost) && (!best || cost < best.cost)) best = { key, cost };
   }
   return best?.key;
+}
+
+/** Each unknown key with the known one it most likely meant; when none is near, the keys that may be written there. */
+export function unknownKeysMessage(keys: readonly string[], known: readonly string[]): string {
+  const meant = keys.map((k) => closestKey(k, known));
+  const named = keys.map((k, i) => (meant[i] ? `"${k}" (did you mean "${meant[i]}"?)` : `"${k}"`)).join(', ');
+  const hint = meant.some(Boolean) ? '' : `: check the spelling${known.length ? `; known here: ${known.join(', ')}` : ''}`;
+  return `unknown key${keys.length > 1 ? 's' : ''} ${named}${hint}`;
 }

@@ -6,7 +6,7 @@
 // (This replaces @oclif/plugin-not-found, whose text said "deplyo site 1.0.0 is not a opus command".)
 import { createInterface } from 'node:readline/promises';
 import type { Hook } from '@oclif/core';
-import { typoDistance } from '../domain/key-suggestion.js';
+import { closeTypo, typoDistance } from '../domain/key-suggestion.js';
 
 interface Suggestion {
   id: string;
@@ -21,7 +21,7 @@ export function suggestCommand(typed: string, ids: readonly string[]): Suggestio
     if (depth > words.length) continue;
     const attempt = words.slice(0, depth).join(':');
     const cost = typoDistance(attempt, id);
-    if (cost <= Math.max(1, Math.floor(attempt.length / 3)) && (!best || cost < best.cost)) best = { id, argv: words.slice(depth), cost };
+    if (closeTypo(attempt, cost) && (!best || cost < best.cost)) best = { id, argv: words.slice(depth), cost };
   }
   return best && { id: best.id, argv: best.argv };
 }
