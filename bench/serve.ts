@@ -4,13 +4,14 @@
 // plain HTTP and over HTTPS (HTTP/1.1 with wrk, HTTP/2 with h2load, one certificate for all); then a
 // switching run that checks no page load ever gets a mix of two versions while the live version flips.
 //
-//   npm run bench:serve [-- --strict] [-- --runs 3 --duration 8 --connections 50 --no-floor --skip-https --skip-switch]
+//   npm run bench:serve [-- --strict] [-- --runs 3 --duration 8 --connections 50 --no-floor --no-pin --skip-plain --skip-https --skip-switch]
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { isCompressible } from '../src/domain/compressible.js';
+import { describeLayout, pinServers, unpinServers } from './lib/cpu-layout.js';
 import { startCaddy, writeBrotliBeside, type Caddy } from './lib/caddy.js';
 import { benchCertificate, httpsStage, TLS_HOST } from './lib/https-stage.js';
 import { NGINX_BIN, startNginx, writeGzipBeside, type Nginx } from './lib/nginx.js';
@@ -21,7 +22,7 @@ import { startNetReplay, startReplay, type ReplayServer } from './lib/replay-ser
 import { fetchOnce, serveCases, verifyCase, type Case, type ServerName } from './lib/serve-cases.js';
 import { serveSite } from './lib/sites.js';
 import { switchRun, type SwitchReport } from './lib/switch-run.js';
-import { median, runWrk, WRK_BIN, type WrkOptions } from './lib/wrk.js';
+import { inTurn, median, pairedRatio, runWrk, WRK_BIN, type WrkOptions } from './lib/wrk.js';
 
 /** `opus server` (the CLI's process) against Caddy and against the node:net floor, on every case. */
 const CADDY_TARGET = 1.0;
@@ -34,7 +35,9 @@ const { values: flags } = parseArgs({
     connections: { type: 'string', default: '50' },
     switches: { type: 'string', default: '100' },
     'no-floor': { type: 'boolean', default: false },
+    'no-pin': { type: 'boolean', default: false },
     'skip-wrk': { type: 'boolean', default: false },
+    'skip-plain': { type: 'boolean', default: false },
     'skip-switch': { type: 'boolean', default: false },
     'skip-https': { type: 'boolean', default: false },
     cases: { type: 'string', default: 'a,b,c,b2' },
@@ -53,7 +56,7 @@ const fmt = (n: number | undefined) => (n === undefined ? '—' : Math.round(n).
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
 /** Other work on the machine takes cores from the servers and from wrk alike: say so next to the numbers. */
 const busyWarning = () =>
-  (loadavg()[0] ?? 0) > availableParallelism() ? `  ! the machine is busy (1-minute load average ${(loadavg()[0] ?? 0).toFixed(1)} on ${availableParallelism()} cores): runs vary a lot; compare medians of several runs, or rerun when it is idle` : undefined;
+  (loadavg()[0] ?? 0) > cpus().length ? `  ! the machine is busy (1-minute load average ${(loadavg()[0] ?? 0).toFixed(1)} on ${cpus().length} cores): runs vary a lot; compare medians of several runs, or rerun when it is idle` : undefined;
 
 interface Measured {
   name: ServerName;
@@ -73,7 +76,7 @@ async function measure(servers: Measured[], cases: Case[]): Promise<Row[]> {
   }
   for (const row of rows) {
     for (let run = 1; run <= runs; run++) {
-      for (const s of servers) {
+      for (const s of inTurn(servers, run)) {
         s.select?.(row.c);
         const result = await runWrk(`http://127.0.0.1:${s.port}${row.c.path}`, wrkOptions(row.c.headers(s.name)));
         (row.rps[s.name] ??= []).push(result.requestsPerSecond);
@@ -88,14 +91,14 @@ async function measure(servers: Measured[], cases: Case[]): Promise<Row[]> {
 
 function printTable(rows: Row[], withFloor: boolean): boolean {
   const head = ['case', 'nginx', 'caddy', 'opus', 'opus server', 'server/caddy', 'server/net floor', 'server/nginx', 'result', 'opus/nginx', ...(withFloor ? ['node:http floor', 'node:net floor', 'net floor/nginx'] : [])];
-  const ratio = (a: number | undefined, b: number | undefined) => (a && b ? a / b : undefined);
   const verdicts = rows.map(({ c, rps, problems }) => {
     const [n, caddy, o, cli, h, f] = [rps.nginx, rps.caddy, rps.opus, rps['opus server'], rps['node:http floor'], rps['node:net floor']].map((v) => (v ? median(v) : undefined));
-    const vsCaddy = ratio(cli, caddy);
-    const vsFloor = ratio(cli, f);
+    const ratio = (a: ServerName, b: ServerName) => pairedRatio(rps[a], rps[b]);
+    const vsCaddy = ratio('opus server', 'caddy');
+    const vsFloor = ratio('opus server', 'node:net floor');
     const pass = problems.length === 0 && vsCaddy !== undefined && vsCaddy >= CADDY_TARGET && (!withFloor || (vsFloor !== undefined && vsFloor >= FLOOR_TARGET));
     const result = problems.length ? 'INVALID' : !c.required ? 'info' : pass ? 'PASS' : 'FAIL';
-    const cells = [`${c.id}) ${c.title}`, fmt(n), fmt(caddy), fmt(o), fmt(cli), vsCaddy?.toFixed(2) ?? '—', vsFloor?.toFixed(2) ?? '—', ratio(cli, n)?.toFixed(2) ?? '—', result, ratio(o, n)?.toFixed(2) ?? '—', ...(withFloor ? [fmt(h), fmt(f), ratio(f, n)?.toFixed(2) ?? '—'] : [])];
+    const cells = [`${c.id}) ${c.title}`, fmt(n), fmt(caddy), fmt(o), fmt(cli), vsCaddy?.toFixed(2) ?? '—', vsFloor?.toFixed(2) ?? '—', ratio('opus server', 'nginx')?.toFixed(2) ?? '—', result, ratio('opus', 'nginx')?.toFixed(2) ?? '—', ...(withFloor ? [fmt(h), fmt(f), ratio('node:net floor', 'nginx')?.toFixed(2) ?? '—'] : [])];
     return { cells, ok: !c.required || pass };
   });
   const lines = verdicts.map((v) => v.cells);
@@ -142,10 +145,13 @@ async function main(): Promise<number> {
   // nginx is a child process: stop it on Ctrl-C or kill too, not only on a normal end.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void stopAll().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143)));
   try {
+    // Before any server starts, so each inherits the servers' core.
+    if (!flags['no-pin']) pinServers();
     const nginxVersion = spawnSync(NGINX_BIN, ['-v'], { encoding: 'utf8' }).stderr.trim().replace(/^nginx version: /, '') || 'nginx';
     console.log('Opus serving benchmark');
-    console.log(`machine: ${availableParallelism()} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${load()}; node ${process.version}; ${nginxVersion}; wrk ${WRK_BIN}`);
-    console.log(`nginx, Opus${flags['no-floor'] ? '' : ' and the two floors (node:http, node:net)'} run on this same machine in this same run, one process each, measured in turn (alternating) with wrk -t1 -c${flags.connections} -d${flags.duration}s; median of ${runs} runs.`);
+    console.log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? 'unknown CPU'}), load average ${load()}; node ${process.version}; ${nginxVersion}; wrk ${WRK_BIN}`);
+    console.log(`nginx, Opus${flags['no-floor'] ? '' : ' and the two floors (node:http, node:net)'} run on this same machine in this same run, one process each, measured in turn (each run in the reverse order of the one before, so a slow drift of the machine weighs on all alike) with wrk -t1 -c${flags.connections} -d${flags.duration}s; median of ${runs} runs.`);
+    console.log(`cores: ${describeLayout()}`);
 
     const site = serveSite('A');
     opus = await startOpus(join(tmp, 'artifacts'));
@@ -168,13 +174,14 @@ async function main(): Promise<number> {
     const files = { indexHtml: await readFile(join(versionDir, 'index.html')), entryJs: site.entryJs, entryJsBody: await readFile(join(versionDir, site.entryJs)) };
     const wanted = new Set(flags.cases.split(','));
     const cases = serveCases(files, etags).filter((c) => wanted.has(c.id));
-    const servers: Measured[] = [{ name: 'nginx', port: nginx.port }, { name: 'caddy', port: caddy.port }, { name: 'opus', port: opus.port }, { name: 'opus server', port: cli.port }];
+    const servers: Measured[] = [{ name: 'nginx', port: nginx.port }, { name: 'caddy', port: caddy.port }, { name: 'opus', port: opus.port }];
     if (!flags['no-floor']) {
       floors = [await startReplay(opus.port), await startNetReplay(opus.port)];
       for (const floor of floors) for (const c of cases) await floor.record(c.path, c.headers('opus'));
       const [http, net] = floors as [ReplayServer, ReplayServer];
-      servers.push({ name: 'node:http floor', port: http.port }, { name: 'node:net floor', port: net.port, select: (c) => net.select?.(c.path, c.headers('opus')) });
-    }
+      // opus server next to the floor it is held to, so the two are measured seconds apart.
+      servers.push({ name: 'node:http floor', port: http.port }, { name: 'opus server', port: cli.port }, { name: 'node:net floor', port: net.port, select: (c) => net.select?.(c.path, c.headers('opus')) });
+    } else servers.push({ name: 'opus server', port: cli.port });
 
     console.log('\nverification (one request each, before measuring):');
     for (const c of cases) {
@@ -186,10 +193,10 @@ async function main(): Promise<number> {
     }
 
     let serveOk = true;
-    if (!flags['skip-wrk']) {
+    if (!flags['skip-wrk'] && !flags['skip-plain']) {
       console.log('\nruns:');
       const rows = await measure(servers, cases);
-      console.log(`\nresults (median req/s; load average now ${load()}):`);
+      console.log(`\nresults (median req/s; each ratio the median of the per-run ratios; load average now ${load()}):`);
       serveOk = printTable(rows, !flags['no-floor']);
       const busy = busyWarning();
       if (busy) console.log(busy);
@@ -204,8 +211,9 @@ async function main(): Promise<number> {
     if (!flags['skip-wrk'] && !flags['skip-https']) {
       console.log(`\nHTTPS runs (https://${TLS_HOST}, one self-signed P-256 certificate for all three; wrk -t1 -c${flags.connections} for HTTP/1.1, h2load -t1 -c${flags.connections} -m1 for HTTP/2):`);
       const tlsServers = [
-        { name: 'caddy' as const, httpsPort: caddyTls.port },
         { name: 'nginx' as const, httpsPort: nginx.tlsPort ?? 0 },
+        // Next to the server it is held to.
+        { name: 'caddy' as const, httpsPort: caddyTls.port },
         { name: 'opus server' as const, httpsPort: cli.httpsPort },
       ];
       httpsOk = await httpsStage(tlsServers, cases.filter((c) => c.id !== 'b2'), { runs, durationSeconds: Number(flags.duration), connections: Number(flags.connections) }, load);
@@ -215,6 +223,8 @@ async function main(): Promise<number> {
 
     let switchOk = true;
     if (!flags['skip-switch']) {
+      // A correctness check, not a rate: its load worker gets the other core back.
+      unpinServers();
       const b = serveSite('B');
       await publishVersion(opus.store, 'site', '2.0.0', b.files);
       console.log(`\nswitching run: ${flags.switches} switches between site@1.0.0 (marker A) and site@2.0.0 (marker B) with SiteTable.set,`);

@@ -1,5 +1,6 @@
 // Runs h2load (Debian's nghttp2-client) over HTTPS/HTTP/2 for a fixed time and reads its summary.
 import { execFile } from 'node:child_process';
+import { loadGenerator } from './cpu-layout.js';
 
 export const H2LOAD_BIN = process.env.H2LOAD_BIN ?? '/usr/bin/h2load';
 
@@ -14,9 +15,9 @@ export interface H2loadResult {
 
 export function runH2load(url: string, o: { connections: number; durationSeconds: number; headers: Record<string, string> }): Promise<H2loadResult> {
   // One thread like wrk -t1; one stream at a time per connection, so both tools keep the same number of requests in flight.
-  const args = ['-t1', `-c${o.connections}`, '-m1', `-D${o.durationSeconds}`, ...Object.entries(o.headers).flatMap(([n, v]) => ['-H', `${n.toLowerCase()}: ${v}`]), url];
+  const [bin, argv] = loadGenerator(H2LOAD_BIN, ['-t1', `-c${o.connections}`, '-m1', `-D${o.durationSeconds}`, ...Object.entries(o.headers).flatMap(([n, v]) => ['-H', `${n.toLowerCase()}: ${v}`]), url]);
   return new Promise((resolve, reject) => {
-    execFile(H2LOAD_BIN, args, { timeout: (o.durationSeconds + 30) * 1000, maxBuffer: 4 << 20 }, (error, stdout, stderr) => {
+    execFile(bin, argv, { timeout: (o.durationSeconds + 30) * 1000, maxBuffer: 4 << 20 }, (error, stdout, stderr) => {
       const rps = /finished in [\d.]+m?s, ([\d.]+) req\/s/.exec(stdout)?.[1];
       const requests = /requests: \d+ total, \d+ started, \d+ done, (\d+) succeeded, (\d+) failed/.exec(stdout);
       const codes = /status codes: (\d+) 2xx, (\d+) 3xx, (\d+) 4xx, (\d+) 5xx/.exec(stdout);

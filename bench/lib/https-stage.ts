@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { runH2load } from './h2load.js';
 import type { Case, ServerName } from './serve-cases.js';
-import { median, runWrk } from './wrk.js';
+import { inTurn, median, pairedRatio, runWrk } from './wrk.js';
 
 /** The name the certificate is for and every client asks (it resolves to 127.0.0.1 only, from /etc/hosts). */
 export const TLS_HOST = 'localhost';
@@ -53,7 +53,7 @@ export async function httpsStage(servers: TlsServer[], cases: Case[], o: TlsRunO
   for (const row of rows) for (const s of servers) await once(row.tool, s, row.c, o, 1); // warm-up, not measured
   for (const row of rows) {
     for (let run = 1; run <= o.runs; run++) {
-      for (const s of servers) {
+      for (const s of inTurn(servers, run)) {
         const r = await once(row.tool, s, row.c, o, o.durationSeconds);
         row.rps.set(s.name, [...(row.rps.get(s.name) ?? []), r.rps]);
         if (r.problem) row.problems.push(`${s.name} run ${run}: ${r.problem}`);
@@ -61,16 +61,17 @@ export async function httpsStage(servers: TlsServer[], cases: Case[], o: TlsRunO
       }
     }
   }
-  console.log(`\nHTTPS results (median req/s, same certificate; load average now ${load()}):`);
+  console.log(`\nHTTPS results (median req/s, same certificate; each ratio the median of the per-run ratios; load average now ${load()}):`);
   const head = ['tool', 'case', 'caddy', 'nginx', 'opus server', 'opus/caddy', 'target', 'opus/nginx', 'result'];
   let ok = true;
   const lines = rows.map((row) => {
     const [caddy, nginx, opus] = (['caddy', 'nginx', 'opus server'] as const).map((n) => (row.rps.get(n) ? median(row.rps.get(n) ?? []) : undefined));
-    const vsCaddy = caddy && opus ? opus / caddy : undefined;
+    const vsCaddy = pairedRatio(row.rps.get('opus server'), row.rps.get('caddy'));
+    const vsNginx = pairedRatio(row.rps.get('opus server'), row.rps.get('nginx'));
     const pass = row.problems.length === 0 && vsCaddy !== undefined && vsCaddy >= CADDY_TARGET;
     if (row.c.required && !pass) ok = false;
     const fmt = (n: number | undefined) => (n === undefined ? '—' : Math.round(n).toLocaleString('en-US'));
-    return [row.tool, `${row.c.id}) ${row.c.title}`, fmt(caddy), fmt(nginx), fmt(opus), vsCaddy?.toFixed(2) ?? '—', row.c.required ? CADDY_TARGET.toFixed(2) : '—', nginx && opus ? (opus / nginx).toFixed(2) : '—', row.problems.length ? 'INVALID' : !row.c.required ? 'info' : pass ? 'PASS' : 'FAIL'];
+    return [row.tool, `${row.c.id}) ${row.c.title}`, fmt(caddy), fmt(nginx), fmt(opus), vsCaddy?.toFixed(2) ?? '—', row.c.required ? CADDY_TARGET.toFixed(2) : '—', vsNginx?.toFixed(2) ?? '—', row.problems.length ? 'INVALID' : !row.c.required ? 'info' : pass ? 'PASS' : 'FAIL'];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] as string).length)));
   const print = (cells: string[]) => console.log(cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i] as number) : cell.padStart(widths[i] as number))).join('  '));

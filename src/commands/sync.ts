@@ -26,8 +26,11 @@ With a project and --wait, follow its build and end with the URL that serves it.
         ...(report.actions.length ? report.actions.map((a) => `  ${a}`) : ['  nothing to do']),
         ...Object.entries(report.waiting).map(([name, why]) => `  ${name}: ${why}`),
         ...report.problems.map((p) => `  problem: ${p.file}${p.path ? ` ${p.path}` : ''}: ${p.message}`),
+        ...(report.error ? [`  error: ${report.error}`] : []),
       ].join('\n'),
     );
+    // The report is printed either way; a script still learns from the exit code that the config repo needs a fix.
+    if (report.problems.length || report.error) process.exitCode = 1;
     return report;
   }
 }

@@ -59,6 +59,27 @@ test('a commit without --wait is synced at once (the config repo\'s refs are wat
   assert.match(sync.stdout, new RegExp(`^synced ${w.configDir} at [0-9a-f]{12}`));
 });
 
+test('sync of a config repo with a problem prints it and exits 1; once fixed, 0 again', { timeout: 60_000 }, async () => {
+  const commit = (message: string) => {
+    gitSync(w.configDir, 'add', '--all');
+    gitSync(w.configDir, 'commit', '--quiet', '-m', message);
+  };
+  await writeFiles(w.configDir, { 'projects/typo.yaml': `sourc: ${JSON.stringify(w.sources.site)}\n` });
+  commit('a mistyped key');
+  try {
+    const broken = await w.run('sync');
+    assert.equal(broken.code, 1, broken.stdout);
+    assert.match(broken.stdout, /problem: projects\/typo\.yaml: unknown key "sourc" \(did you mean "source"\?\)/);
+    assert.match(await served('/'), /^site 1\.\d\.0\n$/, 'the other projects keep serving');
+  } finally {
+    gitSync(w.configDir, 'rm', '--quiet', 'projects/typo.yaml');
+    commit('no typo');
+  }
+  const fixed = await w.run('sync');
+  assert.equal(fixed.code, 0, fixed.stdout);
+  assert.doesNotMatch(fixed.stdout, /problem/);
+});
+
 test('editing another config repo than the server reads: --wait says which one it reads', { timeout: 60_000 }, async () => {
   const other = join(w.dir, 'other-config');
   await writeFiles(other, { 'opus.yaml': '', 'projects/site.yaml': `source: ${JSON.stringify(w.sources.site)}\nbuild:\n  image: node:20\n  command: "true"\n` });
