@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { AppDeps } from './app-deps.js';
 import { createRequestListener, siteHandlerOf } from './app.js';
 import { answerFirst, type FastAnswerer } from './fast-path/fast-front.js';
+import type { SimpleRequest } from './fast-path/simple-request.js';
 import { wireHead } from './fast-path/wire-head.js';
 import { countRequests } from './request-metrics.js';
 import { chooseCoding } from './site/negotiation.js';
@@ -52,11 +53,12 @@ export function createOpusServer(deps: AppDeps, tls?: TlsServing): OpusServer {
   const plain = keptPlainAnswers(site);
   const kept = keptSiteAnswers(plain);
   const stamp = () => site.keptStamp;
-  const secure = tls && createSecureListener(tls.table, tls.missing, listener, { http1: kept, http2: plain, stamp }, metrics);
+  const warm = (request: SimpleRequest) => site.warm(request.target, request.host);
+  const secure = tls && createSecureListener(tls.table, tls.missing, listener, { http1: kept, http2: plain, stamp, warm }, metrics);
   const redirects = tls && { ...tls, httpsPort: () => secure?.port };
   const server = createServer(redirects ? redirectingListener(redirects, listener) : listener);
   const stopCounting = metrics ? countRequests(server, metrics) : () => {};
-  const front = answerFirst(server, redirects ? unlessRedirected(redirects, kept) : kept, (status) => metrics?.request('site', status), { stamp });
+  const front = answerFirst(server, redirects ? unlessRedirected(redirects, kept) : kept, (status) => metrics?.request('site', status), { stamp, warm: redirects ? unlessRedirected(redirects, warm) : warm });
   return {
     server,
     ...(secure ? { secure } : {}),

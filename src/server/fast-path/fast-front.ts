@@ -37,6 +37,10 @@ interface Connection {
   answered: boolean;
   /** The start of a request head that has not all come yet, and the tick it began. */
   partial?: { bytes: Buffer; since: number };
+  /** Reading is paused while the answer of its next request is worked out (see FastFrontOptions.warm). */
+  warming?: boolean;
+  /** The client ended its side while warming. */
+  ended?: boolean;
   handOff(unread: Buffer): void;
 }
 
@@ -50,6 +54,8 @@ export interface FastFrontOptions {
   bypass?: (socket: Socket) => boolean;
   /** With it, a request repeated byte for byte on a connection gets its last answer again while the stamp holds. */
   stamp?: AnswerStamp;
+  /** Makes the answer of a plain request kept, when it can be; undefined when it cannot (the connection then goes to node:http). */
+  warm?: (request: SimpleRequest) => Promise<void> | undefined;
 }
 
 export function answerFirst(server: ConnectionServer, answer: FastAnswerer, answered: (status: number) => void, options: FastFrontOptions = {}): FastFront {
@@ -69,7 +75,7 @@ export function answerFirst(server: ConnectionServer, answer: FastAnswerer, answ
     for (const [socket, connection] of onFastPath) {
       // A head that takes this long to arrive is node:http's to time out (headersTimeout), as it would have been.
       if (connection.partial && (tick - connection.partial.since - 1) * 1000 >= KEEP_ALIVE_MS) connection.handOff(connection.partial.bytes);
-      else if (connection.partial || socket.writableLength > 0) connection.last = tick;
+      else if (connection.partial || connection.warming || socket.writableLength > 0) connection.last = tick;
       else if ((tick - connection.last - 1) * 1000 < KEEP_ALIVE_MS) continue;
       // Idle after an answer: closed, as node:http does after keepAliveTimeout. Never asked
       // anything (a browser's preconnect): node:http's own timeouts decide, as they would have.
@@ -90,7 +96,8 @@ export function answerFirst(server: ConnectionServer, answer: FastAnswerer, answ
     });
     const onError = () => socket.destroy();
     // node:http keeps sockets half-open; a client that is done sending gets its answers, then the end.
-    const onEnd = () => close();
+    // One that ends while its first request is being warmed gets that answer first.
+    const onEnd = () => (connection.warming ? (connection.ended = true) : close());
     const onData = (read: Buffer) => {
       connection.last = tick;
       const { partial } = connection;
@@ -105,20 +112,27 @@ export function answerFirst(server: ConnectionServer, answer: FastAnswerer, answ
         return;
       }
       connection.partial = undefined;
+      serveFrom(partial ? Buffer.concat([partial.bytes, read]) : read, partial?.since ?? tick, true);
+    };
+    /** Answers the requests `chunk` holds while they are plain and kept; `since` is the tick its first head began. */
+    const serveFrom = (chunk: Buffer, since: number, mayWarm: boolean): void => {
       const stamped = repeated && options.stamp?.();
-      const chunk = partial ? Buffer.concat([partial.bytes, read]) : read;
       const text = chunk.toString('latin1');
       let at = 0;
       while (at < text.length) {
         const request = parseSimpleRequest(text, at);
         // A head split across reads (a large one, over a real network): wait for the rest.
         if (request === 'incomplete') {
-          connection.partial = { bytes: Buffer.from(chunk.subarray(at)), since: partial?.since ?? tick };
+          connection.partial = { bytes: Buffer.from(chunk.subarray(at)), since };
           return;
         }
         if (request === 'other') break;
         const reply = answer(request);
-        if (!reply) break;
+        if (!reply) {
+          const warming = mayWarm && !draining ? options.warm?.(request) : undefined;
+          if (warming) return warmThenServe(warming, chunk.subarray(at), since);
+          break;
+        }
         // One write per answer: node's writev costs far more than copying a small answer into one buffer.
         const last = request.close || draining;
         const head = wholeHead(reply.head, last);
@@ -155,6 +169,25 @@ export function answerFirst(server: ConnectionServer, answer: FastAnswerer, answ
         socket.pause();
         socket.once('drain', () => socket.resume());
       }
+    };
+    /**
+     * A plain request whose answer is not kept yet (the first after a start or a deploy): read no
+     * more until it is, then go on on the fast path. Once only: if it is still not kept, node:http
+     * gets the connection as it would have at once.
+     */
+    const warmThenServe = (warming: Promise<void>, unread: Buffer, since: number): void => {
+      socket.pause();
+      connection.warming = true;
+      void warming.then(() => true, () => false).then((warmed) => {
+        connection.warming = false;
+        if (socket.destroyed || !onFastPath.has(socket)) return;
+        if (!warmed) return handOff(unread);
+        connection.last = tick;
+        // Flowing again from the next tick on: what serveFrom does now (a pause for drain, a hand-off) still holds.
+        socket.resume();
+        serveFrom(unread, since, false);
+        if (connection.ended && onFastPath.has(socket)) close();
+      });
     };
     /** Ends after the last answer is written, then destroys: no half-open socket is left behind. */
     const close = () => {

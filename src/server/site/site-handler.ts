@@ -26,7 +26,8 @@ const MAX_ANSWERS = 100_000;
 const MAX_ANSWER_KEY_BYTES = 16 * 1024 ** 2;
 const MAX_REMEMBERED_PATH = 1024;
 
-type Answer = FileResponse | undefined;
+/** Writes an answer that is not a file (a redirect, an error). */
+type Reply = (res: ServerResponse) => void;
 
 export class SiteHandler {
   private readonly rules = new SiteRulesCache();
@@ -79,10 +80,10 @@ export class SiteHandler {
       sendFile(req, res, known);
       return true;
     }
-    this.serve(req, res, target, request.query).then((answer) => {
-      if (!answer) return;
-      sendFile(req, res, answer);
-      this.remember(target, key, answer);
+    this.resolve(target, request.query, req).then((outcome) => {
+      if (typeof outcome === 'function') return outcome(res);
+      sendFile(req, res, outcome);
+      this.remember(target, key, outcome);
     }).catch((error: unknown) => {
       if (!res.headersSent) sendStatus(res, 500, 'Internal error');
       else res.destroy(error as Error);
@@ -116,6 +117,22 @@ export class SiteHandler {
       byTarget.set(url, route);
     }
     return this.keptAnswer(route.target, route.key);
+  }
+
+  /**
+   * Works out and keeps the answer of a GET of this URL, so that `kept` has it: for the fast path,
+   * which would otherwise hand a keep-alive connection to node:http for good at the first file not
+   * read yet (after a start or a deploy). Undefined when there is nothing to keep (not a site, auth).
+   */
+  warm(url: string, hostHeader: string | undefined): Promise<void> | undefined {
+    const request = siteRequest(url, hostHeader);
+    const target = request && this.router.route(request.host, request.path);
+    if (!request || !target || target.options.auth) return undefined;
+    const key = answerKey(target, this.generations);
+    if (this.keptAnswer(target, key)) return Promise.resolve();
+    return this.resolve(target, request.query, { method: 'GET', headers: {} }).then((outcome) => {
+      if (typeof outcome !== 'function') this.remember(target, key, outcome);
+    });
   }
 
   /** Only answers whose body SiteFiles holds anyway; a large file read per request is not kept once per URL spelling. */
@@ -169,20 +186,24 @@ export class SiteHandler {
     this.rules.forget(this.versionDir(project, version));
   }
 
-  /** Answers redirects and errors itself; returns the file response for everything else. */
-  private async serve(req: IncomingMessage, res: ServerResponse, target: SiteTarget, query: string): Promise<Answer> {
+  /** The file response of a request, or how to answer it otherwise (a redirect, an error): no I/O on the response here. */
+  private async resolve(target: SiteTarget, query: string, req: Pick<IncomingMessage, 'method' | 'headers'> & { socket?: { remoteAddress?: string | undefined } }): Promise<FileResponse | Reply> {
     const { options } = target;
-    if (!(await this.auth.allows(options.auth, req.headers.authorization, req.socket.remoteAddress ?? ''))) {
-      res.setHeader('WWW-Authenticate', `Basic realm="${target.project}", charset="UTF-8"`);
-      return void sendStatus(res, 401, 'Authentication required');
+    if (!(await this.auth.allows(options.auth, req.headers.authorization, req.socket?.remoteAddress ?? ''))) {
+      return (res) => {
+        res.setHeader('WWW-Authenticate', `Basic realm="${target.project}", charset="UTF-8"`);
+        sendStatus(res, 401, 'Authentication required');
+      };
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      return void sendStatus(res, 405, 'Method not allowed');
+      return (res) => {
+        res.setHeader('Allow', 'GET, HEAD');
+        sendStatus(res, 405, 'Method not allowed');
+      };
     }
-    if (target.path === '') return void redirect(res, `${target.base}/${query}`);
+    if (target.path === '') return (res) => redirect(res, `${target.base}/${query}`);
     const parsed = parseSitePath(target.path);
-    if (!parsed.ok) return void sendStatus(res, parsed.status, parsed.status === 404 ? 'Not found' : 'Bad request path');
+    if (!parsed.ok) return (res) => sendStatus(res, parsed.status, parsed.status === 404 ? 'Not found' : 'Bad request path');
 
     const root = this.versionDir(target.project, target.version);
     const relative = parsed.segments.join('/');
@@ -195,14 +216,14 @@ export class SiteHandler {
     const rule = matchRedirect(rules.redirects, target.path, found !== undefined);
     if (rule) {
       const { status } = rule.rule;
-      if (status >= 300 && status < 400) return void redirect(res, (rule.target.startsWith('/') ? target.base : '') + rule.target + (rule.target.includes('?') ? '' : query), status);
-      if (status === 410) return void sendStatus(res, 410, 'Gone');
+      if (status >= 300 && status < 400) return (res) => redirect(res, (rule.target.startsWith('/') ? target.base : '') + rule.target + (rule.target.includes('?') ? '' : query), status);
+      if (status === 410) return (res) => sendStatus(res, 410, 'Gone');
       const rewrite = parseSitePath(rule.target.replace(/[?#].*$/, ''));
       const rewritten = rewrite.ok ? await this.find(root, rewrite.segments.join('/'), rewrite.trailingSlash) : undefined;
       if (rewritten && 'file' in rewritten) return { file: rewritten.file, status, cacheControl: 'no-cache', extra: extra(sitePath) };
     }
     // The path as requested (still percent-encoded): the decoded one breaks on non-ASCII, "?", "%" or spaces.
-    if (found && 'redirect' in found) return void redirect(res, `${target.base}${target.path}/${query}`);
+    if (found && 'redirect' in found) return (res) => redirect(res, `${target.base}${target.path}/${query}`);
     if (found) return { file: found.file, status: 200, cacheControl: cacheControl(found.file.path, false), extra: extra(sitePath), transient: 'earlier' in found };
     if (options.spa && !ASSET_LIKE.test(sitePath)) {
       const index = await this.files.read(root, 'index.html');
@@ -210,7 +231,7 @@ export class SiteHandler {
     }
     const page = await this.files.read(root, '404.html');
     if (page) return { file: page, status: 404, cacheControl: 'no-cache', extra: extra(sitePath) };
-    return void sendStatus(res, 404, 'Not found');
+    return (res) => sendStatus(res, 404, 'Not found');
   }
 
   /** A hashed asset missing from the live version, from a version that was live recently (for pages loaded before a switch). */

@@ -3,7 +3,7 @@
 // (an IP address, localhost: the CLI on the server itself) are served as before.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import { CHALLENGE_PREFIX, type AcmeChallenges } from '../../services/certificates/acme-challenges.js';
-import type { FastAnswerer } from '../fast-path/fast-front.js';
+import type { SimpleRequest } from '../fast-path/simple-request.js';
 
 export interface HttpsRedirects {
   challenges: AcmeChallenges;
@@ -42,8 +42,8 @@ function redirectOrServe(tls: HttpsRedirects, listener: RequestListener, req: In
   res.end();
 }
 
-/** The fast path leaves challenges and hosts that are redirected to the listener above. */
-export function unlessRedirected(tls: HttpsRedirects, kept: FastAnswerer): FastAnswerer {
+/** The fast path leaves challenges and hosts that are redirected to the listener above (its answers, and warming them). */
+export function unlessRedirected<T>(tls: HttpsRedirects, kept: (request: SimpleRequest) => T | undefined): (request: SimpleRequest) => T | undefined {
   // The decision per Host header, kept for a second: it is asked on every request of the hot path.
   let decided = new Map<string, boolean>();
   let second = 0;

@@ -7,7 +7,7 @@ import { createSecureServer, type Http2SecureServer, type Http2ServerRequest, ty
 import type { AddressInfo, Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { Metrics } from '../../services/metrics.js';
-import { answerFirst, type FastAnswerer } from '../fast-path/fast-front.js';
+import { answerFirst, type FastAnswerer, type FastFrontOptions } from '../fast-path/fast-front.js';
 import type { AnswerStamp } from '../fast-path/repeated-head.js';
 import { countRequests, requestKind } from '../request-metrics.js';
 import type { CertificateTable, MissingCertificate } from './certificate-table.js';
@@ -21,7 +21,7 @@ export interface SecureListener {
   close(graceMs: number): Promise<void>;
 }
 
-export function createSecureListener(table: CertificateTable, missing: MissingCertificate | undefined, listener: RequestListener, kept: { http1: FastAnswerer; http2: PlainAnswerer; stamp?: AnswerStamp }, metrics?: Metrics): SecureListener {
+export function createSecureListener(table: CertificateTable, missing: MissingCertificate | undefined, listener: RequestListener, kept: { http1: FastAnswerer; http2: PlainAnswerer; stamp?: AnswerStamp; warm?: FastFrontOptions['warm'] }, metrics?: Metrics): SecureListener {
   const server = createSecureServer({ allowHTTP1: true, SNICallback: table.sniCallback(missing), minVersion: 'TLSv1.2' }, http2Aware(listener, metrics));
   // Handshakes that fail (no certificate for the name, scanners) are the client's problem, not a log line.
   server.on('tlsClientError', () => undefined);
@@ -44,6 +44,7 @@ export function createSecureListener(table: CertificateTable, missing: MissingCe
     event: 'secureConnection',
     bypass: (socket: Socket) => (socket as TLSSocket).alpnProtocol === 'h2',
     ...(kept.stamp ? { stamp: kept.stamp } : {}),
+    ...(kept.warm ? { warm: kept.warm } : {}),
   });
   let port: number | undefined;
   return {
