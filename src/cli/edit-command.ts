@@ -7,6 +7,7 @@ import { UserError } from '../domain/errors.js';
 import type { ProjectStatus } from '../services/project-status.js';
 import { ApiClient, EXIT } from './api-client.js';
 import { liveLine, waitLive } from './wait-live.js';
+import { progressWriter } from './progress-writer.js';
 
 export interface WaitFlagValues {
   wait: boolean;
@@ -45,7 +46,7 @@ export abstract class EditCommand extends OpusCommand {
   /** --wait: the server syncs the commit just made, builds, and the command ends with the live URL. */
   protected async waitIfAsked(result: EditResult, project: string, flags: WaitFlagValues): Promise<EditResult & { project?: ProjectStatus }> {
     if (!flags.wait) return result;
-    const write = (text: string) => void (this.jsonEnabled() ? process.stderr : process.stdout).write(text);
+    const write = progressWriter(this.jsonEnabled() ? process.stderr : process.stdout);
     const live = await waitLive(new ApiClient(flags), { project, write, ...(result.commit ? { commit: result.commit } : {}), ...(this.configDir ? { configDir: this.configDir } : {}) });
     this.log(liveLine(live));
     return { ...result, project: live };

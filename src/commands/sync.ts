@@ -2,6 +2,7 @@ import { Args } from '@oclif/core';
 import { ApiCommand } from '../cli/api-command.js';
 import { liveLine, serverSync, waitFlags, waitLive, type ServerSync } from '../cli/wait-live.js';
 import type { ProjectStatus } from '../services/project-status.js';
+import { progressWriter } from '../cli/progress-writer.js';
 
 export default class Sync extends ApiCommand {
   static override description = `Ask the server to fetch its config repo and apply it now, instead of at the next sync.interval.
@@ -14,7 +15,7 @@ With a project and --wait, follow its build and end with the URL that serves it.
     const { args, flags } = await this.parse(Sync);
     const client = this.client(flags);
     if (flags.wait && args.project) {
-      const write = (text: string) => void (this.jsonEnabled() ? process.stderr : process.stdout).write(text);
+      const write = progressWriter(this.jsonEnabled() ? process.stderr : process.stdout);
       const project = await waitLive(client, { project: args.project, write });
       this.log(liveLine(project));
       return { ...(await client.get<ServerSync>('/sync')), project };
