@@ -71,6 +71,12 @@ test('a file that does not change between versions is stored once; each version 
   await publish(store, '3.0.0', { 'index.html': '3', ...copies });
   const inodes = await Promise.all(Object.keys(copies).map((path) => inode(join(store.versionDir('site', '3.0.0'), path))));
   assert.equal(new Set(inodes).size, 1, 'twenty copies, one file on disk');
+
+  await store.remove('site', '2.0.0');
+  await store.remove('site', '3.0.0');
+  assert.equal(existsSync(store.projectDir('site')), false, 'its last version removed, the project leaves no empty archive/ behind');
+  await publish(store, '4.0.0', { 'index.html': '4' });
+  assert.deepEqual(await readdir(store.projectDir('site')), ['4.0.0', 'archive'], 'and a new version finds its place again');
 });
 
 test('a version without a stored archive (published before they were) gets one made when asked, leaving no snapshot behind, even when abandoned', async (t) => {

@@ -6,7 +6,7 @@
 // <root>/.opus/, a name no project can have.
 import { randomUUID } from 'node:crypto';
 import { createReadStream, existsSync, readdirSync } from 'node:fs';
-import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { UserError } from '../../domain/errors.js';
@@ -147,9 +147,10 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
     await this.content.absorb(stagingDir);
     const archive = join(stagingDir, '..', 'archive.tar.gz');
     await writeReproducibleArchive(stagingDir, archive);
-    await mkdir(join(this.projectDir(project), ARCHIVES), { recursive: true });
-    // Between the two renames the archive has no version yet: a sweep of orphan archives waits.
+    // Between the two renames the archive has no version yet: a sweep of orphan archives waits, and
+    // a removal of the project's last version does not take the directories away meanwhile.
     const replaced = await this.archiveTurns.take(async () => {
+      await mkdir(join(this.projectDir(project), ARCHIVES), { recursive: true });
       await rename(archive, this.archivePath(project, version));
       return this.moveIntoPlace(project, version, stagingDir).catch(async (error: unknown) => {
         // No archive without its version: a rebuilt version that kept its old build is packed on request.
@@ -187,7 +188,11 @@ export class FsArtifactStore implements ArtifactStore, LocalSiteSource {
     await mkdir(join(this.meta, 'trash'), { recursive: true });
     if (existsSync(this.versionDir(project, version))) await rename(this.versionDir(project, version), trash);
     this.changed(project, version);
-    await rm(this.archivePath(project, version), { force: true });
+    await this.archiveTurns.take(async () => {
+      await rm(this.archivePath(project, version), { force: true });
+      // Its last version gone, the project leaves no empty archive/ or project directory behind.
+      for (const dir of [join(this.projectDir(project), ARCHIVES), this.projectDir(project)]) await rmdir(dir).catch(() => undefined);
+    });
     await this.content.discardTree(trash);
   }
 
