@@ -30,5 +30,5 @@ export function loadGenerator(bin: string, args: string[]): [string, string[]] {
 }
 
 export function describeLayout(): string {
-  return pinned ? `servers pinned to core ${SERVER_CPU} (one core each, as nginx's one worker), wrk and h2load to core ${LOAD_CPU}` : 'not pinned (one core, or taskset failed): servers and load generators share the cores as the scheduler places them';
+  return pinned ? `servers pinned to core ${SERVER_CPU} (one core each, as nginx's one worker), wrk and h2load to core ${LOAD_CPU}` : 'not pinned (--no-pin, one core, or taskset failed): servers and load generators share the cores as the scheduler places them';
 }
