@@ -93,30 +93,8 @@ export class SiteHandler {
 
   /** What a GET or HEAD of this URL answers, when that is already known (no I/O, no auth): for the fast path. */
   kept(url: string, hostHeader: string | undefined): FileResponse | undefined {
-    let byTarget = this.routes.get(hostHeader);
-    let route = byTarget?.get(url);
-    if (!route || route.changes !== this.router.changes || route.forgotten !== this.forgotten) {
-      // Only sites, and only sane lengths, are remembered, from copies that hold no request's bytes.
-      const remember = url.length <= 1024 && (hostHeader?.length ?? 0) <= 255;
-      if (remember) {
-        url = flat(url);
-        hostHeader = hostHeader === undefined ? undefined : flat(hostHeader);
-      }
-      const request = siteRequest(url, hostHeader);
-      const target = request && this.router.route(request.host, request.path);
-      if (!target) return undefined;
-      route = { changes: this.router.changes, forgotten: this.forgotten, target, key: answerKey(target, this.generations) };
-      if (!remember) return this.keptAnswer(route.target, route.key);
-      if (this.routeCount >= MAX_ROUTES) {
-        this.routes.clear();
-        this.routeCount = 0;
-        byTarget = undefined;
-      }
-      if (!byTarget) this.routes.set(hostHeader, (byTarget = new Map<string, KnownRoute>()));
-      if (!byTarget.has(url)) this.routeCount += 1;
-      byTarget.set(url, route);
-    }
-    return this.keptAnswer(route.target, route.key);
+    const route = this.knownRoute(url, hostHeader);
+    return route && this.keptAnswer(route.target, route.key);
   }
 
   /**
@@ -125,14 +103,41 @@ export class SiteHandler {
    * read yet (after a start or a deploy). Undefined when there is nothing to keep (not a site, auth).
    */
   warm(url: string, hostHeader: string | undefined): Promise<void> | undefined {
-    const request = siteRequest(url, hostHeader);
-    const target = request && this.router.route(request.host, request.path);
-    if (!request || !target || target.options.auth) return undefined;
-    const key = answerKey(target, this.generations);
+    const route = this.knownRoute(url, hostHeader);
+    if (!route || route.target.options.auth) return undefined;
+    const { target, key } = route;
     if (this.keptAnswer(target, key)) return Promise.resolve();
-    return this.resolve(target, request.query, { method: 'GET', headers: {} }).then((outcome) => {
+    // The query only goes into redirects, which are never kept.
+    return this.resolve(target, '', { method: 'GET', headers: {} }).then((outcome) => {
       if (typeof outcome !== 'function') this.remember(target, key, outcome);
     });
+  }
+
+  /** The route of a fast-path request, remembered while the site table and the versions are unchanged. */
+  private knownRoute(url: string, hostHeader: string | undefined): KnownRoute | undefined {
+    let byTarget = this.routes.get(hostHeader);
+    const known = byTarget?.get(url);
+    if (known && known.changes === this.router.changes && known.forgotten === this.forgotten) return known;
+    // Only sites, and only sane lengths, are remembered, from copies that hold no request's bytes.
+    const remember = url.length <= 1024 && (hostHeader?.length ?? 0) <= 255;
+    if (remember) {
+      url = flat(url);
+      hostHeader = hostHeader === undefined ? undefined : flat(hostHeader);
+    }
+    const request = siteRequest(url, hostHeader);
+    const target = request && this.router.route(request.host, request.path);
+    if (!target) return undefined;
+    const route = { changes: this.router.changes, forgotten: this.forgotten, target, key: answerKey(target, this.generations) };
+    if (!remember) return route;
+    if (this.routeCount >= MAX_ROUTES) {
+      this.routes.clear();
+      this.routeCount = 0;
+      byTarget = undefined;
+    }
+    if (!byTarget) this.routes.set(hostHeader, (byTarget = new Map<string, KnownRoute>()));
+    if (!byTarget.has(url)) this.routeCount += 1;
+    byTarget.set(url, route);
+    return route;
   }
 
   /** Only answers whose body SiteFiles holds anyway; a large file read per request is not kept once per URL spelling. */
